@@ -1,0 +1,185 @@
+// Package iso implements the isometric loss of Locally Isometric Layers,
+//
+//	L_iso = (1/N²) Σ_ij G_ij (K·d(φ_i, φ_j) − d(x_i, x_j))²,
+//
+// its exact gradient with respect to the representation φ, the masks G, and
+// the numbers that say how isometric a representation is.
+package iso
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/isonet/isonet/tensor"
+)
+
+// Mask names the indexing matrix G.
+type Mask string
+
+// Masks.
+const (
+	MaskClass  Mask = "class"  // G_ij = 1 iff y_i = y_j: local isometry (default)
+	MaskGlobal Mask = "global" // G_ij = 1 for all pairs: global isometry
+	MaskNone   Mask = "none"   // no isometric term
+)
+
+// ParseMask returns the Mask named s, or an error listing the choices.
+func ParseMask(s string) (Mask, error) {
+	switch Mask(s) {
+	case MaskClass, MaskGlobal, MaskNone:
+		return Mask(s), nil
+	}
+	return "", fmt.Errorf("unknown mask %q (want class, global or none)", s)
+}
+
+// Groups returns the blocks of the partition that G encodes: for MaskClass
+// the indices of each label value (labels play the role of any partition),
+// for MaskGlobal one block of all indices, for MaskNone none. Blocks are
+// ordered by label value and hold indices in increasing order; labels with no
+// member give no block.
+func Groups(dst [][]int, labels []int, mask Mask) [][]int {
+	dst = dst[:0]
+	switch mask {
+	case MaskNone:
+		return dst
+	case MaskGlobal:
+		all := make([]int, len(labels))
+		for i := range all {
+			all[i] = i
+		}
+		return append(dst, all)
+	}
+	mx := -1
+	for _, y := range labels {
+		mx = max(mx, y)
+	}
+	byLabel := make([][]int, mx+1)
+	for i, y := range labels {
+		byLabel[y] = append(byLabel[y], i)
+	}
+	for _, g := range byLabel {
+		if len(g) > 0 {
+			dst = append(dst, g)
+		}
+	}
+	return dst
+}
+
+// InputDistances returns, for each group, the n_k×n_k matrix (row-major) of
+// Euclidean distances between the rows of x in that group, in float64.
+func InputDistances(x *tensor.Mat, groups [][]int) [][]float64 {
+	out := make([][]float64, len(groups))
+	for g, idx := range groups {
+		out[g] = pairDistances(nil, x, idx)
+	}
+	return out
+}
+
+// pairDistances fills dst (n×n, grown if needed) with distances between rows
+// idx of x, computed from exact differences.
+func pairDistances(dst []float64, x *tensor.Mat, idx []int) []float64 {
+	n := len(idx)
+	if cap(dst) < n*n {
+		dst = make([]float64, n*n)
+	}
+	dst = dst[:n*n]
+	for a := 0; a < n; a++ {
+		dst[a*n+a] = 0
+		ra := x.Row(idx[a])
+		for b := a + 1; b < n; b++ {
+			rb := x.Row(idx[b])
+			var s float64
+			for k, v := range ra {
+				d := float64(v) - float64(rb[k])
+				s += d * d
+			}
+			d := math.Sqrt(s)
+			dst[a*n+b] = d
+			dst[b*n+a] = d
+		}
+	}
+	return dst
+}
+
+// Loss evaluates the isometric term for one batch. Build it with NewLoss (or
+// Reset an existing one to reuse its memory); it remembers the partition and
+// the input distances of the batch.
+type Loss struct {
+	// K scales the representation distances (SPEC §1; default 1).
+	K      float64
+	N      int       // batch size: the loss is divided by N²
+	Groups [][]int   // blocks of the partition (only same-block pairs count)
+	DIn    [][]float64 // per block, the input distances (n_k×n_k)
+	drep   []float64
+}
+
+// NewLoss prepares the isometric loss for the batch x with the given blocks.
+func NewLoss(x *tensor.Mat, groups [][]int, k float64) *Loss {
+	l := &Loss{}
+	l.Reset(x, groups, k)
+	return l
+}
+
+// Reset points l at a new batch, reusing its buffers.
+func (l *Loss) Reset(x *tensor.Mat, groups [][]int, k float64) {
+	l.K, l.N, l.Groups = k, x.Rows, groups
+	if cap(l.DIn) < len(groups) {
+		l.DIn = make([][]float64, len(groups))
+	}
+	l.DIn = l.DIn[:len(groups)]
+	for g, idx := range groups {
+		l.DIn[g] = pairDistances(l.DIn[g], x, idx)
+	}
+}
+
+// Eval returns L_iso for the representation phi (N×d, rows in batch order)
+// and, when dphi is not nil, adds scale·∂L_iso/∂phi to it (dphi must be N×d).
+//
+// With r_ij = K·d_ij − D_in,ij and ordered pairs counted twice,
+// ∂L/∂φ_a = (4K/N²) Σ_{j in a's block} r_aj (φ_a − φ_j)/d_aj, taking
+// (φ_a − φ_j)/d_aj = 0 when d_aj = 0.
+func (l *Loss) Eval(dphi, phi *tensor.Mat, scale float64) float64 {
+	if phi.Rows != l.N {
+		panic(fmt.Sprintf("iso: representation has %d rows, batch has %d", phi.Rows, l.N))
+	}
+	if dphi != nil && (dphi.Rows != phi.Rows || dphi.Cols != phi.Cols) {
+		panic("iso: gradient buffer shape differs from the representation's")
+	}
+	K := l.K
+	inv := 1 / (float64(l.N) * float64(l.N))
+	gcoef := 4 * K * inv * scale
+	var total float64
+	for g, idx := range l.Groups {
+		n := len(idx)
+		din := l.DIn[g]
+		for a := 0; a < n; a++ {
+			ra := phi.Row(idx[a])
+			var ga []float32
+			if dphi != nil {
+				ga = dphi.Row(idx[a])
+			}
+			for b := a + 1; b < n; b++ {
+				rb := phi.Row(idx[b])
+				var s float64
+				for k, v := range ra {
+					d := float64(v) - float64(rb[k])
+					s += d * d
+				}
+				d := math.Sqrt(s)
+				r := K*d - din[a*n+b]
+				total += 2 * r * r // (a,b) and (b,a)
+				if dphi == nil || d == 0 {
+					continue
+				}
+				c := gcoef * r / d
+				gb := dphi.Row(idx[b])
+				for k, v := range ra {
+					diff := c * (float64(v) - float64(rb[k]))
+					ga[k] += float32(diff)
+					gb[k] -= float32(diff)
+				}
+			}
+		}
+	}
+	return total * inv
+}
