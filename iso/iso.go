@@ -107,8 +107,8 @@ func pairDistances(dst []float64, x *tensor.Mat, idx []int) []float64 {
 type Loss struct {
 	// K scales the representation distances (SPEC §1; default 1).
 	K      float64
-	N      int       // batch size: the loss is divided by N²
-	Groups [][]int   // blocks of the partition (only same-block pairs count)
+	N      int         // batch size: the loss is divided by N²
+	Groups [][]int     // blocks of the partition (only same-block pairs count)
 	DIn    [][]float64 // per block, the input distances (n_k×n_k)
 	drep   []float64
 }
