@@ -133,20 +133,28 @@ func readIDX(r io.Reader, size int64, gz bool) (*IDX, error) {
 		return nil, fmt.Errorf("header claims dimensions %s, more than the %d-byte limit", fmtDims(dims), int64(MaxIDXBytes))
 	}
 	if size >= 0 && total > size-int64(hdrLen) {
-		return nil, fmt.Errorf("truncated file: header claims %s = %d data bytes, file has %d", fmtDims(dims), total, max(size-int64(hdrLen), 0))
+		return nil, fmt.Errorf("truncated file: header claims %s, got %d (from the file size)", claim(dims, total), max(size-int64(hdrLen), 0))
 	}
 	buf, err := readExactly(br, total)
 	if err != nil {
 		var te *truncatedError
 		if errors.As(err, &te) {
-			return nil, fmt.Errorf("truncated file: header claims %s = %d data bytes, got %d", fmtDims(dims), te.want, te.got)
+			return nil, fmt.Errorf("truncated file: header claims %s, got %d", claim(dims, te.want), te.got)
 		}
 		return nil, err
 	}
 	if err := expectEOF(br); err != nil {
-		return nil, fmt.Errorf("after %s = %d data bytes: %w", fmtDims(dims), total, err)
+		return nil, fmt.Errorf("after %s: %w", claim(dims, total), err)
 	}
 	return &IDX{Type: typ, Dims: dims, Data: buf}, nil
+}
+
+// claim describes the data an IDX header promises: "2×3 = 6 data bytes".
+func claim(dims []int, n int64) string {
+	if len(dims) == 1 {
+		return fmt.Sprintf("%d data bytes", n)
+	}
+	return fmt.Sprintf("%s = %d data bytes", fmtDims(dims), n)
 }
 
 func dimString(b []byte, nd int) string {
