@@ -9,8 +9,13 @@ import (
 
 // Gemm computes dst = alpha·op(a)·op(b) + beta·dst, where op(x) is x or its
 // transpose as transA and transB say. dst must already have the result's shape
-// (when beta is 0 its contents are ignored). It panics on mismatched shapes,
-// which are programmer errors.
+// (when beta is 0 its contents are ignored, NaNs included; when alpha is 0, a
+// and b are not read). It panics on mismatched shapes, which are programmer
+// errors.
+//
+// Each element of dst is computed the same way whatever the machine's load,
+// so results are deterministic on a given CPU; large products are split over
+// up to Threads goroutines by blocks of dst only.
 func Gemm(transA, transB bool, alpha float32, a, b *Mat, beta float32, dst *Mat) {
 	m, k := a.Rows, a.Cols
 	if transA {
@@ -24,19 +29,35 @@ func Gemm(transA, transB bool, alpha float32, a, b *Mat, beta float32, dst *Mat)
 		panic(fmt.Sprintf("tensor: Gemm shapes %d×%d (T=%v) · %d×%d (T=%v) → %d×%d",
 			a.Rows, a.Cols, transA, b.Rows, b.Cols, transB, dst.Rows, dst.Cols))
 	}
+	for _, x := range [...]*Mat{a, b, dst} {
+		if len(x.Data) < x.Rows*x.Cols {
+			panic(fmt.Sprintf("tensor: Gemm: %d values for a %d×%d matrix", len(x.Data), x.Rows, x.Cols))
+		}
+	}
 	if m == 0 || n == 0 {
 		return
 	}
-	if k == 0 {
-		scale(dst.Data, beta)
+	if k == 0 || alpha == 0 {
+		scaleRows(dst.Data, m, n, dst.Cols, beta)
 		return
 	}
 	gemmImpl(transA, transB, m, n, k, alpha, a.Data, a.Cols, b.Data, b.Cols, beta, dst.Data, dst.Cols)
 }
 
-// gemmImpl is the kernel behind Gemm; the fast path may replace it.
-var gemmImpl = gemmBLAS
+// gemmFunc is the signature of the kernels behind Gemm: dst (m×n, row stride
+// ldc) = alpha·op(a)·op(b) + beta·dst with k ≥ 1, alpha ≠ 0.
+type gemmFunc func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
 
+// gemmImpl is the kernel behind Gemm: the fastest one this CPU runs (see
+// init in gemm_amd64.go); tests switch it with setGemmPath.
+var gemmImpl gemmFunc = gemmGo
+
+// gemmGo is the pure-Go blocked GEMM: the fallback on CPUs without AVX2.
+func gemmGo(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	gemmBlocked(&goKernels, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+}
+
+// gemmBLAS is gonum's blas32.Gemm; it is kept for benchmarks.
 func gemmBLAS(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	ta, tb := blas.NoTrans, blas.NoTrans
 	ar, ac := m, k
@@ -94,12 +115,23 @@ func GemmRef(transA, transB bool, alpha float32, a, b *Mat, beta float32, dst *M
 	}
 }
 
-func scale(x []float32, s float32) {
-	if s == 0 {
-		clear(x)
-		return
+// scaleRows multiplies the m×n block of c (row stride ldc) by s; s = 0 clears
+// it, NaNs included.
+func scaleRows(c []float32, m, n, ldc int, s float32) {
+	for i := 0; i < m; i++ {
+		row := c[i*ldc : i*ldc+n]
+		if s == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= s
+		}
 	}
-	for i := range x {
-		x[i] *= s
-	}
+}
+
+// gemmPath names one GEMM implementation, for tests and benchmarks.
+type gemmPath struct {
+	name string
+	fn   gemmFunc
 }

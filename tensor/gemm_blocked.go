@@ -1,0 +1,157 @@
+package tensor
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// The blocked GEMM follows the usual layered scheme: dst is computed in
+// tiles of at most mr rows × nv·w columns by a micro-kernel that reads A in
+// place and B from a packed panel (kc rows × nv·w columns, zero padded), so
+// that the panel stays in cache while the tiles of one block of rows reuse it.
+// k is split into blocks of at most kcMax; each element of dst sums its
+// products in the same order whatever the tiling of dst, which is what lets
+// the parallel split (by rows or columns of dst only) stay bit-identical.
+
+const (
+	kcMax = 512 // most k steps per packed block
+	ncMax = 512 // most columns of B per packed block
+)
+
+// tileFunc computes one tile: c[0:mr, 0:cols] = alpha·op(A)[0:mr, 0:k]·Bp +
+// beta·c, where op(A)(r, p) is a[r*lda+p] (transA false) or a[p*lda+r]
+// (transA true), bp holds k rows of nv·w packed floats, and c has row stride
+// ldc. cols ≤ nv·w; when beta is 0, c is not read.
+type tileFunc func(transA bool, mr, nv, k int, a []float32, lda int, bp []float32, c []float32, ldc, cols int, alpha, beta float32)
+
+// kernelSet describes one family of micro-kernels.
+type kernelSet struct {
+	name string
+	mr   int // most rows per tile
+	w    int // floats per vector
+	nv   int // most vectors per tile
+	tile tileFunc
+}
+
+// packPool holds the packing buffers, one per goroutine in flight.
+var packPool = sync.Pool{New: func() any {
+	buf := make([]float32, kcMax*(ncMax+32)+16)
+	// Align to 64 bytes so that packed panels start on cache lines.
+	off := (64 - int(uintptr(unsafe.Pointer(&buf[0]))%64)) % 64 / 4
+	buf = buf[off : off+kcMax*(ncMax+32)]
+	return &buf
+}}
+
+// splitEven returns the block size that splits total into the fewest blocks
+// of at most max, as evenly as possible, rounded up to a multiple of q.
+func splitEven(total, max, q int) int {
+	nb := (total + max - 1) / max
+	s := (total + nb - 1) / nb
+	return (s + q - 1) / q * q
+}
+
+// gemmBlocked computes c = alpha·op(a)·op(b) + beta·c with the micro-kernels
+// of ks, for rows [0, m) and columns [0, n) of c. It requires k ≥ 1.
+func gemmBlocked(ks *kernelSet, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	bufp := packPool.Get().(*[]float32)
+	defer packPool.Put(bufp)
+	buf := *bufp
+	nr := ks.w * ks.nv
+	kc := splitEven(k, kcMax, 4)
+	nc := splitEven(n, ncMax, nr)
+	for jc := 0; jc < n; jc += nc {
+		nb := min(nc, n-jc)
+		for pc := 0; pc < k; pc += kc {
+			kb := min(kc, k-pc)
+			bt := beta
+			if pc > 0 {
+				bt = 1
+			}
+			packB(buf, transB, b, ldb, pc, kb, jc, nb, ks.w, nr)
+			for ic := 0; ic < m; ic += ks.mr {
+				mb := min(ks.mr, m-ic)
+				var as []float32
+				if transA {
+					as = a[pc*lda+ic:]
+				} else {
+					as = a[ic*lda+pc:]
+				}
+				for jr := 0; jr < nb; jr += nr {
+					cols := min(nr, nb-jr)
+					nv := (cols + ks.w - 1) / ks.w
+					ks.tile(transA, mb, nv, kb, as, lda, buf[jr*kb:], c[ic*ldc+jc+jr:], ldc, cols, alpha, bt)
+				}
+			}
+		}
+	}
+}
+
+// packB packs rows [pc, pc+kb) and columns [jc, jc+nb) of op(b) into dst as
+// panels of nr columns (the last one rounded up to a multiple of w), each
+// stored as kb rows of its width, zero padded.
+func packB(dst []float32, transB bool, b []float32, ldb, pc, kb, jc, nb, w, nr int) {
+	for jr := 0; jr < nb; jr += nr {
+		cols := min(nr, nb-jr)
+		width := (cols + w - 1) / w * w
+		panel := dst[jr*kb : jr*kb+kb*width]
+		j0 := jc + jr
+		if !transB {
+			for p := 0; p < kb; p++ {
+				row := panel[p*width : p*width+width]
+				src := b[(pc+p)*ldb+j0 : (pc+p)*ldb+j0+cols]
+				copy(row, src)
+				clear(row[cols:])
+			}
+			continue
+		}
+		if cols < width {
+			clear(panel)
+		}
+		for jj := 0; jj < cols; jj++ {
+			src := b[(j0+jj)*ldb+pc : (j0+jj)*ldb+pc+kb]
+			for p, v := range src {
+				panel[p*width+jj] = v
+			}
+		}
+	}
+}
+
+// goKernels is the pure-Go micro-kernel family.
+var goKernels = kernelSet{name: "go", mr: 4, w: 4, nv: 4, tile: goTile}
+
+// goTile is the pure-Go tileFunc for goKernels.
+func goTile(transA bool, mr, nv, k int, a []float32, lda int, bp []float32, c []float32, ldc, cols int, alpha, beta float32) {
+	const maxW = 16
+	width := nv * 4
+	var acc [4][maxW]float32
+	for r := 0; r < mr; r++ {
+		row := acc[r][:width]
+		if transA {
+			for p := 0; p < k; p++ {
+				av := a[p*lda+r]
+				bb := bp[p*width : p*width+width]
+				for j, bv := range bb {
+					row[j] += av * bv
+				}
+			}
+		} else {
+			ar := a[r*lda : r*lda+k]
+			for p, av := range ar {
+				bb := bp[p*width : p*width+width]
+				for j, bv := range bb {
+					row[j] += av * bv
+				}
+			}
+		}
+		cr := c[r*ldc : r*ldc+cols]
+		if beta == 0 {
+			for j := range cr {
+				cr[j] = alpha * row[j]
+			}
+		} else {
+			for j := range cr {
+				cr[j] = alpha*row[j] + beta*cr[j]
+			}
+		}
+	}
+}
