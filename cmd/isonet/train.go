@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/isonet/isonet/experiment"
+	"github.com/isonet/isonet/iso"
+	"github.com/isonet/isonet/model"
+	"github.com/isonet/isonet/nn"
+	"github.com/isonet/isonet/train"
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+)
+
+func init() {
+	register(&command{name: "train", summary: "train a model (LIL: CE + β·isometric loss)", run: runTrain})
+}
+
+// specFlags binds the flags that define a training run to a Spec. The
+// defaults depend on the data set, so they are applied after parsing for
+// the flags the user did not set.
+type specFlags struct {
+	dataset, dataDir, mask, act, init, optimizer, labelCols string
+	beta, alpha, k, lr, testFrac                            float64
+	epochs, batch, width, depth, isoLayer, subset           int
+	testSubset, logEvery                                    int
+	seed                                                    uint64
+}
+
+func (f *specFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.dataset, "dataset", "mnist", "data set: mnist, rings, torus or csv:PATH")
+	fs.StringVar(&f.dataDir, "data-dir", "", "folder of IDX files for mnist (default: the bundled MNIST)")
+	fs.StringVar(&f.labelCols, "label-cols", "", "CSV label columns, coarsest first, comma-separated (default: the last column)")
+	fs.Float64Var(&f.testFrac, "test-frac", 0.2, "held-out fraction of a CSV data set")
+	fs.Float64Var(&f.beta, "beta", 0, "weight β of the isometric loss (0 = plain cross-entropy; torus default 100)")
+	fs.Float64Var(&f.alpha, "alpha", 1, "weight α of the cross-entropy loss")
+	fs.StringVar(&f.mask, "mask", "class", "isometry mask: class (local), global or none")
+	fs.Float64Var(&f.k, "iso-scale", 1, "scale K of representation distances in the isometric loss")
+	fs.IntVar(&f.isoLayer, "iso-layer", 0, "representation the isometric loss acts on: 1..depth hidden, depth+1 = logits (default: last hidden)")
+	fs.IntVar(&f.epochs, "epochs", 0, "training epochs (default: mnist 5, toys 10000, csv 100)")
+	fs.IntVar(&f.batch, "batch", 0, "batch size (default: mnist 100, toys the whole set, csv 100)")
+	fs.Float64Var(&f.lr, "lr", 1e-3, "learning rate")
+	fs.StringVar(&f.optimizer, "optimizer", "adam", "optimizer: adam or sgd")
+	fs.IntVar(&f.width, "width", 0, "hidden width (default: mnist 100, others 20)")
+	fs.IntVar(&f.depth, "depth", 4, "hidden layers in the LIL")
+	fs.StringVar(&f.act, "act", "tanh", "activation: tanh or relu")
+	fs.StringVar(&f.init, "init", "pytorch", "weight init: pytorch, xavier or orthogonal")
+	fs.Uint64Var(&f.seed, "seed", 0, "random seed (weights, shuffling, toy data)")
+	fs.IntVar(&f.subset, "subset", 0, "train on the first N training examples only (0 = all)")
+	fs.IntVar(&f.testSubset, "test-subset", 0, "evaluate on the first N test examples only (0 = all)")
+	fs.IntVar(&f.logEvery, "log-every", 0, "epochs between accuracy measurements (0 = about 100 per run)")
+}
+
+// spec turns the parsed flags into a validated Spec.
+func (f *specFlags) spec(fs *flag.FlagSet) (experiment.Spec, error) {
+	s := experiment.DefaultSpec(f.dataset)
+	s.Data.Dir, s.Data.Seed, s.Data.TestFrac = f.dataDir, f.seed, f.testFrac
+	s.Data.TrainSubset, s.Data.TestSubset = f.subset, f.testSubset
+	if f.labelCols != "" {
+		for _, c := range strings.Split(f.labelCols, ",") {
+			v, err := strconv.Atoi(strings.TrimSpace(c))
+			if err != nil || v < 0 {
+				return s, fmt.Errorf("--label-cols: %q is not a column index ≥ 0", c)
+			}
+			s.Data.LabelCols = append(s.Data.LabelCols, v)
+		}
+	}
+	s.Seed, s.LogEvery = f.seed, f.logEvery
+	s.Act, s.Init = nn.Activation(f.act), nn.Init(f.init)
+	if isSet(fs, "width") {
+		s.Width = f.width
+	}
+	s.Depth = f.depth
+	t := &s.Train
+	if isSet(fs, "beta") {
+		t.Beta = f.beta
+	}
+	t.Alpha, t.K, t.LR, t.Optimizer = f.alpha, f.k, f.lr, f.optimizer
+	t.Mask = iso.Mask(f.mask)
+	if isSet(fs, "epochs") {
+		t.Epochs = f.epochs
+	}
+	if isSet(fs, "batch") {
+		t.Batch = f.batch
+	}
+	t.IsoLayer = s.Depth
+	if isSet(fs, "iso-layer") {
+		t.IsoLayer = f.isoLayer
+	}
+	if err := s.Validate(); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("train", "--dataset D [--beta B] --out DIR [flags]", stderr)
+	var sf specFlags
+	sf.register(fs)
+	out := fs.String("out", "", "model folder to write (config.json, model.safetensors, metrics.json)")
+	force := fs.Bool("force", false, "replace an existing non-empty --out folder")
+	quiet := fs.Bool("quiet", false, "no progress display")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	spec, err := sf.spec(fs)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return errors.New("--out DIR is required")
+	}
+	if model.Exists(*out) && !*force {
+		return fmt.Errorf("--out %s exists and is not empty (use --force to replace it)", *out)
+	}
+	trainSet, testSet, err := spec.Data.Load()
+	if err != nil {
+		return err
+	}
+	for _, w := range spec.Warnings(trainSet) {
+		fmt.Fprintln(stderr, "isonet train: warning:", w)
+	}
+	fmt.Fprintf(stderr, "training on %s: %d examples × %d features, %d classes; %d test examples\n",
+		trainSet.Name, trainSet.Len(), trainSet.Dim(), trainSet.NumClasses(), testSet.Len())
+	prog := newProgress(stderr, spec, trainSet.Len(), *quiet)
+	m, res, err := experiment.Fit(ctx, spec, trainSet, testSet, prog.hooks())
+	prog.finish()
+	if err != nil {
+		return err
+	}
+	if err := model.SaveForce(*out, m, res, *force); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "train accuracy %.4f, test accuracy %.4f, %.1f s (%.0f examples/s); model in %s\n",
+		res.TrainAcc, res.TestAcc, res.Seconds, float64(trainSet.Len()*spec.Train.Epochs)/res.Seconds, *out)
+	return nil
+}
+
+// progress shows a progress bar with the loss terms and throughput on a
+// terminal, and a line every few seconds otherwise.
+type progress struct {
+	bar     *progressbar.ProgressBar
+	w       io.Writer
+	quiet   bool
+	start   time.Time
+	last    time.Time
+	done    int
+	total   int
+	perStep int
+	beta    float64
+}
+
+func newProgress(w io.Writer, s experiment.Spec, n int, quiet bool) *progress {
+	bs := min(s.Train.Batch, n)
+	steps := (n + bs - 1) / bs
+	p := &progress{w: w, quiet: quiet, start: time.Now(), last: time.Now(), total: steps * s.Train.Epochs, perStep: bs, beta: s.Train.Beta}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !quiet {
+		p.bar = progressbar.NewOptions(p.total, progressbar.OptionSetWriter(w), progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionShowCount(), progressbar.OptionSetWidth(30), progressbar.OptionClearOnFinish())
+	}
+	return p
+}
+
+func (p *progress) hooks() train.Hooks {
+	return train.Hooks{Step: func(epoch, step, steps int, ce, isoLoss float64) {
+		p.done++
+		if p.quiet {
+			return
+		}
+		rate := float64(p.done*p.perStep) / time.Since(p.start).Seconds()
+		desc := fmt.Sprintf("epoch %d  CE %.4f  iso %.4g (β·iso %.4g)  %.0f ex/s", epoch, ce, isoLoss, p.beta*isoLoss, rate)
+		if p.bar != nil {
+			p.bar.Describe(desc)
+			p.bar.Add(1)
+		} else if time.Since(p.last) > 5*time.Second || p.done == p.total {
+			p.last = time.Now()
+			fmt.Fprintf(p.w, "[%d/%d] %s\n", p.done, p.total, desc)
+		}
+	}}
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}

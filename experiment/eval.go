@@ -1,0 +1,42 @@
+package experiment
+
+import (
+	"github.com/isonet/isonet/data"
+	"github.com/isonet/isonet/iso"
+	"github.com/isonet/isonet/model"
+	"github.com/isonet/isonet/train"
+)
+
+// Isometry is the within-class agreement of input and representation
+// distances at one layer.
+type Isometry struct {
+	Layer    int                  `json:"layer"`
+	K        float64              `json:"iso_scale"`
+	PerClass []iso.ClassDistances `json:"per_class"`
+	All      iso.Agreement        `json:"all"`
+}
+
+// Evaluation is what `isonet eval` reports.
+type Evaluation struct {
+	Dataset  string   `json:"dataset"`
+	Examples int      `json:"examples"`
+	Accuracy float64  `json:"accuracy"`
+	Isometry Isometry `json:"isometry"`
+}
+
+// MaxPerClass bounds the points per class used for distance statistics,
+// so that evaluating on 10000 MNIST images stays cheap.
+const MaxPerClass = 500
+
+// Evaluate measures m's accuracy on set and the isometry of its isometric
+// layer (per class, up to MaxPerClass points each, seeded).
+func Evaluate(m *model.Model, set *data.Set, seed uint64) Evaluation {
+	net := m.Net()
+	b := m.Config.Blocks[len(m.Config.Blocks)-1]
+	ev := Evaluation{Dataset: set.Name, Examples: set.Len(), Accuracy: train.Accuracy(net, set.X, set.Y())}
+	layer := b.Train.IsoLayer
+	rep := train.Representation(net, set.X, layer)
+	per, all := iso.WithinClass(set.X, rep, set.Y(), b.Train.K, MaxPerClass, seed)
+	ev.Isometry = Isometry{Layer: layer, K: b.Train.K, PerClass: per, All: all}
+	return ev
+}

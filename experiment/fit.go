@@ -1,0 +1,164 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/isonet/isonet/data"
+	"github.com/isonet/isonet/iso"
+	"github.com/isonet/isonet/model"
+	"github.com/isonet/isonet/nn"
+	"github.com/isonet/isonet/train"
+)
+
+// Spec is everything that defines one training run.
+type Spec struct {
+	Data     DataSpec      `json:"data"`
+	Width    int           `json:"width"`
+	Depth    int           `json:"depth"` // hidden layers in the LIL
+	Act      nn.Activation `json:"activation"`
+	Init     nn.Init       `json:"init"`
+	Seed     uint64        `json:"seed"` // weight initialisation and shuffling
+	Train    train.Config  `json:"train"`
+	LogEvery int           `json:"log_every"` // epochs between accuracy measurements (0: about 100 per run)
+	Protocol string        `json:"protocol,omitempty"`
+}
+
+// DefaultSpec returns the paper's setting for a data set: MNIST width 100,
+// depth 4, batch 100, 5 epochs; the toy sets width 20, depth 4, full batch,
+// 10000 epochs; a CSV file the toy settings with batch 100 and 100 epochs.
+func DefaultSpec(dataset string) Spec {
+	s := Spec{Data: DataSpec{Name: dataset}, Width: 20, Depth: 4, Act: nn.Tanh, Init: nn.InitPyTorch}
+	s.Train = train.Defaults(s.Depth + 1)
+	switch s.Data.Kind() {
+	case "mnist":
+		s.Width = 100
+		s.Train.Epochs, s.Train.Batch = 5, 100
+	case "rings", "torus":
+		s.Train.Epochs, s.Train.Batch = 10000, 1<<30
+	default:
+		s.Train.Epochs, s.Train.Batch = 100, 100
+	}
+	if s.Data.Kind() == "torus" {
+		s.Train.Beta = 100
+	}
+	return s
+}
+
+// Validate checks the spec before any work is done.
+func (s *Spec) Validate() error {
+	if err := s.Data.Validate(); err != nil {
+		return err
+	}
+	if s.Width < 1 {
+		return fmt.Errorf("--width must be ≥ 1, got %d", s.Width)
+	}
+	if s.Depth < 1 {
+		return fmt.Errorf("--depth must be ≥ 1, got %d", s.Depth)
+	}
+	if s.Act != nn.Tanh && s.Act != nn.ReLU {
+		return fmt.Errorf("--act must be tanh or relu, got %q", s.Act)
+	}
+	switch s.Init {
+	case nn.InitPyTorch, nn.InitXavier, nn.InitOrthogonal:
+	default:
+		return fmt.Errorf("--init must be pytorch, xavier or orthogonal, got %q", s.Init)
+	}
+	return s.Train.Validate(s.Depth + 1)
+}
+
+// Sizes returns the layer sizes for input dimension d and c classes.
+func (s *Spec) Sizes(d, c int) []int {
+	sizes := []int{d}
+	for range s.Depth {
+		sizes = append(sizes, s.Width)
+	}
+	return append(sizes, c)
+}
+
+// NewModel builds a freshly initialised flat model for the data.
+func (s *Spec) NewModel(d, c int) (*model.Model, error) {
+	cfg := model.Flat(s.Sizes(d, c), s.Act, s.Train)
+	cfg.Dataset, cfg.Init, cfg.Seed, cfg.Protocol = s.Data.Name, string(s.Init), s.Seed, s.Protocol
+	rng := rand.New(rand.NewPCG(s.Seed, s.Seed^0x1417))
+	return model.Build(cfg, func(_ int, m *nn.MLP) {
+		for _, l := range m.Layers {
+			l.Reset(s.Init, rng)
+		}
+	})
+}
+
+// Result is what a training run produced.
+type Result struct {
+	Spec    Spec               `json:"spec"`
+	Epochs  []train.EpochStats `json:"epochs"`
+	Seconds float64            `json:"seconds"`
+	// TestAcc and TrainAcc are measured after the last epoch.
+	TrainAcc float64 `json:"train_acc"`
+	TestAcc  float64 `json:"test_acc"`
+}
+
+// Warnings returns advice about the spec on the given data, such as a batch
+// of one making the isometric term vanish.
+func (s *Spec) Warnings(trainSet *data.Set) []string {
+	var w []string
+	if s.Train.Beta > 0 && min(s.Train.Batch, trainSet.Len()) == 1 {
+		w = append(w, "batch size 1: the isometric term has no pairs and vanishes; training is plain cross-entropy")
+	}
+	if s.Train.Beta > 0 && s.Train.Mask == iso.MaskNone {
+		w = append(w, "--beta > 0 with --mask none: the isometric term is off")
+	}
+	return w
+}
+
+// Fit trains a new model on trainSet as s says, measuring accuracy every
+// LogEvery epochs and at the end.
+func Fit(ctx context.Context, s Spec, trainSet, testSet *data.Set, hooks train.Hooks) (*model.Model, *Result, error) {
+	if err := s.Validate(); err != nil {
+		return nil, nil, err
+	}
+	m, err := s.NewModel(trainSet.Dim(), trainSet.NumClasses())
+	if err != nil {
+		return nil, nil, err
+	}
+	tc := s.Train
+	tc.Seed = s.Seed
+	t, err := train.NewTrainer(m.Net(), tc)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := Run(ctx, t, s, trainSet, testSet, hooks)
+	return m, res, err
+}
+
+// Run continues trainer t until its epochs are done (so it serves a fresh
+// run and a resumed one alike).
+func Run(ctx context.Context, t *train.Trainer, s Spec, trainSet, testSet *data.Set, hooks train.Hooks) (*Result, error) {
+	every := s.LogEvery
+	if every <= 0 {
+		every = max(1, s.Train.Epochs/100)
+	}
+	res := &Result{Spec: s}
+	for t.Epoch < t.Cfg.Epochs {
+		st, err := t.RunEpoch(ctx, trainSet, hooks)
+		if err != nil {
+			return res, err
+		}
+		res.Seconds += st.Seconds
+		if t.Epoch%every == 0 || t.Epoch == t.Cfg.Epochs {
+			st.TrainAcc = train.Accuracy(t.Model, trainSet.X, trainSet.Y())
+			if testSet != nil {
+				st.TestAcc = train.Accuracy(t.Model, testSet.X, testSet.Y())
+			}
+			res.Epochs = append(res.Epochs, st)
+			res.TrainAcc, res.TestAcc = st.TrainAcc, st.TestAcc
+		}
+		if hooks.Epoch != nil {
+			if err := hooks.Epoch(st); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, nil
+}

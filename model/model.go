@@ -1,0 +1,328 @@
+// Package model saves and loads isonet models: a folder holding config.json
+// (sizes, activation, the isometric settings, seed) and model.safetensors
+// with float32 tensors layers.{i}.weight [out, in] and layers.{i}.bias [out]
+// for every Linear layer in order, classifier last — PyTorch's nn.Linear
+// layout, so `safetensors.torch.load_file` reads it. A stacked model names
+// its tensors blocks.{k}.layers.{i}.*.
+package model
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/isonet/isonet/internal/atomicfile"
+	"github.com/isonet/isonet/nn"
+	"github.com/isonet/isonet/safetensors"
+	"github.com/isonet/isonet/train"
+)
+
+// Format is the value of config.json's "format" field.
+const Format = "isonet-model/1"
+
+// File names inside a model folder.
+const (
+	ConfigFile  = "config.json"
+	WeightsFile = "model.safetensors"
+	MetricsFile = "metrics.json"
+)
+
+// Block describes one LIL block: an MLP and the training settings of its
+// isometric term. A flat model has one block.
+type Block struct {
+	Sizes      []int        `json:"sizes"`                 // input, hidden widths..., classes
+	Activation string       `json:"activation"`            // tanh or relu
+	Level      int          `json:"level"`                 // label level this block was trained on
+	InputLayer int          `json:"input_layer,omitempty"` // for block k>0: which H of block k−1 is its input
+	Train      train.Config `json:"train"`
+}
+
+// Config is the content of config.json.
+type Config struct {
+	Format     string  `json:"format"`
+	Dataset    string  `json:"dataset,omitempty"`
+	Init       string  `json:"init,omitempty"`
+	Seed       uint64  `json:"seed"`
+	Blocks     []Block `json:"blocks"`
+	Classes    []int   `json:"classes"` // classes per label level, coarsest first
+	SharedHead bool    `json:"shared_head,omitempty"`
+	// Protocol records the training protocol name (standard, authors, ...).
+	Protocol string `json:"protocol,omitempty"`
+}
+
+// Model is a loaded or freshly built model.
+type Model struct {
+	Config Config
+	Blocks []*nn.MLP
+}
+
+// Stacked reports whether m has more than one block.
+func (m *Model) Stacked() bool { return len(m.Blocks) > 1 }
+
+// Net returns the single network of a flat model (the last block of a
+// stacked one).
+func (m *Model) Net() *nn.MLP { return m.Blocks[len(m.Blocks)-1] }
+
+func (m *Model) prefix(k int) string {
+	if len(m.Blocks) == 1 {
+		return ""
+	}
+	return "blocks." + strconv.Itoa(k) + "."
+}
+
+// tensors lists m's parameters with their file names.
+func (m *Model) tensors() []*safetensors.Tensor {
+	var ts []*safetensors.Tensor
+	for k, b := range m.Blocks {
+		for _, p := range b.Params() {
+			ts = append(ts, &safetensors.Tensor{Name: m.prefix(k) + p.Name, DType: "F32", Shape: p.Shape, Data: p.Data})
+		}
+	}
+	return ts
+}
+
+// Exists reports whether dir exists and is not empty.
+func Exists(dir string) bool {
+	ents, err := os.ReadDir(dir)
+	return err == nil && len(ents) > 0
+}
+
+// Save writes m, and metrics (any JSON-encodable value, or nil) into dir.
+// The folder appears complete or not at all: everything is written into a
+// temporary folder beside dir, which is then renamed. An existing non-empty
+// dir is an error unless force is set, in which case it is replaced.
+func Save(dir string, m *Model, metrics any) error {
+	return SaveForce(dir, m, metrics, false)
+}
+
+// SaveForce is Save with the choice to replace an existing model folder.
+func SaveForce(dir string, m *Model, metrics any, force bool) (err error) {
+	if Exists(dir) && !force {
+		return fmt.Errorf("model: %s exists and is not empty (use --force to replace it)", dir)
+	}
+	cfg := m.Config
+	cfg.Format = Format
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
+	if err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err = WriteJSON(filepath.Join(tmp, ConfigFile), cfg); err != nil {
+		return err
+	}
+	if err = safetensors.WriteFile(filepath.Join(tmp, WeightsFile), m.tensors(), map[string]string{"format": "pt", "isonet": Format}); err != nil {
+		return err
+	}
+	if metrics != nil {
+		if err = WriteJSON(filepath.Join(tmp, MetricsFile), metrics); err != nil {
+			return err
+		}
+	}
+	if err = os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	return replaceDir(tmp, dir)
+}
+
+// replaceDir renames tmp to dir, moving an existing dir out of the way first
+// and deleting it only once the new one is in place.
+func replaceDir(tmp, dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		old := tmp + ".old"
+		if err := os.Rename(dir, old); err != nil {
+			return fmt.Errorf("model: %w", err)
+		}
+		if err := os.Rename(tmp, dir); err != nil {
+			os.Rename(old, dir)
+			return fmt.Errorf("model: %w", err)
+		}
+		return os.RemoveAll(old)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	return nil
+}
+
+// WriteJSON writes v as indented JSON to path atomically.
+func WriteJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return atomicfile.WriteFile(path, append(b, '\n'))
+}
+
+// Load reads the model in dir. When config.json is absent the layout is
+// inferred from the tensor names and shapes (tanh activation assumed), so a
+// file written by another program in the documented layout loads too.
+func Load(dir string) (*Model, error) {
+	wpath := filepath.Join(dir, WeightsFile)
+	f, err := safetensors.ReadFile(wpath)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("model: %s: no %s (is this a model folder?)", dir, WeightsFile)
+		}
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	var cfg Config
+	cb, err := os.ReadFile(filepath.Join(dir, ConfigFile))
+	switch {
+	case err == nil:
+		if cfg, err = ParseConfig(cb); err != nil {
+			return nil, fmt.Errorf("model: %s: %w", filepath.Join(dir, ConfigFile), err)
+		}
+	case errors.Is(err, fs.ErrNotExist):
+		if cfg, err = inferConfig(f); err != nil {
+			return nil, fmt.Errorf("model: %s: %w", wpath, err)
+		}
+	default:
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	m, err := Build(cfg, nil)
+	if err != nil {
+		return nil, fmt.Errorf("model: %s: %w", dir, err)
+	}
+	want := map[string]bool{}
+	for k, b := range m.Blocks {
+		for _, p := range b.Params() {
+			name := m.prefix(k) + p.Name
+			want[name] = true
+			t, err := f.Get(name, p.Shape...)
+			if err != nil {
+				return nil, fmt.Errorf("model: %s: %w", wpath, err)
+			}
+			for _, v := range t.Data {
+				if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+					return nil, fmt.Errorf("model: %s: tensor %q holds NaN or Inf", wpath, name)
+				}
+			}
+			copy(p.Data, t.Data)
+		}
+	}
+	for _, name := range f.Names() {
+		if !want[name] {
+			return nil, fmt.Errorf("model: %s: unexpected tensor %q (config.json describes %d)", wpath, name, len(want))
+		}
+	}
+	return m, nil
+}
+
+// ParseConfig decodes and validates config.json's content; unknown fields
+// are errors, so a typo does not silently fall back to a default.
+func ParseConfig(b []byte) (Config, error) {
+	var cfg Config
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return cfg, fmt.Errorf("bad config: %w", err)
+	}
+	if cfg.Format != Format {
+		return cfg, fmt.Errorf("format is %q, want %q", cfg.Format, Format)
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate checks that the configuration describes a buildable model.
+func (c *Config) Validate() error {
+	if len(c.Blocks) == 0 {
+		return errors.New("config has no blocks")
+	}
+	for k, b := range c.Blocks {
+		if len(b.Sizes) < 2 {
+			return fmt.Errorf("block %d: sizes %v: need an input and an output size", k, b.Sizes)
+		}
+		for _, s := range b.Sizes {
+			if s < 1 || s > 1<<20 {
+				return fmt.Errorf("block %d: layer size %d out of range 1..%d", k, s, 1<<20)
+			}
+		}
+		if b.Activation != string(nn.Tanh) && b.Activation != string(nn.ReLU) {
+			return fmt.Errorf("block %d: unknown activation %q", k, b.Activation)
+		}
+		if err := b.Train.Validate(len(b.Sizes) - 1); err != nil {
+			return fmt.Errorf("block %d: %w", k, err)
+		}
+		if k > 0 {
+			prev := c.Blocks[k-1]
+			if b.InputLayer < 1 || b.InputLayer >= len(prev.Sizes) {
+				return fmt.Errorf("block %d: input_layer %d out of range 1..%d", k, b.InputLayer, len(prev.Sizes)-1)
+			}
+			if prev.Sizes[b.InputLayer] != b.Sizes[0] {
+				return fmt.Errorf("block %d: input size %d differs from block %d's layer %d width %d", k, b.Sizes[0], k-1, b.InputLayer, prev.Sizes[b.InputLayer])
+			}
+		}
+	}
+	return nil
+}
+
+// Build makes the model c describes; with init non-nil its weights are
+// initialised by it (block k, layer) — Load passes nil and fills them.
+func Build(c Config, init func(k int, m *nn.MLP)) (*Model, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	m := &Model{Config: c}
+	for k, b := range c.Blocks {
+		net, err := nn.NewMLP(b.Sizes, nn.Activation(b.Activation), nn.InitPyTorch, nil)
+		if err != nil {
+			return nil, fmt.Errorf("block %d: %w", k, err)
+		}
+		if init != nil {
+			init(k, net)
+		}
+		m.Blocks = append(m.Blocks, net)
+	}
+	return m, nil
+}
+
+// inferConfig reconstructs a flat tanh model's config from tensor names
+// layers.{i}.weight / layers.{i}.bias.
+func inferConfig(f *safetensors.File) (Config, error) {
+	var sizes []int
+	for i := 0; ; i++ {
+		w, ok := f.Tensors[fmt.Sprintf("layers.%d.weight", i)]
+		if !ok {
+			break
+		}
+		if len(w.Shape) != 2 {
+			return Config{}, fmt.Errorf("tensor layers.%d.weight has shape %v, want [out, in]", i, w.Shape)
+		}
+		if i == 0 {
+			sizes = append(sizes, w.Shape[1])
+		} else if w.Shape[1] != sizes[len(sizes)-1] {
+			return Config{}, fmt.Errorf("tensor layers.%d.weight takes %d inputs, layer %d gives %d", i, w.Shape[1], i-1, sizes[len(sizes)-1])
+		}
+		sizes = append(sizes, w.Shape[0])
+	}
+	if len(sizes) < 2 {
+		names := strings.Join(f.Names(), ", ")
+		return Config{}, fmt.Errorf("no config.json and no tensors named layers.0.weight (found: %s)", names)
+	}
+	tc := train.Defaults(len(sizes) - 1)
+	tc.Epochs = 1
+	return Config{Format: Format, Blocks: []Block{{Sizes: sizes, Activation: string(nn.Tanh), Train: tc}},
+		Classes: []int{sizes[len(sizes)-1]}}, nil
+}
+
+// Flat returns the config of a flat model with the given sizes.
+func Flat(sizes []int, act nn.Activation, tc train.Config) Config {
+	return Config{Format: Format, Blocks: []Block{{Sizes: slices.Clone(sizes), Activation: string(act), Train: tc}},
+		Classes: []int{sizes[len(sizes)-1]}}
+}

@@ -1,0 +1,255 @@
+// Package train runs the training loop of a Locally Isometric Layer network:
+// batch → forward → loss (α·CE + β·iso) → backward → Adam step → log.
+package train
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+
+	"github.com/isonet/isonet/data"
+	"github.com/isonet/isonet/iso"
+	"github.com/isonet/isonet/nn"
+	"github.com/isonet/isonet/tensor"
+)
+
+// Config holds the training settings. The zero value is not valid; start
+// from Defaults.
+type Config struct {
+	Alpha     float64  `json:"alpha"`     // weight of the cross-entropy term
+	Beta      float64  `json:"beta"`      // weight of the isometric term (0: plain CE)
+	Mask      iso.Mask `json:"mask"`      // class, global or none
+	K         float64  `json:"iso_scale"` // representation distance scale K
+	IsoLayer  int      `json:"iso_layer"` // representation index H[l] the iso term acts on
+	Epochs    int      `json:"epochs"`    // passes over the training set
+	Batch     int      `json:"batch"`     // examples per step; ≥ the set size means full batch
+	LR        float64  `json:"lr"`        // learning rate
+	Optimizer string   `json:"optimizer"` // adam or sgd
+	Seed      uint64   `json:"seed"`      // shuffling seed
+}
+
+// Defaults returns the paper's training settings for a model with the given
+// number of Linear layers: Adam 1e-3, α = 1, class mask, K = 1, iso on the
+// last hidden layer.
+func Defaults(layers int) Config {
+	return Config{Alpha: 1, Mask: iso.MaskClass, K: 1, IsoLayer: layers - 1, Epochs: 1, Batch: 100, LR: 1e-3, Optimizer: "adam"}
+}
+
+// Validate checks every field and names the flag and the allowed range.
+func (c *Config) Validate(layers int) error {
+	switch {
+	case !(c.Beta >= 0) || math.IsInf(c.Beta, 0):
+		return fmt.Errorf("--beta must be a finite number ≥ 0, got %g", c.Beta)
+	case !(c.Alpha >= 0) || math.IsInf(c.Alpha, 0):
+		return fmt.Errorf("--alpha must be a finite number ≥ 0, got %g", c.Alpha)
+	case !(c.K > 0) || math.IsInf(c.K, 0):
+		return fmt.Errorf("--iso-scale must be a finite number > 0, got %g", c.K)
+	case c.Epochs < 1:
+		return fmt.Errorf("--epochs must be ≥ 1, got %d", c.Epochs)
+	case c.Batch < 1:
+		return fmt.Errorf("--batch must be ≥ 1, got %d", c.Batch)
+	case !(c.LR > 0) || math.IsInf(c.LR, 0):
+		return fmt.Errorf("--lr must be a finite number > 0, got %g", c.LR)
+	case c.IsoLayer < 1 || c.IsoLayer > layers:
+		return fmt.Errorf("--iso-layer must be in 1..%d (1..%d hidden, %d = logits), got %d", layers, layers-1, layers, c.IsoLayer)
+	case c.Optimizer != "adam" && c.Optimizer != "sgd":
+		return fmt.Errorf("--optimizer must be adam or sgd, got %q", c.Optimizer)
+	}
+	if _, err := iso.ParseMask(string(c.Mask)); err != nil {
+		return fmt.Errorf("--mask: %v", err)
+	}
+	return nil
+}
+
+// EpochStats is what one epoch measured.
+type EpochStats struct {
+	Epoch    int     `json:"epoch"`
+	CE       float64 `json:"ce"`  // mean over the epoch's steps
+	Iso      float64 `json:"iso"` // mean over the epoch's steps, before β
+	Loss     float64 `json:"loss"`
+	TrainAcc float64 `json:"train_acc"`
+	TestAcc  float64 `json:"test_acc,omitempty"`
+	Seconds  float64 `json:"seconds"`
+	Rate     float64 `json:"examples_per_second"`
+}
+
+// Hooks lets a caller watch the loop; any field may be nil.
+type Hooks struct {
+	// Step is called after every optimizer step.
+	Step func(epoch, step, steps int, ce, iso float64)
+	// Epoch is called after every epoch; an error stops training.
+	Epoch func(s EpochStats) error
+}
+
+// ErrDiverged is wrapped by the error Train returns when the loss stops
+// being a finite number.
+var ErrDiverged = errors.New("training diverged")
+
+// Trainer holds everything that changes during training, so that a run can
+// be checkpointed and resumed exactly.
+type Trainer struct {
+	Model *nn.MLP
+	Cfg   Config
+	Opt   nn.Optimizer
+	// Epoch is the number of finished epochs.
+	Epoch int
+	// RNG drives shuffling; its state is part of a checkpoint.
+	RNG *rand.PCG
+
+	ws     *nn.Workspace
+	dl     *tensor.Mat
+	diso   *tensor.Mat
+	xb     *tensor.Mat
+	yb     []int
+	perm   []int
+	groups [][]int
+	loss   iso.Loss
+	fixed  *data.Set // full batch of this set in fixed order: the iso loss's input distances are reused
+}
+
+// NewTrainer returns a trainer for m with cfg, which must be valid.
+func NewTrainer(m *nn.MLP, cfg Config) (*Trainer, error) {
+	if err := cfg.Validate(len(m.Layers)); err != nil {
+		return nil, err
+	}
+	t := &Trainer{Model: m, Cfg: cfg, RNG: rand.NewPCG(cfg.Seed, cfg.Seed^0x15e7e7),
+		ws: m.NewWorkspace(), dl: &tensor.Mat{}, diso: &tensor.Mat{}, xb: &tensor.Mat{}}
+	if cfg.Optimizer == "sgd" {
+		t.Opt = &nn.SGD{LR: cfg.LR}
+	} else {
+		t.Opt = nn.NewAdam(cfg.LR)
+	}
+	return t, nil
+}
+
+// Step takes one optimizer step on the batch (x, y) and returns the mean CE
+// and the isometric loss (before β). The labels y also define the partition
+// of the class mask.
+func (t *Trainer) Step(x *tensor.Mat, y []int, reuseIso bool) (ce, isoLoss float64) {
+	m, c := t.Model, t.Cfg
+	m.ZeroGrad()
+	logits := m.Forward(t.ws, x)
+	ce = nn.SoftmaxCE(t.dl, logits, y, c.Alpha)
+	var extra map[int]*tensor.Mat
+	if c.Beta > 0 && c.Mask != iso.MaskNone {
+		if !reuseIso {
+			t.groups = iso.Groups(t.groups, y, c.Mask)
+			t.loss.Reset(x, t.groups, c.K)
+		}
+		h := t.ws.H[c.IsoLayer]
+		t.diso.Resize(h.Rows, h.Cols)
+		t.diso.Zero()
+		isoLoss = t.loss.Eval(t.diso, h, c.Beta)
+		extra = map[int]*tensor.Mat{c.IsoLayer: t.diso}
+	}
+	m.Backward(t.ws, t.dl, extra, true, nil)
+	t.Opt.Step(m.Params())
+	return ce, isoLoss
+}
+
+// RunEpoch trains one epoch over set and returns its statistics (without
+// test accuracy). ctx is checked between steps; on cancellation the epoch
+// is abandoned and ctx.Err() returned.
+func (t *Trainer) RunEpoch(ctx context.Context, set *data.Set, hooks Hooks) (EpochStats, error) {
+	start := time.Now()
+	n := set.Len()
+	bs := min(t.Cfg.Batch, n)
+	full := bs == n
+	if len(t.perm) != n {
+		t.perm = make([]int, n)
+	}
+	for i := range t.perm {
+		t.perm[i] = i
+	}
+	if !full {
+		rng := rand.New(t.RNG)
+		rng.Shuffle(n, func(i, j int) { t.perm[i], t.perm[j] = t.perm[j], t.perm[i] })
+	}
+	steps := (n + bs - 1) / bs
+	var sumCE, sumIso float64
+	for s := 0; s < steps; s++ {
+		if err := ctx.Err(); err != nil {
+			return EpochStats{}, err
+		}
+		lo, hi := s*bs, min((s+1)*bs, n)
+		var x *tensor.Mat
+		var y []int
+		reuse := false
+		if full {
+			x, y = set.X, set.Y()
+			reuse = t.fixed == set
+			t.fixed = set
+		} else {
+			idx := t.perm[lo:hi]
+			x = tensor.Gather(t.xb, set.X, idx)
+			t.yb = t.yb[:0]
+			for _, i := range idx {
+				t.yb = append(t.yb, set.Y()[i])
+			}
+			y = t.yb
+		}
+		ce, il := t.Step(x, y, reuse)
+		loss := t.Cfg.Alpha*ce + t.Cfg.Beta*il
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return EpochStats{}, fmt.Errorf("%w at epoch %d, step %d (loss %g): try a smaller --lr or --beta", ErrDiverged, t.Epoch+1, s+1, loss)
+		}
+		sumCE += ce
+		sumIso += il
+		if hooks.Step != nil {
+			hooks.Step(t.Epoch+1, s+1, steps, ce, il)
+		}
+	}
+	t.Epoch++
+	st := EpochStats{Epoch: t.Epoch, CE: sumCE / float64(steps), Iso: sumIso / float64(steps)}
+	st.Loss = t.Cfg.Alpha*st.CE + t.Cfg.Beta*st.Iso
+	st.Seconds = time.Since(start).Seconds()
+	st.Rate = float64(n) / st.Seconds
+	return st, nil
+}
+
+// Accuracy returns the fraction of rows of x that m classifies as y.
+func Accuracy(m *nn.MLP, x *tensor.Mat, y []int) float64 {
+	pred := Predict(m, x)
+	correct := 0
+	for i, p := range pred {
+		if p == y[i] {
+			correct++
+		}
+	}
+	return float64(correct) / float64(len(y))
+}
+
+// Predict returns m's class for every row of x, evaluated in batches.
+func Predict(m *nn.MLP, x *tensor.Mat) []int {
+	ws := m.NewWorkspace()
+	pred := make([]int, x.Rows)
+	const bs = 1000
+	for lo := 0; lo < x.Rows; lo += bs {
+		hi := min(lo+bs, x.Rows)
+		xb := tensor.FromSlice(hi-lo, x.Cols, x.Data[lo*x.Cols:hi*x.Cols])
+		m.Predict(ws, pred[lo:hi], xb)
+	}
+	return pred
+}
+
+// Representation returns H[layer] of m for every row of x (layer as in
+// nn.MLP: 0 the input, len(Layers) the logits).
+func Representation(m *nn.MLP, x *tensor.Mat, layer int) *tensor.Mat {
+	ws := m.NewWorkspace()
+	var out *tensor.Mat
+	const bs = 1000
+	for lo := 0; lo < x.Rows; lo += bs {
+		hi := min(lo+bs, x.Rows)
+		xb := tensor.FromSlice(hi-lo, x.Cols, x.Data[lo*x.Cols:hi*x.Cols])
+		m.Forward(ws, xb)
+		h := ws.H[layer]
+		if out == nil {
+			out = tensor.New(x.Rows, h.Cols)
+		}
+		copy(out.Data[lo*h.Cols:hi*h.Cols], h.Data)
+	}
+	return out
+}
