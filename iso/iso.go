@@ -110,7 +110,9 @@ type Loss struct {
 	N      int         // batch size: the loss is divided by N²
 	Groups [][]int     // blocks of the partition (only same-block pairs count)
 	DIn    [][]float64 // per block, the input distances (n_k×n_k)
-	drep   []float64
+
+	p, gram, c, cp tensor.Mat // buffers of the GEMM path
+	sq, rs         []float64
 }
 
 // NewLoss prepares the isometric loss for the batch x with the given blocks.
@@ -145,41 +147,142 @@ func (l *Loss) Eval(dphi, phi *tensor.Mat, scale float64) float64 {
 	if dphi != nil && (dphi.Rows != phi.Rows || dphi.Cols != phi.Cols) {
 		panic("iso: gradient buffer shape differs from the representation's")
 	}
-	K := l.K
 	inv := 1 / (float64(l.N) * float64(l.N))
-	gcoef := 4 * K * inv * scale
+	gcoef := 4 * l.K * inv * scale
 	var total float64
 	for g, idx := range l.Groups {
-		n := len(idx)
-		din := l.DIn[g]
-		for a := 0; a < n; a++ {
-			ra := phi.Row(idx[a])
-			var ga []float32
-			if dphi != nil {
-				ga = dphi.Row(idx[a])
-			}
-			for b := a + 1; b < n; b++ {
-				rb := phi.Row(idx[b])
-				var s float64
-				for k, v := range ra {
-					d := float64(v) - float64(rb[k])
-					s += d * d
-				}
-				d := math.Sqrt(s)
-				r := K*d - din[a*n+b]
-				total += 2 * r * r // (a,b) and (b,a)
-				if dphi == nil || d == 0 {
-					continue
-				}
-				c := gcoef * r / d
-				gb := dphi.Row(idx[b])
-				for k, v := range ra {
-					diff := c * (float64(v) - float64(rb[k]))
-					ga[k] += float32(diff)
-					gb[k] -= float32(diff)
-				}
-			}
+		if len(idx) >= gemmMin {
+			total += l.evalGEMM(dphi, phi, idx, l.DIn[g], gcoef)
+		} else {
+			total += l.evalPairs(dphi, phi, idx, l.DIn[g], gcoef)
 		}
 	}
 	return total * inv
+}
+
+// gemmMin is the block size from which the GEMM formulation pays off.
+const gemmMin = 48
+
+// evalPairs handles one block pair by pair from exact differences. It
+// returns the block's Σ over ordered pairs of r², and adds the gradient.
+func (l *Loss) evalPairs(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef float64) float64 {
+	K := l.K
+	n := len(idx)
+	var total float64
+	for a := 0; a < n; a++ {
+		ra := phi.Row(idx[a])
+		var ga []float32
+		if dphi != nil {
+			ga = dphi.Row(idx[a])
+		}
+		for b := a + 1; b < n; b++ {
+			rb := phi.Row(idx[b])
+			d := math.Sqrt(sqDist(ra, rb))
+			r := K*d - din[a*n+b]
+			total += 2 * r * r // (a,b) and (b,a)
+			if dphi == nil || d == 0 {
+				continue
+			}
+			c := gcoef * r / d
+			gb := dphi.Row(idx[b])
+			for k, v := range ra {
+				diff := c * (float64(v) - float64(rb[k]))
+				ga[k] += float32(diff)
+				gb[k] -= float32(diff)
+			}
+		}
+	}
+	return total
+}
+
+func sqDist(a, b []float32) float64 {
+	var s float64
+	for k, v := range a {
+		d := float64(v) - float64(b[k])
+		s += d * d
+	}
+	return s
+}
+
+// evalGEMM handles a large block with matrix products. The block's
+// representations are centred (distances do not change), their squared
+// distances come from the Gram matrix, ‖p_a‖² + ‖p_b‖² − 2·p_a·p_b, and are
+// recomputed from exact differences where that formula would cancel. With
+// C_ab = r_ab/d_ab the gradient is ∂L/∂p_a = coef·(Σ_b C_ab·p_a − (C·P)_a).
+func (l *Loss) evalGEMM(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef float64) float64 {
+	K := l.K
+	n, d := len(idx), phi.Cols
+	p := &l.p
+	p.Resize(n, d)
+	mean := make([]float64, d)
+	for _, i := range idx {
+		for k, v := range phi.Row(i) {
+			mean[k] += float64(v)
+		}
+	}
+	for k := range mean {
+		mean[k] /= float64(n)
+	}
+	if cap(l.sq) < n {
+		l.sq = make([]float64, n)
+		l.rs = make([]float64, n)
+	}
+	sq, rs := l.sq[:n], l.rs[:n]
+	for a, i := range idx {
+		row := p.Row(a)
+		var s float64
+		for k, v := range phi.Row(i) {
+			c := float32(float64(v) - mean[k])
+			row[k] = c
+			s += float64(c) * float64(c)
+		}
+		sq[a] = s
+	}
+	gram := &l.gram
+	gram.Resize(n, n)
+	tensor.Gemm(false, true, 1, p, p, 0, gram)
+	c := &l.c
+	c.Resize(n, n)
+	var total float64
+	for a := 0; a < n; a++ {
+		ga := gram.Row(a)
+		ca := c.Row(a)
+		ca[a] = 0
+		for b := a + 1; b < n; b++ {
+			s2 := sq[a] + sq[b] - 2*float64(ga[b])
+			if s2 < 1e-2*(sq[a]+sq[b]) {
+				s2 = sqDist(p.Row(a), p.Row(b)) // near pair: avoid cancellation
+			}
+			dist := math.Sqrt(s2)
+			r := K*dist - din[a*n+b]
+			total += 2 * r * r
+			var cab float32
+			if dist > 0 {
+				cab = float32(r / dist)
+			}
+			ca[b] = cab
+			c.Data[b*n+a] = cab
+		}
+	}
+	if dphi == nil {
+		return total
+	}
+	for a := 0; a < n; a++ {
+		var s float64
+		for _, v := range c.Row(a) {
+			s += float64(v)
+		}
+		rs[a] = s
+	}
+	cp := &l.cp
+	cp.Resize(n, d)
+	tensor.Gemm(false, false, 1, c, p, 0, cp)
+	for a, i := range idx {
+		g := dphi.Row(i)
+		pa, cpa := p.Row(a), cp.Row(a)
+		for k := range g {
+			g[k] += float32(gcoef * (rs[a]*float64(pa[k]) - float64(cpa[k])))
+		}
+	}
+	return total
 }

@@ -188,3 +188,50 @@ func TestAgreementRotation(t *testing.T) {
 		t.Errorf("Pearson of reversed = %g", p)
 	}
 }
+
+// TestGEMMPathMatchesPairs compares the matrix-product formulation used for
+// large blocks with the pair-by-pair one and with the definition, on blocks
+// with near and coincident points and an offset far from the origin.
+func TestGEMMPathMatchesPairs(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	n := 150
+	x := randMat(rng, n, 6)
+	phi := randMat(rng, n, 20)
+	for i := range phi.Data {
+		phi.Data[i] = 0.3*phi.Data[i] + 3 // far from the origin: the Gram formula would cancel
+	}
+	copy(phi.Row(7), phi.Row(3))
+	for k, v := range phi.Row(3) {
+		phi.Row(11)[k] = v + 1e-4
+	}
+	labels := make([]int, n)
+	for i := range labels {
+		labels[i] = i % 2
+	}
+	labels[7], labels[11] = labels[3], labels[3]
+	l := NewLoss(x, Groups(nil, labels, MaskClass), 1.3)
+	if len(l.Groups[0]) < gemmMin {
+		t.Fatal("blocks too small to take the GEMM path")
+	}
+	gotG := tensor.New(n, 20)
+	got := l.Eval(gotG, phi, 1)
+	wantG := tensor.New(n, 20)
+	var want float64
+	inv := 1 / float64(n*n)
+	for g, idx := range l.Groups {
+		want += l.evalPairs(wantG, phi, idx, l.DIn[g], 4*1.3*inv)
+	}
+	want *= inv
+	if def := bruteLoss(x, phi, labels, MaskClass, 1.3); math.Abs(def-want) > 1e-9*def || math.Abs(got-want) > 1e-6*want {
+		t.Fatalf("loss: GEMM %.10g, pairs %.10g, definition %.10g", got, want, def)
+	}
+	var maxG float64
+	for _, v := range wantG.Data {
+		maxG = math.Max(maxG, math.Abs(float64(v)))
+	}
+	for i := range gotG.Data {
+		if math.Abs(float64(gotG.Data[i]-wantG.Data[i])) > 1e-4*maxG {
+			t.Fatalf("gradient[%d]: GEMM %g, pairs %g (max |g| %g)", i, gotG.Data[i], wantG.Data[i], maxG)
+		}
+	}
+}
