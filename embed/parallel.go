@@ -1,0 +1,62 @@
+package embed
+
+import (
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// workerCount resolves a Workers option: 0 or less means GOMAXPROCS.
+func workerCount(w int) int {
+	if w <= 0 {
+		return runtime.GOMAXPROCS(0)
+	}
+	return w
+}
+
+// parallelFor calls fn(lo, hi) on consecutive chunks of [0, n) from up to
+// workers goroutines. fn must only write memory owned by its chunk; then the
+// result does not depend on the number of workers or on scheduling.
+func parallelFor(n, workers, chunk int, fn func(lo, hi int)) {
+	if chunk < 1 {
+		chunk = 1
+	}
+	if workers <= 1 || n <= chunk {
+		for lo := 0; lo < n; lo += chunk {
+			fn(lo, min(lo+chunk, n))
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				lo := int(next.Add(int64(chunk))) - chunk
+				if lo >= n {
+					return
+				}
+				fn(lo, min(lo+chunk, n))
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// newRand returns a generator for one named random stream of a seed, so that
+// the stages of UMAP draw independent, reproducible numbers.
+func newRand(seed, stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(seed^(stream*0xbf58476d1ce4e5b9), seed^0x9e3779b97f4a7c15))
+}
+
+// Random streams, one per stage.
+const (
+	streamForest uint64 = iota + 1
+	streamDescent
+	streamSpectral
+	streamInit
+	streamSGD
+)
