@@ -54,7 +54,7 @@ var gemmImpl gemmFunc = gemmGo
 
 // gemmGo is the pure-Go blocked GEMM: the fallback on CPUs without AVX2.
 func gemmGo(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemmBlocked(&goKernels, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemmParallel(&goKernels, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 // gemmBLAS is gonum's blas32.Gemm; it is kept for benchmarks.

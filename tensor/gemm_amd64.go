@@ -20,6 +20,12 @@ var (
 	hasAVX512 = hasAVX2 && cpu.X86.HasAVX512F
 )
 
+// hasPackT8 says whether packT8 (pack_amd64.s) can run.
+var hasPackT8 = hasAVX2
+
+//go:noescape
+func packT8(dst *float32, width int, src *float32, ldb int, k8 int)
+
 var avx512Kernels = kernelSet{name: "avx512", mr: 12, w: 16, nv: 2, tile: tile512}
 
 var avx2Kernels = kernelSet{name: "avx2", mr: 6, w: 8, nv: 2, tile: tile256}
@@ -46,11 +52,11 @@ func tile256(transA bool, mr, nv, k int, a []float32, lda int, bp []float32, c [
 }
 
 func gemmAVX512(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemmBlocked(&avx512Kernels, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemmParallel(&avx512Kernels, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 func gemmAVX2(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	gemmBlocked(&avx2Kernels, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+	gemmParallel(&avx2Kernels, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 func init() {

@@ -13,8 +13,10 @@ import (
 // products in the same order whatever the tiling of dst, which is what lets
 // the parallel split (by rows or columns of dst only) stay bit-identical.
 
-const (
-	kcMax = 512 // most k steps per packed block
+// Block sizes: the packed block of B (kcMax·ncMax floats) stays in L2, and one
+// micro-panel of it (kcMax × 32 floats) in L1.
+var (
+	kcMax = 256 // most k steps per packed block
 	ncMax = 512 // most columns of B per packed block
 )
 
@@ -33,12 +35,16 @@ type kernelSet struct {
 	tile tileFunc
 }
 
+// packLen is the size of a packing buffer: room for kcMax·ncMax floats and
+// a few panels of slack.
+const packLen = 1024 * (1024 + 32)
+
 // packPool holds the packing buffers, one per goroutine in flight.
 var packPool = sync.Pool{New: func() any {
-	buf := make([]float32, kcMax*(ncMax+32)+16)
+	buf := make([]float32, packLen+16)
 	// Align to 64 bytes so that packed panels start on cache lines.
 	off := (64 - int(uintptr(unsafe.Pointer(&buf[0]))%64)) % 64 / 4
-	buf = buf[off : off+kcMax*(ncMax+32)]
+	buf = buf[off : off+packLen]
 	return &buf
 }}
 
@@ -96,6 +102,13 @@ func packB(dst []float32, transB bool, b []float32, ldb, pc, kb, jc, nb, w, nr i
 		panel := dst[jr*kb : jr*kb+kb*width]
 		j0 := jc + jr
 		if !transB {
+			if cols == 32 && width == 32 {
+				for p := 0; p < kb; p++ {
+					o := (pc+p)*ldb + j0
+					*(*[32]float32)(panel[p*32:]) = *(*[32]float32)(b[o:])
+				}
+				continue
+			}
 			for p := 0; p < kb; p++ {
 				row := panel[p*width : p*width+width]
 				src := b[(pc+p)*ldb+j0 : (pc+p)*ldb+j0+cols]
@@ -107,7 +120,21 @@ func packB(dst []float32, transB bool, b []float32, ldb, pc, kb, jc, nb, w, nr i
 		if cols < width {
 			clear(panel)
 		}
-		for jj := 0; jj < cols; jj++ {
+		jj := 0
+		if k8 := kb / 8; k8 > 0 && hasPackT8 {
+			for ; jj+8 <= cols; jj += 8 {
+				// The last source row read is (j0+jj+7)*ldb+pc+8*k8-1.
+				_ = b[(j0+jj+7)*ldb+pc+8*k8-1]
+				packT8(&panel[jj], width, &b[(j0+jj)*ldb+pc], ldb, k8)
+			}
+			for jq := 0; jq < jj; jq++ {
+				src := b[(j0+jq)*ldb+pc+8*k8 : (j0+jq)*ldb+pc+kb]
+				for p, v := range src {
+					panel[(8*k8+p)*width+jq] = v
+				}
+			}
+		}
+		for ; jj < cols; jj++ {
 			src := b[(j0+jj)*ldb+pc : (j0+jj)*ldb+pc+kb]
 			for p, v := range src {
 				panel[p*width+jj] = v

@@ -199,3 +199,45 @@ func TestGemmBitIdenticalAcrossTilings(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmThreadsBitIdentical checks that Gemm gives the same bits with one
+// and with several goroutines, on shapes split by columns and by rows.
+func TestGemmThreadsBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	defer SetThreads(SetThreads(1))
+	for _, cs := range []gemmCase{{100, 100, 784}, {1000, 20, 100}, {333, 257, 101}} {
+		for _, tr := range [][2]bool{{false, true}, {true, false}, {false, false}, {true, true}} {
+			ar, ac := cs.m, cs.k
+			if tr[0] {
+				ar, ac = ac, ar
+			}
+			br, bc := cs.k, cs.n
+			if tr[1] {
+				br, bc = bc, br
+			}
+			a, b := randMat(rng, ar, ac), randMat(rng, br, bc)
+			c0 := randMat(rng, cs.m, cs.n)
+			var ref *Mat
+			for _, nt := range []int{1, 2, 3, 7} {
+				SetThreads(nt)
+				if Threads() != nt {
+					t.Fatalf("Threads() = %d after SetThreads(%d)", Threads(), nt)
+				}
+				c := c0.Clone()
+				Gemm(tr[0], tr[1], 1.5, a, b, 0.5, c)
+				if ref == nil {
+					ref = c
+					want := c0.Clone()
+					GemmRef(tr[0], tr[1], 1.5, a, b, 0.5, want)
+					checkGemm(t, fmt.Sprintf("Gemm %v %v", cs, tr), cs.k, c, want, magnitude(tr[0], tr[1], 1.5, a, b, 0.5, c0))
+					continue
+				}
+				for i := range c.Data {
+					if c.Data[i] != ref.Data[i] {
+						t.Fatalf("%v %v: %d threads: element %d = %v, 1 thread gave %v", cs, tr, nt, i, c.Data[i], ref.Data[i])
+					}
+				}
+			}
+		}
+	}
+}
