@@ -101,8 +101,13 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 // parse parses args, turning a flag error into a one-line error and
 // rejecting stray positional arguments; --help prints the usage.
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			usage()
 			return err
 		}
 		return fmt.Errorf("%v (see --help)", err)
