@@ -165,7 +165,7 @@ func allocBytes(f func()) uint64 {
 // A header claiming 10⁹ images must be refused without allocating for them.
 func TestIDXHostileHeaderAllocates(t *testing.T) {
 	for _, b := range [][]byte{
-		idxBytes([]int{1000000000}, []byte{1, 2, 3}),    // under the cap, stream short
+		idxBytes([]int{1000000000}, []byte{1, 2, 3}),   // under the cap, stream short
 		idxBytes([]int{1000000000, 28, 28}, []byte{1}), // over the cap
 		gzipBytes(t, idxBytes([]int{1000000000}, []byte{1})),
 	} {
@@ -330,6 +330,48 @@ func TestMNIST(t *testing.T) {
 		}
 		if err := s.Validate(); err != nil {
 			t.Error(err)
+		}
+	}
+}
+
+// MNISTDir looks in the module cache named by GOMODCACHE, with the cache's
+// case encoding of the module path.
+func TestMNISTDirModCache(t *testing.T) {
+	cache := t.TempDir()
+	want := filepath.Join(cache, "github.com", "petar", "!go!m!n!i!s!t@v0.0.0-20150320212226-2fbe10d0fa63", "data")
+	if err := os.MkdirAll(want, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, want, "train-images-idx3-ubyte.gz", nil)
+	t.Setenv("ISONET_MNIST_DIR", "")
+	t.Setenv("GOMODCACHE", cache)
+	got, err := MNISTDir()
+	if err != nil || got != want {
+		t.Errorf("MNISTDir() = %q, %v; want %q", got, err, want)
+	}
+}
+
+// With no cache anywhere and no go command, the error says how to fix it.
+func TestMNISTDirMissing(t *testing.T) {
+	empty := t.TempDir()
+	t.Setenv("ISONET_MNIST_DIR", "")
+	t.Setenv("GOMODCACHE", empty)
+	t.Setenv("GOPATH", empty)
+	t.Setenv("HOME", empty)
+	t.Setenv("PATH", empty)
+	_, err := MNISTDir()
+	checkErr(t, err, "not found", "no go command", "--data-dir", "ISONET_MNIST_DIR")
+	_, err = LoadMNIST("", true)
+	checkErr(t, err, "--data-dir")
+}
+
+func BenchmarkLoadMNISTTrain(b *testing.B) {
+	if _, err := MNISTDir(); err != nil {
+		b.Skip("MNIST not available:", err)
+	}
+	for b.Loop() {
+		if _, err := LoadMNIST("", true); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

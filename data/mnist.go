@@ -123,8 +123,9 @@ func hasMNIST(d string) bool {
 // LoadMNIST loads the training (train = true, 60000 images) or test (10000
 // images) split of MNIST as 784 pixels in [0, 1] per example.
 //
-// With dir == "" the canonical files are found with MNISTDir and their sha256
-// is checked against MNISTSHA256 before use. Otherwise dir is a folder of
+// With dir == "" the canonical files are found with MNISTDir (which honours
+// $ISONET_MNIST_DIR) and their sha256 is checked against MNISTSHA256 before
+// use; only the two files of the split asked for are read. Otherwise dir is a folder of
 // IDX files in the MNIST layout (train-images-idx3-ubyte, train-labels-idx1-
 // ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, each gzipped with a
 // .gz suffix or plain), such as Fashion-MNIST or KMNIST; these are not
