@@ -1,0 +1,33 @@
+// Package attack implements the adversarial attacks of SPEC §4 — FGSM, PGD and
+// the authors' fixed-gradient PGD ("pgd-paper") — and the stronger checks the
+// robustness field asks for: APGD-CE (Croce & Hein 2020) and the gradient-free
+// Square attack (Andriushchenko et al. 2020). RobustAccuracy measures a model's
+// accuracy under one of them over a whole data set, in parallel and
+// deterministically.
+//
+// Inputs live in [0, 1]: every attack clips its points to that box, and
+// RobustAccuracy rejects data outside it. The threat model is a ball of radius
+// ε around the clean input, in the L∞ norm ("inf") or the L2 norm ("2").
+//
+// The batch functions (FGSM, PGD, PGDPaper, APGD, Square) take the
+// destination first and work on one batch; they panic on mismatched shapes,
+// which are programmer errors. RobustAccuracy and Sweep validate what a user
+// can get wrong and return errors.
+package attack
+
+import "github.com/isonet/isonet/tensor"
+
+// Model is what an attack needs from a classifier. Implementations are not
+// safe for concurrent use; Fork gives an independent copy sharing the weights.
+type Model interface {
+	InputDim() int
+	NumClasses() int
+	// Logits writes the logits for the rows of x into dst (dst is resized to x.Rows×NumClasses()).
+	Logits(dst, x *tensor.Mat)
+	// LossGrad evaluates the attack loss on the batch (x, y) and writes ∂loss/∂x into dx (same shape as x).
+	// The loss is the mean over the batch of the per-example loss (CE by default; the model may
+	// implement another, e.g. the training loss). It returns the loss. It must never change weights.
+	LossGrad(dx, x *tensor.Mat, y []int) float64
+	// Fork returns a Model that shares the weights but has its own buffers.
+	Fork() Model
+}
