@@ -1,0 +1,94 @@
+package experiment
+
+import (
+	"context"
+	"testing"
+
+	"github.com/isonet/isonet/data"
+	"github.com/isonet/isonet/train"
+)
+
+// TestRingsIsometry: on the entangled rings, β = 1 makes the last hidden
+// layer nearly isometric within each ring (Pearson r ≥ 0.99), while plain
+// cross-entropy does clearly worse. (Fewer epochs than the paper's 10000 to
+// keep the test short; the paper's setting only improves β = 1.)
+func TestRingsIsometry(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains two models")
+	}
+	r := map[float64]float64{}
+	for _, beta := range []float64{0, 1} {
+		s := DefaultSpec("rings")
+		s.Train.Beta = beta
+		s.Train.Epochs = 1500
+		tr, te, err := s.Data.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, res, err := Fit(context.Background(), s, tr, te, train.Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.TestAcc < 0.99 {
+			t.Errorf("β=%g: rings test accuracy %.4f", beta, res.TestAcc)
+		}
+		ev := Evaluate(m, te, 0)
+		worst := 1.0
+		for _, c := range ev.Isometry.PerClass {
+			worst = min(worst, c.Pearson)
+		}
+		r[beta] = worst
+		t.Logf("β=%g: accuracy %.4f, worst per-ring Pearson r %.4f", beta, res.TestAcc, worst)
+	}
+	if r[1] < 0.99 {
+		t.Errorf("β=1: per-ring Pearson r %.4f < 0.99", r[1])
+	}
+	if r[0] > r[1]-0.02 {
+		t.Errorf("β=0 r %.4f is not clearly below β=1 r %.4f", r[0], r[1])
+	}
+}
+
+// TestMNISTSubset trains on 2000 MNIST images for one epoch (batch 5) and
+// expects more than 0.8 accuracy on the 10000 test images.
+func TestMNISTSubset(t *testing.T) {
+	if _, err := data.MNISTDir(); err != nil {
+		t.Skip("MNIST not available:", err)
+	}
+	s := DefaultSpec("mnist")
+	s.Data.TrainSubset = 2000
+	s.Train.Epochs, s.Train.Batch = 1, 5
+	tr, te, err := s.Data.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, res, err := Fit(context.Background(), s, tr, te, train.Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("2000 images, 1 epoch: train %.4f, test %.4f", res.TrainAcc, res.TestAcc)
+	if res.TestAcc <= 0.8 {
+		t.Errorf("test accuracy %.4f ≤ 0.8", res.TestAcc)
+	}
+}
+
+func TestSpecValidate(t *testing.T) {
+	bad := []func(*Spec){
+		func(s *Spec) { s.Train.Beta = -1 },
+		func(s *Spec) { s.Train.Batch = 0 },
+		func(s *Spec) { s.Width = 0 },
+		func(s *Spec) { s.Data.Name = "cifar" },
+		func(s *Spec) { s.Train.IsoLayer = 7 },
+		func(s *Spec) { s.Init = "he" },
+	}
+	for i, f := range bad {
+		s := DefaultSpec("rings")
+		f(&s)
+		if err := s.Validate(); err == nil {
+			t.Errorf("case %d: invalid spec accepted", i)
+		}
+	}
+	s := DefaultSpec("mnist")
+	if err := s.Validate(); err != nil || s.Width != 100 || s.Train.Batch != 100 || s.Train.Epochs != 5 || s.Train.IsoLayer != 4 {
+		t.Errorf("MNIST defaults: %+v %v", s, err)
+	}
+}
