@@ -1,0 +1,97 @@
+package experiment
+
+import (
+	"fmt"
+
+	"github.com/isonet/isonet/attack"
+	"github.com/isonet/isonet/data"
+	"github.com/isonet/isonet/model"
+)
+
+// Curve is robust accuracy as a function of one attack parameter.
+type Curve struct {
+	Attack string          `json:"attack"` // fgsm, pgd, pgd-paper
+	Label  string          `json:"label"`
+	Param  string          `json:"param"` // eps or step
+	Loss   string          `json:"attack_loss"`
+	Values []float64       `json:"values"`
+	Acc    []float64       `json:"accuracy"`
+	Runs   []attack.Result `json:"-"`
+}
+
+// SweepSettings are the paper's sweeps: FGSM over ε and PGD over the step
+// size a, both log-spaced from Lo to Hi in N points, PGD in an L∞ ball of
+// PGDEps with PGDSteps steps.
+type SweepSettings struct {
+	Lo, Hi   float64
+	N        int
+	PGDEps   float64
+	PGDSteps int
+	// PGDAttack is pgd (correct) or pgd-paper (the authors' fixed gradient).
+	PGDAttack string
+	Loss      string // LossCE or LossTrain
+	Batch     int
+	Workers   int
+	Seed      uint64
+}
+
+// PaperSweep returns the paper's sweep settings (SPEC §4) with the
+// standard protocol's attack (correct PGD on CE).
+func PaperSweep() SweepSettings {
+	return SweepSettings{Lo: 0.01, Hi: 1, N: 20, PGDEps: 0.5, PGDSteps: 10, PGDAttack: attack.AttackPGD, Loss: LossCE}
+}
+
+// Sweeps runs the FGSM ε sweep and the PGD step-size sweep on set.
+func Sweeps(m *model.Model, set *data.Set, s SweepSettings) (fgsm, pgd Curve, err error) {
+	am := NewAttackModel(m, s.Loss)
+	vals := attack.LogSpace(s.Lo, s.Hi, s.N)
+	base := attack.Config{Attack: attack.AttackFGSM, Norm: attack.NormInf, BatchSize: s.Batch, Workers: s.Workers, Seed: s.Seed}
+	fgsm, err = curve(am, set, base, vals, "eps", s.Loss)
+	if err != nil {
+		return fgsm, pgd, err
+	}
+	base.Attack, base.Eps, base.Steps = s.PGDAttack, s.PGDEps, s.PGDSteps
+	pgd, err = curve(am, set, base, vals, "step", s.Loss)
+	return fgsm, pgd, err
+}
+
+func curve(am *AttackModel, set *data.Set, base attack.Config, vals []float64, param, loss string) (Curve, error) {
+	runs, err := attack.Sweep(am, set.X, set.Y(), base, vals, param)
+	if err != nil {
+		return Curve{}, err
+	}
+	c := Curve{Attack: base.Attack, Label: base.Label(), Param: param, Loss: loss, Values: vals, Runs: runs}
+	for _, r := range runs {
+		c.Acc = append(c.Acc, r.Accuracy)
+	}
+	return c, nil
+}
+
+// At returns the accuracy at the sweep value closest to v.
+func (c Curve) At(v float64) float64 {
+	best := 0
+	for i, x := range c.Values {
+		if abs(x-v) < abs(c.Values[best]-v) {
+			best = i
+		}
+	}
+	if len(c.Acc) == 0 {
+		return 0
+	}
+	return c.Acc[best]
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// Attack runs one attack on set and returns its result.
+func Attack(m *model.Model, set *data.Set, cfg attack.Config, loss string) (attack.Result, error) {
+	if loss != LossCE && loss != LossTrain {
+		return attack.Result{}, fmt.Errorf("--attack-loss must be ce or train, got %q", loss)
+	}
+	return attack.RobustAccuracy(NewAttackModel(m, loss), set.X, set.Y(), cfg)
+}
