@@ -1,0 +1,216 @@
+package reproduce
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/isonet/isonet/attack"
+	"github.com/isonet/isonet/experiment"
+	"github.com/isonet/isonet/model"
+)
+
+// Protocols of SPEC §6.
+const (
+	Standard = "standard" // K = 1, depth 4; attacks on CE, correct PGD
+	Authors  = "authors"  // K = 10, depth 5; attack loss = training loss, pgd-paper
+)
+
+// PaperTable1 is the paper's clean MNIST test accuracy per β.
+var PaperTable1 = map[float64]float64{0: 0.9701, 0.001: 0.9688, 0.01: 0.9686, 0.1: 0.9665, 1: 0.9588, 10: 0.8816}
+
+// MNISTOptions sets the scale of the MNIST reproduction.
+type MNISTOptions struct {
+	Betas       []float64 `json:"betas"`
+	Protocols   []string  `json:"protocols"`
+	Epochs      int       `json:"epochs"`
+	TrainSubset int       `json:"train_subset,omitempty"`
+	TestSubset  int       `json:"test_subset,omitempty"`
+	SweepPoints int       `json:"sweep_points"`
+	Budgets     []float64 `json:"budgets"` // PGD ε at the field's usual budgets (step ε/4, 10 steps)
+}
+
+// DefaultMNIST returns the paper's setting; quick shrinks it to run in
+// seconds.
+func DefaultMNIST(quick bool) MNISTOptions {
+	o := MNISTOptions{Betas: []float64{0, 0.001, 0.01, 0.1, 1, 10}, Protocols: []string{Standard, Authors},
+		Epochs: 5, SweepPoints: 20, Budgets: []float64{0.1, 0.2, 0.3}}
+	if quick {
+		o.Epochs, o.TrainSubset, o.TestSubset, o.SweepPoints = 1, 5000, 500, 6
+	}
+	return o
+}
+
+// Validate checks the options.
+func (o MNISTOptions) Validate() error {
+	if len(o.Betas) == 0 {
+		return fmt.Errorf("--betas: need at least one β")
+	}
+	for _, b := range o.Betas {
+		if !(b >= 0) || math.IsInf(b, 0) {
+			return fmt.Errorf("--betas: β must be a finite number ≥ 0, got %g", b)
+		}
+	}
+	for _, p := range o.Protocols {
+		if p != Standard && p != Authors {
+			return fmt.Errorf("--protocol must be standard, authors or both, got %q", p)
+		}
+	}
+	if o.Epochs < 1 || o.SweepPoints < 2 {
+		return fmt.Errorf("epochs must be ≥ 1 and sweep points ≥ 2")
+	}
+	return nil
+}
+
+// Budget is robust accuracy under PGD at one ε (step ε/4, 10 steps).
+type Budget struct {
+	Eps      float64 `json:"eps"`
+	Accuracy float64 `json:"accuracy"`
+}
+
+// MNISTRun is one model attacked under one attack protocol.
+type MNISTRun struct {
+	Model    string           `json:"model_protocol"`  // how the model was trained
+	Attack   string           `json:"attack_protocol"` // how it was attacked
+	Beta     float64          `json:"beta"`
+	Seed     uint64           `json:"seed"`
+	Clean    float64          `json:"clean_accuracy"`
+	FGSM     experiment.Curve `json:"fgsm"`
+	PGD      experiment.Curve `json:"pgd"`
+	Budgets  []Budget         `json:"pgd_budgets"`
+	GradMean float64          `json:"input_grad_mean"` // mean ‖∇_x CE‖₂ over the test set
+	GradMax  float64          `json:"input_grad_max"`
+}
+
+// MNISTModel is one trained model.
+type MNISTModel struct {
+	Protocol     string  `json:"protocol"`
+	Beta         float64 `json:"beta"`
+	Seed         uint64  `json:"seed"`
+	TestAcc      float64 `json:"test_accuracy"`
+	TrainSeconds float64 `json:"train_seconds"`
+	Dir          string  `json:"model_dir"`
+}
+
+// MNISTResults is everything the MNIST reproduction measured.
+type MNISTResults struct {
+	Options MNISTOptions `json:"options"`
+	Models  []MNISTModel `json:"models"`
+	Runs    []MNISTRun   `json:"runs"`
+}
+
+// MNISTSpec returns the training spec of one model of the sweep.
+func MNISTSpec(e *Env, o MNISTOptions, protocol string, beta float64, seed uint64) experiment.Spec {
+	s := experiment.DefaultSpec("mnist")
+	s.Data.Dir, s.Data.TrainSubset, s.Data.TestSubset = e.DataDir, o.TrainSubset, o.TestSubset
+	s.Seed, s.Protocol = seed, protocol
+	s.Train.Beta, s.Train.Epochs = beta, o.Epochs
+	if protocol == Authors {
+		s.Depth = 5
+		s.Train.K = 10
+	}
+	s.Train.IsoLayer = s.Depth
+	return s
+}
+
+// attackSettings returns the sweep settings of an attack protocol.
+func attackSettings(o MNISTOptions, protocol string, seed uint64) experiment.SweepSettings {
+	s := experiment.PaperSweep()
+	s.N, s.Seed = o.SweepPoints, seed
+	if protocol == Authors {
+		s.PGDAttack, s.Loss = attack.AttackPGDPaper, experiment.LossTrain
+	}
+	return s
+}
+
+// MNIST trains the β sweep under each protocol and attacks every model
+// under its own protocol, and the authors' models also under the standard
+// one (the cross).
+func MNIST(ctx context.Context, e *Env, o MNISTOptions) (*MNISTResults, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	res := &MNISTResults{Options: o}
+	for _, proto := range o.Protocols {
+		for _, seed := range e.Seeds {
+			for _, beta := range o.Betas {
+				name := fmt.Sprintf("mnist/%s/beta=%g/seed=%d", proto, beta, seed)
+				spec := MNISTSpec(e, o, proto, beta, seed)
+				tr, err := TrainPhase(ctx, e, name+"/train", spec)
+				if err != nil {
+					return nil, err
+				}
+				res.Models = append(res.Models, MNISTModel{Protocol: proto, Beta: beta, Seed: seed,
+					TestAcc: tr.Result.TestAcc, TrainSeconds: tr.Result.Seconds, Dir: tr.Dir})
+				attacks := []string{proto}
+				if proto == Authors {
+					attacks = append(attacks, Standard)
+				}
+				for _, ap := range attacks {
+					run, err := attackPhase(ctx, e, name+"/attack-"+ap, tr, spec, o, proto, ap, beta, seed)
+					if err != nil {
+						return nil, err
+					}
+					res.Runs = append(res.Runs, run)
+				}
+			}
+		}
+	}
+	return res, nil
+}
+
+func attackPhase(ctx context.Context, e *Env, name string, tr Trained, spec experiment.Spec, o MNISTOptions, proto, ap string, beta float64, seed uint64) (MNISTRun, error) {
+	settings := struct {
+		Spec    experiment.Spec
+		Sweep   experiment.SweepSettings
+		Budgets []float64
+	}{spec, attackSettings(o, ap, seed), o.Budgets}
+	return Do(ctx, e, name, settings, nil, func(ctx context.Context) (MNISTRun, error) {
+		m, err := model.Load(tr.Dir)
+		if err != nil {
+			return MNISTRun{}, err
+		}
+		_, te, err := e.Data(spec.Data)
+		if err != nil {
+			return MNISTRun{}, err
+		}
+		run := MNISTRun{Model: proto, Attack: ap, Beta: beta, Seed: seed, Clean: tr.Result.TestAcc}
+		if run.FGSM, run.PGD, err = experiment.Sweeps(m, te, settings.Sweep); err != nil {
+			return run, err
+		}
+		for _, eps := range o.Budgets {
+			cfg := attack.Config{Attack: attack.AttackPGD, Norm: attack.NormInf, Eps: eps, Step: eps / 4, Steps: 10, Seed: seed}
+			loss := experiment.LossCE
+			if ap == Authors {
+				cfg.Attack, loss = attack.AttackPGDPaper, experiment.LossTrain
+			}
+			r, err := experiment.Attack(m, te, cfg, loss)
+			if err != nil {
+				return run, err
+			}
+			run.Budgets = append(run.Budgets, Budget{Eps: eps, Accuracy: r.Accuracy})
+		}
+		run.GradMean, run.GradMax = attack.InputGradStats(experiment.NewAttackModel(m, experiment.LossCE), te.X, te.Y(), 1000)
+		return run, nil
+	})
+}
+
+// Find returns the runs matching model and attack protocol, in β order.
+func (r *MNISTResults) Find(modelProto, attackProto string) []MNISTRun {
+	var out []MNISTRun
+	for _, run := range r.Runs {
+		if run.Model == modelProto && run.Attack == attackProto {
+			out = append(out, run)
+		}
+	}
+	return out
+}
+
+// ProtocolName names a (model, attack) protocol pair for tables.
+func ProtocolName(modelProto, attackProto string) string {
+	if modelProto == attackProto {
+		return modelProto
+	}
+	return strings.Join([]string{modelProto, "models", attackProto, "attack"}, " ")
+}
