@@ -2,6 +2,8 @@ package experiment
 
 import (
 	"fmt"
+	"math"
+	"slices"
 
 	"github.com/isonet/isonet/attack"
 	"github.com/isonet/isonet/data"
@@ -44,7 +46,7 @@ func PaperSweep() SweepSettings {
 // Sweeps runs the FGSM ε sweep and the PGD step-size sweep on set.
 func Sweeps(m *model.Model, set *data.Set, s SweepSettings) (fgsm, pgd Curve, err error) {
 	am := NewAttackModel(m, s.Loss)
-	vals := attack.LogSpace(s.Lo, s.Hi, s.N)
+	vals := SweepValues(s)
 	base := attack.Config{Attack: attack.AttackFGSM, Norm: attack.NormInf, BatchSize: s.Batch, Workers: s.Workers, Seed: s.Seed}
 	fgsm, err = curve(am, set, base, vals, "eps", s.Loss)
 	if err != nil {
@@ -53,6 +55,29 @@ func Sweeps(m *model.Model, set *data.Set, s SweepSettings) (fgsm, pgd Curve, er
 	base.Attack, base.Eps, base.Steps = s.PGDAttack, s.PGDEps, s.PGDSteps
 	pgd, err = curve(am, set, base, vals, "step", s.Loss)
 	return fgsm, pgd, err
+}
+
+// KeyPoints are sweep values always included, so that tables can quote
+// them exactly.
+var KeyPoints = []float64{0.01, 0.1, 0.3, 1}
+
+// SweepValues returns the log-spaced sweep values of s merged with the
+// KeyPoints inside [Lo, Hi], sorted and without duplicates.
+func SweepValues(s SweepSettings) []float64 {
+	vals := attack.LogSpace(s.Lo, s.Hi, s.N)
+	for _, k := range KeyPoints {
+		if k >= s.Lo && k <= s.Hi {
+			vals = append(vals, k)
+		}
+	}
+	slices.Sort(vals)
+	out := vals[:0]
+	for _, v := range vals {
+		if len(out) == 0 || math.Abs(v-out[len(out)-1]) > 1e-9*v {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func curve(am *AttackModel, set *data.Set, base attack.Config, vals []float64, param, loss string) (Curve, error) {

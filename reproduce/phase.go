@@ -106,7 +106,7 @@ func Do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 			if json.Unmarshal(b, &s) == nil && s.Hash == hash {
 				var res T
 				if json.Unmarshal(s.Result, &res) == nil && (valid == nil || valid(res)) {
-					e.record(Timing{Phase: name, Reused: true})
+					e.record(Timing{Phase: name, Seconds: s.Seconds, Reused: true})
 					e.Logf("%s: reused stored result", name)
 					return res, nil
 				}

@@ -1,0 +1,161 @@
+package reproduce
+
+import (
+	"bufio"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	"github.com/isonet/isonet/internal/atomicfile"
+	"github.com/isonet/isonet/model"
+	"github.com/isonet/isonet/report"
+)
+
+// Machine describes where a run happened.
+type Machine struct {
+	CPU       string `json:"cpu"`
+	Cores     int    `json:"cores"`
+	OS        string `json:"os"`
+	Arch      string `json:"arch"`
+	GoVersion string `json:"go_version"`
+	Module    string `json:"module_version"`
+}
+
+// ThisMachine returns the current machine's description.
+func ThisMachine() Machine {
+	m := Machine{CPU: cpuName(), Cores: runtime.NumCPU(), OS: runtime.GOOS, Arch: runtime.GOARCH, GoVersion: runtime.Version()}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		m.Module = bi.Main.Version
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				m.Module += " " + s.Value
+			}
+		}
+	}
+	return m
+}
+
+func cpuName() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
+
+// Claim sets one claim of the paper beside what we measured.
+type Claim struct {
+	Claim    string `json:"claim"`
+	Paper    string `json:"paper"`
+	Measured string `json:"measured"`
+	Holds    string `json:"holds"` // yes, no, partly, not run
+}
+
+// Results is everything one reproduce run measured; results.json holds it
+// and report.md and index.html render it.
+type Results struct {
+	Command      string        `json:"command"`
+	Quick        bool          `json:"quick"`
+	Seeds        []uint64      `json:"seeds"`
+	Started      string        `json:"started"`
+	TotalSeconds float64       `json:"total_seconds"`
+	Machine      Machine       `json:"machine"`
+	Claims       []Claim       `json:"claims"`
+	Sections     []string      `json:"sections"` // experiments run, in order
+	PhaseSeconds []PhaseTotal  `json:"phase_seconds"`
+	Timings      []Timing      `json:"timings"`
+	MNIST        *MNISTResults `json:"mnist,omitempty"`
+	MNISTSummary *MNISTSummary `json:"mnist_summary,omitempty"`
+}
+
+// PhaseTotal is the time one experiment took.
+type PhaseTotal struct {
+	Experiment string  `json:"experiment"`
+	Seconds    float64 `json:"seconds"`
+}
+
+// Markdown renders the whole report.
+func (r *Results) Markdown() string {
+	var b strings.Builder
+	b.WriteString("# isonet: reproducing \"Isometric representations in neural networks improve robustness\"\n\n")
+	if r.Quick {
+		b.WriteString("**Quick run**: reduced epochs and data; the numbers are a first look, not a reproduction.\n\n")
+	}
+	b.WriteString("## The paper's claims and our measurements\n\n")
+	var rows [][]string
+	for _, c := range r.Claims {
+		rows = append(rows, []string{c.Claim, c.Paper, c.Measured, c.Holds})
+	}
+	b.WriteString(report.MarkdownTable([]string{"claim", "paper", "measured here", "holds?"}, rows))
+	for _, s := range r.Sections {
+		switch s {
+		case "mnist":
+			if r.MNISTSummary != nil {
+				b.WriteString("\n## MNIST: β sweep, FGSM and PGD\n\n")
+				b.WriteString(r.MNISTSummary.Markdown())
+				for _, name := range slices.Sorted(maps.Keys(r.MNISTSummary.Figures)) {
+					fmt.Fprintf(&b, "\n![%s](%s.png)\n", name, r.MNISTSummary.Figures[name])
+				}
+			}
+		}
+	}
+	b.WriteString("\n## How this was run\n\n")
+	fmt.Fprintf(&b, "- command: `%s`\n", r.Command)
+	fmt.Fprintf(&b, "- seeds: %s\n", joinSeeds(r.Seeds))
+	fmt.Fprintf(&b, "- started: %s; total time %s s\n", r.Started, Num(r.TotalSeconds))
+	fmt.Fprintf(&b, "- machine: %s, %d cores, %s/%s, %s, isonet %s\n", r.Machine.CPU, r.Machine.Cores, r.Machine.OS, r.Machine.Arch, r.Machine.GoVersion, r.Machine.Module)
+	b.WriteString("\n")
+	rows = nil
+	for _, p := range r.PhaseSeconds {
+		rows = append(rows, []string{p.Experiment, Num(p.Seconds)})
+	}
+	b.WriteString(report.MarkdownTable([]string{"experiment", "seconds"}, rows))
+	return b.String()
+}
+
+func joinSeeds(s []uint64) string {
+	var parts []string
+	for _, v := range s {
+		parts = append(parts, fmt.Sprint(v))
+	}
+	return strings.Join(parts, ", ")
+}
+
+const page = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>isonet report</title>
+<style>
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em}h2{border-bottom:1px solid #ddd;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;margin:1em 0;font-size:.9em;display:block;overflow-x:auto}
+th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f3f3f3}figure{margin:1.5em 0}figure img{max-width:100%%;height:auto;border:1px solid #eee}
+figcaption{font-size:.85em;color:#555}code{background:#f5f5f5;padding:0 .2em}
+</style></head><body>
+%s
+</body></html>
+`
+
+// Write writes results.json, report.md and index.html into dir.
+func (r *Results) Write(dir string) error {
+	if err := model.WriteJSON(filepath.Join(dir, "results.json"), r); err != nil {
+		return err
+	}
+	md := r.Markdown()
+	if err := atomicfile.WriteFile(filepath.Join(dir, "report.md"), []byte(md)); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, "index.html"), []byte(fmt.Sprintf(page, report.MarkdownToHTML(md))))
+}
