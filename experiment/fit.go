@@ -2,8 +2,10 @@ package experiment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
+	"time"
 
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/iso"
@@ -118,7 +120,18 @@ func Fit(ctx context.Context, s Spec, trainSet, testSet *data.Set, hooks train.H
 	if err := s.Validate(); err != nil {
 		return nil, nil, err
 	}
-	m, err := s.NewModel(trainSet.Dim(), trainSet.NumClasses())
+	t, m, err := Start(s, trainSet.Dim(), trainSet.NumClasses())
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := Run(ctx, t, s, trainSet, testSet, hooks, nil, nil)
+	return m, res, err
+}
+
+// Start builds a freshly initialised model for d inputs and c classes and
+// its trainer, as s says.
+func Start(s Spec, d, c int) (*train.Trainer, *model.Model, error) {
+	m, err := s.NewModel(d, c)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -128,21 +141,36 @@ func Fit(ctx context.Context, s Spec, trainSet, testSet *data.Set, hooks train.H
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := Run(ctx, t, s, trainSet, testSet, hooks)
-	return m, res, err
+	return t, m, nil
 }
 
 // Run continues trainer t until its epochs are done (so it serves a fresh
-// run and a resumed one alike).
-func Run(ctx context.Context, t *train.Trainer, s Spec, trainSet, testSet *data.Set, hooks train.Hooks) (*Result, error) {
+// run and a resumed one alike), appending to res (nil: a new Result). With
+// ck not nil it saves checkpoints as ck says, and one more when ctx is
+// cancelled, so that the run can be resumed exactly.
+func Run(ctx context.Context, t *train.Trainer, s Spec, trainSet, testSet *data.Set, hooks train.Hooks, res *Result, ck *Checkpointing) (*Result, error) {
 	every := s.LogEvery
 	if every <= 0 {
 		every = max(1, s.Train.Epochs/100)
 	}
-	res := &Result{Spec: s}
+	if res == nil {
+		res = &Result{Spec: s}
+	}
+	save := func() error {
+		if ck == nil || ck.Dir == "" {
+			return nil
+		}
+		ck.last = time.Now()
+		return SaveCheckpoint(ck.Dir, t, ck.Model, s, res)
+	}
 	for t.Epoch < t.Cfg.Epochs {
 		st, err := t.RunEpoch(ctx, trainSet, hooks)
 		if err != nil {
+			if errors.Is(err, train.ErrInterrupted) {
+				if serr := save(); serr != nil {
+					return res, fmt.Errorf("%w (and the checkpoint could not be written: %v)", err, serr)
+				}
+			}
 			return res, err
 		}
 		res.Seconds += st.Seconds
@@ -156,6 +184,11 @@ func Run(ctx context.Context, t *train.Trainer, s Spec, trainSet, testSet *data.
 		}
 		if hooks.Epoch != nil {
 			if err := hooks.Epoch(st); err != nil {
+				return res, err
+			}
+		}
+		if t.Epoch < t.Cfg.Epochs && ck.due(t.Epoch) {
+			if err := save(); err != nil {
 				return res, err
 			}
 		}

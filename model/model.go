@@ -78,8 +78,8 @@ func (m *Model) prefix(k int) string {
 	return "blocks." + strconv.Itoa(k) + "."
 }
 
-// tensors lists m's parameters with their file names.
-func (m *Model) tensors() []*safetensors.Tensor {
+// Tensors lists m's parameters (sharing their memory) with their file names.
+func (m *Model) Tensors() []*safetensors.Tensor {
 	var ts []*safetensors.Tensor
 	for k, b := range m.Blocks {
 		for _, p := range b.Params() {
@@ -104,12 +104,34 @@ func Save(dir string, m *Model, metrics any) error {
 }
 
 // SaveForce is Save with the choice to replace an existing model folder.
-func SaveForce(dir string, m *Model, metrics any, force bool) (err error) {
+func SaveForce(dir string, m *Model, metrics any, force bool) error {
 	if Exists(dir) && !force {
 		return fmt.Errorf("model: %s exists and is not empty (use --force to replace it)", dir)
 	}
 	cfg := m.Config
 	cfg.Format = Format
+	return WriteDir(dir, true, func(tmp string) error {
+		if err := WriteJSON(filepath.Join(tmp, ConfigFile), cfg); err != nil {
+			return err
+		}
+		if err := safetensors.WriteFile(filepath.Join(tmp, WeightsFile), m.Tensors(), map[string]string{"format": "pt", "isonet": Format}); err != nil {
+			return err
+		}
+		if metrics != nil {
+			return WriteJSON(filepath.Join(tmp, MetricsFile), metrics)
+		}
+		return nil
+	})
+}
+
+// WriteDir fills a temporary folder beside dir with fill and renames it to
+// dir, so that dir appears complete or not at all. An existing dir is
+// replaced when replace is true (and kept until the new one is in place),
+// else it is an error.
+func WriteDir(dir string, replace bool, fill func(tmp string) error) (err error) {
+	if _, err := os.Stat(dir); err == nil && !replace {
+		return fmt.Errorf("%s exists", dir)
+	}
 	parent := filepath.Dir(filepath.Clean(dir))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("model: %w", err)
@@ -123,16 +145,8 @@ func SaveForce(dir string, m *Model, metrics any, force bool) (err error) {
 			os.RemoveAll(tmp)
 		}
 	}()
-	if err = WriteJSON(filepath.Join(tmp, ConfigFile), cfg); err != nil {
+	if err = fill(tmp); err != nil {
 		return err
-	}
-	if err = safetensors.WriteFile(filepath.Join(tmp, WeightsFile), m.tensors(), map[string]string{"format": "pt", "isonet": Format}); err != nil {
-		return err
-	}
-	if metrics != nil {
-		if err = WriteJSON(filepath.Join(tmp, MetricsFile), metrics); err != nil {
-			return err
-		}
 	}
 	if err = os.Chmod(tmp, 0o755); err != nil {
 		return fmt.Errorf("model: %w", err)

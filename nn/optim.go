@@ -50,22 +50,23 @@ func (a *Adam) Step(params []*Param) {
 // (PyTorch's formulation: buf = μ·buf + g; p −= lr·buf).
 type SGD struct {
 	LR, Momentum float64
-	buf          [][]float32
+	// Buf holds the momentum buffers (nil until the first step with momentum).
+	Buf [][]float32
 }
 
 // Step implements Optimizer.
 func (s *SGD) Step(params []*Param) {
-	if s.Momentum != 0 && s.buf == nil {
+	if s.Momentum != 0 && s.Buf == nil {
 		for _, p := range params {
-			s.buf = append(s.buf, make([]float32, len(p.Data)))
+			s.Buf = append(s.Buf, make([]float32, len(p.Data)))
 		}
 	}
 	lr, mu := float32(s.LR), float32(s.Momentum)
 	for k, p := range params {
 		for i, g := range p.Grad {
 			if s.Momentum != 0 {
-				s.buf[k][i] = mu*s.buf[k][i] + g
-				g = s.buf[k][i]
+				s.Buf[k][i] = mu*s.Buf[k][i] + g
+				g = s.Buf[k][i]
 			}
 			p.Data[i] -= lr * g
 		}

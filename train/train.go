@@ -98,13 +98,18 @@ type Trainer struct {
 	Epoch int
 	// RNG drives shuffling; its state is part of a checkpoint.
 	RNG *rand.PCG
+	// Pos is the number of steps done in the unfinished epoch, Perm that
+	// epoch's example order, and SumCE, SumIso, Elapsed its running sums.
+	Pos           int
+	Perm          []int
+	SumCE, SumIso float64
+	Elapsed       float64
 
 	ws     *nn.Workspace
 	dl     *tensor.Mat
 	diso   *tensor.Mat
 	xb     *tensor.Mat
 	yb     []int
-	perm   []int
 	groups [][]int
 	loss   iso.Loss
 	fixed  *data.Set // full batch of this set in fixed order: the iso loss's input distances are reused
@@ -150,30 +155,41 @@ func (t *Trainer) Step(x *tensor.Mat, y []int, reuseIso bool) (ce, isoLoss float
 	return ce, isoLoss
 }
 
+// ErrInterrupted is wrapped by RunEpoch's error when ctx was cancelled
+// between two steps; the trainer's state is then consistent (see State) and
+// the epoch can be continued by calling RunEpoch again.
+var ErrInterrupted = errors.New("training interrupted")
+
 // RunEpoch trains one epoch over set and returns its statistics (without
-// test accuracy). ctx is checked between steps; on cancellation the epoch
-// is abandoned and ctx.Err() returned.
+// accuracies). It continues an epoch left unfinished by an interruption. ctx
+// is checked between steps.
 func (t *Trainer) RunEpoch(ctx context.Context, set *data.Set, hooks Hooks) (EpochStats, error) {
 	start := time.Now()
 	n := set.Len()
 	bs := min(t.Cfg.Batch, n)
 	full := bs == n
-	if len(t.perm) != n {
-		t.perm = make([]int, n)
-	}
-	for i := range t.perm {
-		t.perm[i] = i
-	}
-	if !full {
-		rng := rand.New(t.RNG)
-		rng.Shuffle(n, func(i, j int) { t.perm[i], t.perm[j] = t.perm[j], t.perm[i] })
+	if t.Pos == 0 {
+		if len(t.Perm) != n {
+			t.Perm = make([]int, n)
+		}
+		for i := range t.Perm {
+			t.Perm[i] = i
+		}
+		if !full {
+			rng := rand.New(t.RNG)
+			rng.Shuffle(n, func(i, j int) { t.Perm[i], t.Perm[j] = t.Perm[j], t.Perm[i] })
+		}
+		t.SumCE, t.SumIso, t.Elapsed = 0, 0, 0
+	} else if len(t.Perm) != n {
+		return EpochStats{}, fmt.Errorf("train: resumed epoch was over %d examples, the data set has %d", len(t.Perm), n)
 	}
 	steps := (n + bs - 1) / bs
-	var sumCE, sumIso float64
-	for s := 0; s < steps; s++ {
+	for ; t.Pos < steps; t.Pos++ {
 		if err := ctx.Err(); err != nil {
-			return EpochStats{}, err
+			t.Elapsed += time.Since(start).Seconds()
+			return EpochStats{}, fmt.Errorf("%w at epoch %d, step %d: %w", ErrInterrupted, t.Epoch+1, t.Pos+1, err)
 		}
+		s := t.Pos
 		lo, hi := s*bs, min((s+1)*bs, n)
 		var x *tensor.Mat
 		var y []int
@@ -183,7 +199,7 @@ func (t *Trainer) RunEpoch(ctx context.Context, set *data.Set, hooks Hooks) (Epo
 			reuse = t.fixed == set
 			t.fixed = set
 		} else {
-			idx := t.perm[lo:hi]
+			idx := t.Perm[lo:hi]
 			x = tensor.Gather(t.xb, set.X, idx)
 			t.yb = t.yb[:0]
 			for _, i := range idx {
@@ -196,16 +212,17 @@ func (t *Trainer) RunEpoch(ctx context.Context, set *data.Set, hooks Hooks) (Epo
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return EpochStats{}, fmt.Errorf("%w at epoch %d, step %d (loss %g): try a smaller --lr or --beta", ErrDiverged, t.Epoch+1, s+1, loss)
 		}
-		sumCE += ce
-		sumIso += il
+		t.SumCE += ce
+		t.SumIso += il
 		if hooks.Step != nil {
 			hooks.Step(t.Epoch+1, s+1, steps, ce, il)
 		}
 	}
 	t.Epoch++
-	st := EpochStats{Epoch: t.Epoch, CE: sumCE / float64(steps), Iso: sumIso / float64(steps)}
+	t.Pos = 0
+	st := EpochStats{Epoch: t.Epoch, CE: t.SumCE / float64(steps), Iso: t.SumIso / float64(steps)}
 	st.Loss = t.Cfg.Alpha*st.CE + t.Cfg.Beta*st.Iso
-	st.Seconds = time.Since(start).Seconds()
+	st.Seconds = t.Elapsed + time.Since(start).Seconds()
 	st.Rate = float64(n) / st.Seconds
 	return st, nil
 }

@@ -102,21 +102,40 @@ func (f *specFlags) spec(fs *flag.FlagSet) (experiment.Spec, error) {
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("train", "--dataset D [--beta B] --out DIR [flags]", stderr)
+	fs := newFlags("train", "--dataset D [--beta B] --out DIR [flags]  |  --resume DIR", stderr)
 	var sf specFlags
 	sf.register(fs)
 	out := fs.String("out", "", "model folder to write (config.json, model.safetensors, metrics.json)")
 	force := fs.Bool("force", false, "replace an existing non-empty --out folder")
 	quiet := fs.Bool("quiet", false, "no progress display")
+	resume := fs.String("resume", "", "continue the interrupted run whose --out was DIR (from DIR.checkpoint)")
+	every := fs.Int("checkpoint-every", 0, "save a checkpoint every N epochs (0 = every minute; -1 = never)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	spec, err := sf.spec(fs)
-	if err != nil {
-		return err
+	if *every < -1 {
+		return fmt.Errorf("--checkpoint-every must be ≥ -1, got %d", *every)
 	}
-	if *out == "" {
-		return errors.New("--out DIR is required")
+	var (
+		spec experiment.Spec
+		t    *train.Trainer
+		m    *model.Model
+		res  *experiment.Result
+		err  error
+	)
+	if *resume != "" {
+		*out = *resume
+		if t, m, spec, res, err = experiment.LoadCheckpoint(experiment.CheckpointDir(*resume)); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "resuming %s at epoch %d, step %d\n", *resume, t.Epoch+1, t.Pos+1)
+	} else {
+		if spec, err = sf.spec(fs); err != nil {
+			return err
+		}
+		if *out == "" {
+			return errors.New("--out DIR is required")
+		}
 	}
 	if model.Exists(*out) && !*force {
 		return fmt.Errorf("--out %s exists and is not empty (use --force to replace it)", *out)
@@ -125,20 +144,42 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if t == nil {
+		if t, m, err = experiment.Start(spec, trainSet.Dim(), trainSet.NumClasses()); err != nil {
+			return err
+		}
+	} else if in := m.Net().InputDim(); in != trainSet.Dim() {
+		return fmt.Errorf("checkpoint model takes %d inputs but the data set has %d", in, trainSet.Dim())
+	}
 	for _, w := range spec.Warnings(trainSet) {
 		fmt.Fprintln(stderr, "isonet train: warning:", w)
 	}
 	fmt.Fprintf(stderr, "training on %s: %d examples × %d features, %d classes; %d test examples\n",
 		trainSet.Name, trainSet.Len(), trainSet.Dim(), trainSet.NumClasses(), testSet.Len())
+	ck := &experiment.Checkpointing{Dir: experiment.CheckpointDir(*out), Every: *every, Interval: time.Minute, Model: m}
+	if *every < 0 {
+		ck.Dir = ""
+	}
 	prog := newProgress(stderr, spec, trainSet.Len(), *quiet)
-	m, res, err := experiment.Fit(ctx, spec, trainSet, testSet, prog.hooks())
+	prog.done = (t.Epoch*prog.total/spec.Train.Epochs + t.Pos)
+	res, err = experiment.Run(ctx, t, spec, trainSet, testSet, prog.hooks(), res, ck)
 	prog.finish()
 	if err != nil {
+		if errors.Is(err, train.ErrInterrupted) && ck.Dir != "" {
+			fmt.Fprintf(stderr, "isonet train: interrupted at epoch %d, step %d; checkpoint saved in %s\nresume with: isonet train --resume %s\n",
+				t.Epoch+1, t.Pos+1, ck.Dir, *out)
+		}
+		if errors.Is(err, train.ErrDiverged) && ck.Dir != "" {
+			if _, serr := os.Stat(ck.Dir); serr == nil {
+				err = fmt.Errorf("%w; the last good checkpoint is in %s", err, ck.Dir)
+			}
+		}
 		return err
 	}
-	if err := model.SaveForce(*out, m, res, *force); err != nil {
+	if err := model.SaveForce(*out, m, res, *force || *resume != ""); err != nil {
 		return err
 	}
+	os.RemoveAll(ck.Dir)
 	fmt.Fprintf(stdout, "train accuracy %.4f, test accuracy %.4f, %.1f s (%.0f examples/s); model in %s\n",
 		res.TrainAcc, res.TestAcc, res.Seconds, float64(trainSet.Len()*spec.Train.Epochs)/res.Seconds, *out)
 	return nil

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/isonet/isonet/geometry"
+)
+
+func init() {
+	register(&command{name: "embed", summary: "picture a layer in 2-D or 3-D (UMAP or PCA), coloured by class", run: runEmbed})
+}
+
+func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("embed", "--model DIR [--dataset D] [--layer L] [--method umap|pca] [--neighbors 40 --min-dist 0.25 --dims 2] [--points N] [--seed S] --out BASE", stderr)
+	dir := fs.String("model", "", "model folder (from isonet train)")
+	dataset := fs.String("dataset", "", "data set whose test split is embedded (default: the model's own)")
+	dataDir := fs.String("data-dir", "", "folder of IDX files for mnist (default: the bundled MNIST)")
+	layer := fs.Int("layer", 0, "layer to embed: 0 = input, 1.. hidden, last = logits (default: the model's isometric layer)")
+	method := fs.String("method", geometry.MethodUMAP, "embedding: umap or pca")
+	neighbors := fs.Int("neighbors", geometry.PaperNeighbors, "UMAP n_neighbors (counting the point itself)")
+	minDist := fs.Float64("min-dist", geometry.PaperMinDist, "UMAP min_dist")
+	dims := fs.Int("dims", 2, "dimensions of the picture: 2 or 3")
+	points := fs.Int("points", 0, "embed a seeded random subsample of N test points (0 = all)")
+	seed := fs.Uint64("seed", 0, "seed for the toy data, the subsample and UMAP")
+	out := fs.String("out", "", "output base name: writes BASE.png, BASE.svg and BASE.csv")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return fmt.Errorf("--model DIR is required")
+	}
+	if *out == "" {
+		return fmt.Errorf("--out BASE is required")
+	}
+	o := geometry.EmbedOptions{Method: *method, Neighbors: *neighbors, MinDist: *minDist, Dims: *dims, Points: *points, Seed: *seed}
+	// Options that are wrong whatever the data: fail before loading it.
+	if err := geometry.CheckEmbedOptions(o, 1<<30); err != nil {
+		return err
+	}
+	m, _, d, err := loadModelAndData(*dir, *dataset, *dataDir, *seed, 0)
+	if err != nil {
+		return err
+	}
+	l := geometry.IsoLayer(m)
+	if isSet(fs, "layer") {
+		l = *layer
+	}
+	if err := geometry.CheckLayer(m, l); err != nil {
+		return err
+	}
+	n := d.test.Len()
+	if *points > 0 {
+		n = min(n, *points)
+	}
+	if err := geometry.CheckEmbedOptions(o, n); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+		return err
+	}
+	e, err := geometry.EmbedLayer(m, d.test, l, o)
+	if err != nil {
+		return err
+	}
+	title := fmt.Sprintf("%s of %s, %s (%d points)", map[string]string{"umap": "UMAP", "pca": "PCA"}[e.Method], geometry.LayerName(m, l), d.test.Name, e.Y.Rows)
+	if err := e.Plot(*out, title); err != nil {
+		return err
+	}
+	if err := e.WriteCSV(*out + ".csv"); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d points of layer %d (%s) → %d-D", e.Method, e.Y.Rows, l, geometry.LayerName(m, l), e.Dims)
+	if e.UMAP != nil {
+		fmt.Fprintf(stdout, ", %s init, %s kNN", e.UMAP.Init, e.UMAP.KNNMethod)
+	}
+	fmt.Fprintf(stdout, "\ntrustworthiness(k=%d) %.4f, %d-NN label accuracy %.4f\nwrote %s.png, %s.svg, %s.csv\n",
+		e.QualityK, e.Trustworthiness, e.QualityK, e.KNNAccuracy, *out, *out, *out)
+	return nil
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/isonet/isonet/geometry"
+	"github.com/isonet/isonet/model"
+)
+
+func init() {
+	register(&command{name: "geometry", summary: "distance histograms, isometry and Lipschitz numbers of a layer", run: runGeometry})
+}
+
+// geometryReport is the content of geometry.json.
+type geometryReport struct {
+	Model     string            `json:"model"`
+	Dataset   string            `json:"dataset"`
+	Examples  int               `json:"examples"`
+	Layer     int               `json:"layer"`
+	LayerName string            `json:"layer_name"`
+	Options   geometry.Options  `json:"options"`
+	Result    *geometry.Result  `json:"result"`
+	Figures   map[string]string `json:"figures"` // base names (PNG + SVG), relative to the output folder
+}
+
+func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("geometry", "--model DIR [--dataset D] [--layer L] [--neighbors 10] --out DIR", stderr)
+	dir := fs.String("model", "", "model folder (from isonet train)")
+	dataset := fs.String("dataset", "", "data set whose test split is analysed (default: the model's own)")
+	dataDir := fs.String("data-dir", "", "folder of IDX files for mnist (default: the bundled MNIST)")
+	layer := fs.Int("layer", 0, "layer to analyse: 0 = input, 1.. hidden, last = logits (default: the model's isometric layer)")
+	neighbors := fs.Int("neighbors", geometry.DefaultNeighbors, "nearest input neighbours per point for the Lipschitz ratios")
+	maxPoints := fs.Int("max-points", geometry.DefaultMaxPoints, "points whose neighbourhoods enter the Lipschitz estimate (seeded subsample; -1 = all)")
+	maxPerClass := fs.Int("max-per-class", geometry.DefaultMaxPerClass, "points per class for same-class distances (seeded subsample; -1 = all)")
+	seed := fs.Uint64("seed", 0, "seed for the toy data and the subsamples")
+	subset := fs.Int("test-subset", 0, "use the first N test examples only (0 = all)")
+	out := fs.String("out", "", "output folder: within_class.png/.svg, between_class.png/.svg, geometry.json")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return fmt.Errorf("--model DIR is required")
+	}
+	if *out == "" {
+		return fmt.Errorf("--out DIR is required")
+	}
+	if *neighbors < 1 {
+		return fmt.Errorf("--neighbors must be ≥ 1, got %d", *neighbors)
+	}
+	if *maxPoints == 0 || *maxPerClass == 0 {
+		return fmt.Errorf("--max-points and --max-per-class must be ≥ 1 (or -1 for all)")
+	}
+	m, _, d, err := loadModelAndData(*dir, *dataset, *dataDir, *seed, *subset)
+	if err != nil {
+		return err
+	}
+	l := geometry.IsoLayer(m)
+	if isSet(fs, "layer") {
+		l = *layer
+	}
+	if err := geometry.CheckLayer(m, l); err != nil {
+		return err
+	}
+	if n := d.test.Len(); *neighbors >= n {
+		return fmt.Errorf("neighbors = %d must be below the number of points (%d)", *neighbors, n)
+	}
+	o := geometry.Options{Neighbors: *neighbors, MaxPoints: *maxPoints, MaxPerClass: *maxPerClass, Seed: *seed}
+	res, err := geometry.AnalyzeLayer(m, d.test, l, o)
+	if err != nil {
+		return err
+	}
+	o.K = res.K
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	var names []string
+	for c := range d.test.NumClasses() {
+		names = append(names, d.test.ClassName(d.test.Levels()-1, c))
+	}
+	lname := geometry.LayerName(m, l)
+	rep := geometryReport{Model: *dir, Dataset: d.test.Name, Examples: d.test.Len(), Layer: l, LayerName: lname,
+		Options: o, Result: res, Figures: map[string]string{}}
+	repLabel := fmt.Sprintf("layer %d", l)
+	if res.K != 1 {
+		repLabel = fmt.Sprintf("%g × layer %d", res.K, l)
+	}
+	within := filepath.Join(*out, "within_class")
+	if err := geometry.PlotWithin(within, fmt.Sprintf("Same-class distances: input vs %s", lname), res, names, repLabel); err != nil {
+		return err
+	}
+	rep.Figures["within_class"] = "within_class"
+	if len(res.Between) > 0 {
+		between := filepath.Join(*out, "between_class")
+		if err := geometry.PlotBetween(between, fmt.Sprintf("Between-class distances: input vs %s", lname), res, names, repLabel); err != nil {
+			return err
+		}
+		rep.Figures["between_class"] = "between_class"
+	}
+	if err := model.WriteJSON(filepath.Join(*out, "geometry.json"), rep); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s, layer %d (%s), K = %g, %d examples\n", d.test.Name, l, lname, res.K, d.test.Len())
+	fmt.Fprintf(stdout, "  %-14s %8s %10s %12s %8s\n", "same class", "pairs", "pearson_r", "mean|ΔD|", "stress")
+	for _, c := range res.Within {
+		fmt.Fprintf(stdout, "  %-14s %8d %10.4f %12.4g %8.4f\n", names[c.Class], c.Pairs, c.Pearson, c.MeanAbsDiff, c.Stress)
+	}
+	a, b := res.WithinAll, res.BetweenAll
+	fmt.Fprintf(stdout, "  %-14s %8d %10.4f %12.4g %8.4f\n", "all", a.Pairs, a.Pearson, a.MeanAbsDiff, a.Stress)
+	fmt.Fprintf(stdout, "  %-14s %8d %10.4f %12.4g %8.4f\n", "between", b.Pairs, b.Pearson, b.MeanAbsDiff, b.Stress)
+	lp := res.Lipschitz
+	fmt.Fprintf(stdout, "local Lipschitz (%d points × %d neighbours): median %.4g, 90%% %.4g, 99%% %.4g, max %.4g\n",
+		lp.Points, lp.Neighbors, lp.P50, lp.P90, lp.P99, lp.Max)
+	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(*out, "geometry.json"))
+	return nil
+}

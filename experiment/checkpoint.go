@@ -1,0 +1,195 @@
+package experiment
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/isonet/isonet/model"
+	"github.com/isonet/isonet/nn"
+	"github.com/isonet/isonet/safetensors"
+	"github.com/isonet/isonet/train"
+)
+
+// CheckpointFormat is the value of checkpoint.json's "format" field.
+const CheckpointFormat = "isonet-checkpoint/1"
+
+// Checkpoint is the resumable state of a training run, stored in a folder
+// as checkpoint.json and state.safetensors (weights and optimizer moments).
+type Checkpoint struct {
+	Format  string  `json:"format"`
+	Spec    Spec    `json:"spec"`
+	Epoch   int     `json:"epoch"`
+	Pos     int     `json:"step_in_epoch"`
+	Perm    []int   `json:"perm,omitempty"`
+	SumCE   float64 `json:"sum_ce"`
+	SumIso  float64 `json:"sum_iso"`
+	Elapsed float64 `json:"elapsed"`
+	RNG     []byte  `json:"rng"`
+	AdamT   int     `json:"adam_t"`
+	Result  *Result `json:"result"`
+}
+
+// CheckpointDir returns the checkpoint folder of the model folder out.
+func CheckpointDir(out string) string { return filepath.Clean(out) + ".checkpoint" }
+
+// SaveCheckpoint writes t's state (and the result so far) into dir atomically.
+func SaveCheckpoint(dir string, t *train.Trainer, m *model.Model, spec Spec, res *Result) error {
+	rng, err := t.RNG.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	c := Checkpoint{Format: CheckpointFormat, Spec: spec, Epoch: t.Epoch, Pos: t.Pos, SumCE: t.SumCE, SumIso: t.SumIso,
+		Elapsed: t.Elapsed, RNG: rng, Result: res}
+	if t.Pos > 0 {
+		c.Perm = t.Perm
+	}
+	tensors := m.Tensors()
+	switch o := t.Opt.(type) {
+	case *nn.Adam:
+		c.AdamT = o.T
+		tensors = append(tensors, moments(m, "adam.m.", o.M)...)
+		tensors = append(tensors, moments(m, "adam.v.", o.V)...)
+	case *nn.SGD:
+		tensors = append(tensors, moments(m, "sgd.buf.", o.Buf)...)
+	}
+	return model.WriteDir(dir, true, func(tmp string) error {
+		if err := model.WriteJSON(filepath.Join(tmp, "checkpoint.json"), c); err != nil {
+			return err
+		}
+		return safetensors.WriteFile(filepath.Join(tmp, "state.safetensors"), tensors, nil)
+	})
+}
+
+func moments(m *model.Model, prefix string, v [][]float32) []*safetensors.Tensor {
+	if v == nil {
+		return nil
+	}
+	var out []*safetensors.Tensor
+	for i, p := range m.Tensors() {
+		out = append(out, &safetensors.Tensor{Name: prefix + p.Name, DType: "F32", Shape: p.Shape, Data: v[i]})
+	}
+	return out
+}
+
+// LoadCheckpoint restores a trainer, its model, spec and partial result
+// from a checkpoint folder.
+func LoadCheckpoint(dir string) (*train.Trainer, *model.Model, Spec, *Result, error) {
+	fail := func(err error) (*train.Trainer, *model.Model, Spec, *Result, error) {
+		return nil, nil, Spec{}, nil, fmt.Errorf("checkpoint %s: %w", dir, err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "checkpoint.json"))
+	if err != nil {
+		return fail(err)
+	}
+	var c Checkpoint
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return fail(fmt.Errorf("bad checkpoint.json: %w", err))
+	}
+	if c.Format != CheckpointFormat {
+		return fail(fmt.Errorf("format %q, want %q", c.Format, CheckpointFormat))
+	}
+	if err := c.Spec.Validate(); err != nil {
+		return fail(err)
+	}
+	f, err := safetensors.ReadFile(filepath.Join(dir, "state.safetensors"))
+	if err != nil {
+		return fail(err)
+	}
+	// The model's shape follows from the first and last layers' tensors.
+	first, err := f.Get("layers.0.weight")
+	if err != nil || len(first.Shape) != 2 {
+		return fail(errors.New("state.safetensors lacks layers.0.weight [out, in]"))
+	}
+	last, err := f.Get(fmt.Sprintf("layers.%d.weight", c.Spec.Depth))
+	if err != nil || len(last.Shape) != 2 {
+		return fail(fmt.Errorf("state.safetensors lacks layers.%d.weight", c.Spec.Depth))
+	}
+	m, err := c.Spec.NewModel(first.Shape[1], last.Shape[0])
+	if err != nil {
+		return fail(err)
+	}
+	load := func(name string, dst []float32, shape []int) error {
+		t, err := f.Get(name, shape...)
+		if err != nil {
+			return err
+		}
+		copy(dst, t.Data)
+		return nil
+	}
+	ps := m.Tensors()
+	for _, p := range ps {
+		if err := load(p.Name, p.Data, p.Shape); err != nil {
+			return fail(err)
+		}
+	}
+	tc := c.Spec.Train
+	tc.Seed = c.Spec.Seed
+	t, err := train.NewTrainer(m.Net(), tc)
+	if err != nil {
+		return fail(err)
+	}
+	if err := t.RNG.UnmarshalBinary(c.RNG); err != nil {
+		return fail(err)
+	}
+	t.Epoch, t.Pos, t.Perm, t.SumCE, t.SumIso, t.Elapsed = c.Epoch, c.Pos, c.Perm, c.SumCE, c.SumIso, c.Elapsed
+	restore := func(prefix string) ([][]float32, error) {
+		if _, ok := f.Tensors[prefix+ps[0].Name]; !ok {
+			return nil, nil
+		}
+		out := make([][]float32, len(ps))
+		for i, p := range ps {
+			out[i] = make([]float32, len(p.Data))
+			if err := load(prefix+p.Name, out[i], p.Shape); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	switch o := t.Opt.(type) {
+	case *nn.Adam:
+		o.T = c.AdamT
+		if o.M, err = restore("adam.m."); err == nil {
+			o.V, err = restore("adam.v.")
+		}
+	case *nn.SGD:
+		o.Buf, err = restore("sgd.buf.")
+	}
+	if err != nil {
+		return fail(err)
+	}
+	if c.Result == nil {
+		c.Result = &Result{Spec: c.Spec}
+	}
+	return t, m, c.Spec, c.Result, nil
+}
+
+// Checkpointing says when Run saves checkpoints: every Every epochs, or,
+// when Every is 0, whenever Interval has passed since the last one (checked
+// at epoch ends). Dir "" disables it.
+type Checkpointing struct {
+	Dir      string
+	Every    int
+	Interval time.Duration
+	Model    *model.Model
+	last     time.Time
+}
+
+func (c *Checkpointing) due(epoch int) bool {
+	if c == nil || c.Dir == "" {
+		return false
+	}
+	if c.Every > 0 {
+		return epoch%c.Every == 0
+	}
+	if c.last.IsZero() {
+		c.last = time.Now()
+	}
+	return c.Interval > 0 && time.Since(c.last) >= c.Interval
+}
