@@ -280,8 +280,11 @@ func testSet(n int) (*mlpModel, *tensor.Mat, []int) {
 
 func TestRestartsNeverLower(t *testing.T) {
 	m, x, y := testSet(300)
-	for _, attack := range []string{"pgd", "pgd-paper"} {
+	for _, attack := range []string{"pgd", "pgd-paper", "apgd", "square"} {
 		for _, norm := range []string{"inf", "2"} {
+			if attack == "square" && norm == "2" {
+				continue
+			}
 			eps := 0.05
 			if norm == "2" {
 				eps = 0.2
@@ -342,6 +345,9 @@ func TestZeroBudgetIsClean(t *testing.T) {
 		{Attack: "pgd", Norm: "2", Eps: 0, Step: 0.1, Steps: 10, RandomStart: true},
 		{Attack: "pgd-paper", Eps: 0.3, Step: 0, Steps: 10},
 		{Attack: "pgd-paper", Eps: 0, Step: 0.1, Steps: 10},
+		{Attack: "apgd", Eps: 0, Steps: 10},
+		{Attack: "apgd", Norm: "2", Eps: 0, Steps: 10, RandomStart: true},
+		{Attack: "square", Eps: 0, Steps: 20},
 	} {
 		cfg.BatchSize = 50
 		r, err := RobustAccuracy(m, x, y, cfg)
@@ -367,6 +373,9 @@ func allConfigs() []Config {
 		{Attack: "pgd", Eps: 0.1, Step: 0.025, Steps: 5, RandomStart: true, Restarts: 2},
 		{Attack: "pgd", Norm: "2", Eps: 0.5, Step: 0.1, Steps: 5, RandomStart: true, Restarts: 2},
 		{Attack: "pgd-paper", Eps: 0.1, Step: 0.025, Steps: 5},
+		{Attack: "apgd", Eps: 0.1, Steps: 8, RandomStart: true, Restarts: 2},
+		{Attack: "apgd", Norm: "2", Eps: 0.5, Steps: 8},
+		{Attack: "square", Eps: 0.1, Steps: 30, Restarts: 2},
 	}
 }
 

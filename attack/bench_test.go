@@ -39,3 +39,8 @@ func BenchmarkStepInf(b *testing.B) {
 		st.step(cur, cur, g, x, 0.01, 0.3, NormInf)
 	}
 }
+
+// BenchmarkAPGD10 is 10-step L∞ APGD-CE over 10000 MNIST-sized examples,
+// batch 1000. APGD stops a batch once every example is broken, so ε is tiny
+// here: every run takes all its steps, as on a robust model.
+func BenchmarkAPGD10(b *testing.B) { benchAttack(b, Config{Attack: "apgd", Eps: 1e-4, Steps: 10}) }

@@ -206,3 +206,48 @@ func fitLogistic(x *tensor.Mat, y []int, c, iters int, lr float64) *linearModel 
 	}
 	return l
 }
+
+// trainMLP fits m (gain 1) to (x, y) by full-batch gradient descent with
+// momentum 0.9 on softmax CE: its own backward pass over the weights.
+func trainMLP(m *mlpModel, x *tensor.Mat, y []int, iters int, lr float32) {
+	n := x.Rows
+	var z, dh tensor.Mat
+	gW1, gW2 := tensor.New(m.W1.Rows, m.W1.Cols), tensor.New(m.W2.Rows, m.W2.Cols)
+	vW1, vW2 := tensor.New(m.W1.Rows, m.W1.Cols), tensor.New(m.W2.Rows, m.W2.Cols)
+	vb1, vb2 := make([]float32, len(m.B1)), make([]float32, len(m.B2))
+	for it := 0; it < iters; it++ {
+		m.forward(&z, x)
+		softmaxCEGrad(&z, y) // z ← ∂CE/∂z
+		tensor.Gemm(true, false, 1, &z, &m.h, 0, gW2)
+		dh.Resize(n, m.W1.Rows)
+		tensor.Gemm(false, false, 1, &z, m.W2, 0, &dh)
+		for k, h := range m.h.Data {
+			dh.Data[k] *= 1 - h*h
+		}
+		tensor.Gemm(true, false, 1, &dh, x, 0, gW1)
+		for k := range m.B2 {
+			var g float32
+			for i := 0; i < n; i++ {
+				g += z.At(i, k)
+			}
+			vb2[k] = 0.9*vb2[k] - lr*g
+			m.B2[k] += vb2[k]
+		}
+		for k := range m.B1 {
+			var g float32
+			for i := 0; i < n; i++ {
+				g += dh.At(i, k)
+			}
+			vb1[k] = 0.9*vb1[k] - lr*g
+			m.B1[k] += vb1[k]
+		}
+		for k := range m.W1.Data {
+			vW1.Data[k] = 0.9*vW1.Data[k] - lr*gW1.Data[k]
+			m.W1.Data[k] += vW1.Data[k]
+		}
+		for k := range m.W2.Data {
+			vW2.Data[k] = 0.9*vW2.Data[k] - lr*gW2.Data[k]
+			m.W2.Data[k] += vW2.Data[k]
+		}
+	}
+}

@@ -40,6 +40,10 @@ func attackBatch(dst *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config) {
 		PGD(dst, m, x, y, cfg)
 	case AttackPGDPaper:
 		PGDPaper(dst, m, x, y, cfg)
+	case AttackAPGD:
+		APGD(dst, m, x, y, cfg)
+	case AttackSquare:
+		Square(dst, m, x, y, cfg)
 	default:
 		panic(fmt.Sprintf("attack: unknown attack %q", cfg.Attack))
 	}

@@ -1,0 +1,255 @@
+package attack
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/isonet/isonet/tensor"
+)
+
+// APGD constants of Croce & Hein (2020): the momentum weight α and the
+// fraction ρ of a checkpoint interval's steps that must raise the loss for
+// the step size to be kept.
+const (
+	apgdAlpha = 0.75
+	apgdRho   = 0.75
+)
+
+// apgdCheckpoints returns the iterations w_0 = 0 < w_1 < … ≤ n at which APGD
+// checks its progress: w_j = ⌈p_j·n⌉ with p_0 = 0, p_1 = 0.22 and
+// p_{j+1} = p_j + max(p_j − p_{j−1} − 0.03, 0.06). The p_j are kept in
+// hundredths so that the ceilings are exact.
+func apgdCheckpoints(n int) []int {
+	w := []int{0}
+	prev, p := 0, 22
+	for p <= 100 {
+		if c := (p*n + 99) / 100; c > w[len(w)-1] && c <= n {
+			w = append(w, c)
+		}
+		prev, p = p, p+max(p-prev-3, 6)
+	}
+	return w
+}
+
+// APGD writes into dst the APGD-CE adversarial (Croce & Hein 2020, "Reliable
+// evaluation of adversarial robustness with an ensemble of diverse
+// parameter-free attacks", Algorithm 1) of each row of x, under cfg's norm,
+// ε and Steps = N_iter gradient evaluations. Per example:
+//
+//	x¹ = P(x⁰ + η·dir(∇L(x⁰))),
+//	z^{k+1} = P(x^k + η·dir(∇L(x^k))),
+//	x^{k+1} = P(x^k + α(z^{k+1} − x^k) + (1−α)(x^k − x^{k−1})),   α = 0.75,
+//
+// where P projects onto the ε-ball and clips to [0,1], dir is the sign (L∞)
+// or the L2-normalised gradient (L2), and η starts at 2ε. At the checkpoints
+// (apgdCheckpoints) η is halved and the iterate moved to the highest-CE point
+// so far when fewer than ρ = 0.75 of the interval's steps raised the CE, or
+// when η was not halved at the previous checkpoint and the best CE has not
+// improved since. The gradient is m's attack loss; the CE that is tracked
+// comes from m.Logits. The result for an example is the first iterate the
+// model misclassifies, or else the highest-CE iterate. cfg.Step is not used.
+// Restarts (with cfg.RandomStart) combine as in PGD. dst is resized to x's
+// shape and must not be x.
+func APGD(dst *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config) {
+	cfg = cfg.withDefaults()
+	checkBatch(m, x, y)
+	checkNorm(cfg.Norm)
+	n, d := x.Rows, x.Cols
+	restarts := cfg.Restarts
+	if !cfg.RandomStart {
+		restarts = 1
+	}
+	rng := newRNG(cfg.Seed)
+	dst.Resize(n, d)
+	ws := newAPGDRun(n, d)
+	broken := make([]bool, n)
+	for r := 0; r < restarts; r++ {
+		out := dst
+		if r > 0 {
+			out = ws.out
+		}
+		ws.run(out, m, x, y, cfg, rng)
+		left := 0
+		for i, f := range ws.found {
+			switch {
+			case r == 0:
+				broken[i] = f
+			case !broken[i] && f:
+				broken[i] = true
+				copy(dst.Row(i), out.Row(i))
+			}
+			if !broken[i] {
+				left++
+			}
+		}
+		if left == 0 {
+			return
+		}
+	}
+}
+
+// apgdRun holds one APGD run's state; its rows are examples.
+type apgdRun struct {
+	cur, prev, next, g, xmax, gmax, out *tensor.Mat
+	logits                              tensor.Mat
+	eta, f, fmax, fmaxLast              []float64
+	count                               []int
+	reducedLast, found                  []bool
+	s, v                                []float64
+	zrow                                []float32
+}
+
+func newAPGDRun(n, d int) *apgdRun {
+	return &apgdRun{
+		cur: tensor.New(n, d), prev: tensor.New(n, d), next: tensor.New(n, d),
+		g: tensor.New(n, d), xmax: tensor.New(n, d), gmax: tensor.New(n, d), out: tensor.New(n, d),
+		eta: make([]float64, n), f: make([]float64, n), fmax: make([]float64, n), fmaxLast: make([]float64, n),
+		count: make([]int, n), reducedLast: make([]bool, n), found: make([]bool, n),
+		s: make([]float64, d), v: make([]float64, d), zrow: make([]float32, d),
+	}
+}
+
+// run performs one APGD run from a clean or random start and writes each
+// example's result into out; found[i] says whether it is misclassified.
+func (a *apgdRun) run(out *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config, rng *rand.Rand) {
+	n, steps := x.Rows, cfg.Steps
+	if cfg.RandomStart {
+		randomStart(a.cur, x, cfg.Eps, cfg.Norm, rng)
+	} else {
+		a.cur.CopyFrom(x)
+	}
+	m.LossGrad(a.g, a.cur, y)
+	m.Logits(&a.logits, a.cur)
+	for i := 0; i < n; i++ {
+		z := a.logits.Row(i)
+		a.f[i] = crossEntropy(z, y[i])
+		a.fmax[i], a.fmaxLast[i] = a.f[i], a.f[i]
+		a.eta[i] = 2 * cfg.Eps
+		a.count[i] = 0
+		a.reducedLast[i] = false
+		a.found[i] = argmax(z) != y[i]
+		if a.found[i] {
+			copy(out.Row(i), a.cur.Row(i))
+		}
+	}
+	a.xmax.CopyFrom(a.cur)
+	a.gmax.CopyFrom(a.g)
+	a.prev.CopyFrom(a.cur)
+	checks := apgdCheckpoints(steps)
+	j := 1
+	for k := 0; k < steps; k++ {
+		for i := 0; i < n; i++ {
+			a.update(i, k > 0, x.Row(i), cfg)
+		}
+		a.prev, a.cur, a.next = a.cur, a.next, a.prev
+		needGrad := k < steps-1
+		if needGrad {
+			m.LossGrad(a.g, a.cur, y)
+		}
+		m.Logits(&a.logits, a.cur)
+		left := 0
+		for i := 0; i < n; i++ {
+			z := a.logits.Row(i)
+			f := crossEntropy(z, y[i])
+			if !a.found[i] && argmax(z) != y[i] {
+				a.found[i] = true
+				copy(out.Row(i), a.cur.Row(i))
+			}
+			if !a.found[i] {
+				left++
+			}
+			if f > a.f[i] {
+				a.count[i]++
+			}
+			a.f[i] = f
+			if f > a.fmax[i] {
+				a.fmax[i] = f
+				copy(a.xmax.Row(i), a.cur.Row(i))
+				if needGrad {
+					copy(a.gmax.Row(i), a.g.Row(i))
+				}
+			}
+		}
+		if left == 0 {
+			return // every example has its adversarial; more steps change nothing
+		}
+		if j < len(checks) && k+1 == checks[j] {
+			span := float64(checks[j] - checks[j-1])
+			for i := 0; i < n; i++ {
+				oscillating := float64(a.count[i]) < apgdRho*span
+				stalled := !a.reducedLast[i] && a.fmax[i] == a.fmaxLast[i]
+				reduce := oscillating || stalled
+				if reduce {
+					// Halve the step and restart from the best point; the momentum
+					// term then points from the last iterate to it.
+					a.eta[i] /= 2
+					copy(a.cur.Row(i), a.xmax.Row(i))
+					copy(a.g.Row(i), a.gmax.Row(i))
+					a.f[i] = a.fmax[i]
+				}
+				a.reducedLast[i] = reduce
+				a.fmaxLast[i] = a.fmax[i]
+				a.count[i] = 0
+			}
+			j++
+		}
+	}
+	for i := 0; i < n; i++ {
+		if !a.found[i] {
+			copy(out.Row(i), a.xmax.Row(i))
+		}
+	}
+}
+
+// update computes example i's next iterate into a.next: the projected
+// gradient step z, then (with momentum) the α-blend of z with the previous
+// move, projected again.
+func (a *apgdRun) update(i int, momentum bool, x0 []float32, cfg Config) {
+	if cfg.Norm == NormInf {
+		a.updateInf(i, momentum, x0, cfg.Eps)
+		return
+	}
+	cur := a.cur.Row(i)
+	direction(a.s, a.g.Row(i), cfg.Norm)
+	for j, c := range cur {
+		a.v[j] = float64(c) + a.eta[i]*a.s[j]
+	}
+	next := a.next.Row(i)
+	if !momentum {
+		projectRow(next, a.v, x0, cfg.Eps, cfg.Norm)
+		return
+	}
+	projectRow(a.zrow, a.v, x0, cfg.Eps, cfg.Norm)
+	prev := a.prev.Row(i)
+	for j, c := range cur {
+		xc := float64(c)
+		a.v[j] = xc + apgdAlpha*(float64(a.zrow[j])-xc) + (1-apgdAlpha)*(xc-float64(prev[j]))
+	}
+	projectRow(next, a.v, x0, cfg.Eps, cfg.Norm)
+}
+
+// updateInf is update for L∞ fused into one pass per coordinate (the
+// projection is a per-coordinate clamp), branch-free as in stepInf.
+func (a *apgdRun) updateInf(i int, momentum bool, x0 []float32, eps float64) {
+	cur, prev, next, g := a.cur.Row(i), a.prev.Row(i), a.next.Row(i), a.g.Row(i)
+	if len(cur) == 0 {
+		return
+	}
+	_, _, _, _ = prev[len(cur)-1], next[len(cur)-1], g[len(cur)-1], x0[len(cur)-1]
+	eb := math.Float64bits(math.Abs(a.eta[i]))
+	for j, cj := range cur {
+		gb := math.Float32bits(g[j])
+		d := math.Float64frombits(eb | uint64(gb&0x80000000)<<32) // η·sign(g)
+		if gb&0x7fffffff == 0 {
+			d = 0
+		}
+		c0 := float64(x0[j])
+		lo, hi := max(c0-eps, 0), min(c0+eps, 1)
+		c := float64(cj)
+		z := min(max(c+d, lo), hi)
+		if momentum {
+			z = min(max(c+apgdAlpha*(z-c)+(1-apgdAlpha)*(c-float64(prev[j])), lo), hi)
+		}
+		next[j] = float32(z)
+	}
+}
