@@ -38,29 +38,44 @@ func ParseMask(s string) (Mask, error) {
 // ordered by label value and hold indices in increasing order; labels with no
 // member give no block.
 func Groups(dst [][]int, labels []int, mask Mask) [][]int {
-	dst = dst[:0]
 	switch mask {
 	case MaskNone:
-		return dst
+		return dst[:0]
 	case MaskGlobal:
-		all := make([]int, len(labels))
-		for i := range all {
-			all[i] = i
+		dst = grow(dst, 1)
+		for i := range labels {
+			dst[0] = append(dst[0], i)
 		}
-		return append(dst, all)
+		return dst
 	}
 	mx := -1
 	for _, y := range labels {
 		mx = max(mx, y)
 	}
-	byLabel := make([][]int, mx+1)
+	dst = grow(dst, mx+1)
 	for i, y := range labels {
-		byLabel[y] = append(byLabel[y], i)
+		dst[y] = append(dst[y], i)
 	}
-	for _, g := range byLabel {
-		if len(g) > 0 {
-			dst = append(dst, g)
+	// Move the empty blocks to the end, keeping their memory for next time.
+	k := 0
+	for i := range dst {
+		if len(dst[i]) > 0 {
+			dst[k], dst[i] = dst[i], dst[k]
+			k++
 		}
+	}
+	return dst[:k]
+}
+
+// grow returns dst with n empty blocks, reusing the memory of dst's blocks
+// (also those beyond its length).
+func grow(dst [][]int, n int) [][]int {
+	if cap(dst) < n {
+		dst = append(dst[:cap(dst)], make([][]int, n-cap(dst))...)
+	}
+	dst = dst[:n]
+	for i := range dst {
+		dst[i] = dst[i][:0]
 	}
 	return dst
 }

@@ -40,3 +40,24 @@ func benchStep(b *testing.B, beta float64) {
 
 func BenchmarkTrainStepB0(b *testing.B) { benchStep(b, 0) }
 func BenchmarkTrainStepB1(b *testing.B) { benchStep(b, 1) }
+
+// TestTrainStepAllocations: after warm-up a training step allocates nothing,
+// with and without the isometric term.
+func TestTrainStepAllocations(t *testing.T) {
+	for _, beta := range []float64{0, 1} {
+		rng := rand.New(rand.NewPCG(1, 2))
+		m, _ := nn.NewMLP([]int{784, 100, 100, 100, 100, 10}, nn.Tanh, nn.InitPyTorch, rng)
+		cfg := train.Defaults(5)
+		cfg.Beta = beta
+		tr, _ := train.NewTrainer(m, cfg)
+		x := tensor.New(100, 784)
+		y := make([]int, 100)
+		for i := range y {
+			y[i] = (i * 7) % 10
+		}
+		tr.Step(x, y, false)
+		if a := testing.AllocsPerRun(20, func() { tr.Step(x, y, false) }); a != 0 {
+			t.Errorf("β=%g: %v allocations per training step", beta, a)
+		}
+	}
+}

@@ -31,16 +31,27 @@ func newParam(name string, shape ...int) *Param {
 type Linear struct {
 	In, Out int
 	W, B    *Param
+	w, gw   tensor.Mat // matrix views of W.Data and W.Grad
 }
 
 // NewLinear returns a zero-initialised Linear layer whose parameters are named
 // prefix+".weight" and prefix+".bias".
 func NewLinear(prefix string, in, out int) *Linear {
-	return &Linear{In: in, Out: out, W: newParam(prefix+".weight", out, in), B: newParam(prefix+".bias", out)}
+	l := &Linear{In: in, Out: out, W: newParam(prefix+".weight", out, in), B: newParam(prefix+".bias", out)}
+	return l
 }
 
 // Weight returns W as a matrix view sharing the parameter's memory.
-func (l *Linear) Weight() *tensor.Mat { return tensor.FromSlice(l.Out, l.In, l.W.Data) }
+func (l *Linear) Weight() *tensor.Mat {
+	l.w = tensor.Mat{Rows: l.Out, Cols: l.In, Data: l.W.Data}
+	return &l.w
+}
+
+// weightGrad returns W's gradient as a matrix view.
+func (l *Linear) weightGrad() *tensor.Mat {
+	l.gw = tensor.Mat{Rows: l.Out, Cols: l.In, Data: l.W.Grad}
+	return &l.gw
+}
 
 // Init names a weight initialisation scheme.
 type Init string

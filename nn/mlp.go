@@ -2,7 +2,6 @@ package nn
 
 import (
 	"fmt"
-	"math"
 	"math/rand/v2"
 
 	"github.com/isonet/isonet/tensor"
@@ -27,6 +26,7 @@ const (
 type MLP struct {
 	Layers []*Linear
 	Act    Activation
+	params []*Param
 }
 
 // NewMLP returns an MLP with the given sizes: sizes[0] is the input
@@ -52,6 +52,7 @@ func NewMLP(sizes []int, act Activation, scheme Init, rng *rand.Rand) (*MLP, err
 		}
 		m.Layers = append(m.Layers, l)
 	}
+	m.Params()
 	return m, nil
 }
 
@@ -72,11 +73,13 @@ func (m *MLP) NumClasses() int { return m.Layers[len(m.Layers)-1].Out }
 
 // Params returns every parameter in order: weight then bias of each layer.
 func (m *MLP) Params() []*Param {
-	var ps []*Param
-	for _, l := range m.Layers {
-		ps = append(ps, l.W, l.B)
+	if len(m.params) != 2*len(m.Layers) {
+		m.params = m.params[:0]
+		for _, l := range m.Layers {
+			m.params = append(m.params, l.W, l.B)
+		}
 	}
-	return ps
+	return m.params
 }
 
 // ZeroGrad sets every parameter gradient to zero.
@@ -92,8 +95,9 @@ func (m *MLP) ZeroGrad() {
 type Workspace struct {
 	// H[l] is the representation after layer l; H[0] is the input batch
 	// (not owned) and H[len(Layers)] the logits.
-	H  []*tensor.Mat
-	dH []*tensor.Mat // gradient with respect to H[l]
+	H    []*tensor.Mat
+	dH   []*tensor.Mat // gradient with respect to H[l]
+	bsum []float32
 }
 
 // NewWorkspace returns an empty workspace for m; buffers grow on first use.
@@ -121,26 +125,22 @@ func (m *MLP) Forward(ws *Workspace, x *tensor.Mat) *tensor.Mat {
 		out.Resize(x.Rows, layer.Out)
 		// z = h·Wᵀ + b
 		tensor.Gemm(false, true, 1, ws.H[l], layer.Weight(), 0, out)
-		last := l == L-1
 		b := layer.B.Data
-		for i := 0; i < out.Rows; i++ {
-			row := out.Row(i)
-			switch {
-			case last:
+		switch {
+		case l == L-1:
+			for i := 0; i < out.Rows; i++ {
+				row := out.Row(i)
 				for j := range row {
 					row[j] += b[j]
 				}
-			case m.Act == Tanh:
+			}
+		case m.Act == Tanh:
+			tensor.AddBiasTanh(out, b)
+		default:
+			for i := 0; i < out.Rows; i++ {
+				row := out.Row(i)
 				for j := range row {
-					row[j] = float32(math.Tanh(float64(row[j] + b[j])))
-				}
-			default:
-				for j := range row {
-					v := row[j] + b[j]
-					if v < 0 {
-						v = 0
-					}
-					row[j] = v
+					row[j] = max(row[j]+b[j], 0)
 				}
 			}
 		}
@@ -172,12 +172,14 @@ func (m *MLP) Backward(ws *Workspace, dLogits *tensor.Mat, extra map[int]*tensor
 		in := ws.H[l]
 		if grads {
 			// dW += dzᵀ·h_in ; db += Σ_rows dz
-			tensor.Gemm(true, false, 1, dz, in, 1, tensor.FromSlice(layer.Out, layer.In, layer.W.Grad))
-			gb := layer.B.Grad
-			for i := 0; i < dz.Rows; i++ {
-				for j, v := range dz.Row(i) {
-					gb[j] += v
-				}
+			tensor.Gemm(true, false, 1, dz, in, 1, layer.weightGrad())
+			if cap(ws.bsum) < layer.Out {
+				ws.bsum = make([]float32, layer.Out)
+			}
+			bsum := ws.bsum[:layer.Out]
+			tensor.SumRows(bsum, dz)
+			for j, v := range bsum {
+				layer.B.Grad[j] += v
 			}
 		}
 		if l < lowest {
@@ -204,9 +206,7 @@ func (m *MLP) Backward(ws *Workspace, dLogits *tensor.Mat, extra map[int]*tensor
 		// through the activation of layer l (its output is H[l]), in place.
 		h := ws.H[l]
 		if m.Act == Tanh {
-			for i, y := range h.Data {
-				dh.Data[i] *= 1 - y*y // tanh' = 1 − tanh²
-			}
+			tensor.TanhBackward(dh, dh, h) // tanh' = 1 − tanh²
 		} else {
 			for i, y := range h.Data {
 				if y <= 0 {

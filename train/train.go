@@ -111,6 +111,7 @@ type Trainer struct {
 	xb     *tensor.Mat
 	yb     []int
 	groups [][]int
+	extra  map[int]*tensor.Mat
 	loss   iso.Loss
 	fixed  *data.Set // full batch of this set in fixed order: the iso loss's input distances are reused
 }
@@ -148,7 +149,11 @@ func (t *Trainer) Step(x *tensor.Mat, y []int, reuseIso bool) (ce, isoLoss float
 		t.diso.Resize(h.Rows, h.Cols)
 		t.diso.Zero()
 		isoLoss = t.loss.Eval(t.diso, h, c.Beta)
-		extra = map[int]*tensor.Mat{c.IsoLayer: t.diso}
+		if t.extra == nil {
+			t.extra = map[int]*tensor.Mat{}
+		}
+		t.extra[c.IsoLayer] = t.diso
+		extra = t.extra
 	}
 	m.Backward(t.ws, t.dl, extra, true, nil)
 	t.Opt.Step(m.Params())
