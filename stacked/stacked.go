@@ -110,7 +110,7 @@ func (s *Spec) Levels(trainSet, testSet *data.Set) (tr, te *data.Set, t Tree, er
 			labels[k] = slices.Concat(trainSet.Labels[k], testSet.Labels[k])
 		}
 	}
-	if t, err = TreeOf(labels, trainSet.Classes); err != nil {
+	if t, err = TreeOf(labels, trainSet.Classes, trainSet.ClassNames); err != nil {
 		return nil, nil, nil, fmt.Errorf("stacked: data set %s: %w", trainSet.Name, err)
 	}
 	return trainSet, testSet, t, nil

@@ -22,7 +22,7 @@ var torusTree = Tree{{0, 0, 1, 1}, {0, 0, 1, 1, 2, 2, 3, 3}}
 
 func TestTreeOfTorus(t *testing.T) {
 	set := data.Torus(0.001, 1)
-	tree, err := TreeOf(set.Labels, set.Classes)
+	tree, err := TreeOf(set.Labels, set.Classes, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestBadLevels(t *testing.T) {
 		want  string
 	}{
 		{"fine class spans two coarse", flatSet(t, []int{0, 0, 1, 1}, []int{0, 1, 1, 2}), nil, nil,
-			"level 1 does not refine level 0: its class 1 spans level-0 classes 0 (example 1) and 1 (example 2)"},
+			"label level 1 does not refine level 0: its class 1 has examples in level-0 classes 0 and 1"},
 		{"split only across train and test", flatSet(t, []int{0, 0, 1, 1}, []int{0, 0, 1, 1}), flatSet(t, []int{0, 1, 1, 1}, []int{0, 0, 1, 1}), nil,
 			"does not refine"},
 		{"one level", flatSet(t, []int{0, 1, 1, 0}), nil, nil, "at least 2"},

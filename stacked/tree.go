@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"github.com/isonet/isonet/data"
 )
 
 // Tree is a label hierarchy as parent arrays, coarsest first: Tree[k][c] is
@@ -17,24 +15,38 @@ import (
 type Tree [][]int
 
 // TreeOf derives the hierarchy of a label matrix (levels coarsest first,
-// classes[k] classes at level k). It returns an error naming the level, the
-// class and two examples when a level does not refine the one before it: a
-// class of level k+1 must lie inside a single class of level k.
-func TreeOf(labels [][]int, classes []int) (Tree, error) {
+// classes[k] classes at level k). It returns an error naming the level and
+// the classes when a level does not refine the one before it: a class of
+// level k+1 must lie inside a single class of level k. names, when not nil,
+// gives class names per level (as data.Set.ClassNames) for that message.
+func TreeOf(labels [][]int, classes []int, names [][]string) (Tree, error) {
 	if len(labels) != len(classes) {
 		panic(fmt.Sprintf("stacked: TreeOf: %d label levels, %d class counts", len(labels), len(classes)))
 	}
-	if err := data.CheckRefines(labels); err != nil {
-		return nil, err
+	name := func(k, c int) string {
+		if k < len(names) && c < len(names[k]) {
+			return strconv.Quote(names[k][c])
+		}
+		return strconv.Itoa(c)
 	}
 	t := make(Tree, len(labels)-1)
 	for k := range t {
+		coarse, fine := labels[k], labels[k+1]
+		if len(fine) != len(coarse) {
+			return nil, fmt.Errorf("label level %d has %d labels but level %d has %d", k+1, len(fine), k, len(coarse))
+		}
 		parent := make([]int, classes[k+1])
 		for c := range parent {
 			parent[c] = -1
 		}
-		for i, c := range labels[k+1] {
-			parent[c] = labels[k][i]
+		for i, c := range fine {
+			switch p := parent[c]; {
+			case p == -1:
+				parent[c] = coarse[i]
+			case p != coarse[i]:
+				return nil, fmt.Errorf("label level %d does not refine level %d: its class %s has examples in level-%d classes %s and %s (each class must lie inside one class of the level before)",
+					k+1, k, name(k+1, c), k, name(k, p), name(k, coarse[i]))
+			}
 		}
 		t[k] = parent
 	}

@@ -49,11 +49,17 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	seed := fs.Uint64("seed", 0, "seed for the toy data and the distance subsample")
 	subset := fs.Int("test-subset", 0, "use the first N test examples only (0 = all)")
 	asJSON := fs.Bool("json", false, "print JSON instead of text")
+	stackedOpts := registerStackedEvalFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *dir == "" {
 		return fmt.Errorf("--model DIR is required")
+	}
+	if sm, err := model.Load(*dir); err == nil && sm.Stacked() {
+		return evalStacked(sm, stackedOpts, evalOptions{*dir, *dataset, *dataDir, *seed, *subset, *asJSON}, stdout)
+	} else if *stackedOpts.labelCols != "" || *stackedOpts.levels != "" {
+		return fmt.Errorf("--label-cols and --levels are for stacked models; %s is not one", *dir)
 	}
 	m, _, d, err := loadModelAndData(*dir, *dataset, *dataDir, *seed, *subset)
 	if err != nil {

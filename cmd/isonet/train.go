@@ -110,8 +110,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	quiet := fs.Bool("quiet", false, "no progress display")
 	resume := fs.String("resume", "", "continue the interrupted run whose --out was DIR (from DIR.checkpoint)")
 	every := fs.Int("checkpoint-every", 0, "save a checkpoint every N epochs (0 = every minute; -1 = never)")
+	stackedOpts := registerStackedTrainFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if stackedOpts.used() {
+		return trainStacked(ctx, &sf, stackedOpts, *out, *force, *quiet, *resume, stdout, stderr)
 	}
 	if *every < -1 {
 		return fmt.Errorf("--checkpoint-every must be ≥ -1, got %d", *every)
