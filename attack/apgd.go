@@ -54,6 +54,7 @@ func APGD(dst *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config) {
 	cfg = cfg.withDefaults()
 	checkBatch(m, x, y)
 	checkNorm(cfg.Norm)
+	setClean(m, x, y)
 	n, d := x.Rows, x.Cols
 	restarts := cfg.Restarts
 	if !cfg.RandomStart {

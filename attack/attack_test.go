@@ -640,3 +640,66 @@ func TestCleanMistakesCountAsWrong(t *testing.T) {
 	}
 	t.Logf("%d of 20 clean mistakes corrected by the helpful step; robust %g, clean %g", fixed, r.Accuracy, r.Clean)
 }
+
+// cleanTracker is a model whose loss wants the clean batch: it records the
+// largest L∞ distance between a LossGrad input and the clean batch it was
+// last told about, and how many LossGrad calls came before any SetClean.
+type cleanTracker struct {
+	*linearModel
+	clean    *tensor.Mat
+	maxDist  float64
+	unset    int
+	nSetting int
+}
+
+func (c *cleanTracker) Fork() Model {
+	return &cleanTracker{linearModel: c.linearModel.Fork().(*linearModel)}
+}
+func (c *cleanTracker) SetClean(x *tensor.Mat, y []int) {
+	c.clean = x.Clone()
+	c.nSetting++
+}
+func (c *cleanTracker) LossGrad(dx, x *tensor.Mat, y []int) float64 {
+	if c.clean == nil || c.clean.Rows != x.Rows {
+		c.unset++
+	} else {
+		for k, v := range x.Data {
+			c.maxDist = math.Max(c.maxDist, math.Abs(float64(v)-float64(c.clean.Data[k])))
+		}
+	}
+	return c.linearModel.LossGrad(dx, x, y)
+}
+
+func TestCleanBatchIsGiven(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	x := uniformData(6, 90, 8)
+	const eps = 0.05
+	for _, cfg := range []Config{
+		{Attack: "fgsm", Eps: eps},
+		{Attack: "pgd", Eps: eps, Step: eps / 4, Steps: 4, RandomStart: true, Restarts: 2},
+		{Attack: "pgd-paper", Eps: eps, Step: eps / 4, Steps: 4},
+		{Attack: "apgd", Norm: "2", Eps: eps, Steps: 6},
+	} {
+		m := &cleanTracker{linearModel: &linearModel{W: randMat(rng, 3, 8, 1), B: make([]float32, 3)}}
+		y := predict(m, x)
+		cfg.BatchSize, cfg.Workers = 20, 1 // one fork attacks all five batches
+		if _, err := RobustAccuracy(m, x, y, cfg); err != nil {
+			t.Fatal(err)
+		}
+		// RobustAccuracy forked m; attack the batches through m itself to see its record.
+		for lo := 0; lo < 90; lo += 20 {
+			hi := min(lo+20, 90)
+			var adv tensor.Mat
+			attackBatch(&adv, m, tensor.FromSlice(hi-lo, 8, x.Data[lo*8:hi*8]), y[lo:hi], cfg)
+		}
+		if m.unset != 0 || m.nSetting != 5 || m.maxDist > eps+1e-6 {
+			t.Errorf("%s: %d LossGrad calls without a clean batch, %d SetClean calls for 5 batches, inputs %g from the clean batch (ε = %g)",
+				cfg.Attack, m.unset, m.nSetting, m.maxDist, eps)
+		}
+	}
+	m := &cleanTracker{linearModel: &linearModel{W: randMat(rng, 3, 8, 1), B: make([]float32, 3)}}
+	InputGradStats(m, x, predict(m, x), 20)
+	if m.unset != 0 || m.nSetting != 5 || m.maxDist != 0 {
+		t.Errorf("InputGradStats: %d unset, %d SetClean calls, distance %g", m.unset, m.nSetting, m.maxDist)
+	}
+}

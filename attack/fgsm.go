@@ -9,6 +9,7 @@ import "github.com/isonet/isonet/tensor"
 func FGSM(dst *tensor.Mat, m Model, x *tensor.Mat, y []int, eps float64, norm string) {
 	checkBatch(m, x, y)
 	checkNorm(norm)
+	setClean(m, x, y)
 	g := tensor.New(x.Rows, x.Cols)
 	m.LossGrad(g, x, y)
 	dst.Resize(x.Rows, x.Cols)

@@ -31,3 +31,20 @@ type Model interface {
 	// Fork returns a Model that shares the weights but has its own buffers.
 	Fork() Model
 }
+
+// CleanSetter is implemented by models whose attack loss depends on the
+// clean batch under attack — the training loss measures its input distances
+// D_in on the clean inputs (SPEC §4). FGSM, PGD, PGDPaper, APGD and
+// InputGradStats call SetClean(x, y) with the clean batch before their first
+// LossGrad on it, and then call LossGrad only on perturbed copies of that
+// whole batch, rows in the same order.
+type CleanSetter interface {
+	SetClean(x *tensor.Mat, y []int)
+}
+
+// setClean tells m the clean batch, when m wants to know it.
+func setClean(m Model, x *tensor.Mat, y []int) {
+	if cs, ok := m.(CleanSetter); ok {
+		cs.SetClean(x, y)
+	}
+}

@@ -32,6 +32,7 @@ func pgd(dst *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config, fixedGrad
 	cfg = cfg.withDefaults()
 	checkBatch(m, x, y)
 	checkNorm(cfg.Norm)
+	setClean(m, x, y)
 	n, d := x.Rows, x.Cols
 	restarts := cfg.Restarts
 	if !cfg.RandomStart {

@@ -33,6 +33,7 @@ type Result struct {
 
 // attackBatch runs cfg's attack on one batch.
 func attackBatch(dst *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config) {
+	cfg = cfg.withDefaults()
 	switch cfg.Attack {
 	case AttackFGSM:
 		FGSM(dst, m, x, y, cfg.Eps, cfg.Norm)
@@ -245,6 +246,7 @@ func InputGradStats(m Model, x *tensor.Mat, y []int, batch int) (mean, max float
 		hi := min(lo+batch, n)
 		xb := tensor.FromSlice(hi-lo, d, x.Data[lo*d:hi*d])
 		g.Resize(hi-lo, d)
+		setClean(m, xb, y[lo:hi])
 		m.LossGrad(&g, xb, y[lo:hi])
 		for i := 0; i < hi-lo; i++ {
 			var s float64
