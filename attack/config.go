@@ -46,8 +46,8 @@ type Config struct {
 	// queries after the first for Square). FGSM ignores it.
 	Steps int
 	// Restarts is the number of runs per example; an example counts as broken
-	// if any run breaks it. Without RandomStart, PGD's runs would all be the
-	// same, so PGD and pgd-paper make one.
+	// if any run breaks it. Without RandomStart, the runs of PGD, pgd-paper
+	// and APGD would all be the same, so they make one; Square is random anyway.
 	Restarts int
 	// RandomStart starts PGD, pgd-paper and APGD from a uniform random point of
 	// the ball (clipped to [0,1]) instead of the clean input.

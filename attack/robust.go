@@ -26,6 +26,9 @@ type Result struct {
 	Step     float64 `json:"step"`
 	Steps    int     `json:"steps"`
 	Restarts int     `json:"restarts"`
+	// RandomStart and Seed complete the configuration, for reproduction.
+	RandomStart bool   `json:"random_start"`
+	Seed        uint64 `json:"seed"`
 	// PerExample[i] says whether example i is robust (correct clean and under
 	// attack); WorstOf combines these over several attacks.
 	PerExample []bool `json:"per_example,omitempty"`
@@ -132,7 +135,7 @@ func RobustAccuracy(m Model, x *tensor.Mat, y []int, cfg Config) (Result, error)
 	res := Result{
 		Total: n, Attack: cfg.Attack, Label: cfg.Label(), Norm: cfg.Norm,
 		Eps: cfg.Eps, Step: cfg.Step, Steps: cfg.Steps, Restarts: cfg.Restarts,
-		PerExample: robust,
+		RandomStart: cfg.RandomStart, Seed: cfg.Seed, PerExample: robust,
 	}
 	nc := 0
 	for i := range robust {
