@@ -62,6 +62,9 @@ func (a *AttackModel) Logits(dst, x *tensor.Mat) {
 // SetClean tells the model the clean batch an attack starts from: the
 // training loss measures input distances on it.
 func (a *AttackModel) SetClean(x *tensor.Mat, y []int) {
+	if a.Loss != LossTrain || a.Beta == 0 || a.Mask == iso.MaskNone {
+		return // the attack loss does not look at input distances
+	}
 	a.groups = iso.Groups(a.groups, y, a.Mask)
 	a.iso.Reset(x, a.groups, a.K)
 	a.clean = true
