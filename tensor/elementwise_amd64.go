@@ -41,28 +41,36 @@ var maxElemISA = elemISA
 
 func addBiasTanh(x, b []float32) {
 	b = b[:len(x)]
-	var kern func(x, b *float32, n int)
-	var lanes int
+	lanes := 8
 	switch elemISA {
 	case isaAVX512:
-		kern, lanes = tanhBias512, 8
 	case isaAVX2:
-		kern, lanes = tanhBias256, 4
+		lanes = 4
 	default:
 		addBiasTanhGo(x, b)
 		return
 	}
 	done := len(x) &^ (lanes - 1)
 	if done > 0 {
-		kern(&x[0], &b[0], done)
+		tanhBiasAsm(&x[0], &b[0], done)
 	}
 	if done < len(x) {
 		// The tail goes through the same kernel, padded to a whole vector.
 		var xt, bt [8]float32
 		n := copy(xt[:], x[done:])
 		copy(bt[:], b[done:])
-		kern(&xt[0], &bt[0], lanes)
+		tanhBiasAsm(&xt[0], &bt[0], lanes)
 		copy(x[done:], xt[:n])
+	}
+}
+
+// tanhBiasAsm runs the assembly kernel of elemISA (called directly, not through
+// a func value, so that its arguments do not escape).
+func tanhBiasAsm(x, b *float32, n int) {
+	if elemISA == isaAVX512 {
+		tanhBias512(x, b, n)
+	} else {
+		tanhBias256(x, b, n)
 	}
 }
 

@@ -29,10 +29,17 @@ var benchShapes = []struct {
 }
 
 // BenchmarkGemm reports GFLOP/s (2·m·n·k per product) of every path this CPU
-// runs, and of gonum's blas32 for comparison.
+// runs on one goroutine, of gonum's blas32 for comparison, and of the public
+// Gemm split over two goroutines ("best-2threads").
 func BenchmarkGemm(b *testing.B) {
 	rng := rand.New(rand.NewPCG(7, 8))
-	paths := append(gemmPaths(), gemmPath{"gonum", gemmBLAS})
+	defer SetThreads(SetThreads(1))
+	two := func(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+		SetThreads(2)
+		gemmImpl(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+		SetThreads(1)
+	}
+	paths := append(gemmPaths(), gemmPath{"gonum", gemmBLAS}, gemmPath{"best-2threads", two})
 	for _, s := range benchShapes {
 		ar, ac := s.m, s.k
 		if s.transA {

@@ -15,9 +15,10 @@ import (
 
 // Block sizes: the packed block of B (kcMax·ncMax floats) stays in L2, and one
 // micro-panel of it (kcMax × 32 floats) in L1.
-var (
+const (
 	kcMax = 256 // most k steps per packed block
 	ncMax = 512 // most columns of B per packed block
+	nrMax = 32  // most columns of a micro-panel, over all kernel sets
 )
 
 // tileFunc computes one tile: c[0:mr, 0:cols] = alpha·op(A)[0:mr, 0:k]·Bp +
@@ -35,9 +36,9 @@ type kernelSet struct {
 	tile tileFunc
 }
 
-// packLen is the size of a packing buffer: room for kcMax·ncMax floats and
-// a few panels of slack.
-const packLen = 1024 * (1024 + 32)
+// packLen is the size of a packing buffer: one block of B, whose column count
+// may exceed ncMax by up to a panel when rounded to whole panels.
+const packLen = kcMax * (ncMax + nrMax)
 
 // packPool holds the packing buffers, one per goroutine in flight.
 var packPool = sync.Pool{New: func() any {
@@ -102,18 +103,34 @@ func packB(dst []float32, transB bool, b []float32, ldb, pc, kb, jc, nb, w, nr i
 		panel := dst[jr*kb : jr*kb+kb*width]
 		j0 := jc + jr
 		if !transB {
-			if cols == 32 && width == 32 {
+			switch {
+			case cols == 32 && width == 32:
 				for p := 0; p < kb; p++ {
 					o := (pc+p)*ldb + j0
 					*(*[32]float32)(panel[p*32:]) = *(*[32]float32)(b[o:])
 				}
-				continue
-			}
-			for p := 0; p < kb; p++ {
-				row := panel[p*width : p*width+width]
-				src := b[(pc+p)*ldb+j0 : (pc+p)*ldb+j0+cols]
-				copy(row, src)
-				clear(row[cols:])
+			case cols == 16 && width == 16:
+				for p := 0; p < kb; p++ {
+					o := (pc+p)*ldb + j0
+					*(*[16]float32)(panel[p*16:]) = *(*[16]float32)(b[o:])
+				}
+			case cols < 8:
+				// Narrow edge: an element loop beats a copy call per row.
+				clear(panel)
+				for p := 0; p < kb; p++ {
+					src := b[(pc+p)*ldb+j0 : (pc+p)*ldb+j0+cols]
+					row := panel[p*width : p*width+cols]
+					for j, v := range src {
+						row[j] = v
+					}
+				}
+			default:
+				if cols < width {
+					clear(panel)
+				}
+				for p := 0; p < kb; p++ {
+					copy(panel[p*width:p*width+cols], b[(pc+p)*ldb+j0:(pc+p)*ldb+j0+cols])
+				}
 			}
 			continue
 		}

@@ -6,16 +6,23 @@ import (
 	"sync/atomic"
 )
 
-// Large products are split over helper goroutines by blocks of columns (or,
-// for narrow products, rows) of dst. Every element of dst is computed by the
-// same sequence of operations whatever the split, so results do not depend on
-// the number of threads. A part is handed to a helper only if the helper is
-// idle at that moment; otherwise the caller computes it itself, so concurrent
-// callers never queue behind each other.
+// Large products are cut into parts, blocks of columns (or, for narrow
+// products, rows) of dst, which the caller and idle helper goroutines claim
+// one at a time. Every element of dst is computed by the same sequence of
+// operations whatever the cut and whoever computes it, so results do not
+// depend on the number of threads or on timing. A helper is only ever offered
+// work when it is idle, and the caller keeps claiming parts itself, so when
+// the helpers are slow to start (a loaded machine) the caller simply does the
+// whole product: splitting never makes a product much slower than computing
+// it on one goroutine.
 
-// parallelMinWork is the smallest m·n·k worth splitting: below it the hand-off
-// costs more than it saves.
-const parallelMinWork = 1 << 20
+const (
+	// parallelMinWork is the smallest m·n·k worth splitting: below it the
+	// hand-off costs more than it saves.
+	parallelMinWork = 1 << 20
+	// maxParts bounds the number of parts of one product.
+	maxParts = 16
+)
 
 var (
 	threads   atomic.Int32 // 0 means "not set": use min(GOMAXPROCS, 2)
@@ -43,26 +50,89 @@ func Threads() int {
 	return min(runtime.GOMAXPROCS(0), 2)
 }
 
-type gemmTask struct {
+// parCall is one product being split. Its claim word packs the call's
+// generation, the number of parts and the next part to claim, so that a helper
+// holding an offer from an earlier use of the same parCall can never claim
+// anything.
+type parCall struct {
+	claim    atomic.Uint64 // gen<<16 | nparts<<8 | next
+	finished atomic.Int32
+	done     chan struct{} // receives once when a helper finishes the last part
+	gen      uint64
+
 	ks             *kernelSet
 	transA, transB bool
+	byCols         bool
 	m, n, k        int
 	alpha, beta    float32
 	a, b, c        []float32
 	lda, ldb, ldc  int
-	done           chan struct{}
+	units, unit    int
 }
 
-func (t *gemmTask) run() {
-	gemmBlocked(t.ks, t.transA, t.transB, t.m, t.n, t.k, t.alpha, t.a, t.lda, t.b, t.ldb, t.beta, t.c, t.ldc)
+var parPool = sync.Pool{New: func() any { return &parCall{done: make(chan struct{}, 1)} }}
+
+// work claims and computes parts until none is left. It reports whether the
+// caller finished the last part of the product.
+func (x *parCall) work(gen uint64, helper bool) (last bool) {
+	for {
+		v := x.claim.Load()
+		nparts, next := int(v>>8&0xff), int(v&0xff)
+		if v>>16 != gen || next >= nparts {
+			return false
+		}
+		if !x.claim.CompareAndSwap(v, v+1) {
+			continue
+		}
+		x.part(next, nparts)
+		if helper {
+			helperParts.Add(1)
+		}
+		if x.finished.Add(1) == int32(nparts) {
+			return true
+		}
+	}
 }
 
-type gemmHelper struct{ tasks chan gemmTask }
+// part computes part i of nparts.
+func (x *parCall) part(i, nparts int) {
+	lo, hi := x.units*i/nparts*x.unit, x.units*(i+1)/nparts*x.unit
+	if x.byCols {
+		hi = min(hi, x.n)
+		var b []float32
+		if x.transB {
+			b = x.b[lo*x.ldb:]
+		} else {
+			b = x.b[lo:]
+		}
+		gemmBlocked(x.ks, x.transA, x.transB, x.m, hi-lo, x.k, x.alpha, x.a, x.lda, b, x.ldb, x.beta, x.c[lo:], x.ldc)
+		return
+	}
+	hi = min(hi, x.m)
+	var a []float32
+	if x.transA {
+		a = x.a[lo:]
+	} else {
+		a = x.a[lo*x.lda:]
+	}
+	gemmBlocked(x.ks, x.transA, x.transB, hi-lo, x.n, x.k, x.alpha, a, x.lda, x.b, x.ldb, x.beta, x.c[lo*x.ldc:], x.ldc)
+}
+
+type parOffer struct {
+	call *parCall
+	gen  uint64
+}
+
+type gemmHelper struct{ offers chan parOffer }
+
+// helperParts counts the parts computed by helpers (for tests).
+var helperParts atomic.Int64
 
 func (h *gemmHelper) loop() {
-	for t := range h.tasks {
-		t.run()
-		t.done <- struct{}{}
+	for o := range h.offers {
+		if o.call.work(o.gen, true) {
+			o.call.done <- struct{}{}
+		}
 	}
 }
 
@@ -71,86 +141,52 @@ func getHelpers(n int) []*gemmHelper {
 	helpersMu.Lock()
 	defer helpersMu.Unlock()
 	for len(helpers) < n {
-		h := &gemmHelper{tasks: make(chan gemmTask)}
+		h := &gemmHelper{offers: make(chan parOffer)}
 		go h.loop()
 		helpers = append(helpers, h)
 	}
 	return helpers[:n]
 }
 
-var donePool = sync.Pool{New: func() any { return make(chan struct{}, 8) }}
-
-// gemmParallel is gemmBlocked split over up to Threads() goroutines.
+// gemmParallel is gemmBlocked, split over up to Threads() goroutines.
 func gemmParallel(ks *kernelSet, transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	nt := Threads()
 	if nt <= 1 || m*n*k < parallelMinWork {
 		gemmBlocked(ks, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	// Split columns in whole vectors when there are enough of them; else rows
-	// in whole tiles.
+	// Cut columns into whole panels when there are enough of them (each part
+	// packs only its own columns of B); else rows into whole tiles, one part
+	// per thread (each part packs all of B).
 	nr := ks.w * ks.nv
 	byCols := n >= 2*nr
-	units := (m + ks.mr - 1) / ks.mr
-	unit := ks.mr
+	units, unit, nparts := (m+ks.mr-1)/ks.mr, ks.mr, nt
 	if byCols {
-		units = (n + ks.w - 1) / ks.w
-		unit = ks.w
+		units, unit, nparts = (n+nr-1)/nr, nr, 4*nt
 	}
-	nt = min(nt, units)
-	if nt <= 1 {
+	nparts = min(nparts, units, maxParts)
+	if nparts <= 1 {
 		gemmBlocked(ks, transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	hs := getHelpers(nt - 1)
-	done := donePool.Get().(chan struct{})
-	handed := 0
-	var own [8]gemmTask
-	nown := 0
-	for i := 0; i < nt; i++ {
-		lo, hi := units*i/nt*unit, units*(i+1)/nt*unit
-		t := gemmTask{ks: ks, transA: transA, transB: transB, k: k, alpha: alpha, beta: beta, lda: lda, ldb: ldb, ldc: ldc, done: done}
-		if byCols {
-			hi = min(hi, n)
-			t.m, t.n = m, hi-lo
-			t.a = a
-			if transB {
-				t.b = b[lo*ldb:]
-			} else {
-				t.b = b[lo:]
-			}
-			t.c = c[lo:]
-		} else {
-			hi = min(hi, m)
-			t.m, t.n = hi-lo, n
-			if transA {
-				t.a = a[lo:]
-			} else {
-				t.a = a[lo*lda:]
-			}
-			t.b = b
-			t.c = c[lo*ldc:]
-		}
-		if i > 0 {
-			select {
-			case hs[i-1].tasks <- t:
-				handed++
-				continue
-			default:
-			}
-		}
-		if nown < len(own) {
-			own[nown] = t
-			nown++
-		} else {
-			t.run()
+	x := parPool.Get().(*parCall)
+	x.gen++
+	gen := x.gen
+	x.ks, x.transA, x.transB, x.byCols = ks, transA, transB, byCols
+	x.m, x.n, x.k, x.alpha, x.beta = m, n, k, alpha, beta
+	x.a, x.b, x.c, x.lda, x.ldb, x.ldc = a, b, c, lda, ldb, ldc
+	x.units, x.unit = units, unit
+	x.finished.Store(0)
+	x.claim.Store(gen<<16 | uint64(nparts)<<8)
+	for _, h := range getHelpers(min(nt, nparts) - 1) {
+		select {
+		case h.offers <- parOffer{x, gen}:
+		default: // busy with another product
 		}
 	}
-	for i := 0; i < nown; i++ {
-		own[i].run()
+	if !x.work(gen, false) {
+		<-x.done
 	}
-	for ; handed > 0; handed-- {
-		<-done
-	}
-	donePool.Put(done)
+	x.a, x.b, x.c = nil, nil, nil
+	parPool.Put(x)
 }

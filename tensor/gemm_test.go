@@ -241,3 +241,29 @@ func TestGemmThreadsBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmNoAllocs checks that Gemm allocates nothing once warm, on one
+// goroutine and split over several.
+func TestGemmNoAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items at random under the race detector")
+	}
+	rng := rand.New(rand.NewPCG(13, 14))
+	a, b, c := randMat(rng, 100, 784), randMat(rng, 100, 784), New(100, 100)
+	defer SetThreads(SetThreads(1))
+	for _, nt := range []int{1, 2} {
+		SetThreads(nt)
+		Gemm(false, true, 1, a, b, 0, c)
+		if n := testing.AllocsPerRun(20, func() { Gemm(false, true, 1, a, b, 0, c) }); n != 0 {
+			t.Errorf("%d threads: %v allocations per Gemm", nt, n)
+		}
+	}
+	y, bias, sums := randMat(rng, 100, 100), make([]float32, 100), make([]float32, 100)
+	if n := testing.AllocsPerRun(20, func() {
+		AddBiasTanh(y, bias)
+		TanhBackward(y, y, y)
+		SumRows(sums, y)
+	}); n != 0 {
+		t.Errorf("%v allocations per element-wise pass", n)
+	}
+}
