@@ -35,11 +35,13 @@ func magnitude(transA, transB bool, alpha float32, a, b *Mat, beta float32, c *M
 	return mag
 }
 
-// checkGemm fails unless |got-want| ≤ 4e-7·(k+4)·mag elementwise: a few float32
-// roundings per term, relative to the sum of the terms' magnitudes.
+// checkGemm fails unless |got-want| ≤ 4·ε·√(k+1)·mag elementwise (ε = 2⁻²⁴, the
+// float32 unit roundoff): the random-walk size of k float32 roundings, relative
+// to the sum of the terms' magnitudes, with a margin of about 3 over the
+// largest ratio these tests meet (1.37).
 func checkGemm(t *testing.T, name string, k int, got, want, mag *Mat) {
 	t.Helper()
-	tol := 4e-7 * float64(k+4)
+	tol := 4 * 0x1p-24 * math.Sqrt(float64(k+1))
 	for i := range want.Data {
 		d := math.Abs(float64(got.Data[i]) - float64(want.Data[i]))
 		if !(d <= tol*float64(mag.Data[i])) {
