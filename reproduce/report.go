@@ -76,6 +76,7 @@ type Results struct {
 	Sections     []string      `json:"sections"` // experiments run, in order
 	PhaseSeconds []PhaseTotal  `json:"phase_seconds"`
 	Timings      []Timing      `json:"timings"`
+	Rings        *RingsResults `json:"rings,omitempty"`
 	MNIST        *MNISTResults `json:"mnist,omitempty"`
 	MNISTSummary *MNISTSummary `json:"mnist_summary,omitempty"`
 }
@@ -101,6 +102,11 @@ func (r *Results) Markdown() string {
 	b.WriteString(report.MarkdownTable([]string{"claim", "paper", "measured here", "holds?"}, rows))
 	for _, s := range r.Sections {
 		switch s {
+		case "rings":
+			if r.Rings != nil {
+				b.WriteString("\n## Entangled rings (Fig. 2)\n\n")
+				b.WriteString(r.Rings.Markdown())
+			}
 		case "mnist":
 			if r.MNISTSummary != nil {
 				b.WriteString("\n## MNIST: β sweep, FGSM and PGD\n\n")

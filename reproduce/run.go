@@ -14,6 +14,7 @@ var Experiments = []string{"rings", "torus", "mnist"}
 type Options struct {
 	Experiments []string
 	MNIST       MNISTOptions
+	Rings       RingsOptions
 	Command     string
 }
 
@@ -29,6 +30,8 @@ func Run(ctx context.Context, e *Env, o Options) (*Results, error) {
 		switch ex {
 		case "mnist":
 			err = r.runMNIST(ctx, e, o.MNIST)
+		case "rings":
+			r.Rings, err = Rings(ctx, e, o.Rings)
 		default:
 			err = fmt.Errorf("unknown experiment %q (want %v)", ex, Experiments)
 		}

@@ -83,7 +83,8 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintf(stderr, "isonet reproduce %s: writing to %s\n", what, *out)
 	cmdline := "isonet " + strings.Join(append([]string{"reproduce", what}, args...), " ")
-	res, err := reproduce.Run(ctx, env, reproduce.Options{Experiments: exps, MNIST: mo, Command: cmdline})
+	opts := reproduce.Options{Experiments: exps, MNIST: mo, Rings: reproduce.DefaultRings(*quick), Command: cmdline}
+	res, err := reproduce.Run(ctx, env, opts)
 	if res != nil {
 		fmt.Fprintf(stdout, "report: %s/index.html (also report.md, results.json); total %.1f s\n", *out, res.TotalSeconds)
 		for _, p := range res.PhaseSeconds {
