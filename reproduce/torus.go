@@ -1,0 +1,363 @@
+package reproduce
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/isonet/isonet/data"
+	"github.com/isonet/isonet/embed"
+	"github.com/isonet/isonet/model"
+	"github.com/isonet/isonet/report"
+	"github.com/isonet/isonet/stacked"
+	"github.com/isonet/isonet/tensor"
+	"github.com/isonet/isonet/train"
+)
+
+// TorusOptions sets the scale of the torus experiment with stacked LILs
+// (paper §3.4, Fig. 4).
+type TorusOptions struct {
+	Beta       float64 `json:"beta"`
+	Epochs     int     `json:"epochs"` // full-batch epochs per block
+	SharedHead bool    `json:"shared_head,omitempty"`
+	// UMAP of every block's representation (paper: n_neighbors 40,
+	// min_dist 0.25).
+	Neighbors int     `json:"umap_neighbors"`
+	MinDist   float64 `json:"umap_min_dist"`
+}
+
+// DefaultTorus returns the paper's setting: β = 100, one batch of all 1600
+// points, 10000 epochs per block, a classifier per level; quick trains
+// 1500 epochs per block.
+func DefaultTorus(quick bool) TorusOptions {
+	o := TorusOptions{Beta: 100, Epochs: 10000, Neighbors: 40, MinDist: 0.25}
+	if quick {
+		o.Epochs = 1500
+	}
+	return o
+}
+
+// Validate checks the options.
+func (o TorusOptions) Validate() error {
+	if !(o.Beta >= 0) || o.Beta > 1e300 {
+		return fmt.Errorf("torus: β must be a finite number ≥ 0, got %g", o.Beta)
+	}
+	if o.Epochs < 1 || o.Neighbors < 2 || !(o.MinDist > 0 && o.MinDist <= 1) {
+		return fmt.Errorf("torus: need epochs ≥ 1, UMAP neighbours ≥ 2, 0 < min-dist ≤ 1; got %+v", o)
+	}
+	return nil
+}
+
+// TorusSpec returns the stacked spec of one torus run: the paper's
+// settings (width 20, depth 4, tanh, full batch) with β, the epochs per
+// block and the seed (of the weights and of the data's noise) set.
+func TorusSpec(o TorusOptions, seed uint64) stacked.Spec {
+	s := stacked.DefaultSpec("torus")
+	s.Seed, s.Data.Seed = seed, seed
+	s.Train.Beta, s.Train.Epochs = o.Beta, o.Epochs
+	s.SharedHead = o.SharedHead
+	return s
+}
+
+// TorusBlock is what one block (one label level) of a trained stack
+// measured. Accuracies are the model's at the block's level; isometry
+// numbers are over the test set's same-class pairs of that level, the
+// block's input against its representation (at most
+// experiment.MaxPerClass points per class); all rounded to 4 decimals.
+type TorusBlock struct {
+	Block         int     `json:"block"`
+	Level         int     `json:"level"`
+	Classes       int     `json:"classes"`
+	TestAccuracy  float64 `json:"test_accuracy"`
+	TrainAccuracy float64 `json:"train_accuracy"`
+	Pearson       float64 `json:"pearson_r"`
+	WorstPearson  float64 `json:"worst_class_pearson_r"`
+	MeanAbsDiff   float64 `json:"mean_abs_diff"`
+	Stress        float64 `json:"stress"`
+	// PearsonVsData compares with the distances of the torus points
+	// themselves instead of the block's input.
+	PearsonVsData float64 `json:"pearson_r_vs_data"`
+	TrainSeconds  float64 `json:"train_seconds"`
+	// UMAP of the block's representation of the test points, coloured by
+	// the block's level: how it started and how faithful it is.
+	UMAPInit            string  `json:"umap_init"`
+	UMAPTrustworthiness float64 `json:"umap_trustworthiness"`
+	UMAPKNNAccuracy     float64 `json:"umap_knn_accuracy"`
+	// Figure is the UMAP picture's base name (add .png or .svg) relative
+	// to the output folder.
+	Figure string `json:"umap_figure"`
+}
+
+// TorusRun is one trained stack (one seed).
+type TorusRun struct {
+	Seed         uint64       `json:"seed"`
+	ModelDir     string       `json:"model_dir"`
+	TrainSeconds float64      `json:"train_seconds"`
+	Blocks       []TorusBlock `json:"blocks"`
+}
+
+// TorusResults is everything the torus experiment measured.
+type TorusResults struct {
+	Options TorusOptions `json:"options"`
+	// Input is the 3-D picture of the training torus coloured by the
+	// finest level (base name relative to the output folder).
+	Input string     `json:"input_figure"`
+	Runs  []TorusRun `json:"runs"`
+}
+
+// TorusTrained is a stack trained by a phase.
+type TorusTrained struct {
+	Dir    string          `json:"model_dir"`
+	Result *stacked.Result `json:"result"`
+}
+
+// Torus trains a stack of LILs per seed on the torus with its 3 levels and
+// writes, into e.Dir/torus, the 3-D picture of the input and, per seed and
+// block, a UMAP of the block's representation coloured by the block's
+// labels (the paper's Fig. 4B). Every step is a resumable phase.
+func Torus(ctx context.Context, e *Env, o TorusOptions) (*TorusResults, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	seeds := e.Seeds
+	if len(seeds) == 0 {
+		seeds = []uint64{0}
+	}
+	if err := os.MkdirAll(filepath.Join(e.Dir, "torus"), 0o755); err != nil {
+		return nil, err
+	}
+	res := &TorusResults{Options: o}
+	input, err := torusInput(ctx, e, TorusSpec(o, seeds[0]))
+	if err != nil {
+		return nil, err
+	}
+	res.Input = input
+	for _, seed := range seeds {
+		name := fmt.Sprintf("torus/seed=%d", seed)
+		spec := TorusSpec(o, seed)
+		tr, err := torusTrain(ctx, e, name+"/train", spec)
+		if err != nil {
+			return nil, err
+		}
+		run, err := torusGeometry(ctx, e, name+"/geometry", tr, spec, o)
+		if err != nil {
+			return nil, err
+		}
+		res.Runs = append(res.Runs, run)
+	}
+	return res, nil
+}
+
+func torusInput(ctx context.Context, e *Env, spec stacked.Spec) (string, error) {
+	rel := filepath.Join("torus", "input")
+	valid := func(s string) bool { return figuresExist(e.Dir, s) }
+	return Do(ctx, e, "torus/input", spec.Data, valid, func(ctx context.Context) (string, error) {
+		tr, _, err := e.Data(spec.Data)
+		if err != nil {
+			return "", err
+		}
+		pts := make([][3]float64, tr.Len())
+		for i := range pts {
+			r := tr.X.Row(i)
+			pts[i] = [3]float64{float64(r[0]), float64(r[1]), float64(r[2])}
+		}
+		last := tr.Levels() - 1
+		err = report.Scatter3D(filepath.Join(e.Dir, rel), fmt.Sprintf("Torus: the input (%d points), coloured by the %d θ-bands of the finest level", tr.Len(), tr.Classes[last]),
+			pts, tr.Y(), torusNames(tr, last), -60, 35, report.WithLegendTitle(fmt.Sprintf("level %d", last)))
+		return rel, err
+	})
+}
+
+// torusNames names the classes of one level.
+func torusNames(s *data.Set, level int) []string {
+	names := make([]string, s.Classes[level])
+	for c := range names {
+		names[c] = "class " + s.ClassName(level, c)
+	}
+	return names
+}
+
+func torusTrain(ctx context.Context, e *Env, name string, spec stacked.Spec) (TorusTrained, error) {
+	dir := e.ModelDir(name)
+	valid := func(t TorusTrained) bool {
+		m, err := model.Load(t.Dir)
+		return err == nil && m.Stacked() && t.Result != nil
+	}
+	return Do(ctx, e, name, spec, valid, func(ctx context.Context) (TorusTrained, error) {
+		tr, te, err := e.Data(spec.Data)
+		if err != nil {
+			return TorusTrained{}, err
+		}
+		m, res, err := stacked.Fit(ctx, spec, tr, te, func(k int) train.Hooks {
+			e.Logf("%s: block %d of %d", name, k+1, tr.Levels())
+			return train.Hooks{}
+		})
+		if err != nil {
+			return TorusTrained{}, err
+		}
+		if err := model.SaveForce(dir, m, res, true); err != nil {
+			return TorusTrained{}, err
+		}
+		return TorusTrained{Dir: dir, Result: res}, nil
+	})
+}
+
+func torusGeometry(ctx context.Context, e *Env, name string, tr TorusTrained, spec stacked.Spec, o TorusOptions) (TorusRun, error) {
+	settings := struct {
+		Spec      stacked.Spec
+		Neighbors int
+		MinDist   float64
+	}{spec, o.Neighbors, o.MinDist}
+	var figs []string
+	for k := range tr.Result.Classes {
+		figs = append(figs, filepath.Join("torus", fmt.Sprintf("umap-block%d-seed-%d", k, spec.Seed)))
+	}
+	valid := func(r TorusRun) bool {
+		var bases []string
+		for _, b := range r.Blocks {
+			bases = append(bases, b.Figure)
+		}
+		return len(bases) == len(figs) && figuresExist(e.Dir, bases...)
+	}
+	return Do(ctx, e, name, settings, valid, func(ctx context.Context) (TorusRun, error) {
+		m, err := model.Load(tr.Dir)
+		if err != nil {
+			return TorusRun{}, err
+		}
+		_, te, err := e.Data(spec.Data)
+		if err != nil {
+			return TorusRun{}, err
+		}
+		ev, err := stacked.Evaluate(m, te, tr.Result.Tree, spec.Seed)
+		if err != nil {
+			return TorusRun{}, err
+		}
+		run := TorusRun{Seed: spec.Seed, ModelDir: tr.Dir, TrainSeconds: R4(tr.Result.Seconds)}
+		_, reps := stacked.Forward(m, te.X)
+		for k, b := range ev.Blocks {
+			if err := ctx.Err(); err != nil {
+				return run, err
+			}
+			worst := 1.0
+			for _, c := range b.PerClass {
+				worst = min(worst, c.Pearson)
+			}
+			tb := TorusBlock{Block: k, Level: b.Level, Classes: ev.Levels[b.Level].Classes,
+				TestAccuracy: R4(ev.Levels[b.Level].Accuracy), TrainAccuracy: R4(tr.Result.TrainAcc[b.Level]),
+				Pearson: R4(b.All.Pearson), WorstPearson: R4(worst), MeanAbsDiff: R4(b.All.MeanAbsDiff), Stress: R4(b.All.Stress),
+				PearsonVsData: R4(b.VsData.Pearson), TrainSeconds: R4(tr.Result.Blocks[k].Seconds), Figure: figs[k]}
+			y := te.Labels[b.Level]
+			u, err := embed.UMAP(reps[k], embed.UMAPOptions{Neighbors: o.Neighbors, MinDist: o.MinDist, Seed: spec.Seed})
+			if err != nil {
+				return run, fmt.Errorf("block %d: UMAP: %w", k, err)
+			}
+			tb.UMAPInit = u.Init
+			tb.UMAPTrustworthiness = R4(embed.Trustworthiness(reps[k], u.Y, 10))
+			tb.UMAPKNNAccuracy = R4(embed.KNNAccuracy(u.Y, y, 10))
+			title := fmt.Sprintf("Block %d: UMAP of its representation (layer %d), coloured by level %d (%d classes)",
+				k, b.Layer, b.Level, tb.Classes)
+			if err := report.Scatter(filepath.Join(e.Dir, figs[k]), title, points2(u.Y), y, torusNames(te, b.Level),
+				report.WithLegendTitle(fmt.Sprintf("level %d", b.Level))); err != nil {
+				return run, err
+			}
+			run.Blocks = append(run.Blocks, tb)
+		}
+		return run, nil
+	})
+}
+
+// points2 returns the rows of an N×2 matrix as points.
+func points2(y *tensor.Mat) [][2]float64 {
+	pts := make([][2]float64, y.Rows)
+	for i := range pts {
+		r := y.Row(i)
+		pts[i] = [2]float64{float64(r[0]), float64(r[1])}
+	}
+	return pts
+}
+
+// minTestAccuracy returns the lowest test accuracy over levels and seeds.
+func (r *TorusResults) minTestAccuracy() float64 {
+	w := 1.0
+	for _, run := range r.Runs {
+		for _, b := range run.Blocks {
+			w = min(w, b.TestAccuracy)
+		}
+	}
+	return w
+}
+
+// Claim sets the paper's torus claim beside the measurement.
+func (r *TorusResults) Claim() Claim {
+	c := Claim{Claim: "stacked LILs classify the torus at every level (Fig. 4)", Paper: "> 0.99 at every level", Holds: "not run"}
+	if len(r.Runs) == 0 {
+		return c
+	}
+	w := r.minTestAccuracy()
+	var levels []string
+	for _, b := range r.Runs[0].Blocks {
+		levels = append(levels, Num(b.TestAccuracy))
+	}
+	c.Measured = fmt.Sprintf("test accuracy per level %s (seed %d); lowest over levels and seeds %s", strings.Join(levels, ", "), r.Runs[0].Seed, Num(w))
+	c.Holds = "no"
+	if w > 0.99 {
+		c.Holds = "yes"
+	}
+	return c
+}
+
+// Markdown renders the torus summary: accuracy and isometry per level
+// (mean ± sd over seeds), the input picture and the first seed's UMAPs.
+func (r *TorusResults) Markdown() string {
+	var b strings.Builder
+	o := r.Options
+	head := "a linear classifier per level"
+	if o.SharedHead {
+		head = "one shared classifier on the last block (coarse levels are ancestors of its prediction)"
+	}
+	fmt.Fprintf(&b, "1600 points of a torus (40 × 40 grid, noise 0.001, rescaled to [0, 1]) with 3 label levels of 2, 4 and 8 θ-bands. "+
+		"One LIL block per level, coarsest first, each [D, 20, 20, 20, 20, C] with tanh, trained on its level with β = %s, one batch of all points, %d epochs, "+
+		"taking the previous block's last hidden layer as input with the gradient stopped between blocks; %s. "+
+		"Accuracy on a second torus sample (fresh noise); isometry over its same-class pairs of each block's own level, the block's input against its representation.\n\n",
+		Num(o.Beta), o.Epochs, head)
+	header := []string{"level (classes)", "test accuracy", "train accuracy", "Pearson r (block input)", "worst class r", "Pearson r (torus points)", "UMAP trustworthiness", "training seconds"}
+	var rows [][]string
+	if len(r.Runs) > 0 {
+		for k, blk := range r.Runs[0].Blocks {
+			stat := func(f func(TorusBlock) float64) string {
+				var v []float64
+				for _, run := range r.Runs {
+					if k < len(run.Blocks) {
+						v = append(v, f(run.Blocks[k]))
+					}
+				}
+				return newStat(v).String()
+			}
+			rows = append(rows, []string{fmt.Sprintf("%d (%d)", blk.Level, blk.Classes),
+				stat(func(x TorusBlock) float64 { return x.TestAccuracy }),
+				stat(func(x TorusBlock) float64 { return x.TrainAccuracy }),
+				stat(func(x TorusBlock) float64 { return x.Pearson }),
+				stat(func(x TorusBlock) float64 { return x.WorstPearson }),
+				stat(func(x TorusBlock) float64 { return x.PearsonVsData }),
+				stat(func(x TorusBlock) float64 { return x.UMAPTrustworthiness }),
+				stat(func(x TorusBlock) float64 { return x.TrainSeconds }),
+			})
+		}
+	}
+	b.WriteString(report.MarkdownTable(header, rows))
+	if c := r.Claim(); c.Holds != "not run" {
+		fmt.Fprintf(&b, "\nPaper: %s. Here: lowest test accuracy over levels and seeds %s — the claim %s.\n",
+			c.Paper, Num(r.minTestAccuracy()), map[string]string{"yes": "holds", "no": "does not hold"}[c.Holds])
+	}
+	if r.Input != "" {
+		fmt.Fprintf(&b, "\n![the torus, coloured by the finest level](%s.png)\n", r.Input)
+	}
+	if len(r.Runs) > 0 {
+		for _, blk := range r.Runs[0].Blocks {
+			fmt.Fprintf(&b, "\n![block %d, UMAP coloured by level %d](%s.png)\n", blk.Block, blk.Level, blk.Figure)
+		}
+	}
+	return b.String()
+}

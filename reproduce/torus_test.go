@@ -1,0 +1,100 @@
+package reproduce
+
+import (
+	"context"
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestTorus runs a tiny torus experiment: every figure is written, the
+// numbers are in range and consistent with the stored model, the Markdown
+// links the figures, and a second run reuses every phase.
+func TestTorus(t *testing.T) {
+	e := &Env{Dir: t.TempDir(), Seeds: []uint64{5}}
+	o := DefaultTorus(true)
+	o.Epochs = 60
+	res, err := Torus(context.Background(), e, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Runs) != 1 || len(res.Runs[0].Blocks) != 3 {
+		t.Fatalf("runs %d, blocks %d; want 1 and 3", len(res.Runs), len(res.Runs[0].Blocks))
+	}
+	bases := []string{res.Input}
+	for k, b := range res.Runs[0].Blocks {
+		if b.Block != k || b.Level != k || b.Classes != []int{2, 4, 8}[k] {
+			t.Errorf("block %d: level %d, %d classes", k, b.Level, b.Classes)
+		}
+		for name, v := range map[string]float64{"test accuracy": b.TestAccuracy, "Pearson r": b.Pearson, "trustworthiness": b.UMAPTrustworthiness, "kNN accuracy": b.UMAPKNNAccuracy} {
+			if !(v >= -1 && v <= 1) {
+				t.Errorf("block %d: %s %v out of range", k, name, v)
+			}
+		}
+		if b.UMAPTrustworthiness < 0.5 {
+			t.Errorf("block %d: UMAP trustworthiness %v < 0.5", k, b.UMAPTrustworthiness)
+		}
+		bases = append(bases, b.Figure)
+	}
+	for _, base := range bases {
+		if strings.HasPrefix(base, "/") || !strings.HasPrefix(base, "torus/") {
+			t.Errorf("figure %q is not relative to the output folder's torus/", base)
+		}
+		f, err := os.Open(filepath.Join(e.Dir, base+".png"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(f)
+		f.Close()
+		if err != nil || img.Bounds().Dx() < 300 {
+			t.Errorf("%s.png: %v, %v", base, err, img.Bounds())
+		}
+		if _, err := os.Stat(filepath.Join(e.Dir, base+".svg")); err != nil {
+			t.Error(err)
+		}
+	}
+	// The accuracies are those stored with the model by training.
+	b, err := os.ReadFile(filepath.Join(res.Runs[0].ModelDir, "metrics.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var metrics struct {
+		TestAcc []float64 `json:"test_acc"`
+	}
+	json.Unmarshal(b, &metrics)
+	for k, blk := range res.Runs[0].Blocks {
+		if len(metrics.TestAcc) != 3 || R4(metrics.TestAcc[k]) != blk.TestAccuracy {
+			t.Errorf("level %d: test accuracy %v, metrics.json %v", k, blk.TestAccuracy, metrics.TestAcc)
+		}
+	}
+	md := res.Markdown()
+	for _, want := range append(bases, "β = 100", "60 epochs", "> 0.99") {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md)
+		}
+	}
+	c := res.Claim()
+	if (c.Holds == "yes") != (res.minTestAccuracy() > 0.99) || c.Measured == "" {
+		t.Errorf("claim %+v with lowest accuracy %v", c, res.minTestAccuracy())
+	}
+
+	e2 := &Env{Dir: e.Dir, Seeds: e.Seeds}
+	res2, err := Torus(context.Background(), e2, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tm := range e2.Timings {
+		if !tm.Reused {
+			t.Errorf("phase %s ran again", tm.Phase)
+		}
+	}
+	if len(e2.Timings) != 3 || res2.Markdown() != md {
+		t.Errorf("%d phases on the rerun (want 3); same Markdown: %v", len(e2.Timings), res2.Markdown() == md)
+	}
+	if err := (TorusOptions{Beta: -1, Epochs: 1, Neighbors: 40, MinDist: 0.25}).Validate(); err == nil {
+		t.Error("β = −1 accepted")
+	}
+}
