@@ -95,6 +95,9 @@ func RipsPoints(x *tensor.Mat, opt Options) (*Diagram, error) {
 	if x == nil || x.Rows == 0 {
 		return nil, fmt.Errorf("topology: rips: no points")
 	}
+	if x.Rows > maxPoints {
+		return nil, fmt.Errorf("topology: rips: %d points, at most %d supported", x.Rows, maxPoints)
+	}
 	for k, v := range x.Data {
 		if f := float64(v); math.IsNaN(f) || math.IsInf(f, 0) {
 			return nil, fmt.Errorf("topology: rips: point %d coordinate %d is %v", k/x.Cols, k%x.Cols, v)
@@ -130,6 +133,9 @@ func RipsDistances(d [][]float64, opt Options) (*Diagram, error) {
 	n := len(d)
 	if n == 0 {
 		return nil, fmt.Errorf("topology: rips: empty distance matrix")
+	}
+	if n > maxPoints {
+		return nil, fmt.Errorf("topology: rips: %d points, at most %d supported", n, maxPoints)
 	}
 	dist := make([]float64, n*n)
 	for i, row := range d {
@@ -198,17 +204,32 @@ func edgeBefore(a, b edge) bool {
 	return a.j > b.j
 }
 
-// simplex is a triangle in the coboundary of an edge: its diameter and its
-// index C(a, 3) + C(b, 2) + c for vertices a > b > c.
+// simplex is a triangle {a, b, c}, a > b > c, with its diameter. Its key
+// a<<42 | b<<21 | c orders triangles as their indices in the combinatorial
+// number system do (colexicographically), and gives the vertices back.
 type simplex struct {
 	d   float64
-	idx int64
+	key uint64
+}
+
+// maxPoints bounds the number of points so that a vertex fits in the 21
+// bits a triangle key gives it.
+const maxPoints = 1 << keyBits
+
+const (
+	keyBits = 21
+	keyMask = 1<<keyBits - 1
+)
+
+// triangleKey returns the key of {a, b, c}, given a > b > c.
+func triangleKey(a, b, c int) uint64 {
+	return uint64(a)<<(2*keyBits) | uint64(b)<<keyBits | uint64(c)
 }
 
 // simplexBefore is the filtration order on triangles: by diameter, ties by
 // decreasing index.
 func simplexBefore(a, b simplex) bool {
-	return a.d < b.d || (a.d == b.d && a.idx > b.idx)
+	return a.d < b.d || (a.d == b.d && a.key > b.key)
 }
 
 // rips computes the diagram from a flat, validated n×n distance matrix.
@@ -222,11 +243,13 @@ func rips(dist []float64, n int, opt Options) *Diagram {
 	}
 
 	var edges []edge
+	var maxD float64
 	for i := 1; i < n; i++ {
 		row := dist[i*n : i*n+i]
 		for j, d := range row {
 			if d <= t {
 				edges = append(edges, edge{d, int32(i), int32(j)})
+				maxD = max(maxD, d)
 			}
 		}
 	}
@@ -271,7 +294,7 @@ func rips(dist []float64, n int, opt Options) *Diagram {
 		dg.H0 = append(dg.H0, Bar{0, math.Inf(1)})
 	}
 	if opt.MaxDim >= 1 {
-		c := newCoboundary(dist, n, t)
+		c := newCoboundary(dist, n, t, maxD)
 		dg.H1 = c.reduce(cols)
 		slices.SortFunc(dg.H1, compareBars)
 	}
@@ -295,46 +318,48 @@ func compareBars(a, b Bar) int {
 }
 
 // coboundary enumerates the triangles containing an edge, with their
-// diameters and indices, without storing the triangles.
+// diameters, without storing the triangles.
 type coboundary struct {
-	dist   []float64
-	n      int
-	t      float64
-	c2, c3 []int64 // c2[k] = C(k, 2), c3[k] = C(k, 3)
+	dist []float64
+	n    int
+	t    float64   // threshold
+	maxD float64   // the longest edge within the threshold
+	nbr  [][]int32 // nbr[i]: the other vertices within t of i, nearest first
 }
 
-func newCoboundary(dist []float64, n int, t float64) *coboundary {
-	c := &coboundary{dist: dist, n: n, t: t, c2: make([]int64, n+1), c3: make([]int64, n+1)}
-	for k := int64(0); k <= int64(n); k++ {
-		c.c2[k] = k * (k - 1) / 2
-		c.c3[k] = k * (k - 1) * (k - 2) / 6
+func newCoboundary(dist []float64, n int, t, maxD float64) *coboundary {
+	c := &coboundary{dist: dist, n: n, t: t, maxD: maxD, nbr: make([][]int32, n)}
+	for i := range c.nbr {
+		row := dist[i*n : (i+1)*n]
+		var nb []int32
+		for k, d := range row {
+			if k != i && d <= t {
+				nb = append(nb, int32(k))
+			}
+		}
+		slices.SortFunc(nb, func(a, b int32) int {
+			if row[a] != row[b] {
+				if row[a] < row[b] {
+					return -1
+				}
+				return 1
+			}
+			return int(a - b)
+		})
+		c.nbr[i] = nb
 	}
 	return c
 }
 
-// triangleIndex returns the index of the triangle {i, j, k}, given i > j.
-func (c *coboundary) triangleIndex(i, j, k int) int64 {
+// cofaceKey returns the key of the triangle {i, j, k}, given i > j.
+func cofaceKey(i, j, k int) uint64 {
 	switch {
 	case k > i:
-		return c.c3[k] + c.c2[i] + int64(j)
+		return triangleKey(k, i, j)
 	case k > j:
-		return c.c3[i] + c.c2[k] + int64(j)
+		return triangleKey(i, k, j)
 	default:
-		return c.c3[i] + c.c2[j] + int64(k)
-	}
-}
-
-// push adds every triangle containing e whose diameter is within the
-// threshold to h.
-func (c *coboundary) push(h *simplexHeap, e edge) {
-	n, i, j := c.n, int(e.i), int(e.j)
-	ri, rj := c.dist[i*n:(i+1)*n], c.dist[j*n:(j+1)*n]
-	for k := 0; k < n; k++ {
-		dik, djk := ri[k], rj[k]
-		if dik > c.t || djk > c.t || k == i || k == j {
-			continue
-		}
-		h.push(simplex{max(e.d, dik, djk), c.triangleIndex(i, j, k)})
+		return triangleKey(i, j, k)
 	}
 }
 
@@ -346,11 +371,16 @@ func (c *coboundary) emergent(e edge) (simplex, bool) {
 	ri, rj := c.dist[i*n:(i+1)*n], c.dist[j*n:(j+1)*n]
 	for k := n - 1; k >= 0; k-- {
 		if ri[k] <= e.d && rj[k] <= e.d && k != i && k != j {
-			return simplex{e.d, c.triangleIndex(i, j, k)}, true
+			return simplex{e.d, cofaceKey(i, j, k)}, true
 		}
 	}
 	return simplex{}, false
 }
+
+// windows is the number of diameter windows the working column is
+// materialised in, over the range from the reduced edge's length to the
+// longest edge.
+const windows = 128
 
 // reduce runs the persistent-cohomology column reduction over Z/2 on the
 // coboundary matrix from edges to triangles. cols are the edges not cleared
@@ -359,83 +389,224 @@ func (c *coboundary) emergent(e edge) (simplex, bool) {
 // An edge whose reduced column is empty starts an essential class.
 func (c *coboundary) reduce(cols []edge) []Bar {
 	var bars []Bar
-	pivotOf := make(map[int64]int32, len(cols))
+	pivotOf := make(map[uint64]int32, len(cols))
 	// The reduction column of the column numbered p is
 	// vEdges[vStart[p]:vStart[p+1]]: the edges whose coboundaries sum to
 	// the reduced column.
 	vStart := make([]int32, 1, len(cols)+1)
 	vEdges := make([]edge, 0, len(cols))
-	var work simplexHeap
-	var added []edge
+	w := &column{cb: c, pos: make([]int32, c.n*c.n)}
+	for k := range w.pos {
+		w.pos[k] = -1
+	}
 	for ci := len(cols) - 1; ci >= 0; ci-- {
 		e := cols[ci]
 		// Emergent pair: when the earliest triangle of e's coboundary has
 		// e's diameter and is nobody's pivot yet, it is the pivot of the
 		// reduced column, and the full coboundary is never built.
 		if p, ok := c.emergent(e); ok {
-			if _, taken := pivotOf[p.idx]; !taken {
-				pivotOf[p.idx] = int32(len(vStart) - 1)
+			if _, taken := pivotOf[p.key]; !taken {
+				pivotOf[p.key] = int32(len(vStart) - 1)
 				vEdges = append(vEdges, e)
 				vStart = append(vStart, int32(len(vEdges)))
 				continue
 			}
 		}
-		work.reset()
-		added = added[:0]
-		c.push(&work, e)
+		w.start(e)
 		for {
-			p, ok := work.pivot()
+			p, ok := w.pivot()
 			if !ok {
 				bars = append(bars, Bar{e.d, math.Inf(1)})
+				_ = w.appendChain(nil)
 				break
 			}
-			col, taken := pivotOf[p.idx]
+			col, taken := pivotOf[p.key]
 			if !taken {
 				if p.d > e.d {
 					bars = append(bars, Bar{e.d, p.d})
 				}
-				pivotOf[p.idx] = int32(len(vStart) - 1)
-				vEdges = append(vEdges, e)
-				vEdges = appendOdd(vEdges, added)
+				pivotOf[p.key] = int32(len(vStart) - 1)
+				vEdges = w.appendChain(vEdges)
 				vStart = append(vStart, int32(len(vEdges)))
 				break
 			}
 			for _, f := range vEdges[vStart[col]:vStart[col+1]] {
-				added = append(added, f)
-				c.push(&work, f)
+				w.toggle(f)
 			}
 		}
 	}
 	return bars
 }
 
-// appendOdd appends to dst the edges that occur an odd number of times in
-// es (the sum of the es over Z/2). It reorders es.
-func appendOdd(dst, es []edge) []edge {
-	slices.SortFunc(es, func(a, b edge) int {
-		if a.i != b.i {
-			return int(a.i - b.i)
+// column is the working column of a reduction: the coboundary of a chain
+// of edges, summed over Z/2. A triangle is in it when an odd number of its
+// edges are in the chain; membership is a table look-up, so the parity of a
+// triangle costs three.
+//
+// The column is materialised only up to the diameter bound: every odd
+// triangle of diameter ≤ bound is in the heap (with, perhaps, even ones,
+// dropped when they reach the top). When the heap runs dry the bound moves
+// up a window, and each chain edge generates its cofaces in the new window,
+// resuming where it stopped in its endpoints' neighbour lists. The pivot of
+// a column usually lies a little above the reduced edge's length, so most
+// of the coboundary is never generated.
+type column struct {
+	cb    *coboundary
+	pos   []int32 // pos[i*n+j] = pos[j*n+i]: the edge {i, j}'s index in chain, or -1
+	chain []chainEdge
+	heap  simplexHeap
+	bound float64
+	step  float64
+}
+
+// chainEdge is an edge of the chain, with how far its cofaces have been
+// generated: they are the vertices nbr[i][:ci] and nbr[j][:cj].
+type chainEdge struct {
+	f      edge
+	ci, cj int32
+}
+
+// start begins the reduction of the edge e.
+func (w *column) start(e edge) {
+	w.bound = e.d
+	w.step = (w.cb.maxD - e.d) / windows
+	w.toggle(e)
+}
+
+func (w *column) in(i, j int) bool { return w.pos[i*w.cb.n+j] >= 0 }
+
+// toggle adds the edge f to the chain, or removes it if present, and
+// pushes every coface of f of diameter ≤ bound that is now odd. It needs
+// f.d ≤ bound.
+func (w *column) toggle(f edge) {
+	c := w.cb
+	n, i, j := c.n, int(f.i), int(f.j)
+	if p := w.pos[i*n+j]; p >= 0 {
+		last := len(w.chain) - 1
+		if int(p) != last {
+			g := w.chain[last].f
+			w.chain[p] = w.chain[last]
+			w.pos[int(g.i)*n+int(g.j)], w.pos[int(g.j)*n+int(g.i)] = p, p
 		}
-		return int(a.j - b.j)
-	})
-	for k := 0; k < len(es); {
-		m := k + 1
-		for m < len(es) && es[m].i == es[k].i && es[m].j == es[k].j {
-			m++
-		}
-		if (m-k)%2 == 1 {
-			dst = append(dst, es[k])
-		}
-		k = m
+		w.chain = w.chain[:last]
+		w.pos[i*n+j], w.pos[j*n+i] = -1, -1
+	} else {
+		p = int32(len(w.chain))
+		w.chain = append(w.chain, chainEdge{f: f})
+		w.pos[i*n+j], w.pos[j*n+i] = p, p
 	}
+	in := w.pos[i*n+j] >= 0
+	ri, rj := c.dist[i*n:(i+1)*n], c.dist[j*n:(j+1)*n]
+	pi, pj := w.pos[i*n:(i+1)*n], w.pos[j*n:(j+1)*n]
+	nbi := c.nbr[i]
+	ci := 0
+	for ; ci < len(nbi); ci++ {
+		k := int(nbi[ci])
+		dik := ri[k]
+		if dik > w.bound {
+			break
+		}
+		if djk := rj[k]; djk <= w.bound && k != j && in != ((pi[k] >= 0) != (pj[k] >= 0)) {
+			w.heap.push(simplex{max(f.d, dik, djk), cofaceKey(i, j, k)})
+		}
+	}
+	if in {
+		nbj := c.nbr[j]
+		cj, _ := slices.BinarySearchFunc(nbj, w.bound, func(k int32, b float64) int {
+			if rj[k] <= b {
+				return -1
+			}
+			return 1
+		})
+		ce := &w.chain[w.pos[i*n+j]]
+		ce.ci, ce.cj = int32(ci), int32(cj)
+	}
+}
+
+// advance raises the bound by a window and pushes the odd cofaces of the
+// chain's edges in the new window. It reports false when the bound already
+// covers every triangle.
+func (w *column) advance() bool {
+	c := w.cb
+	old := w.bound
+	if old >= c.maxD {
+		return false
+	}
+	b := old + w.step
+	if b <= old || b > c.maxD {
+		b = c.maxD
+	}
+	w.bound = b
+	n := c.n
+	for ce := range w.chain {
+		e := &w.chain[ce]
+		f := e.f
+		i, j := int(f.i), int(f.j)
+		ri, rj := c.dist[i*n:(i+1)*n], c.dist[j*n:(j+1)*n]
+		pi, pj := w.pos[i*n:(i+1)*n], w.pos[j*n:(j+1)*n]
+		// New cofaces are the k with max(d(i,k), d(j,k)) in (old, b]:
+		// either d(i,k) is in (old, b] and d(j,k) ≤ b, or d(j,k) is in
+		// (old, b] and d(i,k) ≤ old. The edge {i, j} is in the chain, so a
+		// coface is odd when its other two edges are both in or both out.
+		nbi, nbj := c.nbr[i], c.nbr[j]
+		for ; int(e.ci) < len(nbi); e.ci++ {
+			k := int(nbi[e.ci])
+			dik := ri[k]
+			if dik > b {
+				break
+			}
+			if djk := rj[k]; djk <= b && k != j && (pi[k] >= 0) == (pj[k] >= 0) {
+				w.heap.push(simplex{max(dik, djk), cofaceKey(i, j, k)})
+			}
+		}
+		for ; int(e.cj) < len(nbj); e.cj++ {
+			k := int(nbj[e.cj])
+			djk := rj[k]
+			if djk > b {
+				break
+			}
+			if dik := ri[k]; dik <= old && k != i && (pi[k] >= 0) == (pj[k] >= 0) {
+				w.heap.push(simplex{max(dik, djk), cofaceKey(i, j, k)})
+			}
+		}
+	}
+	return true
+}
+
+// pivot returns the earliest odd triangle of the column, dropping the even
+// ones before it; it stays in the heap.
+func (w *column) pivot() (simplex, bool) {
+	for {
+		for len(w.heap.s) > 0 {
+			top := w.heap.s[0]
+			a, b, c := int(top.key>>(2*keyBits)), int(top.key>>keyBits&keyMask), int(top.key&keyMask)
+			if (w.in(a, b) != w.in(a, c)) != w.in(b, c) {
+				return top, true
+			}
+			w.heap.pop()
+		}
+		if !w.advance() {
+			return simplex{}, false
+		}
+	}
+}
+
+// appendChain appends the edges of the chain to dst, empties the column,
+// and returns dst.
+func (w *column) appendChain(dst []edge) []edge {
+	n := w.cb.n
+	for _, ce := range w.chain {
+		i, j := int(ce.f.i), int(ce.f.j)
+		w.pos[i*n+j], w.pos[j*n+i] = -1, -1
+		dst = append(dst, ce.f)
+	}
+	w.chain = w.chain[:0]
+	w.heap.s = w.heap.s[:0]
 	return dst
 }
 
-// simplexHeap is a binary min-heap of triangles in filtration order; a
-// triangle pushed twice cancels (coefficients are in Z/2).
+// simplexHeap is a binary min-heap of triangles in filtration order.
 type simplexHeap struct{ s []simplex }
-
-func (h *simplexHeap) reset() { h.s = h.s[:0] }
 
 func (h *simplexHeap) push(x simplex) {
 	s := append(h.s, x)
@@ -478,19 +649,4 @@ func (h *simplexHeap) pop() simplex {
 	}
 	h.s = s
 	return top
-}
-
-// pivot returns the earliest triangle with an odd count in the heap,
-// discarding the cancelled pairs before it, and leaves it in the heap.
-func (h *simplexHeap) pivot() (simplex, bool) {
-	for len(h.s) > 0 {
-		p := h.pop()
-		if len(h.s) > 0 && h.s[0].idx == p.idx {
-			h.pop()
-			continue
-		}
-		h.push(p)
-		return p, true
-	}
-	return simplex{}, false
 }
