@@ -160,41 +160,72 @@ func packB(dst []float32, transB bool, b []float32, ldb, pc, kb, jc, nb, w, nr i
 	}
 }
 
-// goKernels is the pure-Go micro-kernel family.
-var goKernels = kernelSet{name: "go", mr: 4, w: 4, nv: 4, tile: goTile}
+// goKernels is the pure-Go micro-kernel family: tiles of 2×4, whose eight
+// accumulators stay in registers.
+var goKernels = kernelSet{name: "go", mr: 2, w: 4, nv: 1, tile: goTile}
 
 // goTile is the pure-Go tileFunc for goKernels.
 func goTile(transA bool, mr, nv, k int, a []float32, lda int, bp []float32, c []float32, ldc, cols int, alpha, beta float32) {
-	const maxW = 16
-	width := nv * 4
-	var acc [4][maxW]float32
-	for r := 0; r < mr; r++ {
-		row := acc[r][:width]
+	var acc [2][4]float32
+	bp = bp[:4*k]
+	if mr == 2 {
+		var c00, c01, c02, c03, c10, c11, c12, c13 float32
 		if transA {
 			for p := 0; p < k; p++ {
-				av := a[p*lda+r]
-				bb := bp[p*width : p*width+width]
-				for j, bv := range bb {
-					row[j] += av * bv
-				}
+				b := bp[4*p : 4*p+4 : 4*p+4]
+				x := a[p*lda : p*lda+2 : p*lda+2]
+				x0, x1 := x[0], x[1]
+				c00 += x0 * b[0]
+				c01 += x0 * b[1]
+				c02 += x0 * b[2]
+				c03 += x0 * b[3]
+				c10 += x1 * b[0]
+				c11 += x1 * b[1]
+				c12 += x1 * b[2]
+				c13 += x1 * b[3]
 			}
 		} else {
-			ar := a[r*lda : r*lda+k]
-			for p, av := range ar {
-				bb := bp[p*width : p*width+width]
-				for j, bv := range bb {
-					row[j] += av * bv
-				}
+			a0, a1 := a[:k], a[lda:lda+k]
+			for p, x0 := range a0 {
+				b := bp[4*p : 4*p+4 : 4*p+4]
+				x1 := a1[p]
+				c00 += x0 * b[0]
+				c01 += x0 * b[1]
+				c02 += x0 * b[2]
+				c03 += x0 * b[3]
+				c10 += x1 * b[0]
+				c11 += x1 * b[1]
+				c12 += x1 * b[2]
+				c13 += x1 * b[3]
 			}
 		}
+		acc = [2][4]float32{{c00, c01, c02, c03}, {c10, c11, c12, c13}}
+	} else {
+		var c00, c01, c02, c03 float32
+		for p := 0; p < k; p++ {
+			b := bp[4*p : 4*p+4 : 4*p+4]
+			var x0 float32
+			if transA {
+				x0 = a[p*lda]
+			} else {
+				x0 = a[p]
+			}
+			c00 += x0 * b[0]
+			c01 += x0 * b[1]
+			c02 += x0 * b[2]
+			c03 += x0 * b[3]
+		}
+		acc[0] = [4]float32{c00, c01, c02, c03}
+	}
+	for r := 0; r < mr; r++ {
 		cr := c[r*ldc : r*ldc+cols]
 		if beta == 0 {
 			for j := range cr {
-				cr[j] = alpha * row[j]
+				cr[j] = alpha * acc[r][j]
 			}
 		} else {
 			for j := range cr {
-				cr[j] = alpha*row[j] + beta*cr[j]
+				cr[j] = alpha*acc[r][j] + beta*cr[j]
 			}
 		}
 	}
