@@ -26,6 +26,8 @@ type TorusOptions struct {
 	// min_dist 0.25).
 	Neighbors int     `json:"umap_neighbors"`
 	MinDist   float64 `json:"umap_min_dist"`
+	// UMAPEpochs is the number of UMAP's SGD epochs (0: UMAP's default).
+	UMAPEpochs int `json:"umap_epochs,omitempty"`
 }
 
 // DefaultTorus returns the paper's setting: β = 100, one batch of all 1600
@@ -44,8 +46,8 @@ func (o TorusOptions) Validate() error {
 	if !(o.Beta >= 0) || o.Beta > 1e300 {
 		return fmt.Errorf("torus: β must be a finite number ≥ 0, got %g", o.Beta)
 	}
-	if o.Epochs < 1 || o.Neighbors < 2 || !(o.MinDist > 0 && o.MinDist <= 1) {
-		return fmt.Errorf("torus: need epochs ≥ 1, UMAP neighbours ≥ 2, 0 < min-dist ≤ 1; got %+v", o)
+	if o.Epochs < 1 || o.Neighbors < 2 || !(o.MinDist > 0 && o.MinDist <= 1) || o.UMAPEpochs < 0 {
+		return fmt.Errorf("torus: need epochs ≥ 1, UMAP neighbours ≥ 2, 0 < min-dist ≤ 1, UMAP epochs ≥ 0; got %+v", o)
 	}
 	return nil
 }
@@ -206,10 +208,11 @@ func torusTrain(ctx context.Context, e *Env, name string, spec stacked.Spec) (To
 
 func torusGeometry(ctx context.Context, e *Env, name string, tr TorusTrained, spec stacked.Spec, o TorusOptions) (TorusRun, error) {
 	settings := struct {
-		Spec      stacked.Spec
-		Neighbors int
-		MinDist   float64
-	}{spec, o.Neighbors, o.MinDist}
+		Spec       stacked.Spec
+		Neighbors  int
+		MinDist    float64
+		UMAPEpochs int `json:",omitempty"`
+	}{spec, o.Neighbors, o.MinDist, o.UMAPEpochs}
 	var figs []string
 	for k := range tr.Result.Classes {
 		figs = append(figs, filepath.Join("torus", fmt.Sprintf("umap-block%d-seed-%d", k, spec.Seed)))
@@ -249,7 +252,7 @@ func torusGeometry(ctx context.Context, e *Env, name string, tr TorusTrained, sp
 				Pearson: R4(b.All.Pearson), WorstPearson: R4(worst), MeanAbsDiff: R4(b.All.MeanAbsDiff), Stress: R4(b.All.Stress),
 				PearsonVsData: R4(b.VsData.Pearson), TrainSeconds: R4(tr.Result.Blocks[k].Seconds), Figure: figs[k]}
 			y := te.Labels[b.Level]
-			u, err := embed.UMAP(reps[k], embed.UMAPOptions{Neighbors: o.Neighbors, MinDist: o.MinDist, Seed: spec.Seed})
+			u, err := embed.UMAP(reps[k], embed.UMAPOptions{Neighbors: o.Neighbors, MinDist: o.MinDist, Epochs: o.UMAPEpochs, Seed: spec.Seed})
 			if err != nil {
 				return run, fmt.Errorf("block %d: UMAP: %w", k, err)
 			}

@@ -16,7 +16,7 @@ import (
 func TestTorus(t *testing.T) {
 	e := &Env{Dir: t.TempDir(), Seeds: []uint64{5}}
 	o := DefaultTorus(true)
-	o.Epochs = 60
+	o.Epochs, o.UMAPEpochs = 60, 50
 	res, err := Torus(context.Background(), e, o)
 	if err != nil {
 		t.Fatal(err)
