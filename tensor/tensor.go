@@ -1,5 +1,12 @@
 // Package tensor holds the row-major float32 matrices isonet computes with,
-// and the few kernels it needs: matrix products (GEMM) and element-wise helpers.
+// and the few kernels it needs: matrix products (Gemm) and the fused
+// element-wise steps of a tanh layer (AddBiasTanh, TanhBackward, SumRows).
+//
+// On amd64 the kernels run AVX-512 or AVX2+FMA assembly, chosen at run time
+// from the CPU's features; elsewhere, on older CPUs, or with the purego build
+// tag, they run pure Go. The element-wise kernels give the same bits on every
+// path; Gemm's paths agree to float32 rounding, and each is deterministic:
+// a product's bits do not depend on Threads or on timing.
 package tensor
 
 import "fmt"
