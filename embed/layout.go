@@ -39,7 +39,15 @@ type sgdParams struct {
 }
 
 // clip4 limits a gradient component to [−4, 4].
-func clip4(g float64) float64 { return max(-4, min(4, g)) }
+func clip4(g float64) float64 {
+	if g > 4 {
+		return 4
+	}
+	if g < -4 {
+		return -4
+	}
+	return g
+}
 
 // optimize runs stochastic gradient descent on the fuzzy set cross-entropy,
 // in place on y (n×dims, row-major). In epoch e an edge with
@@ -80,7 +88,7 @@ func (l *layout) optimize(y []float64, p sgdParams, rng *rand.Rand) {
 			var gc float64
 			if d2 > 0 {
 				pb := powPos(d2, b) // d^(2b)
-				gc = -2 * a * b * (pb / d2) / (a*pb + 1)
+				gc = -2 * a * b * pb / (d2 * (a*pb + 1))
 			}
 			for c := range cur {
 				g := clip4(gc*(cur[c]-oth[c])) * alpha

@@ -135,11 +135,7 @@ func rpTree(p *points, rng *rand.Rand, leafSize int) [][]int32 {
 		}
 		nl := 0
 		for r, i := range node {
-			var m float64
-			for t, v := range p.x.Row(int(i)) {
-				m += float64(normal[t]) * float64(v)
-			}
-			m -= off
+			m := float64(dot32(normal, p.x.Row(int(i)))) - off
 			side[r] = m > 0 || (m == 0 && rng.IntN(2) == 0)
 			if side[r] {
 				nl++
@@ -237,8 +233,11 @@ func (c *candidates) add(i int, j int32, pr uint32) {
 // and NN-descent then improves them by comparing each point's neighbours and
 // reverse neighbours with one another ("a neighbour of a neighbour is likely
 // a neighbour") until few updates happen. Parameters follow umap-learn's use
-// of pynndescent: 5 + √n/20 trees (at most 64), max(5, log₂ n) rounds, at
-// most 60 candidates, stop below 0.001·k·n updates.
+// of pynndescent (5 + √n/20 trees, at most 64; leaves of max(10, k) points;
+// max(5, log₂ n) rounds; stop below 0.001·k·n updates) except for the
+// number of candidates joined per point and round: 20 rather than 60, which
+// on 10000 MNIST digits keeps the recall of the 39 nearest neighbours at
+// 0.997 for 60% of the time.
 func nnDescent(p *points, k int, seed uint64, workers int) [][]neighbour {
 	n := p.n
 	g := newNNGraph(n, k)
@@ -277,7 +276,7 @@ func nnDescent(p *points, k int, seed uint64, workers int) [][]neighbour {
 		}
 	}
 
-	maxCand := min(60, k)
+	maxCand := min(20, k)
 	newC, oldC := newCandidates(n, maxCand), newCandidates(n, maxCand)
 	rounds := max(5, int(math.Round(math.Log2(float64(n)))))
 	for round := 0; round < rounds; round++ {

@@ -197,9 +197,8 @@ func lanczosTop(op func(dst, src []float64), n, nev int, u0 []float64, rng *rand
 				beta = 0
 				next = randomUnit(V)
 			}
-			if j+1 < m {
-				h[j*m+j+1] = beta
-			}
+			// The coupling of V[j] and V[j+1], β, is not stored here: the
+			// next step's Gram–Schmidt measures it as V[j]·A·V[j+1].
 			V = append(V, next)
 		}
 		// Ritz pairs of the projected matrix.
