@@ -166,7 +166,7 @@ func torusInput(ctx context.Context, e *Env, spec stacked.Spec) (string, error) 
 			pts[i] = [3]float64{float64(r[0]), float64(r[1]), float64(r[2])}
 		}
 		last := tr.Levels() - 1
-		err = report.Scatter3D(filepath.Join(e.Dir, rel), fmt.Sprintf("Torus: the input (%d points), coloured by the %d θ-bands of the finest level", tr.Len(), tr.Classes[last]),
+		err = report.Scatter3D(filepath.Join(e.Dir, rel), fmt.Sprintf("Torus input (%d points), level %d: %d θ-bands", tr.Len(), last, tr.Classes[last]),
 			pts, tr.Y(), torusNames(tr, last), -60, 35, report.WithLegendTitle(fmt.Sprintf("level %d", last)))
 		return rel, err
 	})
@@ -259,8 +259,7 @@ func torusGeometry(ctx context.Context, e *Env, name string, tr TorusTrained, sp
 			tb.UMAPInit = u.Init
 			tb.UMAPTrustworthiness = R4(embed.Trustworthiness(reps[k], u.Y, 10))
 			tb.UMAPKNNAccuracy = R4(embed.KNNAccuracy(u.Y, y, 10))
-			title := fmt.Sprintf("Block %d: UMAP of its representation (layer %d), coloured by level %d (%d classes)",
-				k, b.Layer, b.Level, tb.Classes)
+			title := fmt.Sprintf("Block %d, layer %d: UMAP, level %d (%d classes)", k, b.Layer, b.Level, tb.Classes)
 			if err := report.Scatter(filepath.Join(e.Dir, figs[k]), title, points2(u.Y), y, torusNames(te, b.Level),
 				report.WithLegendTitle(fmt.Sprintf("level %d", b.Level))); err != nil {
 				return run, err

@@ -200,13 +200,17 @@ func evalStacked(m *model.Model, f *stackedFlags, o evalOptions, stdout io.Write
 		fmt.Fprintf(stdout, "  %-6d %8d %9.4f\n", l.Level, l.Classes, l.Accuracy)
 	}
 	fmt.Fprintln(stdout, "isometry per block: same-class pairs of the block's level, block input vs its layer (K as trained):")
-	fmt.Fprintf(stdout, "  %-6s %-6s %-6s %-6s %7s %10s %10s %8s %10s\n", "block", "level", "layer", "class", "points", "pearson_r", "mean|ΔD|", "stress", "r_vs_data")
+	fmt.Fprintf(stdout, "  %-6s %-6s %-6s %-12s %7s %10s %10s %8s %10s\n", "block", "level", "layer", "class", "points", "pearson_r", "mean|ΔD|", "stress", "r_vs_data")
 	for _, b := range ev.Blocks {
 		for _, c := range b.PerClass {
-			fmt.Fprintf(stdout, "  %-6d %-6d %-6d %-6d %7d %10.4f %10.4f %8.4f\n", b.Block, b.Level, b.Layer, c.Class, c.N, c.Pearson, c.MeanAbsDiff, c.Stress)
+			name := te.ClassName(b.Level, c.Class)
+			if len(name) > 12 {
+				name = name[:11] + "…"
+			}
+			fmt.Fprintf(stdout, "  %-6d %-6d %-6d %-12s %7d %10.4f %10.4f %8.4f\n", b.Block, b.Level, b.Layer, name, c.N, c.Pearson, c.MeanAbsDiff, c.Stress)
 		}
 		a := b.All
-		fmt.Fprintf(stdout, "  %-6d %-6d %-6d %-6s %7s %10.4f %10.4f %8.4f %10.4f\n", b.Block, b.Level, b.Layer, "all", "", a.Pearson, a.MeanAbsDiff, a.Stress, b.VsData.Pearson)
+		fmt.Fprintf(stdout, "  %-6d %-6d %-6d %-12s %7s %10.4f %10.4f %8.4f %10.4f\n", b.Block, b.Level, b.Layer, "all", "", a.Pearson, a.MeanAbsDiff, a.Stress, b.VsData.Pearson)
 	}
 	return nil
 }
