@@ -111,6 +111,12 @@ func (s *Spec) Warnings(trainSet *data.Set) []string {
 	if s.Train.Beta > 0 && s.Train.Mask == iso.MaskNone {
 		w = append(w, "--beta > 0 with --mask none: the isometric term is off")
 	}
+	if m := s.Train.Method; m != "" && m != train.MethodLIL && s.Train.Beta > 0 {
+		w = append(w, fmt.Sprintf("--method %s with --beta > 0: the isometric term is added to the baseline's loss", m))
+	}
+	if s.Train.Method == train.MethodAdv {
+		w = append(w, fmt.Sprintf("--method adv: every step first runs %d PGD steps, so training takes about %d times as long", s.Train.AdvSteps, s.Train.AdvSteps+1))
+	}
 	return w
 }
 

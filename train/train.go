@@ -29,6 +29,16 @@ type Config struct {
 	LR        float64  `json:"lr"`        // learning rate
 	Optimizer string   `json:"optimizer"` // adam or sgd
 	Seed      uint64   `json:"seed"`      // shuffling seed
+	// Method is the training method: "" (or "lil") for the paper's
+	// α·CE + β·iso, or a baseline: "adv", "jacobian", "specnorm" (see
+	// MethodAdv, MethodJacobian, MethodSpecNorm). The settings below belong
+	// to one method each and are zero for the others; SetMethod fills in
+	// their defaults.
+	Method    string  `json:"method,omitempty"`
+	AdvEps    float64 `json:"adv_eps,omitempty"`         // adv: L∞ radius ε
+	AdvStep   float64 `json:"adv_step,omitempty"`        // adv: PGD step size
+	AdvSteps  int     `json:"adv_steps,omitempty"`       // adv: PGD steps per batch
+	JacLambda float64 `json:"jacobian_lambda,omitempty"` // jacobian: weight λ_JR
 }
 
 // Defaults returns the paper's training settings for a model with the given
@@ -61,7 +71,7 @@ func (c *Config) Validate(layers int) error {
 	if _, err := iso.ParseMask(string(c.Mask)); err != nil {
 		return fmt.Errorf("--mask: %v", err)
 	}
-	return nil
+	return c.validateMethod()
 }
 
 // EpochStats is what one epoch measured.
@@ -114,6 +124,11 @@ type Trainer struct {
 	extra  map[int]*tensor.Mat
 	loss   iso.Loss
 	fixed  *data.Set // full batch of this set in fixed order: the iso loss's input distances are reused
+
+	// The baselines' state (nil unless Cfg.Method names them).
+	adv *advTrainer
+	jac *jacobian
+	sn  *specNorm
 }
 
 // NewTrainer returns a trainer for m with cfg, which must be valid.
@@ -128,14 +143,26 @@ func NewTrainer(m *nn.MLP, cfg Config) (*Trainer, error) {
 	} else {
 		t.Opt = nn.NewAdam(cfg.LR)
 	}
+	t.initMethod()
 	return t, nil
 }
 
 // Step takes one optimizer step on the batch (x, y) and returns the mean CE
 // and the isometric loss (before β). The labels y also define the partition
-// of the class mask.
+// of the class mask. A baseline method (Cfg.Method) changes the step as
+// baselines.go describes: adversarial training replaces the batch, the
+// Jacobian regulariser adds its gradient, spectral normalisation updates
+// the raw weights and renormalises.
 func (t *Trainer) Step(x *tensor.Mat, y []int, reuseIso bool) (ce, isoLoss float64) {
 	m, c := t.Model, t.Cfg
+	if t.sn != nil {
+		t.sn.powerIteration() // one step per training step; W = V/σ
+		t.sn.apply(m)
+	}
+	if t.adv != nil {
+		x = t.adv.perturb(c, t.RNG, x, y) // the weights do not change
+		reuseIso = false
+	}
 	m.ZeroGrad()
 	logits := m.Forward(t.ws, x)
 	ce = nn.SoftmaxCE(t.dl, logits, y, c.Alpha)
@@ -155,7 +182,17 @@ func (t *Trainer) Step(x *tensor.Mat, y []int, reuseIso bool) (ce, isoLoss float
 		t.extra[c.IsoLayer] = t.diso
 		extra = t.extra
 	}
+	if t.jac != nil {
+		t.jac.drawV(x.Rows, m.NumClasses(), t.RNG.Uint64())
+		extra = t.jac.step(m, t.ws, c.JacLambda, extra) // adds the backward graph's W̄ to the gradients
+	}
 	m.Backward(t.ws, t.dl, extra, true, nil)
+	if t.sn != nil {
+		t.Opt.Step(t.sn.backward(m)) // the optimizer updates V
+		t.sn.measure()
+		t.sn.apply(m)
+		return ce, isoLoss
+	}
 	t.Opt.Step(m.Params())
 	return ce, isoLoss
 }
@@ -169,6 +206,9 @@ var ErrInterrupted = errors.New("training interrupted")
 // accuracies). It continues an epoch left unfinished by an interruption. ctx
 // is checked between steps.
 func (t *Trainer) RunEpoch(ctx context.Context, set *data.Set, hooks Hooks) (EpochStats, error) {
+	if err := t.checkSet(set); err != nil {
+		return EpochStats{}, err
+	}
 	start := time.Now()
 	n := set.Len()
 	bs := min(t.Cfg.Batch, n)
