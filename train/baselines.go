@@ -141,7 +141,7 @@ func (t *Trainer) checkSet(set *data.Set) error {
 	}
 	for k, v := range set.X.Data {
 		if !(v >= 0 && v <= 1) {
-			return fmt.Errorf("train: --method adv needs inputs in [0, 1] (PGD keeps its points in that box), example %d has %g", k/set.X.Cols, v)
+			return fmt.Errorf("--method adv needs inputs in [0, 1] (PGD keeps its points in that box), example %d has %g", k/set.X.Cols, v)
 		}
 	}
 	t.adv.checked = set

@@ -33,6 +33,11 @@ type specFlags struct {
 	epochs, batch, width, depth, isoLayer, subset           int
 	testSubset, logEvery                                    int
 	seed                                                    uint64
+
+	// The training method and the baselines' settings (train.Methods).
+	method                     string
+	advEps, advStep, jacLambda float64
+	advSteps                   int
 }
 
 func (f *specFlags) register(fs *flag.FlagSet) {
@@ -57,6 +62,35 @@ func (f *specFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.subset, "subset", 0, "train on the first N training examples only (0 = all)")
 	fs.IntVar(&f.testSubset, "test-subset", 0, "evaluate on the first N test examples only (0 = all)")
 	fs.IntVar(&f.logEvery, "log-every", 0, "epochs between accuracy measurements (0 = about 100 per run)")
+	fs.StringVar(&f.method, "method", train.MethodLIL, "training method: lil (CE + β·iso), or a baseline: adv (PGD adversarial training), jacobian (Jacobian regularisation), specnorm (spectral normalisation)")
+	fs.Float64Var(&f.advEps, "adv-eps", train.DefaultAdvEps, "--method adv: L∞ radius ε of the training adversarials")
+	fs.Float64Var(&f.advStep, "adv-step", 0, "--method adv: PGD step size (default ε/4)")
+	fs.IntVar(&f.advSteps, "adv-steps", train.DefaultAdvSteps, "--method adv: PGD steps per batch (random start)")
+	fs.Float64Var(&f.jacLambda, "jacobian-lambda", train.DefaultJacLambda, "--method jacobian: weight λ of the Jacobian penalty (λ/2)·‖J‖²_F")
+}
+
+// applyMethod sets the training method and its settings from the flags; a
+// baseline's flag given without its method is an error (from Validate).
+func (f *specFlags) applyMethod(fs *flag.FlagSet, t *train.Config) error {
+	if err := t.SetMethod(f.method); err != nil {
+		return err
+	}
+	if isSet(fs, "adv-eps") {
+		t.AdvEps = f.advEps
+		if t.Method == train.MethodAdv {
+			t.AdvStep = f.advEps / 4
+		}
+	}
+	if isSet(fs, "adv-step") {
+		t.AdvStep = f.advStep
+	}
+	if isSet(fs, "adv-steps") {
+		t.AdvSteps = f.advSteps
+	}
+	if isSet(fs, "jacobian-lambda") {
+		t.JacLambda = f.jacLambda
+	}
+	return nil
 }
 
 // spec turns the parsed flags into a validated Spec.
@@ -95,6 +129,9 @@ func (f *specFlags) spec(fs *flag.FlagSet) (experiment.Spec, error) {
 	if isSet(fs, "iso-layer") {
 		t.IsoLayer = f.isoLayer
 	}
+	if err := f.applyMethod(fs, t); err != nil {
+		return s, err
+	}
 	if err := s.Validate(); err != nil {
 		return s, err
 	}
@@ -115,6 +152,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if stackedOpts.used() {
+		if isSet(fs, "method") && sf.method != train.MethodLIL {
+			return errors.New("--method must be lil with --stacked (the baselines train flat models)")
+		}
 		return trainStacked(ctx, &sf, stackedOpts, *out, *force, *quiet, *resume, stdout, stderr)
 	}
 	if *every < -1 {
