@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"math"
 	"os"
@@ -140,8 +141,9 @@ func WriteDir(dir string, replace bool, fill func(tmp string) error) (err error)
 	if err != nil {
 		return fmt.Errorf("model: %w", err)
 	}
+	done := false
 	defer func() {
-		if err != nil {
+		if !done { // an error, or a panic in fill
 			os.RemoveAll(tmp)
 		}
 	}()
@@ -151,7 +153,11 @@ func WriteDir(dir string, replace bool, fill func(tmp string) error) (err error)
 	if err = os.Chmod(tmp, 0o755); err != nil {
 		return fmt.Errorf("model: %w", err)
 	}
-	return replaceDir(tmp, dir)
+	if err = replaceDir(tmp, dir); err != nil {
+		return err
+	}
+	done = true
+	return nil
 }
 
 // replaceDir renames tmp to dir, moving an existing dir out of the way first
@@ -209,6 +215,14 @@ func Load(dir string) (*Model, error) {
 	default:
 		return nil, fmt.Errorf("model: %w", err)
 	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("model: %s: %w", dir, err)
+	}
+	// Compare the shapes first, so that a config.json claiming layers
+	// larger than the weights file holds is refused before allocating.
+	if err := checkShapes(cfg, f); err != nil {
+		return nil, fmt.Errorf("model: %s: %w", wpath, err)
+	}
 	m, err := Build(cfg, nil)
 	if err != nil {
 		return nil, fmt.Errorf("model: %s: %w", dir, err)
@@ -238,6 +252,27 @@ func Load(dir string) (*Model, error) {
 	return m, nil
 }
 
+// checkShapes checks that f holds every tensor of a valid cfg with the
+// shape cfg gives it (names as Model.Tensors writes them).
+func checkShapes(cfg Config, f *safetensors.File) error {
+	for k, b := range cfg.Blocks {
+		prefix := ""
+		if len(cfg.Blocks) > 1 {
+			prefix = "blocks." + strconv.Itoa(k) + "."
+		}
+		for i := 0; i+1 < len(b.Sizes); i++ {
+			l := prefix + "layers." + strconv.Itoa(i)
+			if _, err := f.Get(l+".weight", b.Sizes[i+1], b.Sizes[i]); err != nil {
+				return err
+			}
+			if _, err := f.Get(l+".bias", b.Sizes[i+1]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // ParseConfig decodes and validates config.json's content; unknown fields
 // are errors, so a typo does not silently fall back to a default.
 func ParseConfig(b []byte) (Config, error) {
@@ -246,6 +281,9 @@ func ParseConfig(b []byte) (Config, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cfg); err != nil {
 		return cfg, fmt.Errorf("bad config: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return cfg, errors.New("bad config: data after the JSON object")
 	}
 	if cfg.Format != Format {
 		return cfg, fmt.Errorf("format is %q, want %q", cfg.Format, Format)

@@ -13,7 +13,8 @@ import (
 
 // Write calls fill with a writer for a temporary file beside path and, if
 // fill and the flush succeed, renames the temporary file to path. On any
-// error the temporary file is removed and path is left as it was.
+// error, or a panic in fill, the temporary file is removed and path is
+// left as it was.
 func Write(path string, fill func(w io.Writer) error) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
@@ -24,8 +25,9 @@ func Write(path string, fill func(w io.Writer) error) (err error) {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	tmp := f.Name()
+	done := false
 	defer func() {
-		if err != nil {
+		if !done { // an error, or a panic in fill
 			f.Close()
 			os.Remove(tmp)
 		}
@@ -45,6 +47,7 @@ func Write(path string, fill func(w io.Writer) error) (err error) {
 	if err = os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
+	done = true
 	return nil
 }
 
