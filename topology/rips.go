@@ -7,6 +7,16 @@
 // whose pairwise distances are all ≤ s. As s grows, connected components
 // (dimension 0) and loops (dimension 1) appear and disappear; each is
 // recorded as a Bar [Birth, Death).
+//
+// H0 comes from union–find over the edges sorted by length (Kruskal's
+// algorithm: the deaths are the single-linkage merge heights). H1 comes
+// from the reduction of the coboundary matrix from edges to triangles
+// (persistent cohomology, as in Bauer's Ripser): the edges Kruskal used are
+// cleared, a column whose first triangle has the edge's own diameter and is
+// still free is paired at once (an emergent pair), and triangles are never
+// stored, only enumerated from the distance matrix and named by their
+// index in the combinatorial number system. Everything runs on one
+// goroutine and is deterministic.
 package topology
 
 import (
@@ -476,8 +486,10 @@ func (w *column) start(e edge) {
 func (w *column) in(i, j int) bool { return w.pos[i*w.cb.n+j] >= 0 }
 
 // toggle adds the edge f to the chain, or removes it if present, and
-// pushes every coface of f of diameter ≤ bound that is now odd. It needs
-// f.d ≤ bound.
+// pushes every coface {i, j, k} of f that is now odd and whose other two
+// edges are ≤ bound. (The edges of a reduction column are never longer
+// than its pivot, so f.d ≤ bound here; were it not, cofaces above the bound
+// would enter the heap early, which costs time but not correctness.)
 func (w *column) toggle(f edge) {
 	c := w.cb
 	n, i, j := c.n, int(f.i), int(f.j)
@@ -556,7 +568,7 @@ func (w *column) advance() bool {
 				break
 			}
 			if djk := rj[k]; djk <= b && k != j && (pi[k] >= 0) == (pj[k] >= 0) {
-				w.heap.push(simplex{max(dik, djk), cofaceKey(i, j, k)})
+				w.heap.push(simplex{max(f.d, dik, djk), cofaceKey(i, j, k)})
 			}
 		}
 		for ; int(e.cj) < len(nbj); e.cj++ {
@@ -566,7 +578,7 @@ func (w *column) advance() bool {
 				break
 			}
 			if dik := ri[k]; dik <= old && k != i && (pi[k] >= 0) == (pj[k] >= 0) {
-				w.heap.push(simplex{max(dik, djk), cofaceKey(i, j, k)})
+				w.heap.push(simplex{max(f.d, dik, djk), cofaceKey(i, j, k)})
 			}
 		}
 	}
