@@ -229,8 +229,9 @@ func csvField(s string) string {
 
 // PlotWithin draws the paper's Fig. 2B for r: per class, the histograms of
 // same-class input distances and of (K-scaled) representation distances,
-// overlaid, as base.png and base.svg. repLabel names the representation
-// (for example "layer 4").
+// overlaid, as base.png and base.svg. Panels are titled with the class's
+// entry in classNames (for example "class 3" or "ring A") and its Pearson r;
+// repLabel names the representation (for example "layer 4").
 func PlotWithin(base, title string, r *Result, classNames []string, repLabel string) error {
 	var panels []report.HistPanel
 	for _, c := range r.Within {
@@ -238,7 +239,7 @@ func PlotWithin(base, title string, r *Result, classNames []string, repLabel str
 			continue
 		}
 		panels = append(panels, report.HistPanel{
-			Title: fmt.Sprintf("class %s: r = %.4f", className(classNames, c.Class), c.Pearson),
+			Title: fmt.Sprintf("%s: r = %s", className(classNames, c.Class), FormatR(c.Pearson)),
 			A:     c.DIn, B: c.DRep,
 			ALabel: "input", BLabel: repLabel,
 		})
@@ -257,7 +258,7 @@ func PlotBetween(base, title string, r *Result, classNames []string, repLabel st
 	if len(r.Between) <= 10 {
 		for _, p := range r.Between {
 			panels = append(panels, report.HistPanel{
-				Title: fmt.Sprintf("%s vs %s: r = %.4f", className(classNames, p.ClassA), className(classNames, p.ClassB), p.Pearson),
+				Title: fmt.Sprintf("%s vs %s: r = %s", className(classNames, p.ClassA), className(classNames, p.ClassB), FormatR(p.Pearson)),
 				A:     p.DIn, B: p.DRep,
 				ALabel: "input", BLabel: repLabel,
 			})
@@ -282,6 +283,15 @@ func PlotBetween(base, title string, r *Result, classNames []string, repLabel st
 		return fmt.Errorf("%s: only one class, no between-class pairs", base)
 	}
 	return report.HistPairs(base, title, panels)
+}
+
+// FormatR formats a correlation with four decimals, or five when it is so
+// close to 1 that four would print 1.0000.
+func FormatR(r float64) string {
+	if r >= 0.99995 && r < 1 {
+		return strconv.FormatFloat(r, 'f', 5, 64)
+	}
+	return strconv.FormatFloat(r, 'f', 4, 64)
 }
 
 func className(names []string, c int) string {

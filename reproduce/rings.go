@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/isonet/isonet/data"
+	"github.com/isonet/isonet/embed"
 	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/geometry"
 	"github.com/isonet/isonet/iso"
@@ -58,7 +59,7 @@ func (o RingsOptions) Validate() error {
 
 // RingIsometry is the agreement of input and representation distances over
 // the pairs of points of one ring (or of the two rings, for between-ring
-// pairs), rounded to 4 decimals.
+// pairs).
 type RingIsometry struct {
 	Ring        string  `json:"ring"`
 	Pairs       int     `json:"pairs"`
@@ -67,8 +68,10 @@ type RingIsometry struct {
 	Stress      float64 `json:"stress"`
 }
 
+// ringIsometry rounds a's numbers to 4 decimals, Pearson r to 6 (it is
+// often within 10⁻⁴ of 1).
 func ringIsometry(name string, a iso.Agreement) RingIsometry {
-	return RingIsometry{Ring: name, Pairs: a.Pairs, Pearson: R4(a.Pearson), MeanAbsDiff: R4(a.MeanAbsDiff), Stress: R4(a.Stress)}
+	return RingIsometry{Ring: name, Pairs: a.Pairs, Pearson: math.Round(a.Pearson*1e6) / 1e6, MeanAbsDiff: R4(a.MeanAbsDiff), Stress: R4(a.Stress)}
 }
 
 // LipschitzStats is geometry.Lipschitz rounded to 4 decimals.
@@ -205,13 +208,18 @@ func ringNames(s *data.Set) []string {
 	return names
 }
 
+// ringsGeometryVersion changes when the geometry phase's numbers or
+// figures change, so that stored results are recomputed.
+const ringsGeometryVersion = 2
+
 func ringsGeometry(ctx context.Context, e *Env, name string, tr Trained, spec experiment.Spec, o RingsOptions, beta float64, seed uint64) (RingsRun, error) {
 	settings := struct {
 		Spec      experiment.Spec
 		Neighbors int
 		MinDist   float64
 		K         int
-	}{spec, o.Neighbors, o.MinDist, o.LipschitzK}
+		Version   int
+	}{spec, o.Neighbors, o.MinDist, o.LipschitzK, ringsGeometryVersion}
 	slug := fmt.Sprintf("beta-%g-seed-%d", beta, seed)
 	figs := map[string]string{
 		"umap": filepath.Join("rings", "umap-"+slug),
@@ -252,7 +260,7 @@ func ringsGeometry(ctx context.Context, e *Env, name string, tr Trained, spec ex
 		}
 		emb.ClassNames = names
 		run.UMAPInit, run.UMAPTrustworthiness, run.UMAPKNNAccuracy = emb.UMAP.Init, R4(emb.Trustworthiness), R4(emb.KNNAccuracy)
-		title := fmt.Sprintf("β = %g: UMAP of the last hidden layer (n_neighbors %d, min_dist %g)", beta, o.Neighbors, o.MinDist)
+		title := fmt.Sprintf("β = %g: UMAP of the last hidden layer", beta)
 		if err := emb.Plot(filepath.Join(e.Dir, figs["umap"]), title); err != nil {
 			return run, err
 		}
@@ -297,20 +305,24 @@ func (r *RingsResults) Markdown() string {
 	for _, beta := range r.Options.Betas {
 		header = append(header, "β = "+Num(beta))
 	}
-	stat := func(f func(RingsRun) float64) []string {
+	type line struct {
+		name string
+		f    func(RingsRun) float64
+	}
+	stat := func(l line) []string {
 		var row []string
 		for _, runs := range groups {
 			var v []float64
 			for _, run := range runs {
-				v = append(v, f(run))
+				v = append(v, l.f(run))
 			}
-			row = append(row, newStat(v).String())
+			if strings.HasPrefix(l.name, "Pearson") {
+				row = append(row, pearsonStat(v))
+			} else {
+				row = append(row, newStat(v).String())
+			}
 		}
 		return row
-	}
-	type line struct {
-		name string
-		f    func(RingsRun) float64
 	}
 	lines := []line{
 		{"test accuracy", func(x RingsRun) float64 { return x.TestAccuracy }},
@@ -334,7 +346,7 @@ func (r *RingsResults) Markdown() string {
 	)
 	var rows [][]string
 	for _, l := range lines {
-		rows = append(rows, append([]string{l.name}, stat(l.f)...))
+		rows = append(rows, append([]string{l.name}, stat(l)...))
 	}
 	fmt.Fprintf(&b, "Two linked rings of 500 points each (σ = 0.01), a tanh network of width 20 and depth 4, full batch, %d epochs. ", r.Options.Epochs)
 	fmt.Fprintf(&b, "Distances are compared over all same-ring pairs of the 1000 test points; the Lipschitz ratios ‖Φ(x)−Φ(x′)‖/‖x−x′‖ over each point's %d nearest input neighbours.\n\n", r.Options.LipschitzK)
@@ -342,6 +354,14 @@ func (r *RingsResults) Markdown() string {
 	if lo, hi := r.betaExtremes(); lo != nil && hi != nil && lo[0].Beta != hi[0].Beta {
 		fmt.Fprintf(&b, "\nWorst per-ring Pearson r: %s at β = %s, %s at β = %s (paper, Fig. 2B: near-perfect preservation with the isometric term).\n",
 			Num(minWorst(hi)), Num(hi[0].Beta), Num(minWorst(lo)), Num(lo[0].Beta))
+	}
+	if len(r.Runs) > 0 {
+		fmt.Fprintf(&b, "\nUMAP of the 1000 test points' last hidden layer with n_neighbors %d, min_dist %s; layout started from: %s.",
+			r.Options.Neighbors, Num(r.Options.MinDist), r.Runs[0].UMAPInit)
+		if r.Runs[0].UMAPInit == embed.InitDisconnected {
+			b.WriteString(" (Each ring is its own component of the neighbour graph; from a random start UMAP can cut a ring into arcs, so an open arc is not by itself a broken ring — the distance histograms are the direct evidence.)")
+		}
+		b.WriteString("\n")
 	}
 	if r.Input != "" {
 		fmt.Fprintf(&b, "\n![the entangled rings](%s.png)\n", r.Input)
@@ -354,6 +374,24 @@ func (r *RingsResults) Markdown() string {
 		fmt.Fprintf(&b, "\n![β = %s, same-ring distances](%s.png)\n", Num(runs[0].Beta), runs[0].Figures["hist"])
 	}
 	return b.String()
+}
+
+// pearsonStat prints correlations as stored (6 decimals), their mean ± sd
+// over several seeds.
+func pearsonStat(v []float64) string {
+	if len(v) == 0 {
+		return "–"
+	}
+	if len(v) == 1 {
+		return Num(v[0])
+	}
+	st := newStat(v)
+	var m float64
+	for _, x := range v {
+		m += x
+	}
+	m /= float64(len(v))
+	return Num(math.Round(m*1e6)/1e6) + " ± " + Num(st.SD)
 }
 
 // betaExtremes returns the runs of the smallest and the largest β.

@@ -77,9 +77,10 @@ func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
 	}
-	var names []string
+	var names, panelNames []string
 	for c := range d.test.NumClasses() {
 		names = append(names, d.test.ClassName(d.test.Levels()-1, c))
+		panelNames = append(panelNames, "class "+names[c])
 	}
 	lname := geometry.LayerName(m, l)
 	rep := geometryReport{Model: *dir, Dataset: d.test.Name, Examples: d.test.Len(), Layer: l, LayerName: lname,
@@ -89,13 +90,13 @@ func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		repLabel = fmt.Sprintf("%g × layer %d", res.K, l)
 	}
 	within := filepath.Join(*out, "within_class")
-	if err := geometry.PlotWithin(within, fmt.Sprintf("Same-class distances: input vs %s", lname), res, names, repLabel); err != nil {
+	if err := geometry.PlotWithin(within, fmt.Sprintf("Same-class distances: input vs %s", lname), res, panelNames, repLabel); err != nil {
 		return err
 	}
 	rep.Figures["within_class"] = "within_class"
 	if len(res.Between) > 0 {
 		between := filepath.Join(*out, "between_class")
-		if err := geometry.PlotBetween(between, fmt.Sprintf("Between-class distances: input vs %s", lname), res, names, repLabel); err != nil {
+		if err := geometry.PlotBetween(between, fmt.Sprintf("Between-class distances: input vs %s", lname), res, panelNames, repLabel); err != nil {
 			return err
 		}
 		rep.Figures["between_class"] = "between_class"
