@@ -75,20 +75,36 @@ func gemmBlocked(ks *kernelSet, transA, transB bool, m, n, k int, alpha float32,
 				bt = 1
 			}
 			packB(buf, transB, b, ldb, pc, kb, jc, nb, ks.w, nr)
-			for ic := 0; ic < m; ic += ks.mr {
-				mb := min(ks.mr, m-ic)
-				var as []float32
-				if transA {
-					as = a[pc*lda+ic:]
-				} else {
-					as = a[ic*lda+pc:]
-				}
-				for jr := 0; jr < nb; jr += nr {
-					cols := min(nr, nb-jr)
-					nv := (cols + ks.w - 1) / ks.w
-					ks.tile(transA, mb, nv, kb, as, lda, buf[jr*kb:], c[ic*ldc+jc+jr:], ldc, cols, alpha, bt)
-				}
+			var as []float32
+			if transA {
+				as = a[pc*lda:]
+			} else {
+				as = a[pc:]
 			}
+			gemmPacked(ks, transA, m, nb, kb, alpha, as, lda, buf, bt, c[jc:], ldc)
+		}
+	}
+}
+
+// oneBlock reports whether gemmBlocked packs all of B as a single block.
+func oneBlock(n, k int) bool { return n <= ncMax && k <= kcMax }
+
+// gemmPacked computes c[0:m, 0:nb] = alpha·op(A)[0:m, 0:kb]·Bp + beta·c, where
+// bp holds a block of B packed by packB.
+func gemmPacked(ks *kernelSet, transA bool, m, nb, kb int, alpha float32, a []float32, lda int, bp []float32, beta float32, c []float32, ldc int) {
+	nr := ks.w * ks.nv
+	for ic := 0; ic < m; ic += ks.mr {
+		mb := min(ks.mr, m-ic)
+		var as []float32
+		if transA {
+			as = a[ic:]
+		} else {
+			as = a[ic*lda:]
+		}
+		for jr := 0; jr < nb; jr += nr {
+			cols := min(nr, nb-jr)
+			nv := (cols + ks.w - 1) / ks.w
+			ks.tile(transA, mb, nv, kb, as, lda, bp[jr*kb:], c[ic*ldc+jr:], ldc, cols, alpha, beta)
 		}
 	}
 }

@@ -68,6 +68,7 @@ type parCall struct {
 	a, b, c        []float32
 	lda, ldb, ldc  int
 	units, unit    int
+	packed         []float32 // B packed once for all row parts, or nil
 }
 
 var parPool = sync.Pool{New: func() any { return &parCall{done: make(chan struct{}, 1)} }}
@@ -115,6 +116,10 @@ func (x *parCall) part(i, nparts int) {
 	} else {
 		a = x.a[lo*x.lda:]
 	}
+	if x.packed != nil {
+		gemmPacked(x.ks, x.transA, hi-lo, x.n, x.k, x.alpha, a, x.lda, x.packed, x.beta, x.c[lo*x.ldc:], x.ldc)
+		return
+	}
 	gemmBlocked(x.ks, x.transA, x.transB, hi-lo, x.n, x.k, x.alpha, a, x.lda, x.b, x.ldb, x.beta, x.c[lo*x.ldc:], x.ldc)
 }
 
@@ -157,7 +162,8 @@ func gemmParallel(ks *kernelSet, transA, transB bool, m, n, k int, alpha float32
 	}
 	// Cut columns into whole panels when there are enough of them (each part
 	// packs only its own columns of B); else rows into whole tiles, one part
-	// per thread (each part packs all of B).
+	// per thread, sharing B packed once when it is a single block (else each
+	// part packs all of B).
 	nr := ks.w * ks.nv
 	byCols := n >= 2*nr
 	units, unit, nparts := (m+ks.mr-1)/ks.mr, ks.mr, nt
@@ -176,6 +182,12 @@ func gemmParallel(ks *kernelSet, transA, transB bool, m, n, k int, alpha float32
 	x.m, x.n, x.k, x.alpha, x.beta = m, n, k, alpha, beta
 	x.a, x.b, x.c, x.lda, x.ldb, x.ldc = a, b, c, lda, ldb, ldc
 	x.units, x.unit = units, unit
+	var bufp *[]float32
+	if !byCols && oneBlock(n, k) {
+		bufp = packPool.Get().(*[]float32)
+		packB(*bufp, transB, b, ldb, 0, k, 0, n, ks.w, nr)
+		x.packed = *bufp
+	}
 	x.finished.Store(0)
 	x.claim.Store(gen<<16 | uint64(nparts)<<8)
 	for _, h := range getHelpers(min(nt, nparts) - 1) {
@@ -187,6 +199,9 @@ func gemmParallel(ks *kernelSet, transA, transB bool, m, n, k int, alpha float32
 	if !x.work(gen, false) {
 		<-x.done
 	}
-	x.a, x.b, x.c = nil, nil, nil
+	x.a, x.b, x.c, x.packed = nil, nil, nil, nil
 	parPool.Put(x)
+	if bufp != nil {
+		packPool.Put(bufp)
+	}
 }
