@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"cmp"
 	"math"
 	"slices"
 )
@@ -30,31 +31,73 @@ func Bottleneck(a, b []Bar) float64 {
 		return dist
 	}
 
-	cands := make([]float64, 0, len(fa)*len(fb)+len(fa)+len(fb)+1)
-	cands = append(cands, 0)
+	// The distance is one of the candidates: 0, a bar's diagonal cost, or
+	// the distance between two bars. Search the diagonal costs first, then
+	// only the pair distances between the two that bracket the answer.
+	slices.SortFunc(fa, byBirth)
+	slices.SortFunc(fb, byBirth)
+	var m matcher
+	diag := []float64{0}
 	for _, x := range fa {
-		cands = append(cands, diagonalCost(x))
-		for _, y := range fb {
-			cands = append(cands, linf(x, y))
-		}
+		diag = append(diag, diagonalCost(x))
 	}
 	for _, y := range fb {
-		cands = append(cands, diagonalCost(y))
+		diag = append(diag, diagonalCost(y))
 	}
-	slices.Sort(cands)
-	cands = slices.Compact(cands)
-	// The largest candidate is always feasible (every bar to the diagonal).
+	slices.Sort(diag)
+	diag = slices.Compact(diag)
+	// The largest diagonal cost is feasible: every bar to the diagonal.
+	h := firstFeasible(&m, fa, fb, diag)
+	if h == 0 {
+		return dist
+	}
+	lo, hi := diag[h-1], diag[h]
+	var pairs []float64
+	for _, x := range fa {
+		k, _ := slices.BinarySearchFunc(fb, x.Birth-hi, birthAtLeast)
+		for _, y := range fb[k:] {
+			if y.Birth-x.Birth >= hi {
+				break
+			}
+			if d := linf(x, y); lo < d && d < hi {
+				pairs = append(pairs, d)
+			}
+		}
+	}
+	slices.Sort(pairs)
+	pairs = append(slices.Compact(pairs), hi)
+	return max(dist, pairs[firstFeasible(&m, fa, fb, pairs)])
+}
+
+// firstFeasible returns the index of the smallest feasible value in the
+// sorted cands, whose last value must be feasible.
+func firstFeasible(m *matcher, a, b []Bar, cands []float64) int {
 	lo, hi := 0, len(cands)-1
-	var m matcher
 	for lo < hi {
 		mid := (lo + hi) / 2
-		if m.feasible(fa, fb, cands[mid]) {
+		if m.feasible(a, b, cands[mid]) {
 			hi = mid
 		} else {
 			lo = mid + 1
 		}
 	}
-	return max(dist, cands[lo])
+	return lo
+}
+
+func byBirth(x, y Bar) int {
+	if c := cmp.Compare(x.Birth, y.Birth); c != 0 {
+		return c
+	}
+	return cmp.Compare(x.Death, y.Death)
+}
+
+// birthAtLeast compares a bar with a birth for a binary search for the
+// first bar born at or after it.
+func birthAtLeast(x Bar, birth float64) int {
+	if x.Birth < birth {
+		return -1
+	}
+	return 1
 }
 
 // splitBars returns the finite bars of positive persistence and the sorted
@@ -98,7 +141,8 @@ func (m *matcher) feasible(a, b []Bar, eps float64) bool {
 }
 
 // covers reports whether every bar of a with diagonal cost > eps can be
-// matched to a distinct bar of b within eps (Hopcroft–Karp).
+// matched to a distinct bar of b within eps (Hopcroft–Karp). b must be
+// sorted by birth.
 func (m *matcher) covers(a, b []Bar, eps float64) bool {
 	m.left = m.left[:0]
 	for i, x := range a {
@@ -116,8 +160,10 @@ func (m *matcher) covers(a, b []Bar, eps float64) bool {
 	m.adj = slices.Grow(m.adj[:0], nl)[:nl]
 	for u, i := range m.left {
 		m.adj[u] = m.adj[u][:0]
-		for j, y := range b {
-			if linf(a[i], y) <= eps {
+		x := a[i]
+		k, _ := slices.BinarySearchFunc(b, x.Birth-eps, birthAtLeast)
+		for j := k; j < len(b) && b[j].Birth-x.Birth <= eps; j++ {
+			if linf(x, b[j]) <= eps {
 				m.adj[u] = append(m.adj[u], int32(j))
 			}
 		}
