@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -164,7 +165,10 @@ func EmbedLayer(m *model.Model, set *data.Set, layer int, o EmbedOptions) (*Embe
 }
 
 // Plot draws the embedding coloured by class, with a legend, as base.png and
-// base.svg (a 3-D embedding in perspective, as report.Scatter3D draws it).
+// base.svg. A 3-D embedding is drawn in perspective, as report.Scatter3D
+// draws it, on axes x, y, z; for PCA each axis is first scaled to unit
+// standard deviation (as the 2-D scatter stretches each axis to fill the
+// plot), since the first principal axis often dwarfs the others.
 func (e *Embedding) Plot(base, title string) error {
 	axis := map[string]string{MethodUMAP: "UMAP", MethodPCA: "PC"}[e.Method]
 	if e.Dims == 3 {
@@ -173,8 +177,10 @@ func (e *Embedding) Plot(base, title string) error {
 			r := e.Y.Row(i)
 			pts[i] = [3]float64{float64(r[0]), float64(r[1]), float64(r[2])}
 		}
-		return report.Scatter3D(base, title, pts, e.Labels, e.ClassNames, -60, 25,
-			report.WithAxisLabels(axis+" 1", axis+" 2"), report.WithLegendTitle("class"))
+		if e.Method == MethodPCA {
+			standardise(pts)
+		}
+		return report.Scatter3D(base, title, pts, e.Labels, e.ClassNames, -60, 25, report.WithLegendTitle("class"))
 	}
 	pts := make([][2]float64, e.Y.Rows)
 	for i := range pts {
@@ -183,6 +189,28 @@ func (e *Embedding) Plot(base, title string) error {
 	}
 	return report.Scatter(base, title, pts, e.Labels, e.ClassNames,
 		report.WithAxisLabels(axis+" 1", axis+" 2"), report.WithLegendTitle("class"))
+}
+
+// standardise scales each coordinate of pts to unit standard deviation
+// about its mean (a constant coordinate is left centred at 0).
+func standardise(pts [][3]float64) {
+	for d := range 3 {
+		var m, s float64
+		for _, p := range pts {
+			m += p[d]
+		}
+		m /= float64(len(pts))
+		for _, p := range pts {
+			s += (p[d] - m) * (p[d] - m)
+		}
+		s = math.Sqrt(s / float64(len(pts)))
+		for i := range pts {
+			pts[i][d] -= m
+			if s > 0 {
+				pts[i][d] /= s
+			}
+		}
+	}
 }
 
 // WriteCSV writes the embedding to path (atomically): a header
@@ -247,7 +275,7 @@ func PlotWithin(base, title string, r *Result, classNames []string, repLabel str
 	if len(panels) == 0 {
 		return fmt.Errorf("%s: no class has two points", base)
 	}
-	return report.HistPairs(base, title, panels)
+	return report.HistPairs(base, title, panels, histSize(len(panels))...)
 }
 
 // PlotBetween draws the between-class counterpart of PlotWithin: one panel
@@ -282,7 +310,16 @@ func PlotBetween(base, title string, r *Result, classNames []string, repLabel st
 	if len(panels) == 0 {
 		return fmt.Errorf("%s: only one class, no between-class pairs", base)
 	}
-	return report.HistPairs(base, title, panels)
+	return report.HistPairs(base, title, panels, histSize(len(panels))...)
+}
+
+// histSize widens a HistPairs figure of one panel so that its title fits
+// (report lays out up to five panels a row, 3.2 × 2.6 inches each).
+func histSize(panels int) []report.Option {
+	if panels > 1 {
+		return nil
+	}
+	return []report.Option{report.WithSize(5.5, 2.6+0.7)}
 }
 
 // FormatR formats a correlation with four decimals, or five when it is so

@@ -67,6 +67,9 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	title := fmt.Sprintf("%s of %s, %s (%d points)", map[string]string{"umap": "UMAP", "pca": "PCA"}[e.Method], geometry.LayerName(m, l), d.test.Name, e.Y.Rows)
+	if e.Dims == 3 && e.Method == geometry.MethodPCA {
+		title = fmt.Sprintf("PCA of %s (axes scaled), %s", geometry.LayerName(m, l), d.test.Name)
+	}
 	if err := e.Plot(*out, title); err != nil {
 		return err
 	}

@@ -90,13 +90,13 @@ func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		repLabel = fmt.Sprintf("%g × layer %d", res.K, l)
 	}
 	within := filepath.Join(*out, "within_class")
-	if err := geometry.PlotWithin(within, fmt.Sprintf("Same-class distances: input vs %s", lname), res, panelNames, repLabel); err != nil {
+	if err := geometry.PlotWithin(within, fmt.Sprintf("Same class: input vs %s", lname), res, panelNames, repLabel); err != nil {
 		return err
 	}
 	rep.Figures["within_class"] = "within_class"
 	if len(res.Between) > 0 {
 		between := filepath.Join(*out, "between_class")
-		if err := geometry.PlotBetween(between, fmt.Sprintf("Between-class distances: input vs %s", lname), res, panelNames, repLabel); err != nil {
+		if err := geometry.PlotBetween(between, fmt.Sprintf("Between classes: input vs %s", lname), res, panelNames, repLabel); err != nil {
 			return err
 		}
 		rep.Figures["between_class"] = "between_class"
