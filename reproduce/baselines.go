@@ -1,0 +1,452 @@
+package reproduce
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/isonet/isonet/attack"
+	"github.com/isonet/isonet/experiment"
+	"github.com/isonet/isonet/model"
+	"github.com/isonet/isonet/report"
+	"github.com/isonet/isonet/tensor"
+	"github.com/isonet/isonet/train"
+)
+
+// BaselineOptions sets the scale of the comparison between LILs and the
+// robustness baselines under the strongest attacks (issue 9).
+type BaselineOptions struct {
+	// MNIST must be the options of the MNIST phase whose standard-protocol
+	// LIL models are compared: with the same options (and seeds) their
+	// training phases are reused from the store. Its Betas are the LILs
+	// compared; its Protocols are ignored (the baselines and the attacks
+	// follow the standard protocol).
+	MNIST MNISTOptions `json:"mnist"`
+	// Methods are the baselines trained (train.MethodAdv, MethodJacobian,
+	// MethodSpecNorm), each with the LILs' architecture, data and epochs.
+	Methods   []string `json:"methods"`
+	AdvEps    float64  `json:"adv_eps"` // adversarial training's ε (step ε/4)
+	AdvSteps  int      `json:"adv_steps"`
+	JacLambda float64  `json:"jacobian_lambda"`
+	// Eps are the L∞ budgets every model is attacked at.
+	Eps []float64 `json:"eps"`
+	// PGDSteps is the PGD step count (random start, step 2.5·ε/steps as
+	// Madry et al.), APGDSteps APGD-CE's iterations (random start), and
+	// SquareQueries the Square attack's query budget.
+	PGDSteps      int `json:"pgd_steps"`
+	APGDSteps     int `json:"apgd_steps"`
+	SquareQueries int `json:"square_queries"`
+	// AttackSubset attacks only the first N examples of the test set the
+	// MNIST options give (0 = all of them).
+	AttackSubset int `json:"attack_subset,omitempty"`
+}
+
+// DefaultBaselines returns the comparison at the paper's training settings
+// (those of DefaultMNIST(quick)) with the field's attack budgets: PGD-20,
+// APGD-CE with 100 iterations, Square with 300 queries, at ε = 0.1, 0.2,
+// 0.3. quick shrinks the attacks too.
+func DefaultBaselines(quick bool) BaselineOptions {
+	o := BaselineOptions{MNIST: DefaultMNIST(quick), Methods: []string{train.MethodAdv, train.MethodJacobian, train.MethodSpecNorm},
+		AdvEps: train.DefaultAdvEps, AdvSteps: train.DefaultAdvSteps, JacLambda: train.DefaultJacLambda,
+		Eps: []float64{0.1, 0.2, 0.3}, PGDSteps: 20, APGDSteps: 100, SquareQueries: 300}
+	if quick {
+		o.APGDSteps, o.SquareQueries = 25, 100
+	}
+	return o
+}
+
+// Validate checks the options.
+func (o BaselineOptions) Validate() error {
+	if err := o.MNIST.Validate(); err != nil {
+		return err
+	}
+	for _, m := range o.Methods {
+		if m != train.MethodAdv && m != train.MethodJacobian && m != train.MethodSpecNorm {
+			return fmt.Errorf("baselines: method must be adv, jacobian or specnorm, got %q", m)
+		}
+	}
+	if len(o.Eps) == 0 {
+		return fmt.Errorf("baselines: need at least one ε")
+	}
+	for _, e := range o.Eps {
+		if !(e > 0 && e <= 1) {
+			return fmt.Errorf("baselines: ε must be in (0, 1], got %g", e)
+		}
+	}
+	if o.PGDSteps < 1 || o.APGDSteps < 1 || o.SquareQueries < 1 {
+		return fmt.Errorf("baselines: PGD steps, APGD steps and Square queries must be ≥ 1")
+	}
+	if o.AttackSubset < 0 {
+		return fmt.Errorf("baselines: attack subset must be ≥ 0, got %d", o.AttackSubset)
+	}
+	return nil
+}
+
+// StrongBudget is a model's robust accuracy at one ε under each strong
+// attack, and under the worst of them per example (attack.WorstOf): an
+// example counts as robust only if no attack breaks it.
+type StrongBudget struct {
+	Eps    float64 `json:"eps"`
+	PGD    float64 `json:"pgd"`
+	APGD   float64 `json:"apgd_ce"`
+	Square float64 `json:"square"`
+	Worst  float64 `json:"worst"`
+}
+
+// BaselineRun is one model (a LIL at some β, or a baseline) attacked with
+// the strong attacks.
+type BaselineRun struct {
+	Method       string         `json:"method"` // train.MethodLIL or a baseline
+	Beta         float64        `json:"beta"`   // the LIL's β (0: plain CE)
+	Seed         uint64         `json:"seed"`
+	Clean        float64        `json:"clean_accuracy"` // on the attacked examples
+	Examples     int            `json:"examples"`
+	TrainSeconds float64        `json:"train_seconds"`
+	Dir          string         `json:"model_dir"`
+	Budgets      []StrongBudget `json:"budgets"`
+}
+
+// Label names the run's method for tables.
+func (r BaselineRun) Label() string { return methodLabel(r.Method, r.Beta) }
+
+func methodLabel(method string, beta float64) string {
+	switch method {
+	case train.MethodAdv:
+		return "PGD adversarial training"
+	case train.MethodJacobian:
+		return "Jacobian regularisation"
+	case train.MethodSpecNorm:
+		return "spectral normalisation"
+	}
+	if beta == 0 {
+		return "plain CE (LIL β = 0)"
+	}
+	return "LIL β = " + Num(beta)
+}
+
+// BaselineResults is everything the comparison measured.
+type BaselineResults struct {
+	Options BaselineOptions `json:"options"`
+	Runs    []BaselineRun   `json:"runs"`
+}
+
+// BaselineSpec returns the training spec of a baseline: the standard
+// protocol's β = 0 model with method's loss, batches or weights.
+func BaselineSpec(e *Env, o BaselineOptions, method string, seed uint64) (experiment.Spec, error) {
+	s := MNISTSpec(e, o.MNIST, Standard, 0, seed)
+	if err := s.Train.SetMethod(method); err != nil {
+		return s, err
+	}
+	switch method {
+	case train.MethodAdv:
+		s.Train.AdvEps, s.Train.AdvStep, s.Train.AdvSteps = o.AdvEps, o.AdvEps/4, o.AdvSteps
+	case train.MethodJacobian:
+		s.Train.JacLambda = o.JacLambda
+	}
+	return s, s.Validate()
+}
+
+// Baselines trains each baseline on MNIST and attacks it, and every LIL of
+// the standard protocol (reusing the MNIST phase's models), with PGD, APGD-CE
+// and Square at every ε.
+func Baselines(ctx context.Context, e *Env, o BaselineOptions) (*BaselineResults, error) {
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	res := &BaselineResults{Options: o}
+	type job struct {
+		name, method string
+		beta         float64
+		spec         experiment.Spec
+	}
+	for _, seed := range e.Seeds {
+		var jobs []job
+		for _, beta := range o.MNIST.Betas {
+			jobs = append(jobs, job{fmt.Sprintf("mnist/%s/beta=%g/seed=%d", Standard, beta, seed), train.MethodLIL, beta,
+				MNISTSpec(e, o.MNIST, Standard, beta, seed)})
+		}
+		for _, m := range o.Methods {
+			spec, err := BaselineSpec(e, o, m, seed)
+			if err != nil {
+				return nil, err
+			}
+			jobs = append(jobs, job{fmt.Sprintf("mnist/baseline/%s/seed=%d", m, seed), m, 0, spec})
+		}
+		for _, j := range jobs {
+			tr, err := TrainPhase(ctx, e, j.name+"/train", j.spec)
+			if err != nil {
+				return nil, err
+			}
+			run, err := strongPhase(ctx, e, j.name+"/strong-attacks", tr, j.spec, o, j.method, j.beta, seed)
+			if err != nil {
+				return nil, err
+			}
+			res.Runs = append(res.Runs, run)
+		}
+	}
+	return res, nil
+}
+
+// strongSettings is what determines an attack phase's result.
+type strongSettings struct {
+	Spec          experiment.Spec
+	Eps           []float64
+	PGDSteps      int
+	APGDSteps     int
+	SquareQueries int
+	AttackSubset  int
+}
+
+// strongConfigs returns the attacks run at ε: PGD with random start and
+// step 2.5·ε/steps, APGD-CE with random start, Square.
+func strongConfigs(o BaselineOptions, eps float64, seed uint64) []attack.Config {
+	return []attack.Config{
+		{Attack: attack.AttackPGD, Norm: attack.NormInf, Eps: eps, Step: 2.5 * eps / float64(o.PGDSteps), Steps: o.PGDSteps, RandomStart: true, Seed: seed},
+		{Attack: attack.AttackAPGD, Norm: attack.NormInf, Eps: eps, Steps: o.APGDSteps, RandomStart: true, Seed: seed},
+		{Attack: attack.AttackSquare, Norm: attack.NormInf, Eps: eps, Steps: o.SquareQueries, Seed: seed},
+	}
+}
+
+func strongPhase(ctx context.Context, e *Env, name string, tr Trained, spec experiment.Spec, o BaselineOptions, method string, beta float64, seed uint64) (BaselineRun, error) {
+	settings := strongSettings{spec, o.Eps, o.PGDSteps, o.APGDSteps, o.SquareQueries, o.AttackSubset}
+	return Do(ctx, e, name, settings, nil, func(ctx context.Context) (BaselineRun, error) {
+		m, err := model.Load(tr.Dir)
+		if err != nil {
+			return BaselineRun{}, err
+		}
+		_, te, err := e.Data(spec.Data)
+		if err != nil {
+			return BaselineRun{}, err
+		}
+		x, y := te.X, te.Y()
+		if n := o.AttackSubset; n > 0 && n < x.Rows {
+			x, y = rowsOf(x, n), y[:n]
+		}
+		run := BaselineRun{Method: method, Beta: beta, Seed: seed, Examples: x.Rows, TrainSeconds: R4(tr.Result.Seconds), Dir: tr.Dir}
+		am := experiment.NewAttackModel(m, experiment.LossCE)
+		for _, eps := range o.Eps {
+			var rs []attack.Result
+			for _, cfg := range strongConfigs(o, eps, seed) {
+				if err := ctx.Err(); err != nil {
+					return run, err
+				}
+				r, err := attack.RobustAccuracy(am, x, y, cfg)
+				if err != nil {
+					return run, err
+				}
+				e.Logf("%s: %s ε = %g: robust accuracy %.4f", name, cfg.Attack, eps, r.Accuracy)
+				rs = append(rs, r)
+			}
+			run.Clean = R4(rs[0].Clean)
+			run.Budgets = append(run.Budgets, StrongBudget{Eps: eps, PGD: R4(rs[0].Accuracy), APGD: R4(rs[1].Accuracy),
+				Square: R4(rs[2].Accuracy), Worst: R4(attack.WorstOf(rs...))})
+		}
+		return run, nil
+	})
+}
+
+// BaselineRow is one method (a LIL at one β, or a baseline) over the seeds.
+type BaselineRow struct {
+	Method string  `json:"method"`
+	Beta   float64 `json:"beta"`
+	Label  string  `json:"label"`
+	Clean  Stat    `json:"clean_accuracy"`
+	// PGD, APGD, Square and Worst are per ε, in the options' order.
+	PGD    []Stat `json:"pgd"`
+	APGD   []Stat `json:"apgd_ce"`
+	Square []Stat `json:"square"`
+	Worst  []Stat `json:"worst"`
+}
+
+// Rows returns one row per method and β, averaged over seeds, sorted by
+// clean accuracy (highest first), so that methods of equal clean accuracy
+// stand side by side.
+func (r *BaselineResults) Rows() []BaselineRow {
+	type key struct {
+		method string
+		beta   float64
+	}
+	var order []key
+	groups := map[key][]BaselineRun{}
+	for _, run := range r.Runs {
+		k := key{run.Method, run.Beta}
+		if _, ok := groups[k]; !ok {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], run)
+	}
+	var rows []BaselineRow
+	for _, k := range order {
+		runs := groups[k]
+		row := BaselineRow{Method: k.method, Beta: k.beta, Label: methodLabel(k.method, k.beta)}
+		row.Clean = newStat(collectRuns(runs, func(b BaselineRun) float64 { return b.Clean }))
+		for i := range r.Options.Eps {
+			at := func(f func(StrongBudget) float64) Stat {
+				return newStat(collectRuns(runs, func(b BaselineRun) float64 { return f(b.Budgets[i]) }))
+			}
+			row.PGD = append(row.PGD, at(func(s StrongBudget) float64 { return s.PGD }))
+			row.APGD = append(row.APGD, at(func(s StrongBudget) float64 { return s.APGD }))
+			row.Square = append(row.Square, at(func(s StrongBudget) float64 { return s.Square }))
+			row.Worst = append(row.Worst, at(func(s StrongBudget) float64 { return s.Worst }))
+		}
+		rows = append(rows, row)
+	}
+	slices.SortStableFunc(rows, func(a, b BaselineRow) int {
+		switch {
+		case a.Clean.Mean > b.Clean.Mean:
+			return -1
+		case a.Clean.Mean < b.Clean.Mean:
+			return 1
+		}
+		return 0
+	})
+	return rows
+}
+
+func collectRuns(runs []BaselineRun, f func(BaselineRun) float64) []float64 {
+	v := make([]float64, 0, len(runs))
+	for _, r := range runs {
+		v = append(v, f(r))
+	}
+	return v
+}
+
+// pct prints a Stat's mean as a percentage with one decimal (and ± sd).
+func pct(s Stat) string {
+	if s.N == 0 || math.IsNaN(s.Mean) {
+		return "–"
+	}
+	out := fmt.Sprintf("%.1f %%", 100*s.Mean)
+	if s.N > 1 {
+		out += fmt.Sprintf(" ± %.1f", 100*s.SD)
+	}
+	return out
+}
+
+// Markdown renders the comparison: the table at matched clean accuracy
+// (worst-of-all robust accuracy per ε, rows sorted by clean accuracy), each
+// attack's numbers, and a closing sentence on the paper's claim.
+func (r *BaselineResults) Markdown() string {
+	o := r.Options
+	rows := r.Rows()
+	spec := experiment.DefaultSpec("mnist")
+	var b strings.Builder
+	n := 0
+	if len(r.Runs) > 0 {
+		n = r.Runs[0].Examples
+	}
+	fmt.Fprintf(&b, "Every model attacked on %d MNIST test examples under L∞: PGD-%d (random start, step 2.5·ε/%d), APGD-CE (%d iterations, random start; Croce & Hein 2020) and the gradient-free Square attack (%d queries; Andriushchenko et al. 2020). "+
+		"\"Worst\" counts an example as robust only if no attack breaks it. Baselines: PGD adversarial training (ε = %s, %d steps of ε/4, random start), Jacobian regularisation (λ = %s, one projection), spectral normalisation of every layer; all trained like the LILs (width %d, depth %d, batch %d, %d epochs).\n\n",
+		n, o.PGDSteps, o.PGDSteps, o.APGDSteps, o.SquareQueries, Num(o.AdvEps), o.AdvSteps, Num(o.JacLambda), spec.Width, spec.Depth, spec.Train.Batch, o.MNIST.Epochs)
+	header := []string{"method", "clean"}
+	for _, eps := range o.Eps {
+		header = append(header, "worst ε = "+Num(eps))
+	}
+	var tab [][]string
+	for _, row := range rows {
+		line := []string{row.Label, pct(row.Clean)}
+		for i := range o.Eps {
+			line = append(line, pct(row.Worst[i]))
+		}
+		tab = append(tab, line)
+	}
+	b.WriteString("Robust accuracy under the worst of all attacks, at matched clean accuracy (rows sorted by clean accuracy):\n\n")
+	b.WriteString(report.MarkdownTable(header, tab))
+	b.WriteString("\nEach attack separately:\n\n")
+	tab = nil
+	for _, row := range rows {
+		for i, eps := range o.Eps {
+			tab = append(tab, []string{row.Label, Num(eps), pct(row.Clean), pct(row.PGD[i]), pct(row.APGD[i]), pct(row.Square[i]), pct(row.Worst[i])})
+		}
+	}
+	b.WriteString(report.MarkdownTable([]string{"method", "ε", "clean", fmt.Sprintf("PGD-%d", o.PGDSteps), "APGD-CE", "Square", "worst"}, tab))
+	b.WriteString("\n")
+	b.WriteString(r.Verdict())
+	b.WriteString("\n")
+	return b.String()
+}
+
+// Verdict is one sentence, computed from the table at the first ε, on the
+// paper's claim that LILs are more robust: does a LIL with β > 0 beat plain
+// CE beyond two standard errors, and does one match adversarial training
+// at equal clean accuracy (clean accuracy at most one point lower, robust
+// accuracy within two standard errors or higher)?
+func (r *BaselineResults) Verdict() string {
+	rows := r.Rows()
+	if len(rows) == 0 || len(r.Options.Eps) == 0 {
+		return "No models were attacked."
+	}
+	n := r.Runs[0].Examples
+	var ce, adv, best *BaselineRow
+	for i := range rows {
+		row := &rows[i]
+		switch {
+		case row.Method == train.MethodLIL && row.Beta == 0:
+			ce = row
+		case row.Method == train.MethodAdv:
+			adv = row
+		case row.Method == train.MethodLIL:
+			if best == nil || row.Worst[0].Mean > best.Worst[0].Mean {
+				best = row
+			}
+		}
+	}
+	if best == nil {
+		return "No LIL with β > 0 was attacked, so the table cannot speak to the paper's claim."
+	}
+	w := func(row *BaselineRow) float64 { return row.Worst[0].Mean }
+	s := fmt.Sprintf("At ε = %s under the worst of all attacks, the most robust LIL (β = %s, clean %s) keeps %s of the test examples",
+		Num(r.Options.Eps[0]), Num(best.Beta), pct(best.Clean), pct(best.Worst[0]))
+	gain := false
+	if ce != nil {
+		d, m := w(best)-w(ce), twoSE(w(best), w(ce), n)
+		gain = d > m
+		within := "within"
+		if math.Abs(d) > m {
+			within = "beyond"
+		}
+		s += fmt.Sprintf(" against %s for plain CE (clean %s), a difference of %+.1f points, %s two standard errors (%.1f)",
+			pct(ce.Worst[0]), pct(ce.Clean), 100*d, within, 100*m)
+	}
+	match := false
+	if adv != nil {
+		for i := range rows {
+			row := &rows[i]
+			if row.Method == train.MethodLIL && row.Beta > 0 && row.Clean.Mean >= adv.Clean.Mean-0.01 && w(row) >= w(adv)-twoSE(w(row), w(adv), n) {
+				match = true
+			}
+		}
+		word := "no LIL of equal or higher clean accuracy comes within two standard errors of it"
+		if match {
+			word = "a LIL of equal clean accuracy matches it"
+		}
+		s += fmt.Sprintf(", while PGD adversarial training (clean %s) keeps %s and %s", pct(adv.Clean), pct(adv.Worst[0]), word)
+	}
+	switch {
+	case gain && match:
+		s += ", so the table supports the paper's claim: a LIL beats plain CE and matches adversarial training at equal clean accuracy."
+	case gain && adv != nil:
+		s += ", so the table shows a robustness gain of LILs over plain CE, but not one that rivals adversarial training."
+	case gain:
+		s += ", so the table shows a robustness gain of LILs over plain CE."
+	default:
+		s += ", so the table does not support the paper's claim that isometry buys robustness."
+	}
+	return s
+}
+
+// twoSE is two standard errors of the difference of two accuracies p and q
+// each measured on n examples.
+func twoSE(p, q float64, n int) float64 {
+	if n <= 0 {
+		return 0
+	}
+	return 2 * math.Sqrt((p*(1-p)+q*(1-q))/float64(n))
+}
+
+// rowsOf returns the first n rows of x, sharing its memory.
+func rowsOf(x *tensor.Mat, n int) *tensor.Mat {
+	return tensor.FromSlice(n, x.Cols, x.Data[:n*x.Cols])
+}

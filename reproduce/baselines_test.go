@@ -1,0 +1,215 @@
+package reproduce
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/isonet/isonet/experiment"
+	"github.com/isonet/isonet/model"
+	"github.com/isonet/isonet/train"
+)
+
+// TestBaselinesFull runs the comparison at the paper's settings into the
+// folder named by ISONET_BASELINES_FULL, when set, and prints the table.
+func TestBaselinesFull(t *testing.T) {
+	dir := os.Getenv("ISONET_BASELINES_FULL")
+	if dir == "" {
+		t.Skip("set ISONET_BASELINES_FULL=DIR to train and attack the MNIST baselines at paper settings (tens of minutes)")
+	}
+	e := &Env{Dir: dir, Seeds: []uint64{0}, Log: os.Stderr}
+	res, err := Baselines(context.Background(), e, DefaultBaselines(false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tm := range e.Timings {
+		t.Logf("%s: %.1fs (reused %v)", tm.Phase, tm.Seconds, tm.Reused)
+	}
+	t.Log("\n" + res.Markdown())
+	checkStrong(t, res)
+}
+
+// checkStrong: the worst of all attacks is never above any single attack,
+// and no attack is above clean accuracy.
+func checkStrong(t *testing.T, res *BaselineResults) {
+	t.Helper()
+	for _, run := range res.Runs {
+		if len(run.Budgets) != len(res.Options.Eps) {
+			t.Fatalf("%s: %d budgets", run.Label(), len(run.Budgets))
+		}
+		for _, b := range run.Budgets {
+			if b.Worst > min(b.PGD, b.APGD, b.Square) || max(b.PGD, b.APGD, b.Square) > run.Clean {
+				t.Errorf("%s ε=%g: clean %g, PGD %g, APGD %g, Square %g, worst %g", run.Label(), b.Eps, run.Clean, b.PGD, b.APGD, b.Square, b.Worst)
+			}
+		}
+	}
+}
+
+// TestBaselinesQuick trains the three baselines on a small MNIST subset,
+// attacks them and the LILs of the MNIST phase (whose training phases are
+// reused, not repeated), and checks the table, the saved models and the
+// reuse of every phase on a second call.
+func TestBaselinesQuick(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains five models")
+	}
+	dir := t.TempDir()
+	e := &Env{Dir: dir, Seeds: []uint64{0}}
+	mo := DefaultMNIST(true)
+	mo.Betas, mo.Protocols, mo.TrainSubset, mo.TestSubset, mo.Epochs, mo.SweepPoints = []float64{0, 1}, []string{Standard}, 3000, 300, 2, 2
+	// The LILs as the MNIST phase trains them.
+	for _, beta := range mo.Betas {
+		if _, err := TrainPhase(context.Background(), e, "mnist/standard/beta="+Num(beta)+"/seed=0/train", MNISTSpec(e, mo, Standard, beta, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o := DefaultBaselines(true)
+	o.MNIST, o.Eps, o.PGDSteps, o.APGDSteps, o.SquareQueries, o.AttackSubset = mo, []float64{0.1, 0.3}, 10, 10, 30, 200
+	o.AdvSteps = 5
+	e.Timings = nil
+	res, err := Baselines(context.Background(), e, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reused := map[string]bool{}
+	for _, tm := range e.Timings {
+		reused[tm.Phase] = tm.Reused
+	}
+	for _, name := range []string{"mnist/standard/beta=0/seed=0/train", "mnist/standard/beta=1/seed=0/train"} {
+		if r, ok := reused[name]; !ok || !r {
+			t.Errorf("LIL phase %s: reused %v (present %v), want reused", name, r, ok)
+		}
+	}
+	if r, ok := reused["mnist/baseline/adv/seed=0/train"]; !ok || r {
+		t.Errorf("adv training phase: reused %v, present %v; want trained", r, ok)
+	}
+	if len(res.Runs) != 5 {
+		t.Fatalf("%d runs, want 2 LILs + 3 baselines", len(res.Runs))
+	}
+	checkStrong(t, res)
+	by := map[string]BaselineRun{}
+	for _, run := range res.Runs {
+		by[run.Label()] = run
+		if run.Examples != 200 {
+			t.Errorf("%s attacked on %d examples", run.Label(), run.Examples)
+		}
+		if run.Clean < 0.3 {
+			t.Errorf("%s: clean accuracy %g", run.Label(), run.Clean)
+		}
+	}
+	// Adversarial training at ε = 0.1 is the most robust model at ε = 0.1.
+	adv, ce := by["PGD adversarial training"], by["plain CE (LIL β = 0)"]
+	if !(adv.Budgets[0].Worst > ce.Budgets[0].Worst+0.1) {
+		t.Errorf("worst-case robust accuracy at ε=0.1: adversarial training %g, plain CE %g", adv.Budgets[0].Worst, ce.Budgets[0].Worst)
+	}
+	// A spectrally normalised model loads with its effective weights and
+	// predicts exactly as at the end of training.
+	sn := by["spectral normalisation"]
+	m, err := model.Load(sn.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Config.Blocks[0].Train.Method != train.MethodSpecNorm {
+		t.Errorf("spectral-norm model's config says method %q", m.Config.Blocks[0].Train.Method)
+	}
+	_, te, _ := e.Data(MNISTSpec(e, mo, Standard, 0, 0).Data)
+	tr, err := TrainPhase(context.Background(), e, "mnist/baseline/specnorm/seed=0/train", mustSpec(t, e, o, train.MethodSpecNorm))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := train.Accuracy(m.Net(), te.X, te.Y()); got != tr.Result.TestAcc {
+		t.Errorf("loaded spectral-norm model: test accuracy %g, at the end of training %g", got, tr.Result.TestAcc)
+	}
+	// The table is sorted by clean accuracy and ends with the verdict.
+	rows := res.Rows()
+	for i := 1; i < len(rows); i++ {
+		if rows[i].Clean.Mean > rows[i-1].Clean.Mean {
+			t.Errorf("rows not sorted by clean accuracy: %s %g after %s %g", rows[i].Label, rows[i].Clean.Mean, rows[i-1].Label, rows[i-1].Clean.Mean)
+		}
+	}
+	md := res.Markdown()
+	t.Log("\n" + md)
+	for _, want := range []string{"| worst ε = 0.1 |", "PGD adversarial training", "APGD-CE", res.Verdict()} {
+		if !strings.Contains(md, want) {
+			t.Errorf("Markdown lacks %q:\n%s", want, md)
+		}
+	}
+	if !strings.HasSuffix(strings.TrimSpace(md), res.Verdict()) {
+		t.Errorf("Markdown does not end with the verdict:\n%s", md)
+	}
+	// A second call reuses every phase.
+	e.Timings = nil
+	if _, err := Baselines(context.Background(), e, o); err != nil {
+		t.Fatal(err)
+	}
+	for _, tm := range e.Timings {
+		if !tm.Reused {
+			t.Errorf("second call reran %s", tm.Phase)
+		}
+	}
+}
+
+func mustSpec(t *testing.T, e *Env, o BaselineOptions, method string) experiment.Spec {
+	t.Helper()
+	s, err := BaselineSpec(e, o, method, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestBaselineVerdict: the closing sentence follows the numbers.
+func TestBaselineVerdict(t *testing.T) {
+	run := func(method string, beta, clean, worst float64) BaselineRun {
+		return BaselineRun{Method: method, Beta: beta, Clean: clean, Examples: 10000, Budgets: []StrongBudget{{Eps: 0.1, Worst: worst, PGD: worst, APGD: worst, Square: worst}}}
+	}
+	o := BaselineOptions{Eps: []float64{0.1}}
+	for _, tc := range []struct {
+		name string
+		runs []BaselineRun
+		want []string
+	}{
+		{"no gain", []BaselineRun{run("lil", 0, 0.97, 0.05), run("lil", 1, 0.96, 0.055), run("adv", 0, 0.98, 0.85)},
+			[]string{"does not support", "+0.5 points, within two standard errors", "no LIL of equal or higher clean accuracy"}},
+		{"gain, not adv", []BaselineRun{run("lil", 0, 0.97, 0.05), run("lil", 0.1, 0.97, 0.20), run("lil", 1, 0.96, 0.10), run("adv", 0, 0.98, 0.85)},
+			[]string{"LIL (β = 0.1, clean 97.0 %)", "+15.0 points, beyond two standard errors", "not one that rivals adversarial training"}},
+		{"gain and match", []BaselineRun{run("lil", 0, 0.97, 0.05), run("lil", 10, 0.975, 0.84), run("adv", 0, 0.98, 0.85)},
+			[]string{"supports the paper's claim", "a LIL of equal clean accuracy matches it"}},
+		{"match needs equal clean accuracy", []BaselineRun{run("lil", 0, 0.97, 0.05), run("lil", 10, 0.90, 0.86), run("adv", 0, 0.98, 0.85)},
+			[]string{"not one that rivals adversarial training"}},
+		{"no adv", []BaselineRun{run("lil", 0, 0.97, 0.05), run("lil", 1, 0.97, 0.30)},
+			[]string{"shows a robustness gain of LILs over plain CE."}},
+	} {
+		r := &BaselineResults{Options: o, Runs: tc.runs}
+		v := r.Verdict()
+		for _, w := range tc.want {
+			if !strings.Contains(v, w) {
+				t.Errorf("%s: verdict %q lacks %q", tc.name, v, w)
+			}
+		}
+		if strings.Count(v, ". ") > 0 || !strings.HasSuffix(v, ".") {
+			t.Errorf("%s: verdict is not one sentence: %q", tc.name, v)
+		}
+	}
+}
+
+func TestBaselineOptionsValidate(t *testing.T) {
+	for _, edit := range []func(o *BaselineOptions){
+		func(o *BaselineOptions) { o.Methods = []string{"lil"} },
+		func(o *BaselineOptions) { o.Eps = nil },
+		func(o *BaselineOptions) { o.Eps = []float64{0} },
+		func(o *BaselineOptions) { o.APGDSteps = 0 },
+		func(o *BaselineOptions) { o.AttackSubset = -1 },
+		func(o *BaselineOptions) { o.MNIST.Betas = nil },
+	} {
+		o := DefaultBaselines(false)
+		edit(&o)
+		if err := o.Validate(); err == nil {
+			t.Errorf("invalid options accepted: %+v", o)
+		}
+	}
+	if err := DefaultBaselines(false).Validate(); err != nil {
+		t.Errorf("defaults: %v", err)
+	}
+}
