@@ -1,5 +1,7 @@
 // Package train runs the training loop of a Locally Isometric Layer network:
 // batch → forward → loss (α·CE + β·iso) → backward → Adam step → log.
+// The same loop trains the robustness baselines (Config.Method): PGD
+// adversarial training, Jacobian regularisation and spectral normalisation.
 package train
 
 import (
