@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -92,10 +94,16 @@ func LoadCheckpoint(dir string) (*train.Trainer, *model.Model, Spec, *Result, er
 	if err := dec.Decode(&c); err != nil {
 		return fail(fmt.Errorf("bad checkpoint.json: %w", err))
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return fail(errors.New("bad checkpoint.json: data after the JSON object"))
+	}
 	if c.Format != CheckpointFormat {
 		return fail(fmt.Errorf("format %q, want %q", c.Format, CheckpointFormat))
 	}
 	if err := c.Spec.Validate(); err != nil {
+		return fail(err)
+	}
+	if err := c.checkPosition(); err != nil {
 		return fail(err)
 	}
 	f, err := safetensors.ReadFile(filepath.Join(dir, "state.safetensors"))
@@ -111,6 +119,17 @@ func LoadCheckpoint(dir string) (*train.Trainer, *model.Model, Spec, *Result, er
 	if err != nil || len(last.Shape) != 2 {
 		return fail(fmt.Errorf("state.safetensors lacks layers.%d.weight", c.Spec.Depth))
 	}
+	// Every layer's tensors must be in the file with the spec's shapes
+	// before the model is allocated: the file's size bounds the memory.
+	sizes := c.Spec.Sizes(first.Shape[1], last.Shape[0])
+	for i := 0; i+1 < len(sizes); i++ {
+		if _, err := f.Get(fmt.Sprintf("layers.%d.weight", i), sizes[i+1], sizes[i]); err != nil {
+			return fail(err)
+		}
+		if _, err := f.Get(fmt.Sprintf("layers.%d.bias", i), sizes[i+1]); err != nil {
+			return fail(err)
+		}
+	}
 	m, err := c.Spec.NewModel(first.Shape[1], last.Shape[0])
 	if err != nil {
 		return fail(err)
@@ -119,6 +138,11 @@ func LoadCheckpoint(dir string) (*train.Trainer, *model.Model, Spec, *Result, er
 		t, err := f.Get(name, shape...)
 		if err != nil {
 			return err
+		}
+		for _, v := range t.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return fmt.Errorf("state.safetensors: tensor %q holds NaN or Inf", name)
+			}
 		}
 		copy(dst, t.Data)
 		return nil
@@ -136,7 +160,7 @@ func LoadCheckpoint(dir string) (*train.Trainer, *model.Model, Spec, *Result, er
 		return fail(err)
 	}
 	if err := t.RNG.UnmarshalBinary(c.RNG); err != nil {
-		return fail(err)
+		return fail(fmt.Errorf("rng: %w", err))
 	}
 	t.Epoch, t.Pos, t.Perm, t.SumCE, t.SumIso, t.Elapsed = c.Epoch, c.Pos, c.Perm, c.SumCE, c.SumIso, c.Elapsed
 	restore := func(prefix string) ([][]float32, error) {
@@ -168,6 +192,41 @@ func LoadCheckpoint(dir string) (*train.Trainer, *model.Model, Spec, *Result, er
 		c.Result = &Result{Spec: c.Spec}
 	}
 	return t, m, c.Spec, c.Result, nil
+}
+
+// checkPosition checks that the epoch and step lie within the run and that
+// an unfinished epoch's example order is a permutation, so that resuming
+// cannot index outside the data.
+func (c *Checkpoint) checkPosition() error {
+	if c.Epoch < 0 || c.Epoch > c.Spec.Train.Epochs {
+		return fmt.Errorf("epoch %d outside the run's 0..%d", c.Epoch, c.Spec.Train.Epochs)
+	}
+	if c.AdamT < 0 {
+		return fmt.Errorf("adam_t %d is negative", c.AdamT)
+	}
+	if c.Pos == 0 {
+		c.Perm = nil
+		return nil
+	}
+	n := len(c.Perm)
+	if c.Pos < 0 {
+		return fmt.Errorf("step %d is negative", c.Pos)
+	}
+	if n == 0 {
+		return fmt.Errorf("step %d of an unfinished epoch without its example order (perm)", c.Pos)
+	}
+	bs := min(c.Spec.Train.Batch, n)
+	if steps := (n + bs - 1) / bs; c.Pos >= steps {
+		return fmt.Errorf("step %d outside the epoch's 0..%d", c.Pos, steps-1)
+	}
+	seen := make([]bool, n)
+	for i, p := range c.Perm {
+		if p < 0 || p >= n || seen[p] {
+			return fmt.Errorf("perm[%d] = %d: the epoch's order is not a permutation of 0..%d", i, p, n-1)
+		}
+		seen[p] = true
+	}
+	return nil
 }
 
 // Checkpointing says when Run saves checkpoints: every Every epochs, or,

@@ -50,8 +50,11 @@ func (d DataSpec) Validate() error {
 	if d.TestFrac < 0 || d.TestFrac >= 1 {
 		return fmt.Errorf("--test-frac must be in [0, 1), got %g", d.TestFrac)
 	}
-	if d.TrainSubset < 0 || d.TestSubset < 0 {
-		return fmt.Errorf("--subset must be ≥ 0")
+	if d.TrainSubset < 0 {
+		return fmt.Errorf("--subset must be ≥ 0, got %d", d.TrainSubset)
+	}
+	if d.TestSubset < 0 {
+		return fmt.Errorf("--test-subset must be ≥ 0, got %d", d.TestSubset)
 	}
 	return nil
 }

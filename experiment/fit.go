@@ -48,16 +48,27 @@ func DefaultSpec(dataset string) Spec {
 	return s
 }
 
+// MaxWidth and MaxDepth bound --width (as model.Config does a layer's
+// size) and --depth, so that a typo fails at once instead of exhausting
+// memory.
+const (
+	MaxWidth = 1 << 20
+	MaxDepth = 1000
+)
+
 // Validate checks the spec before any work is done.
 func (s *Spec) Validate() error {
 	if err := s.Data.Validate(); err != nil {
 		return err
 	}
-	if s.Width < 1 {
-		return fmt.Errorf("--width must be ≥ 1, got %d", s.Width)
+	if s.Width < 1 || s.Width > MaxWidth {
+		return fmt.Errorf("--width must be in 1..%d, got %d", MaxWidth, s.Width)
 	}
-	if s.Depth < 1 {
-		return fmt.Errorf("--depth must be ≥ 1, got %d", s.Depth)
+	if s.Depth < 1 || s.Depth > MaxDepth {
+		return fmt.Errorf("--depth must be in 1..%d, got %d", MaxDepth, s.Depth)
+	}
+	if s.LogEvery < 0 {
+		return fmt.Errorf("--log-every must be ≥ 0, got %d", s.LogEvery)
 	}
 	if s.Act != nn.Tanh && s.Act != nn.ReLU {
 		return fmt.Errorf("--act must be tanh or relu, got %q", s.Act)
