@@ -36,6 +36,34 @@ type Env struct {
 	mu      sync.Mutex
 	Timings []Timing
 	start   time.Time
+	planned int     // phases expected in the whole run
+	seen    int     // phases started or reused so far
+	ran     int     // phases computed (not reused)
+	spent   float64 // seconds those took
+}
+
+// Plan adds n to the number of phases the run expects, for the time
+// estimate of the progress lines.
+func (e *Env) Plan(n int) {
+	e.mu.Lock()
+	e.planned += n
+	e.mu.Unlock()
+}
+
+// eta returns a progress note: phase k of n and, once a phase has been
+// computed, the time left at the average pace so far.
+func (e *Env) eta() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.planned == 0 {
+		return ""
+	}
+	s := fmt.Sprintf("(%d/%d", e.seen, max(e.planned, e.seen))
+	if e.ran > 0 && e.planned > e.seen {
+		left := e.spent / float64(e.ran) * float64(e.planned-e.seen+1)
+		s += fmt.Sprintf(", about %s left", time.Duration(left*float64(time.Second)).Round(time.Second))
+	}
+	return s + ") "
 }
 
 // Timing records how long a phase took (0 when its stored result was reused).
@@ -100,6 +128,9 @@ func Do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 		return zero, fmt.Errorf("phase %s: %w", name, err)
 	}
 	path := e.PhasePath(name)
+	e.mu.Lock()
+	e.seen++
+	e.mu.Unlock()
 	if !e.Force {
 		if b, err := os.ReadFile(path); err == nil {
 			var s stored
@@ -107,13 +138,13 @@ func Do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 				var res T
 				if json.Unmarshal(s.Result, &res) == nil && (valid == nil || valid(res)) {
 					e.record(Timing{Phase: name, Seconds: s.Seconds, Reused: true})
-					e.Logf("%s: reused stored result", name)
+					e.Logf("%s%s: reused stored result", e.eta(), name)
 					return res, nil
 				}
 			}
 		}
 	}
-	e.Logf("%s: running", name)
+	e.Logf("%s%s: running", e.eta(), name)
 	start := time.Now()
 	res, err := run(ctx)
 	if err != nil {
@@ -132,6 +163,10 @@ func Do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 		return zero, err
 	}
 	e.record(Timing{Phase: name, Seconds: secs})
+	e.mu.Lock()
+	e.ran++
+	e.spent += secs
+	e.mu.Unlock()
 	e.Logf("%s: done in %.1fs", name, secs)
 	return res, nil
 }

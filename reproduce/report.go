@@ -77,6 +77,7 @@ type Results struct {
 	PhaseSeconds []PhaseTotal  `json:"phase_seconds"`
 	Timings      []Timing      `json:"timings"`
 	Rings        *RingsResults `json:"rings,omitempty"`
+	Torus        *TorusResults `json:"torus,omitempty"`
 	MNIST        *MNISTResults `json:"mnist,omitempty"`
 	MNISTSummary *MNISTSummary `json:"mnist_summary,omitempty"`
 }
@@ -106,6 +107,11 @@ func (r *Results) Markdown() string {
 			if r.Rings != nil {
 				b.WriteString("\n## Entangled rings (Fig. 2)\n\n")
 				b.WriteString(r.Rings.Markdown())
+			}
+		case "torus":
+			if r.Torus != nil {
+				b.WriteString("\n## Torus with three label levels, stacked LILs (Fig. 4)\n\n")
+				b.WriteString(r.Torus.Markdown())
 			}
 		case "mnist":
 			if r.MNISTSummary != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -15,6 +16,7 @@ type Options struct {
 	Experiments []string
 	MNIST       MNISTOptions
 	Rings       RingsOptions
+	Torus       TorusOptions
 	Command     string
 }
 
@@ -23,6 +25,7 @@ type Options struct {
 func Run(ctx context.Context, e *Env, o Options) (*Results, error) {
 	start := time.Now()
 	r := &Results{Command: o.Command, Quick: e.Quick, Seeds: e.Seeds, Started: start.UTC().Format(time.RFC3339), Machine: ThisMachine()}
+	e.Plan(o.phaseCount(len(e.Seeds)))
 	var runErr error
 	for _, ex := range o.Experiments {
 		t0 := time.Now()
@@ -32,6 +35,8 @@ func Run(ctx context.Context, e *Env, o Options) (*Results, error) {
 			err = r.runMNIST(ctx, e, o.MNIST)
 		case "rings":
 			r.Rings, err = Rings(ctx, e, o.Rings)
+		case "torus":
+			r.Torus, err = Torus(ctx, e, o.Torus)
 		default:
 			err = fmt.Errorf("unknown experiment %q (want %v)", ex, Experiments)
 		}
@@ -67,9 +72,38 @@ func (r *Results) runMNIST(ctx context.Context, e *Env, o MNISTOptions) error {
 	return nil
 }
 
+// phaseCount estimates the number of phases the run will take, for the
+// progress display's time estimate.
+func (o Options) phaseCount(seeds int) int {
+	n := 0
+	for _, ex := range o.Experiments {
+		switch ex {
+		case "rings":
+			n += 1 + 2*len(o.Rings.Betas)*seeds
+		case "torus":
+			n += 1 + 2*seeds
+		case "mnist":
+			for _, p := range o.MNIST.Protocols {
+				per := 2
+				if p == Authors {
+					per = 3
+				}
+				n += per * len(o.MNIST.Betas) * seeds
+			}
+		}
+	}
+	return n
+}
+
 // claims sets the paper's claims beside the measurements that exist.
 func (r *Results) claims() []Claim {
 	var c []Claim
+	if r.Rings != nil {
+		c = append(c, ringsClaim(r.Rings))
+	}
+	if r.Torus != nil {
+		c = append(c, r.Torus.Claim())
+	}
 	if s := r.MNISTSummary; s != nil {
 		for _, row := range s.Table1 {
 			if row.Beta != 0 && row.Beta != 10 {
@@ -105,6 +139,45 @@ func (r *Results) claims() []Claim {
 			c = append(c, Claim{Claim: "robustness rises with β (FGSM ε = 0.1), " + proto + " protocol", Paper: "yes (Fig. 3)",
 				Measured: fmt.Sprintf("%s at β = %s → %s at β = %s", Num(first.FGSM[fg].Mean), Num(first.Beta), Num(last.FGSM[fg].Mean), Num(last.Beta)), Holds: holds})
 		}
+	}
+	return c
+}
+
+// ringsClaim sets the paper's ring claim (Fig. 2B: near-perfect
+// within-ring distance preservation with β > 0) beside the worst per-ring
+// Pearson r measured for each β.
+func ringsClaim(r *RingsResults) Claim {
+	c := Claim{Claim: "LIL preserves within-ring distances on the entangled rings (Fig. 2B)", Paper: "near-perfect with β > 0, lost with β = 0", Holds: "not run"}
+	worst := map[float64]float64{}
+	for _, run := range r.Runs {
+		w, ok := worst[run.Beta]
+		if !ok {
+			w = 1
+		}
+		for _, g := range run.Rings {
+			w = min(w, g.Pearson)
+		}
+		worst[run.Beta] = w
+	}
+	var parts []string
+	holds := len(worst) > 0
+	for _, b := range r.Options.Betas {
+		w, ok := worst[b]
+		if !ok {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("worst per-ring Pearson r %s at β = %s", Num(w), Num(b)))
+		if (b > 0 && w < 0.99) || (b == 0 && w >= 0.99) {
+			holds = false
+		}
+	}
+	if len(parts) == 0 {
+		return c
+	}
+	c.Measured = strings.Join(parts, "; ")
+	c.Holds = "no"
+	if holds {
+		c.Holds = "yes"
 	}
 	return c
 }

@@ -73,6 +73,9 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("--protocol must be standard, authors or both, got %q", *protocol)
 	}
 	if isSet(fs, "epochs") {
+		if *epochs < 1 {
+			return fmt.Errorf("--epochs must be ≥ 1, got %d", *epochs)
+		}
 		mo.Epochs = *epochs
 	}
 	if err := mo.Validate(); err != nil {
@@ -83,7 +86,7 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintf(stderr, "isonet reproduce %s: writing to %s\n", what, *out)
 	cmdline := "isonet " + strings.Join(append([]string{"reproduce", what}, args...), " ")
-	opts := reproduce.Options{Experiments: exps, MNIST: mo, Rings: reproduce.DefaultRings(*quick), Command: cmdline}
+	opts := reproduce.Options{Experiments: exps, MNIST: mo, Rings: reproduce.DefaultRings(*quick), Torus: reproduce.DefaultTorus(*quick), Command: cmdline}
 	res, err := reproduce.Run(ctx, env, opts)
 	if res != nil {
 		fmt.Fprintf(stdout, "report: %s/index.html (also report.md, results.json); total %.1f s\n", *out, res.TotalSeconds)
