@@ -42,7 +42,7 @@ func checkReport(t *testing.T, dir string) {
 	text := regexp.MustCompile(`\]\([^)]*\)`).ReplaceAllString(string(md), "]")
 	missing := map[string]bool{}
 	for _, n := range numberRe.FindAllString(text, -1) {
-		if !containsToken(string(js), n) {
+		if !containsToken(string(js), n) && !containsToken(string(js), strings.TrimPrefix(n, "-")) {
 			missing[n] = true
 		}
 	}
