@@ -19,9 +19,8 @@ import (
 // TorusOptions sets the scale of the torus experiment with stacked LILs
 // (paper §3.4, Fig. 4).
 type TorusOptions struct {
-	Beta       float64 `json:"beta"`
-	Epochs     int     `json:"epochs"` // full-batch epochs per block
-	SharedHead bool    `json:"shared_head,omitempty"`
+	Beta   float64 `json:"beta"`
+	Epochs int     `json:"epochs"` // full-batch epochs per block
 	// UMAP of every block's representation (paper: n_neighbors 40,
 	// min_dist 0.25).
 	Neighbors int     `json:"umap_neighbors"`
@@ -31,8 +30,7 @@ type TorusOptions struct {
 }
 
 // DefaultTorus returns the paper's setting: β = 100, one batch of all 1600
-// points, 10000 epochs per block, a classifier per level; quick trains
-// 1500 epochs per block.
+// points, 10000 epochs per block; quick trains 1500 epochs per block.
 func DefaultTorus(quick bool) TorusOptions {
 	o := TorusOptions{Beta: 100, Epochs: 10000, Neighbors: 40, MinDist: 0.25}
 	if quick {
@@ -54,17 +52,20 @@ func (o TorusOptions) Validate() error {
 
 // TorusSpec returns the stacked spec of one torus run: the paper's
 // settings (width 20, depth 4, tanh, full batch) with β, the epochs per
-// block and the seed (of the weights and of the data's noise) set.
+// block and the seed (of the weights and of the data's noise) set. The
+// stack has a classifier per level; since a shared head changes only how
+// levels are predicted, not training, the experiment reports both.
 func TorusSpec(o TorusOptions, seed uint64) stacked.Spec {
 	s := stacked.DefaultSpec("torus")
 	s.Seed, s.Data.Seed = seed, seed
 	s.Train.Beta, s.Train.Epochs = o.Beta, o.Epochs
-	s.SharedHead = o.SharedHead
 	return s
 }
 
 // TorusBlock is what one block (one label level) of a trained stack
-// measured. Accuracies are the model's at the block's level; isometry
+// measured. Accuracies are at the block's level, predicted by the block's
+// own classifier, and with a shared head (the last block's classifier,
+// its class mapped up the label tree) as the authors did; isometry
 // numbers are over the test set's same-class pairs of that level, the
 // block's input against its representation (at most
 // experiment.MaxPerClass points per class); all rounded to 4 decimals.
@@ -74,10 +75,12 @@ type TorusBlock struct {
 	Classes       int     `json:"classes"`
 	TestAccuracy  float64 `json:"test_accuracy"`
 	TrainAccuracy float64 `json:"train_accuracy"`
-	Pearson       float64 `json:"pearson_r"`
-	WorstPearson  float64 `json:"worst_class_pearson_r"`
-	MeanAbsDiff   float64 `json:"mean_abs_diff"`
-	Stress        float64 `json:"stress"`
+	// SharedHeadTestAccuracy is the test accuracy with a shared head.
+	SharedHeadTestAccuracy float64 `json:"shared_head_test_accuracy"`
+	Pearson                float64 `json:"pearson_r"`
+	WorstPearson           float64 `json:"worst_class_pearson_r"`
+	MeanAbsDiff            float64 `json:"mean_abs_diff"`
+	Stress                 float64 `json:"stress"`
 	// PearsonVsData compares with the distances of the torus points
 	// themselves instead of the block's input.
 	PearsonVsData float64 `json:"pearson_r_vs_data"`
@@ -238,6 +241,12 @@ func torusGeometry(ctx context.Context, e *Env, name string, tr TorusTrained, sp
 			return TorusRun{}, err
 		}
 		run := TorusRun{Seed: spec.Seed, ModelDir: tr.Dir, TrainSeconds: R4(tr.Result.Seconds)}
+		shared := *m
+		shared.Config.SharedHead = true
+		sharedAcc, err := stacked.Accuracies(&shared, te, tr.Result.Tree)
+		if err != nil {
+			return run, err
+		}
 		_, reps := stacked.Forward(m, te.X)
 		for k, b := range ev.Blocks {
 			if err := ctx.Err(); err != nil {
@@ -249,7 +258,8 @@ func torusGeometry(ctx context.Context, e *Env, name string, tr TorusTrained, sp
 			}
 			tb := TorusBlock{Block: k, Level: b.Level, Classes: ev.Levels[b.Level].Classes,
 				TestAccuracy: R4(ev.Levels[b.Level].Accuracy), TrainAccuracy: R4(tr.Result.TrainAcc[b.Level]),
-				Pearson: R4(b.All.Pearson), WorstPearson: R4(worst), MeanAbsDiff: R4(b.All.MeanAbsDiff), Stress: R4(b.All.Stress),
+				SharedHeadTestAccuracy: R4(sharedAcc[b.Level]),
+				Pearson:                R4(b.All.Pearson), WorstPearson: R4(worst), MeanAbsDiff: R4(b.All.MeanAbsDiff), Stress: R4(b.All.Stress),
 				PearsonVsData: R4(b.VsData.Pearson), TrainSeconds: R4(tr.Result.Blocks[k].Seconds), Figure: figs[k]}
 			y := te.Labels[b.Level]
 			u, err := embed.UMAP(reps[k], embed.UMAPOptions{Neighbors: o.Neighbors, MinDist: o.MinDist, Epochs: o.UMAPEpochs, Seed: spec.Seed})
@@ -280,34 +290,63 @@ func points2(y *tensor.Mat) [][2]float64 {
 	return pts
 }
 
-// minTestAccuracy returns the lowest test accuracy over levels and seeds.
-func (r *TorusResults) minTestAccuracy() float64 {
-	w := 1.0
+// lowest returns the lowest test accuracy (own classifiers) over levels
+// and seeds, where it occurred, and how many (level, seed) pairs exceed
+// 0.99 of how many.
+func (r *TorusResults) lowest() (acc float64, level int, seed uint64, above, total int) {
+	acc = 2
 	for _, run := range r.Runs {
 		for _, b := range run.Blocks {
-			w = min(w, b.TestAccuracy)
+			total++
+			if b.TestAccuracy > 0.99 {
+				above++
+			}
+			if b.TestAccuracy < acc {
+				acc, level, seed = b.TestAccuracy, b.Level, run.Seed
+			}
 		}
 	}
-	return w
+	return acc, level, seed, above, total
 }
 
-// Claim sets the paper's torus claim beside the measurement.
+// Claim sets the paper's torus claim beside the measurement: it holds when
+// every level of every seed exceeds 0.99 with the blocks' own classifiers,
+// partly when only the mean over seeds of every level does.
 func (r *TorusResults) Claim() Claim {
 	c := Claim{Claim: "stacked LILs classify the torus at every level (Fig. 4)", Paper: "> 0.99 at every level", Holds: "not run"}
 	if len(r.Runs) == 0 {
 		return c
 	}
-	w := r.minTestAccuracy()
-	var levels []string
-	for _, b := range r.Runs[0].Blocks {
-		levels = append(levels, Num(b.TestAccuracy))
+	acc, level, seed, above, total := r.lowest()
+	var means []string
+	meanAbove := true
+	for k := range r.Runs[0].Blocks {
+		m := r.levelStat(k, func(b TorusBlock) float64 { return b.TestAccuracy }).Mean
+		meanAbove = meanAbove && m > 0.99
+		means = append(means, Num(m))
 	}
-	c.Measured = fmt.Sprintf("test accuracy per level %s (seed %d); lowest over levels and seeds %s", strings.Join(levels, ", "), r.Runs[0].Seed, Num(w))
-	c.Holds = "no"
-	if w > 0.99 {
+	c.Measured = fmt.Sprintf("test accuracy per level (mean over %d seeds) %s; %d of %d (level, seed) pairs > 0.99, lowest %s (level %d, seed %d)",
+		len(r.Runs), strings.Join(means, ", "), above, total, Num(acc), level, seed)
+	switch {
+	case above == total:
 		c.Holds = "yes"
+	case meanAbove:
+		c.Holds = "partly"
+	default:
+		c.Holds = "no"
 	}
 	return c
+}
+
+// levelStat is the mean ± sd over seeds of one number of block k.
+func (r *TorusResults) levelStat(k int, f func(TorusBlock) float64) Stat {
+	var v []float64
+	for _, run := range r.Runs {
+		if k < len(run.Blocks) {
+			v = append(v, f(run.Blocks[k]))
+		}
+	}
+	return newStat(v)
 }
 
 // Markdown renders the torus summary: accuracy and isometry per level
@@ -315,30 +354,20 @@ func (r *TorusResults) Claim() Claim {
 func (r *TorusResults) Markdown() string {
 	var b strings.Builder
 	o := r.Options
-	head := "a linear classifier per level"
-	if o.SharedHead {
-		head = "one shared classifier on the last block (coarse levels are ancestors of its prediction)"
-	}
 	fmt.Fprintf(&b, "1600 points of a torus (40 × 40 grid, noise 0.001, rescaled to [0, 1]) with 3 label levels of 2, 4 and 8 θ-bands. "+
 		"One LIL block per level, coarsest first, each [D, 20, 20, 20, 20, C] with tanh, trained on its level with β = %s, one batch of all points, %d epochs, "+
-		"taking the previous block's last hidden layer as input with the gradient stopped between blocks; %s. "+
-		"Accuracy on a second torus sample (fresh noise); isometry over its same-class pairs of each block's own level, the block's input against its representation.\n\n",
-		Num(o.Beta), o.Epochs, head)
-	header := []string{"level (classes)", "test accuracy", "train accuracy", "Pearson r (block input)", "worst class r", "Pearson r (torus points)", "UMAP trustworthiness", "training seconds"}
+		"taking the previous block's last hidden layer as input with the gradient stopped between blocks. "+
+		"Accuracy on a second torus sample (fresh noise), predicted by each block's own classifier and by a shared head (the last block's classifier, its class mapped up the label tree, as the authors did); "+
+		"isometry over the test points' same-class pairs of each block's own level, the block's input against its representation, and the torus points against it.\n\n",
+		Num(o.Beta), o.Epochs)
+	header := []string{"level (classes)", "test accuracy", "test accuracy, shared head", "train accuracy", "Pearson r (block input)", "worst class r", "Pearson r (torus points)", "UMAP trustworthiness", "training seconds"}
 	var rows [][]string
 	if len(r.Runs) > 0 {
 		for k, blk := range r.Runs[0].Blocks {
-			stat := func(f func(TorusBlock) float64) string {
-				var v []float64
-				for _, run := range r.Runs {
-					if k < len(run.Blocks) {
-						v = append(v, f(run.Blocks[k]))
-					}
-				}
-				return newStat(v).String()
-			}
+			stat := func(f func(TorusBlock) float64) string { return r.levelStat(k, f).String() }
 			rows = append(rows, []string{fmt.Sprintf("%d (%d)", blk.Level, blk.Classes),
 				stat(func(x TorusBlock) float64 { return x.TestAccuracy }),
+				stat(func(x TorusBlock) float64 { return x.SharedHeadTestAccuracy }),
 				stat(func(x TorusBlock) float64 { return x.TrainAccuracy }),
 				stat(func(x TorusBlock) float64 { return x.Pearson }),
 				stat(func(x TorusBlock) float64 { return x.WorstPearson }),
@@ -350,13 +379,14 @@ func (r *TorusResults) Markdown() string {
 	}
 	b.WriteString(report.MarkdownTable(header, rows))
 	if c := r.Claim(); c.Holds != "not run" {
-		fmt.Fprintf(&b, "\nPaper: %s. Here: lowest test accuracy over levels and seeds %s — the claim %s.\n",
-			c.Paper, Num(r.minTestAccuracy()), map[string]string{"yes": "holds", "no": "does not hold"}[c.Holds])
+		verdict := map[string]string{"yes": "holds", "partly": "holds on average over seeds but not in every run", "no": "does not hold"}[c.Holds]
+		fmt.Fprintf(&b, "\nPaper: %s. Here, with each block's own classifier: %s — the claim %s.\n", c.Paper, c.Measured, verdict)
 	}
 	if r.Input != "" {
 		fmt.Fprintf(&b, "\n![the torus, coloured by the finest level](%s.png)\n", r.Input)
 	}
 	if len(r.Runs) > 0 {
+		fmt.Fprintf(&b, "\nUMAP (n_neighbors %d, min_dist %s) of each block's representation of the test points, seed %d, coloured by the block's level:\n", o.Neighbors, Num(o.MinDist), r.Runs[0].Seed)
 		for _, blk := range r.Runs[0].Blocks {
 			fmt.Fprintf(&b, "\n![block %d, UMAP coloured by level %d](%s.png)\n", blk.Block, blk.Level, blk.Figure)
 		}
