@@ -221,7 +221,7 @@ func New(s Spec, trainSet, testSet *data.Set) (*Stack, error) {
 // Done reports whether every block is trained.
 func (st *Stack) Done() bool {
 	k := len(st.Trainers)
-	return k == len(st.Model.Blocks) && st.Trainers[k-1].Epoch == st.Trainers[k-1].Cfg.Epochs
+	return k > 0 && k == len(st.Model.Blocks) && st.Trainers[k-1].Epoch == st.Trainers[k-1].Cfg.Epochs
 }
 
 // TrainNext trains the next block to the end with a fresh trainer and

@@ -175,6 +175,9 @@ func TestStopGradient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if st.Done() {
+		t.Error("Done before training")
+	}
 	if _, err := st.TrainNext(context.Background(), train.Hooks{}); err != nil {
 		t.Fatal(err)
 	}
@@ -184,6 +187,9 @@ func TestStopGradient(t *testing.T) {
 		t.Fatal(err)
 	}
 	after1 := snap(st.Model.Blocks[0], st.Trainers[0].Opt)
+	if st.Done() {
+		t.Error("Done with 2 of 3 blocks trained")
+	}
 	if !equalBits(after0.weights, after1.weights) {
 		t.Error("training block 1 changed block 0's weights")
 	}
