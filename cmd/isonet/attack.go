@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/isonet/isonet/attack"
 	"github.com/isonet/isonet/experiment"
@@ -46,6 +48,15 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	if *batch < 1 {
 		return fmt.Errorf("--batch must be ≥ 1, got %d", *batch)
+	}
+	if *out != "" {
+		// Checked now, not after a sweep of many minutes.
+		if !*sweep {
+			return fmt.Errorf("--out is written by --sweep only (a single attack prints its result; --json gives it as JSON)")
+		}
+		if fi, err := os.Stat(filepath.Dir(*out)); err != nil || !fi.IsDir() {
+			return fmt.Errorf("--out %s: folder %s does not exist", *out, filepath.Dir(*out))
+		}
 	}
 	cfg := attack.Config{Attack: *name, Norm: *norm, Eps: *eps, Step: *step, Steps: *steps, Restarts: *restarts,
 		RandomStart: *randomStart, Seed: *seed, BatchSize: *batch, Workers: *workers}

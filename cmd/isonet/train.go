@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/model"
@@ -168,11 +169,13 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		err  error
 	)
 	if *resume != "" {
+		if err := checkResumeFlags(fs, *resume); err != nil {
+			return err
+		}
 		*out = *resume
 		if t, m, spec, res, err = experiment.LoadCheckpoint(experiment.CheckpointDir(*resume)); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "resuming %s at epoch %d, step %d\n", *resume, t.Epoch+1, t.Pos+1)
 	} else {
 		if spec, err = sf.spec(fs); err != nil {
 			return err
@@ -194,6 +197,14 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	} else if in := m.Net().InputDim(); in != trainSet.Dim() {
 		return fmt.Errorf("checkpoint model takes %d inputs but the data set has %d", in, trainSet.Dim())
+	} else if c := m.Net().NumClasses(); c < trainSet.NumClasses() {
+		return fmt.Errorf("checkpoint model has %d outputs but the data set has %d classes", c, trainSet.NumClasses())
+	}
+	if err := checkTwoClasses(trainSet); err != nil {
+		return err
+	}
+	if *resume != "" {
+		fmt.Fprintf(stderr, "resuming %s at epoch %d, step %d\n", *resume, t.Epoch+1, t.Pos+1)
 	}
 	for _, w := range spec.Warnings(trainSet) {
 		fmt.Fprintln(stderr, "isonet train: warning:", w)
@@ -227,6 +238,43 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "train accuracy %.4f, test accuracy %.4f, %.1f s (%.0f examples/s); model in %s\n",
 		res.TrainAcc, res.TestAcc, res.Seconds, float64(trainSet.Len()*spec.Train.Epochs)/res.Seconds, *out)
 	return nil
+}
+
+// checkResumeFlags refuses flags that would change a resumed run (its
+// settings come from the checkpoint) and a folder without a checkpoint.
+func checkResumeFlags(fs *flag.FlagSet, dir string) error {
+	var bad []string
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "resume", "quiet", "force", "checkpoint-every":
+		default:
+			bad = append(bad, "--"+f.Name)
+		}
+	})
+	if len(bad) > 0 {
+		return fmt.Errorf("%s cannot be used with --resume: the run continues with the settings in its checkpoint", strings.Join(bad, ", "))
+	}
+	ck := experiment.CheckpointDir(dir)
+	if _, err := os.Stat(ck); errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("--resume %s: there is no checkpoint %s (a run saves one every --checkpoint-every epochs and on Ctrl-C; a finished run removes it)", dir, ck)
+	}
+	return nil
+}
+
+// checkTwoClasses refuses a training set whose examples all have one
+// class: there is nothing to classify.
+func checkTwoClasses(set *data.Set) error {
+	y := set.Y()
+	for _, c := range y {
+		if c != y[0] {
+			return nil
+		}
+	}
+	name := "none"
+	if len(y) > 0 {
+		name = fmt.Sprintf("%q", set.ClassName(set.Levels()-1, y[0]))
+	}
+	return fmt.Errorf("the training set of %s has a single class (%s) in %d examples; a classifier needs at least 2", set.Name, name, len(y))
 }
 
 // progress shows a progress bar with the loss terms and throughput on a
