@@ -24,7 +24,8 @@
 // Levels come from a label matrix (data.Set.Labels, e.g. several CSV label
 // columns), where each level must refine the one before it — a class of
 // level k+1 spanning two classes of level k is an error that names the
-// class and two examples — or from the finest labelling plus a Tree.
+// class and both classes of level k — or from the finest labelling plus a
+// Tree.
 //
 // The model is a model.Model with one block per level; model.Save names
 // its tensors blocks.{k}.layers.{i}.*.
