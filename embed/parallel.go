@@ -47,9 +47,20 @@ func parallelFor(n, workers, chunk int, fn func(lo, hi int)) {
 }
 
 // newRand returns a generator for one named random stream of a seed, so that
-// the stages of UMAP draw independent, reproducible numbers.
+// the stages of UMAP draw independent, reproducible numbers. Seeds and
+// streams pass through a strong mixer: PCG generators started from related
+// states (seed, seed+1, …) would give related first outputs.
 func newRand(seed, stream uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(seed^(stream*0xbf58476d1ce4e5b9), seed^0x9e3779b97f4a7c15))
+	a := mix64(seed ^ mix64(stream))
+	return rand.New(rand.NewPCG(a, mix64(a^0x9e3779b97f4a7c15)))
+}
+
+// mix64 is the SplitMix64 finaliser, a bijection that scrambles all bits.
+func mix64(z uint64) uint64 {
+	z += 0x9e3779b97f4a7c15
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
 }
 
 // Random streams, one per stage.

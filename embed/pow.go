@@ -5,21 +5,21 @@ import "math"
 // powPos returns x^y for x > 0, computed as 2^(y·log₂ x) with short series
 // (relative error below 10⁻⁸). SGD evaluates it hundreds of millions of
 // times, each evaluation waiting on the previous one, so it is written for a
-// short dependency chain: one division and polynomials in Estrin's scheme.
+// short dependency chain: no data-dependent branch, one division, and
+// polynomials in Estrin's scheme.
 // Arguments outside the normal float64 range, or results beyond 2^±1000,
 // fall back to math.Pow.
 func powPos(x, y float64) float64 {
+	// x = 2^e·m with m in [√½, √2), without a branch: subtracting the bits
+	// of √½ moves the exponent boundary to √½ (as in musl's log).
+	const sqrtHalf = 0x3fe6a09e667f3bcd
 	bits := math.Float64bits(x)
-	e := int64(bits>>52&0x7ff) - 1023
-	if e <= -1022 || e >= 1023 {
+	tmp := bits - sqrtHalf
+	e := int64(tmp) >> 52
+	if uint64(e+1021) > 2043 { // x not a normal positive number
 		return math.Pow(x, y)
 	}
-	// x = 2^e·m with m in [√½, √2).
-	m := math.Float64frombits(bits&(1<<52-1) | 1023<<52)
-	if m > math.Sqrt2 {
-		m *= 0.5
-		e++
-	}
+	m := math.Float64frombits(bits - tmp&(0xfff<<52))
 	// log₂ m = (2/ln 2)·atanh(s), s = (m−1)/(m+1), |s| < 0.172:
 	// atanh(s) = s·(1 + s²/3 + s⁴/5 + s⁶/7 + s⁸/9 + s¹⁰/11 + …).
 	s := (m - 1) / (m + 1)
