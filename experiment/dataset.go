@@ -10,6 +10,10 @@ import (
 	"github.com/isonet/isonet/data"
 )
 
+// TorusNoise is the standard deviation of the torus coordinates' noise
+// (SPEC §3.2).
+const TorusNoise = 0.001
+
 // DataSpec names a data set and where to find it.
 type DataSpec struct {
 	// Name is mnist, rings, torus, or csv:PATH.
@@ -77,8 +81,8 @@ func (d DataSpec) Load() (trainSet, testSet *data.Set, err error) {
 		trainSet = data.Rings(500, 0.01, d.Seed)
 		testSet = data.Rings(500, 0.01, d.Seed+1_000_003)
 	case "torus":
-		trainSet = data.Torus(0.001, d.Seed)
-		testSet = data.Torus(0.001, d.Seed+1_000_003)
+		trainSet = data.Torus(TorusNoise, d.Seed)
+		testSet = data.Torus(TorusNoise, d.Seed+1_000_003)
 	case "csv":
 		path := strings.TrimPrefix(d.Name, "csv:")
 		all, err := data.ReadCSVFile(path, data.CSVOptions{LabelCols: d.LabelCols, Header: -1})

@@ -3,12 +3,15 @@ package reproduce
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/embed"
+	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/report"
 	"github.com/isonet/isonet/stacked"
@@ -106,6 +109,13 @@ type TorusRun struct {
 // TorusResults is everything the torus experiment measured.
 type TorusResults struct {
 	Options TorusOptions `json:"options"`
+	// The data and network the text describes.
+	Points int     `json:"points"`
+	Grid   int     `json:"grid"`
+	Noise  float64 `json:"noise"`
+	Width  int     `json:"width"`
+	Depth  int     `json:"depth"`
+	Levels []int   `json:"classes_per_level"`
 	// Input is the 3-D picture of the training torus coloured by the
 	// finest level (base name relative to the output folder).
 	Input string     `json:"input_figure"`
@@ -133,8 +143,14 @@ func Torus(ctx context.Context, e *Env, o TorusOptions) (*TorusResults, error) {
 	if err := os.MkdirAll(filepath.Join(e.Dir, "torus"), 0o755); err != nil {
 		return nil, err
 	}
-	res := &TorusResults{Options: o}
-	input, err := torusInput(ctx, e, TorusSpec(o, seeds[0]))
+	spec0 := TorusSpec(o, seeds[0])
+	tr0, _, err := e.Data(spec0.Data)
+	if err != nil {
+		return nil, err
+	}
+	res := &TorusResults{Options: o, Points: tr0.Len(), Grid: int(math.Round(math.Sqrt(float64(tr0.Len())))),
+		Noise: experiment.TorusNoise, Width: spec0.Width, Depth: spec0.Depth, Levels: tr0.Classes}
+	input, err := torusInput(ctx, e, spec0)
 	if err != nil {
 		return nil, err
 	}
@@ -354,12 +370,17 @@ func (r *TorusResults) levelStat(k int, f func(TorusBlock) float64) Stat {
 func (r *TorusResults) Markdown() string {
 	var b strings.Builder
 	o := r.Options
-	fmt.Fprintf(&b, "1600 points of a torus (40 × 40 grid, noise 0.001, rescaled to [0, 1]) with 3 label levels of 2, 4 and 8 θ-bands. "+
-		"One LIL block per level, coarsest first, each [D, 20, 20, 20, 20, C] with tanh, trained on its level with β = %s, one batch of all points, %d epochs, "+
+	hidden := strings.TrimSuffix(strings.Repeat(strconv.Itoa(r.Width)+", ", r.Depth), ", ")
+	var levels []string
+	for _, c := range r.Levels {
+		levels = append(levels, strconv.Itoa(c))
+	}
+	fmt.Fprintf(&b, "%d points of a torus (%d × %d grid, noise %s, rescaled to [0, 1]) with %d label levels of %s θ-bands. "+
+		"One LIL block per level, coarsest first, each [D, %s, C] with tanh, trained on its level with β = %s, one batch of all points, %d epochs, "+
 		"taking the previous block's last hidden layer as input with the gradient stopped between blocks. "+
 		"Accuracy on a second torus sample (fresh noise), predicted by each block's own classifier and by a shared head (the last block's classifier, its class mapped up the label tree, as the authors did); "+
 		"isometry over the test points' same-class pairs of each block's own level, the block's input against its representation, and the torus points against it.\n\n",
-		Num(o.Beta), o.Epochs)
+		r.Points, r.Grid, r.Grid, Num(r.Noise), len(r.Levels), strings.Join(levels, ", "), hidden, Num(o.Beta), o.Epochs)
 	header := []string{"level (classes)", "test accuracy", "test accuracy, shared head", "train accuracy", "Pearson r (block input)", "worst class r", "Pearson r (torus points)", "UMAP trustworthiness", "training seconds"}
 	var rows [][]string
 	if len(r.Runs) > 0 {

@@ -27,6 +27,9 @@ func loadModelAndData(dir, dataset, dataDir string, seed uint64, testSubset int)
 	if dataset == "" {
 		return nil, nil, nil, fmt.Errorf("--dataset is required: the model in %s does not name its data set", dir)
 	}
+	if seed == 0 {
+		seed = m.Config.Seed // the toy data and CSV split the model was trained with
+	}
 	ds := experiment.DataSpec{Name: dataset, Dir: dataDir, Seed: seed, TestSubset: testSubset}
 	tr, te, err := ds.Load()
 	if err != nil {
@@ -46,7 +49,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	dir := fs.String("model", "", "model folder (from isonet train)")
 	dataset := fs.String("dataset", "", "data set to evaluate on (default: the model's own)")
 	dataDir := fs.String("data-dir", "", "folder of IDX files for mnist (default: the bundled MNIST)")
-	seed := fs.Uint64("seed", 0, "seed for the toy data and the distance subsample")
+	seed := fs.Uint64("seed", 0, "seed for the toy data, the CSV split and the distance subsample (0 = the model's training seed)")
 	subset := fs.Int("test-subset", 0, "use the first N test examples only (0 = all)")
 	asJSON := fs.Bool("json", false, "print JSON instead of text")
 	stackedOpts := registerStackedEvalFlags(fs)
