@@ -215,7 +215,13 @@ func (t *Trainer) RunEpoch(ctx context.Context, set *data.Set, hooks Hooks) (Epo
 	n := set.Len()
 	bs := min(t.Cfg.Batch, n)
 	full := bs == n
-	if t.Pos == 0 {
+	fresh := t.Pos == 0 // a new epoch: its order is drawn below
+	if fresh {
+		// Stop before drawing the order: a checkpoint at step 0 keeps no
+		// order, so the RNG must not have moved.
+		if err := ctx.Err(); err != nil {
+			return EpochStats{}, fmt.Errorf("%w at epoch %d, step 1: %w", ErrInterrupted, t.Epoch+1, err)
+		}
 		if len(t.Perm) != n {
 			t.Perm = make([]int, n)
 		}
@@ -232,7 +238,7 @@ func (t *Trainer) RunEpoch(ctx context.Context, set *data.Set, hooks Hooks) (Epo
 	}
 	steps := (n + bs - 1) / bs
 	for ; t.Pos < steps; t.Pos++ {
-		if err := ctx.Err(); err != nil {
+		if err := ctx.Err(); err != nil && !(fresh && t.Pos == 0) { // once drawn, the order is kept by taking step 1
 			t.Elapsed += time.Since(start).Seconds()
 			return EpochStats{}, fmt.Errorf("%w at epoch %d, step %d: %w", ErrInterrupted, t.Epoch+1, t.Pos+1, err)
 		}
