@@ -78,8 +78,10 @@ type Results struct {
 	Timings      []Timing      `json:"timings"`
 	Rings        *RingsResults `json:"rings,omitempty"`
 	Torus        *TorusResults `json:"torus,omitempty"`
-	MNIST        *MNISTResults `json:"mnist,omitempty"`
-	MNISTSummary *MNISTSummary `json:"mnist_summary,omitempty"`
+	// RingsTopology is the persistent homology of the rings (--extended).
+	RingsTopology *TopologyResults `json:"rings_topology,omitempty"`
+	MNIST         *MNISTResults    `json:"mnist,omitempty"`
+	MNISTSummary  *MNISTSummary    `json:"mnist_summary,omitempty"`
 }
 
 // PhaseTotal is the time one experiment took.
@@ -107,6 +109,10 @@ func (r *Results) Markdown() string {
 			if r.Rings != nil {
 				b.WriteString("\n## Entangled rings (Fig. 2)\n\n")
 				b.WriteString(r.Rings.Markdown())
+			}
+			if r.RingsTopology != nil {
+				b.WriteString("\n### Do the rings keep their loop? Persistent homology (beyond the paper)\n\n")
+				b.WriteString(r.RingsTopology.Markdown())
 			}
 		case "torus":
 			if r.Torus != nil {

@@ -17,7 +17,10 @@ type Options struct {
 	MNIST       MNISTOptions
 	Rings       RingsOptions
 	Torus       TorusOptions
-	Command     string
+	// Extended adds the checks beyond the paper: persistent homology of the
+	// rings (and, with Baselines, the MNIST baselines under strong attacks).
+	Extended bool
+	Command  string
 }
 
 // Run runs the chosen experiments into e.Dir and writes the report. Results
@@ -35,6 +38,9 @@ func Run(ctx context.Context, e *Env, o Options) (*Results, error) {
 			err = r.runMNIST(ctx, e, o.MNIST)
 		case "rings":
 			r.Rings, err = Rings(ctx, e, o.Rings)
+			if err == nil && o.Extended {
+				r.RingsTopology, err = RingsTopology(ctx, e, o.Rings)
+			}
 		case "torus":
 			r.Torus, err = Torus(ctx, e, o.Torus)
 		default:
@@ -80,6 +86,9 @@ func (o Options) phaseCount(seeds int) int {
 		switch ex {
 		case "rings":
 			n += 1 + 2*len(o.Rings.Betas)*seeds
+			if o.Extended {
+				n += len(o.Rings.Betas) * seeds
+			}
 		case "torus":
 			n += 1 + 2*seeds
 		case "mnist":
