@@ -19,9 +19,7 @@ func init() {
 
 func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("attack", "--model DIR [--attack fgsm|pgd|pgd-paper|apgd|square] --eps E [--step A --steps T] [--sweep] [--json]", stderr)
-	dir := fs.String("model", "", "model folder (from isonet train)")
-	dataset := fs.String("dataset", "", "data set (default: the model's own); the test split is attacked")
-	dataDir := fs.String("data-dir", "", "folder of IDX files for mnist (default: the bundled MNIST)")
+	mf := newModelFlags(fs, "attacked", true, false)
 	name := fs.String("attack", "fgsm", "fgsm, pgd, pgd-paper (the authors' fixed-gradient variant: FGSM with ε = min(T·a, ε)), apgd or square")
 	norm := fs.String("norm", "inf", "threat model: inf (L∞) or 2 (L2)")
 	eps := fs.Float64("eps", 0.1, "radius ε of the ball (FGSM: the step)")
@@ -32,16 +30,14 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	loss := fs.String("attack-loss", "ce", "loss the attack ascends: ce, or train (CE + β·iso with D_in from the clean batch, as the authors did)")
 	batch := fs.Int("batch", 1000, "examples per attacked batch")
 	workers := fs.Int("workers", 0, "goroutines (0 = all cores)")
-	seed := fs.Uint64("seed", 0, "seed for random starts, Square and toy data")
-	subset := fs.Int("test-subset", 0, "attack the first N test examples only (0 = all)")
 	sweep := fs.Bool("sweep", false, "run the paper's sweeps: FGSM ε and PGD step size, 20 log-spaced values 0.01..1, PGD ball 0.5, 10 steps (--attack pgd or pgd-paper picks the PGD)")
 	out := fs.String("out", "", "with --sweep: write the curves as JSON to this file")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *dir == "" {
-		return fmt.Errorf("--model DIR is required")
+	if err := mf.required(); err != nil {
+		return err
 	}
 	if *loss != experiment.LossCE && *loss != experiment.LossTrain {
 		return fmt.Errorf("--attack-loss must be ce or train, got %q", *loss)
@@ -59,7 +55,7 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	cfg := attack.Config{Attack: *name, Norm: *norm, Eps: *eps, Step: *step, Steps: *steps, Restarts: *restarts,
-		RandomStart: *randomStart, Seed: *seed, BatchSize: *batch, Workers: *workers}
+		RandomStart: *randomStart, BatchSize: *batch, Workers: *workers}
 	if *sweep {
 		if *name != attack.AttackPGD && *name != attack.AttackPGDPaper {
 			cfg.Attack = attack.AttackPGD
@@ -68,10 +64,11 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	m, _, d, err := loadModelAndData(*dir, *dataset, *dataDir, *seed, *subset)
+	m, d, _, err := mf.load()
 	if err != nil {
 		return err
 	}
+	cfg.Seed = mf.seed
 	if !*sweep {
 		res, err := experiment.Attack(m, d.test, cfg, *loss)
 		if err != nil {
@@ -89,7 +86,7 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return nil
 	}
 	s := experiment.PaperSweep()
-	s.PGDAttack, s.Loss, s.Batch, s.Workers, s.Seed = cfg.Attack, *loss, *batch, *workers, *seed
+	s.PGDAttack, s.Loss, s.Batch, s.Workers, s.Seed = cfg.Attack, *loss, *batch, *workers, mf.seed
 	fg, pg, err := experiment.Sweeps(m, d.test, s)
 	if err != nil {
 		return err

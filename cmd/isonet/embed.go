@@ -16,40 +16,29 @@ func init() {
 
 func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("embed", "--model DIR [--dataset D] [--layer L] [--method umap|pca] [--neighbors 40 --min-dist 0.25 --dims 2] [--points N] [--seed S] --out BASE", stderr)
-	dir := fs.String("model", "", "model folder (from isonet train)")
-	dataset := fs.String("dataset", "", "data set whose test split is embedded (default: the model's own)")
-	dataDir := fs.String("data-dir", "", "folder of IDX files for mnist (default: the bundled MNIST)")
-	layer := fs.Int("layer", 0, "layer to embed: 0 = input, 1.. hidden, last = logits (default: the model's isometric layer)")
+	mf := newModelFlags(fs, "embedded", false, true)
 	method := fs.String("method", geometry.MethodUMAP, "embedding: umap or pca")
 	neighbors := fs.Int("neighbors", geometry.PaperNeighbors, "UMAP n_neighbors (counting the point itself)")
 	minDist := fs.Float64("min-dist", geometry.PaperMinDist, "UMAP min_dist")
 	dims := fs.Int("dims", 2, "dimensions of the picture: 2 or 3")
 	points := fs.Int("points", 0, "embed a seeded random subsample of N test points (0 = all)")
-	seed := fs.Uint64("seed", 0, "seed for the toy data, the subsample and UMAP")
 	out := fs.String("out", "", "output base name: writes BASE.png, BASE.svg and BASE.csv")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *dir == "" {
-		return fmt.Errorf("--model DIR is required")
+	if err := mf.required(); err != nil {
+		return err
 	}
 	if *out == "" {
 		return fmt.Errorf("--out BASE is required")
 	}
-	o := geometry.EmbedOptions{Method: *method, Neighbors: *neighbors, MinDist: *minDist, Dims: *dims, Points: *points, Seed: *seed}
+	o := geometry.EmbedOptions{Method: *method, Neighbors: *neighbors, MinDist: *minDist, Dims: *dims, Points: *points, Seed: mf.seed}
 	// Options that are wrong whatever the data: fail before loading it.
 	if err := geometry.CheckEmbedOptions(o, 1<<30); err != nil {
 		return err
 	}
-	m, _, d, err := loadModelAndData(*dir, *dataset, *dataDir, *seed, 0)
+	m, d, l, err := mf.load()
 	if err != nil {
-		return err
-	}
-	l := geometry.IsoLayer(m)
-	if isSet(fs, "layer") {
-		l = *layer
-	}
-	if err := geometry.CheckLayer(m, l); err != nil {
 		return err
 	}
 	n := d.test.Len()

@@ -29,21 +29,16 @@ type geometryReport struct {
 
 func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("geometry", "--model DIR [--dataset D] [--layer L] [--neighbors 10] --out DIR", stderr)
-	dir := fs.String("model", "", "model folder (from isonet train)")
-	dataset := fs.String("dataset", "", "data set whose test split is analysed (default: the model's own)")
-	dataDir := fs.String("data-dir", "", "folder of IDX files for mnist (default: the bundled MNIST)")
-	layer := fs.Int("layer", 0, "layer to analyse: 0 = input, 1.. hidden, last = logits (default: the model's isometric layer)")
+	mf := newModelFlags(fs, "analysed", true, true)
 	neighbors := fs.Int("neighbors", geometry.DefaultNeighbors, "nearest input neighbours per point for the Lipschitz ratios")
 	maxPoints := fs.Int("max-points", geometry.DefaultMaxPoints, "points whose neighbourhoods enter the Lipschitz estimate (seeded subsample; -1 = all)")
 	maxPerClass := fs.Int("max-per-class", geometry.DefaultMaxPerClass, "points per class for same-class distances (seeded subsample; -1 = all)")
-	seed := fs.Uint64("seed", 0, "seed for the toy data and the subsamples")
-	subset := fs.Int("test-subset", 0, "use the first N test examples only (0 = all)")
 	out := fs.String("out", "", "output folder: within_class.png/.svg, between_class.png/.svg, geometry.json")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *dir == "" {
-		return fmt.Errorf("--model DIR is required")
+	if err := mf.required(); err != nil {
+		return err
 	}
 	if *out == "" {
 		return fmt.Errorf("--out DIR is required")
@@ -54,21 +49,14 @@ func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *maxPoints == 0 || *maxPerClass == 0 {
 		return fmt.Errorf("--max-points and --max-per-class must be ≥ 1 (or -1 for all)")
 	}
-	m, _, d, err := loadModelAndData(*dir, *dataset, *dataDir, *seed, *subset)
+	m, d, l, err := mf.load()
 	if err != nil {
-		return err
-	}
-	l := geometry.IsoLayer(m)
-	if isSet(fs, "layer") {
-		l = *layer
-	}
-	if err := geometry.CheckLayer(m, l); err != nil {
 		return err
 	}
 	if n := d.test.Len(); *neighbors >= n {
 		return fmt.Errorf("neighbors = %d must be below the number of points (%d)", *neighbors, n)
 	}
-	o := geometry.Options{Neighbors: *neighbors, MaxPoints: *maxPoints, MaxPerClass: *maxPerClass, Seed: *seed}
+	o := geometry.Options{Neighbors: *neighbors, MaxPoints: *maxPoints, MaxPerClass: *maxPerClass, Seed: mf.seed}
 	res, err := geometry.AnalyzeLayer(m, d.test, l, o)
 	if err != nil {
 		return err
@@ -83,7 +71,7 @@ func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		panelNames = append(panelNames, "class "+names[c])
 	}
 	lname := geometry.LayerName(m, l)
-	rep := geometryReport{Model: *dir, Dataset: d.test.Name, Examples: d.test.Len(), Layer: l, LayerName: lname,
+	rep := geometryReport{Model: mf.dir, Dataset: d.test.Name, Examples: d.test.Len(), Layer: l, LayerName: lname,
 		Options: o, Result: res, Figures: map[string]string{}}
 	repLabel := fmt.Sprintf("layer %d", l)
 	if res.K != 1 {

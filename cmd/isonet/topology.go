@@ -52,23 +52,19 @@ type classTopology struct {
 
 func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("topology", "--model DIR [--dataset D] [--layer L] [--points 300] [--threshold T] [--scale 0.25] [--long 0.1] [--seed S] [--json] --out BASE", stderr)
-	dir := fs.String("model", "", "model folder (from isonet train)")
-	dataset := fs.String("dataset", "", "data set whose test split is analysed (default: the model's own)")
-	dataDir := fs.String("data-dir", "", "folder of IDX files for mnist (default: the bundled MNIST)")
-	layer := fs.Int("layer", 0, "layer to compare with the input: 0 = input, 1.. hidden, last = logits (default: the model's isometric layer)")
+	mf := newModelFlags(fs, "analysed", false, true)
 	points := fs.Int("points", 300, "at most N points per class (seeded subsample of the test split; at least 3)")
 	threshold := fs.Float64("threshold", 0, "largest Rips edge, in input units (the layer's distances are multiplied by the iso scale K); 0 = each cloud's enclosing radius, which loses nothing")
 	defaults := reproduce.DefaultTopologyOptions()
 	scale := fs.Float64("scale", defaults.ScaleFraction, "Betti numbers are taken at this fraction of each cloud's diameter")
 	long := fs.Float64("long", defaults.LongFraction, "an H1 bar is a loop (long) when its persistence exceeds this fraction of its cloud's diameter")
-	seed := fs.Uint64("seed", 0, "seed for the toy data and the subsample")
 	asJSON := fs.Bool("json", false, "print the JSON report to stdout instead of the text summary")
 	out := fs.String("out", "", "output base name: BASE.json and the diagrams BASE-classC-input.png/.svg and BASE-classC-layerL.png/.svg")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *dir == "" {
-		return fmt.Errorf("--model DIR is required")
+	if err := mf.required(); err != nil {
+		return err
 	}
 	if *out == "" {
 		return fmt.Errorf("--out BASE is required")
@@ -80,15 +76,8 @@ func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := o.Validate(); err != nil {
 		return fmt.Errorf("--threshold, --scale or --long: %w", err)
 	}
-	m, _, d, err := loadModelAndData(*dir, *dataset, *dataDir, *seed, 0)
+	m, d, l, err := mf.load()
 	if err != nil {
-		return err
-	}
-	l := geometry.IsoLayer(m)
-	if isSet(fs, "layer") {
-		l = *layer
-	}
-	if err := geometry.CheckLayer(m, l); err != nil {
 		return err
 	}
 	k := geometry.IsoScale(m)
@@ -104,9 +93,9 @@ func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	lname := geometry.LayerName(m, l)
-	rep := topologyReport{Model: *dir, Dataset: te.Name, Examples: te.Len(), Layer: l, LayerName: lname,
-		K: k, MaxPoints: *points, Seed: *seed, Options: o}
-	rng := rand.New(rand.NewPCG(*seed, *seed^0x9e3779b97f4a7c15))
+	rep := topologyReport{Model: mf.dir, Dataset: te.Name, Examples: te.Len(), Layer: l, LayerName: lname,
+		K: k, MaxPoints: *points, Seed: mf.seed, Options: o}
+	rng := rand.New(rand.NewPCG(mf.seed, mf.seed^0x9e3779b97f4a7c15))
 	y := te.Y()
 	stem := filepath.Base(*out)
 	for c := range te.NumClasses() {
