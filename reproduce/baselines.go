@@ -130,6 +130,10 @@ func methodLabel(method string, beta float64) string {
 type BaselineResults struct {
 	Options BaselineOptions `json:"options"`
 	Runs    []BaselineRun   `json:"runs"`
+	// Table is Rows() and Conclusion is Verdict(), kept with the runs so
+	// that every number the report prints is in results.json.
+	Table      []BaselineRow `json:"table"`
+	Conclusion string        `json:"verdict"`
 }
 
 // BaselineSpec returns the training spec of a baseline: the standard
@@ -186,6 +190,7 @@ func Baselines(ctx context.Context, e *Env, o BaselineOptions) (*BaselineResults
 			res.Runs = append(res.Runs, run)
 		}
 	}
+	res.Table, res.Conclusion = res.Rows(), res.Verdict()
 	return res, nil
 }
 
@@ -313,7 +318,17 @@ func collectRuns(runs []BaselineRun, f func(BaselineRun) float64) []float64 {
 	return v
 }
 
-// pct prints a Stat's mean as a percentage with one decimal (and ± sd).
+// frac prints a Stat as a fraction (mean, and ± sd over seeds), exactly as
+// results.json's table holds it.
+func frac(s Stat) string {
+	if s.N == 0 || math.IsNaN(s.Mean) {
+		return "–"
+	}
+	return s.String()
+}
+
+// pct prints a Stat's mean as a percentage with one decimal (and ± sd),
+// for the verdict sentence.
 func pct(s Stat) string {
 	if s.N == 0 || math.IsNaN(s.Mean) {
 		return "–"
@@ -330,7 +345,10 @@ func pct(s Stat) string {
 // attack's numbers, and a closing sentence on the paper's claim.
 func (r *BaselineResults) Markdown() string {
 	o := r.Options
-	rows := r.Rows()
+	rows := r.Table
+	if rows == nil {
+		rows = r.Rows()
+	}
 	spec := experiment.DefaultSpec("mnist")
 	var b strings.Builder
 	n := 0
@@ -346,9 +364,9 @@ func (r *BaselineResults) Markdown() string {
 	}
 	var tab [][]string
 	for _, row := range rows {
-		line := []string{row.Label, pct(row.Clean)}
+		line := []string{row.Label, frac(row.Clean)}
 		for i := range o.Eps {
-			line = append(line, pct(row.Worst[i]))
+			line = append(line, frac(row.Worst[i]))
 		}
 		tab = append(tab, line)
 	}
@@ -358,12 +376,15 @@ func (r *BaselineResults) Markdown() string {
 	tab = nil
 	for _, row := range rows {
 		for i, eps := range o.Eps {
-			tab = append(tab, []string{row.Label, Num(eps), pct(row.Clean), pct(row.PGD[i]), pct(row.APGD[i]), pct(row.Square[i]), pct(row.Worst[i])})
+			tab = append(tab, []string{row.Label, Num(eps), frac(row.Clean), frac(row.PGD[i]), frac(row.APGD[i]), frac(row.Square[i]), frac(row.Worst[i])})
 		}
 	}
 	b.WriteString(report.MarkdownTable([]string{"method", "ε", "clean", fmt.Sprintf("PGD-%d", o.PGDSteps), "APGD-CE", "Square", "worst"}, tab))
 	b.WriteString("\n")
-	b.WriteString(r.Verdict())
+	if r.Conclusion == "" {
+		r.Conclusion = r.Verdict()
+	}
+	b.WriteString(r.Conclusion)
 	b.WriteString("\n")
 	return b.String()
 }

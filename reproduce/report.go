@@ -82,6 +82,9 @@ type Results struct {
 	RingsTopology *TopologyResults `json:"rings_topology,omitempty"`
 	MNIST         *MNISTResults    `json:"mnist,omitempty"`
 	MNISTSummary  *MNISTSummary    `json:"mnist_summary,omitempty"`
+	// Baselines compares the LILs with other defences under strong attacks
+	// (--baselines or --extended).
+	Baselines *BaselineResults `json:"baselines,omitempty"`
 }
 
 // PhaseTotal is the time one experiment took.
@@ -126,6 +129,10 @@ func (r *Results) Markdown() string {
 				for _, name := range slices.Sorted(maps.Keys(r.MNISTSummary.Figures)) {
 					fmt.Fprintf(&b, "\n![%s](%s.png)\n", name, r.MNISTSummary.Figures[name])
 				}
+			}
+			if r.Baselines != nil {
+				b.WriteString("\n## MNIST: LILs against other defences under strong attacks (beyond the paper)\n\n")
+				b.WriteString(r.Baselines.Markdown())
 			}
 		}
 	}

@@ -20,7 +20,11 @@ type Options struct {
 	// Extended adds the checks beyond the paper: persistent homology of the
 	// rings (and, with Baselines, the MNIST baselines under strong attacks).
 	Extended bool
-	Command  string
+	// Baselines adds PGD adversarial training, Jacobian regularisation and
+	// spectral normalisation to MNIST, all attacked (with the LILs) by
+	// PGD, APGD-CE and Square.
+	Baselines bool
+	Command   string
 }
 
 // Run runs the chosen experiments into e.Dir and writes the report. Results
@@ -36,6 +40,11 @@ func Run(ctx context.Context, e *Env, o Options) (*Results, error) {
 		switch ex {
 		case "mnist":
 			err = r.runMNIST(ctx, e, o.MNIST)
+			if err == nil && o.Baselines {
+				bo := DefaultBaselines(e.Quick)
+				bo.MNIST = o.MNIST
+				r.Baselines, err = Baselines(ctx, e, bo)
+			}
 		case "rings":
 			r.Rings, err = Rings(ctx, e, o.Rings)
 			if err == nil && o.Extended {
@@ -98,6 +107,9 @@ func (o Options) phaseCount(seeds int) int {
 					per = 3
 				}
 				n += per * len(o.MNIST.Betas) * seeds
+			}
+			if o.Baselines {
+				n += (len(o.MNIST.Betas) + 2*3) * seeds
 			}
 		}
 	}

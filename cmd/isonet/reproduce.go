@@ -34,7 +34,8 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	epochs := fs.Int("epochs", 0, "MNIST epochs (default 5; --quick 1)")
 	dataDir := fs.String("data-dir", "", "folder of MNIST IDX files (default: the bundled MNIST)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
-	extended := fs.Bool("extended", false, "add the checks beyond the paper: persistent homology of the rings' representations")
+	extended := fs.Bool("extended", false, "add the checks beyond the paper: persistent homology of the rings, and --baselines")
+	baselines := fs.Bool("baselines", false, "MNIST: also train PGD adversarial training, Jacobian regularisation and spectral normalisation, and attack all models with PGD, APGD-CE and Square")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -94,7 +95,7 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintf(stderr, "isonet reproduce %s: writing to %s\n", what, *out)
 	cmdline := "isonet " + strings.Join(append([]string{"reproduce", what}, args...), " ")
-	opts := reproduce.Options{Experiments: exps, MNIST: mo, Rings: reproduce.DefaultRings(*quick), Torus: reproduce.DefaultTorus(*quick), Extended: *extended, Command: cmdline}
+	opts := reproduce.Options{Experiments: exps, MNIST: mo, Rings: reproduce.DefaultRings(*quick), Torus: reproduce.DefaultTorus(*quick), Extended: *extended, Baselines: *baselines || *extended, Command: cmdline}
 	res, err := reproduce.Run(ctx, env, opts)
 	if res != nil {
 		fmt.Fprintf(stdout, "report: %s/index.html (also report.md, results.json); total %.1f s\n", *out, res.TotalSeconds)
