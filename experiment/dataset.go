@@ -10,6 +10,13 @@ import (
 	"github.com/isonet/isonet/data"
 )
 
+// RingsPoints and RingsSigma are the entangled rings' size (points per
+// ring) and noise (SPEC §3.1).
+const (
+	RingsPoints = 500
+	RingsSigma  = 0.01
+)
+
 // TorusNoise is the standard deviation of the torus coordinates' noise
 // (SPEC §3.2).
 const TorusNoise = 0.001
@@ -78,8 +85,8 @@ func (d DataSpec) Load() (trainSet, testSet *data.Set, err error) {
 			return nil, nil, err
 		}
 	case "rings":
-		trainSet = data.Rings(500, 0.01, d.Seed)
-		testSet = data.Rings(500, 0.01, d.Seed+1_000_003)
+		trainSet = data.Rings(RingsPoints, RingsSigma, d.Seed)
+		testSet = data.Rings(RingsPoints, RingsSigma, d.Seed+1_000_003)
 	case "torus":
 		trainSet = data.Torus(TorusNoise, d.Seed)
 		testSet = data.Torus(TorusNoise, d.Seed+1_000_003)

@@ -113,6 +113,11 @@ type RingsRun struct {
 // RingsResults is everything the rings experiment measured.
 type RingsResults struct {
 	Options RingsOptions `json:"options"`
+	// The data and network the text describes.
+	PointsPerRing int     `json:"points_per_ring"`
+	Sigma         float64 `json:"sigma"`
+	Width         int     `json:"width"`
+	Depth         int     `json:"depth"`
 	// Input is the 3-D picture of the training rings (base name relative
 	// to the output folder).
 	Input string     `json:"input_figure"`
@@ -144,7 +149,8 @@ func Rings(ctx context.Context, e *Env, o RingsOptions) (*RingsResults, error) {
 	if err := os.MkdirAll(filepath.Join(e.Dir, "rings"), 0o755); err != nil {
 		return nil, err
 	}
-	res := &RingsResults{Options: o}
+	spec0 := RingsSpec(o, 0, 0)
+	res := &RingsResults{Options: o, PointsPerRing: experiment.RingsPoints, Sigma: experiment.RingsSigma, Width: spec0.Width, Depth: spec0.Depth}
 	input, err := ringsInput(ctx, e, RingsSpec(o, 0, seeds[0]).Data)
 	if err != nil {
 		return nil, err
@@ -348,7 +354,8 @@ func (r *RingsResults) Markdown() string {
 	for _, l := range lines {
 		rows = append(rows, append([]string{l.name}, stat(l)...))
 	}
-	fmt.Fprintf(&b, "Two linked rings of 500 points each (σ = 0.01), a tanh network of width 20 and depth 4, full batch, %d epochs. ", r.Options.Epochs)
+	fmt.Fprintf(&b, "Two linked rings of %d points each (σ = %s), a tanh network of width %d and depth %d, full batch, %d epochs. ",
+		r.PointsPerRing, Num(r.Sigma), r.Width, r.Depth, r.Options.Epochs)
 	fmt.Fprintf(&b, "Distances are compared over all same-ring pairs of the 1000 test points; the Lipschitz ratios ‖Φ(x)−Φ(x′)‖/‖x−x′‖ over each point's %d nearest input neighbours.\n\n", r.Options.LipschitzK)
 	b.WriteString(report.MarkdownTable(header, rows))
 	if lo, hi := r.betaExtremes(); lo != nil && hi != nil && lo[0].Beta != hi[0].Beta {

@@ -27,6 +27,12 @@ type Options struct {
 	Command   string
 }
 
+// DefaultOptions returns the paper's settings for every experiment (quick:
+// the reduced ones).
+func DefaultOptions(quick bool) Options {
+	return Options{Experiments: Experiments, MNIST: DefaultMNIST(quick), Rings: DefaultRings(quick), Torus: DefaultTorus(quick)}
+}
+
 // Run runs the chosen experiments into e.Dir and writes the report. Results
 // of finished experiments are written even when a later one fails.
 func Run(ctx context.Context, e *Env, o Options) (*Results, error) {

@@ -80,7 +80,8 @@ func TestQuickReportAndResume(t *testing.T) {
 		t.Skip("runs the quick reproduction")
 	}
 	dir := t.TempDir()
-	o := Options{Experiments: Experiments, MNIST: DefaultMNIST(true), Command: "isonet reproduce all --quick"}
+	o := DefaultOptions(true)
+	o.Command = "isonet reproduce all --quick"
 	o.MNIST.TrainSubset, o.MNIST.TestSubset, o.MNIST.Betas = 2000, 300, []float64{0, 1}
 	env := &Env{Dir: dir, Quick: true, Seeds: []uint64{0}}
 	r, err := Run(context.Background(), env, o)

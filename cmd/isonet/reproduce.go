@@ -95,7 +95,9 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintf(stderr, "isonet reproduce %s: writing to %s\n", what, *out)
 	cmdline := "isonet " + strings.Join(append([]string{"reproduce", what}, args...), " ")
-	opts := reproduce.Options{Experiments: exps, MNIST: mo, Rings: reproduce.DefaultRings(*quick), Torus: reproduce.DefaultTorus(*quick), Extended: *extended, Baselines: *baselines || *extended, Command: cmdline}
+	opts := reproduce.DefaultOptions(*quick)
+	opts.Experiments, opts.MNIST, opts.Command = exps, mo, cmdline
+	opts.Extended, opts.Baselines = *extended, *baselines || *extended
 	res, err := reproduce.Run(ctx, env, opts)
 	if res != nil {
 		fmt.Fprintf(stdout, "report: %s/index.html (also report.md, results.json); total %.1f s\n", *out, res.TotalSeconds)
