@@ -166,27 +166,39 @@ func (m *csr) prune(epochs int) *csr {
 
 // components counts the connected components of the graph.
 func (m *csr) components() int {
+	labels := m.componentLabels()
+	c := 0
+	for i, l := range labels {
+		if int(l) == i {
+			c++
+		}
+	}
+	return c
+}
+
+// componentLabels labels each point with the smallest point of its
+// connected component.
+func (m *csr) componentLabels() []int32 {
 	parent := make([]int32, m.n)
 	for i := range parent {
 		parent[i] = int32(i)
 	}
-	var find func(int32) int32
-	find = func(i int32) int32 {
+	find := func(i int32) int32 {
 		for parent[i] != i {
 			parent[i] = parent[parent[i]]
 			i = parent[i]
 		}
 		return i
 	}
-	c := m.n
 	for i := 0; i < m.n; i++ {
 		for t := m.ptr[i]; t < m.ptr[i+1]; t++ {
-			a, b := find(int32(i)), find(m.col[t])
-			if a != b {
+			if a, b := find(int32(i)), find(m.col[t]); a != b {
 				parent[max(a, b)] = min(a, b)
-				c--
 			}
 		}
 	}
-	return c
+	for i := range parent {
+		parent[i] = find(int32(i))
+	}
+	return parent
 }

@@ -27,9 +27,8 @@ type UMAPOptions struct {
 	// Seed makes the embedding reproducible: the same data, options and
 	// seed give the same embedding, bit for bit.
 	Seed uint64
-	// Workers bounds the goroutines of the neighbour search, the bandwidths
-	// and the eigensolver (0 means GOMAXPROCS; 1 is serial). It does not
-	// change the result. The SGD stage is serial.
+	// Workers bounds the goroutines of every stage (0 means GOMAXPROCS; 1
+	// is serial). It does not change the result.
 	Workers int
 	// LearningRate is SGD's initial learning rate (default 1).
 	LearningRate float64
@@ -147,6 +146,15 @@ func UMAP(x *tensor.Mat, opt UMAPOptions) (*UMAPResult, error) {
 	if err := checkData(x); err != nil {
 		return nil, fmt.Errorf("umap: %w", err)
 	}
+	nparts := 1
+	if x.Rows >= sgdParts*sgdMinPart {
+		nparts = sgdParts
+	}
+	return umap(x, opt, nparts)
+}
+
+// umap is UMAP with the number of parts of the parallel SGD given.
+func umap(x *tensor.Mat, opt UMAPOptions, nparts int) (*UMAPResult, error) {
 	n := x.Rows
 	opt, err := opt.withDefaults(n)
 	if err != nil {
@@ -215,13 +223,15 @@ func UMAP(x *tensor.Mat, opt UMAPOptions) (*UMAPResult, error) {
 		}
 	}
 
-	newLayout(g, opt.Dims).optimize(y, sgdParams{
+	newLayout(g, opt.Dims, y, nparts).optimize(y, sgdParams{
 		a: res.A, b: res.B,
 		gamma:   opt.RepulsionStrength,
 		alpha:   opt.LearningRate,
 		negRate: opt.NegativeSampleRate,
 		epochs:  opt.Epochs,
-	}, newRand(opt.Seed, streamSGD))
+		seed:    opt.Seed,
+		workers: workers,
+	})
 
 	res.Y = tensor.New(n, opt.Dims)
 	for t, v := range y {

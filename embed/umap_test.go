@@ -74,15 +74,18 @@ func noisyCircle(n, d int, noise float64, seed uint64) (*tensor.Mat, []float64) 
 
 func TestUMAPBlobs(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		sep  float64
-		init string
+		name   string
+		sep    float64
+		nparts int
+		init   string
 	}{
-		{"far apart", 10, InitDisconnected}, // separate neighbour graphs
-		{"closer", 1.3, InitSpectral},       // one graph, still separable
+		{"far apart", 10, 1, InitDisconnected}, // separate neighbour graphs
+		{"closer", 1.3, 1, InitSpectral},       // one graph, still separable
+		{"far apart, SGD in 4 parts", 10, 4, InitDisconnected},
+		{"closer, SGD in 4 parts", 1.3, 4, InitSpectral},
 	} {
 		x, labels := blobs(5, 100, 20, tc.sep, 1)
-		res, err := UMAP(x, UMAPOptions{Seed: 7})
+		res, err := umap(x, UMAPOptions{Seed: 7}, tc.nparts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,12 +107,34 @@ func TestUMAPCircle(t *testing.T) {
 	// Noise of σ = 0.01 per coordinate (≈ 0.03 in norm, one step 2π/n
 	// along the circle).
 	const n = 200
-	x, theta := noisyCircle(n, 10, 0.01, 3)
-	res, err := UMAP(x, UMAPOptions{Seed: 5})
-	if err != nil {
-		t.Fatal(err)
+	x0, theta0 := noisyCircle(n, 10, 0.01, 3)
+	for _, tc := range []struct {
+		name     string
+		shuffled bool // rows in random order, not around the circle
+		nparts   int
+	}{{"in order", false, 1}, {"shuffled", true, 1}, {"SGD in 4 parts", true, 4}} {
+		x, theta := x0, theta0
+		if tc.shuffled {
+			perm := rand.New(rand.NewPCG(4, 4)).Perm(n)
+			x = tensor.Gather(nil, x0, perm)
+			theta = make([]float64, n)
+			for r, i := range perm {
+				theta[r] = theta0[i]
+			}
+		}
+		res, err := umap(x, UMAPOptions{Seed: 5}, tc.nparts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkLoop(t, tc.name, res, theta)
 	}
-	y := res.Y
+}
+
+// checkLoop checks that the embedding of points at angles theta on a circle
+// is a loop in the same order.
+func checkLoop(t *testing.T, name string, res *UMAPResult, theta []float64) {
+	t.Helper()
+	y, n := res.Y, len(theta)
 	// Each point's two nearest embedded neighbours should be near it on
 	// the circle: within 3 steps of 2π/n.
 	idx, _ := KNN(y, 2, 0, 1)
@@ -119,7 +144,7 @@ func TestUMAPCircle(t *testing.T) {
 		for _, j := range nb {
 			d := math.Abs(theta[i] - theta[j])
 			d = min(d, 2*math.Pi-d)
-			if d > 3*2*math.Pi/n+1e-9 {
+			if d > 3*2*math.Pi/float64(n)+1e-9 {
 				ok = false
 			}
 		}
@@ -127,19 +152,32 @@ func TestUMAPCircle(t *testing.T) {
 			near++
 		}
 	}
-	frac := float64(near) / n
+	frac := float64(near) / float64(n)
 	// A loop, not an arc: walking the circle in order, the embedded points
 	// wind once around their centroid, and no step is a jump (a torn loop
 	// has one step as long as the arc's width).
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		switch {
+		case theta[a] < theta[b]:
+			return -1
+		case theta[a] > theta[b]:
+			return 1
+		}
+		return 0
+	})
 	var cx, cy float64
 	for i := 0; i < n; i++ {
-		cx += float64(y.At(i, 0)) / n
-		cy += float64(y.At(i, 1)) / n
+		cx += float64(y.At(i, 0)) / float64(n)
+		cy += float64(y.At(i, 1)) / float64(n)
 	}
 	var wind float64
 	steps := make([]float64, n)
-	for i := 0; i < n; i++ {
-		j := (i + 1) % n
+	for s := 0; s < n; s++ {
+		i, j := order[s], order[(s+1)%n]
 		a0 := math.Atan2(float64(y.At(i, 1))-cy, float64(y.At(i, 0))-cx)
 		a1 := math.Atan2(float64(y.At(j, 1))-cy, float64(y.At(j, 0))-cx)
 		da := a1 - a0
@@ -150,46 +188,103 @@ func TestUMAPCircle(t *testing.T) {
 			da += 2 * math.Pi
 		}
 		wind += da
-		steps[i] = math.Hypot(float64(y.At(j, 0)-y.At(i, 0)), float64(y.At(j, 1)-y.At(i, 1)))
+		steps[s] = math.Hypot(float64(y.At(j, 0)-y.At(i, 0)), float64(y.At(j, 1)-y.At(i, 1)))
 	}
 	wind /= 2 * math.Pi
 	sorted := slices.Clone(steps)
 	slices.Sort(sorted)
 	median, longest := sorted[n/2], sorted[n-1]
-	t.Logf("circle: init %s; %.3f of points have both embedded 2-NN within 3 steps on the circle; winding %.3f; longest step %.3f × median", res.Init, frac, wind, longest/median)
+	t.Logf("circle, %s: init %s; %.3f of points have both embedded 2-NN within 3 steps on the circle; winding %.3f; longest step %.2f × median",
+		name, res.Init, frac, wind, longest/median)
 	if frac < 0.97 {
-		t.Errorf("only %.3f of points have their two embedded nearest neighbours near them on the circle", frac)
+		t.Errorf("%s: only %.3f of points have their two embedded nearest neighbours near them on the circle", name, frac)
 	}
 	if math.Abs(math.Abs(wind)-1) > 0.01 {
-		t.Errorf("winding number %.3f, want ±1", wind)
+		t.Errorf("%s: winding number %.3f, want ±1", name, wind)
 	}
 	if longest > 10*median {
-		t.Errorf("longest step %.3f is %.1f × the median: the loop is torn", longest, longest/median)
+		t.Errorf("%s: longest step %.3f is %.1f × the median: the loop is torn", name, longest, longest/median)
 	}
 }
 
 func TestUMAPDeterministic(t *testing.T) {
 	// 600 points in one connected graph: the Lanczos eigensolver runs.
 	x, _ := blobs(3, 200, 10, 1.3, 8)
-	run := func(seed uint64, workers int) *UMAPResult {
-		res, err := UMAP(x, UMAPOptions{Seed: seed, Workers: workers, Epochs: 60})
+	run := func(seed uint64, workers, nparts int) *UMAPResult {
+		res, err := umap(x, UMAPOptions{Seed: seed, Workers: workers, Epochs: 60}, nparts)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return res
 	}
-	a, b, c, d := run(1, 1), run(1, 1), run(1, 3), run(2, 1)
+	a := run(1, 1, 1)
 	if a.Init != InitSpectral {
 		t.Fatalf("init %q, want spectral", a.Init)
 	}
-	if !slices.Equal(a.Y.Data, b.Y.Data) {
+	if !slices.Equal(a.Y.Data, run(1, 1, 1).Y.Data) {
 		t.Error("same seed, same workers: embeddings differ")
 	}
-	if !slices.Equal(a.Y.Data, c.Y.Data) {
+	if !slices.Equal(a.Y.Data, run(1, 3, 1).Y.Data) {
 		t.Error("same seed, 1 vs 3 workers: embeddings differ")
 	}
-	if slices.Equal(a.Y.Data, d.Y.Data) {
+	if slices.Equal(a.Y.Data, run(2, 1, 1).Y.Data) {
 		t.Error("different seeds: identical embeddings")
+	}
+	// SGD in parts (as for large data): still independent of the workers.
+	p := run(1, 1, 4)
+	for _, w := range []int{2, 3, 4, 8} {
+		if !slices.Equal(p.Y.Data, run(1, w, 4).Y.Data) {
+			t.Errorf("SGD in 4 parts, 1 vs %d workers: embeddings differ", w)
+		}
+	}
+}
+
+func TestLayoutPartition(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		sep    float64
+		nparts int
+	}{{"connected", 1.3, 4}, {"connected", 1.3, 2}, {"5 components", 10, 4}, {"one part", 1.3, 1}} {
+		x, _ := blobs(5, 100, 20, tc.sep, 1)
+		idx, dist := KNN(x, 14, 1, 2)
+		sigma, rho := smoothKNN(dist, 15, 2)
+		g := fuzzyGraph(idx, dist, sigma, rho)
+		y, _ := PCA(x, 2) // stands in for an initial layout
+		yf := make([]float64, len(y.Data))
+		for i, v := range y.Data {
+			yf[i] = float64(v)
+		}
+		l := newLayout(g, 2, yf, tc.nparts)
+		size := make([]int, tc.nparts)
+		for _, q := range l.part {
+			size[q]++
+		}
+		// Every edge once, in its group.
+		if len(l.head) != g.nnz() || len(l.groups) != tc.nparts+2 || l.groups[tc.nparts+1] != g.nnz() {
+			t.Fatalf("%s: %d edges in groups %v, want %d", tc.name, len(l.head), l.groups, g.nnz())
+		}
+		seen := map[[2]int32]bool{}
+		for grp := 0; grp <= tc.nparts; grp++ {
+			for e := l.groups[grp]; e < l.groups[grp+1]; e++ {
+				h, tl := l.head[e], l.tail[e]
+				seen[[2]int32{h, tl}] = true
+				within := l.part[h] == l.part[tl]
+				if (grp < tc.nparts && (!within || l.part[h] != int32(grp))) || (grp == tc.nparts && within) {
+					t.Fatalf("%s: edge %d→%d (parts %d, %d) in group %d", tc.name, h, tl, l.part[h], l.part[tl], grp)
+				}
+			}
+		}
+		if len(seen) != g.nnz() {
+			t.Errorf("%s: %d distinct edges, want %d", tc.name, len(seen), g.nnz())
+		}
+		between := l.groups[tc.nparts+1] - l.groups[tc.nparts]
+		t.Logf("%s, %d parts: sizes %v, %d of %d edges between parts", tc.name, tc.nparts, size, between, g.nnz())
+		if tc.name == "5 components" && between != 0 {
+			t.Errorf("%s: %d edges between parts, want 0", tc.name, between)
+		}
+		if tc.name == "connected" && (slices.Max(size)-slices.Min(size) > 1 || between > g.nnz()/4) {
+			t.Errorf("%s: part sizes %v, %d edges between parts", tc.name, size, between)
+		}
 	}
 }
 
