@@ -8,15 +8,18 @@ import (
 // layout is the optimisation problem of UMAP's second stage: the symmetric
 // fuzzy graph as directed edges (each undirected edge appears in both
 // directions, as in umap-learn), with how often each is sampled, and a
-// partition of the points for parallel SGD. The edges are stored in the
-// order SGD runs them: those within part 0, within part 1, …, then those
-// between parts, each group by head.
+// partition of the points for parallel SGD. Points are renumbered so that
+// each part's are consecutive (parts running in parallel then write to
+// separate memory), and the edges are stored in the order SGD runs them:
+// those within part 0, within part 1, …, then those between parts, each
+// group by head.
 type layout struct {
 	n, dims         int
-	head, tail      []int32
-	epochsPerSample []float64 // max weight / weight: sampled once every so many epochs
-	part            []int32   // each point's part
-	groups          []int     // group g is edges groups[g]..groups[g+1]−1; the last is between parts
+	order           []int32 // point of each internal number
+	head, tail      []int32 // internal numbers
+	epochsPerSample []float64
+	parts           []int // part q holds internal numbers parts[q]..parts[q+1]−1
+	groups          []int // group g is edges groups[g]..groups[g+1]−1; the last is between parts
 }
 
 // sgdParts is the number of parts of the layout's points when there are at
@@ -30,11 +33,25 @@ const (
 // newLayout prepares the SGD of graph g, starting from the layout y, with
 // nparts parts (1, or a power of 2).
 func newLayout(g *csr, dims int, y []float64, nparts int) *layout {
-	l := &layout{n: g.n, dims: dims, part: make([]int32, g.n)}
+	part := make([]int32, g.n)
 	if g.components() > 1 {
-		l.partitionComponents(g, nparts)
+		partitionComponents(part, g, nparts)
 	} else {
-		l.partitionCoordinates(y, nparts)
+		partitionCoordinates(part, y, dims, nparts)
+	}
+	l := &layout{n: g.n, dims: dims, order: make([]int32, g.n), parts: make([]int, nparts+1)}
+	for _, q := range part {
+		l.parts[q+1]++
+	}
+	for q := 0; q < nparts; q++ {
+		l.parts[q+1] += l.parts[q]
+	}
+	number := make([]int32, g.n)
+	fill := slices.Clone(l.parts[:nparts])
+	for i, q := range part {
+		number[i] = int32(fill[q])
+		l.order[fill[q]] = int32(i)
+		fill[q]++
 	}
 	var top float64
 	for _, v := range g.val {
@@ -46,12 +63,12 @@ func newLayout(g *csr, dims int, y []float64, nparts int) *layout {
 	l.epochsPerSample = make([]float64, 0, ne)
 	for grp := 0; grp <= nparts; grp++ {
 		l.groups = append(l.groups, len(l.head))
-		for i := 0; i < g.n; i++ {
+		for _, i := range l.order {
 			for t := g.ptr[i]; t < g.ptr[i+1]; t++ {
-				q, r := l.part[i], l.part[g.col[t]]
+				q, r := part[i], part[g.col[t]]
 				if (grp < nparts && q == int32(grp) && r == q) || (grp == nparts && r != q) {
-					l.head = append(l.head, int32(i))
-					l.tail = append(l.tail, g.col[t])
+					l.head = append(l.head, number[i])
+					l.tail = append(l.tail, number[g.col[t]])
 					l.epochsPerSample = append(l.epochsPerSample, top/g.val[t])
 				}
 			}
@@ -65,27 +82,27 @@ func newLayout(g *csr, dims int, y []float64, nparts int) *layout {
 // parts by recursive coordinate bisection of the initial layout: halve at
 // the median of the coordinate with the largest range. A spectral layout
 // places strongly linked points close together, so few edges join parts.
-func (l *layout) partitionCoordinates(y []float64, nparts int) {
+func partitionCoordinates(part []int32, y []float64, dims, nparts int) {
 	var split func(idx []int32, parts, base int)
 	split = func(idx []int32, parts, base int) {
 		if parts == 1 {
 			for _, i := range idx {
-				l.part[i] = int32(base)
+				part[i] = int32(base)
 			}
 			return
 		}
 		best, width := 0, -1.0
-		for c := 0; c < l.dims; c++ {
-			lo, hi := y[int(idx[0])*l.dims+c], y[int(idx[0])*l.dims+c]
+		for c := 0; c < dims; c++ {
+			lo, hi := y[int(idx[0])*dims+c], y[int(idx[0])*dims+c]
 			for _, i := range idx {
-				lo, hi = min(lo, y[int(i)*l.dims+c]), max(hi, y[int(i)*l.dims+c])
+				lo, hi = min(lo, y[int(i)*dims+c]), max(hi, y[int(i)*dims+c])
 			}
 			if hi-lo > width {
 				best, width = c, hi-lo
 			}
 		}
 		slices.SortFunc(idx, func(a, b int32) int {
-			ya, yb := y[int(a)*l.dims+best], y[int(b)*l.dims+best]
+			ya, yb := y[int(a)*dims+best], y[int(b)*dims+best]
 			switch {
 			case ya < yb:
 				return -1
@@ -98,7 +115,7 @@ func (l *layout) partitionCoordinates(y []float64, nparts int) {
 		split(idx[:h], parts/2, 2*base)
 		split(idx[h:], parts/2, 2*base+1)
 	}
-	idx := make([]int32, l.n)
+	idx := make([]int32, len(part))
 	for i := range idx {
 		idx[i] = int32(i)
 	}
@@ -108,7 +125,7 @@ func (l *layout) partitionCoordinates(y []float64, nparts int) {
 // partitionComponents places whole connected components in parts, the
 // largest first, each into the part with the fewest points: no edge joins
 // two parts.
-func (l *layout) partitionComponents(g *csr, nparts int) {
+func partitionComponents(part []int32, g *csr, nparts int) {
 	comp := g.componentLabels()
 	size := map[int32]int{}
 	for _, c := range comp {
@@ -137,7 +154,7 @@ func (l *layout) partitionComponents(g *csr, nparts int) {
 		load[q] += size[c]
 	}
 	for i, c := range comp {
-		l.part[i] = where[c]
+		part[i] = where[c]
 	}
 }
 
@@ -188,7 +205,7 @@ func clip4(g float64) float64 {
 // number of workers. On MNIST the trustworthiness and kNN accuracy equal
 // umap-learn's.
 func (l *layout) optimize(y []float64, p sgdParams) {
-	ne := len(l.tail)
+	ne, dims := len(l.tail), l.dims
 	s := &sgdState{
 		layout:    l,
 		sgdParams: p,
@@ -200,32 +217,53 @@ func (l *layout) optimize(y []float64, p sgdParams) {
 		s.negEvery[t] = e / p.negRate
 		s.nextNeg[t] = s.negEvery[t]
 	}
-	nparts := len(s.groups) - 2
-	start := y
-	if nparts > 1 {
-		start = make([]float64, len(y))
+	own := make([]float64, len(y)) // y in internal numbering
+	for r, i := range l.order {
+		copy(own[r*dims:(r+1)*dims], y[int(i)*dims:int(i+1)*dims])
 	}
-	pushes := make([][]float64, nparts)
-	for q := range pushes {
-		pushes[q] = make([]float64, l.dims)
+	nparts := len(l.parts) - 1
+	start := own
+	if nparts > 1 {
+		start = make([]float64, len(own))
+	}
+	// One generator and scratch vector per part, plus one for the edges
+	// between parts, each in its own cache lines.
+	workers := make([]sgdWorker, nparts+1)
+	for w := range workers {
+		workers[w].rng = rand.New(&workers[w].pcg)
+		workers[w].push = make([]float64, max(dims, 16))[:dims]
 	}
 	between := l.groups[nparts]
 	for e := 0; e < p.epochs; e++ {
 		alpha := p.alpha * (1 - float64(e)/float64(p.epochs))
 		if nparts > 1 {
-			copy(start, y)
+			copy(start, own)
 		}
 		parallelFor(nparts, p.workers, 1, func(lo, hi int) {
 			for q := lo; q < hi; q++ {
-				rng := newRand(p.seed^mix64(uint64(e)<<8|uint64(q)), streamSGD)
-				s.run(l.groups[q], l.groups[q+1], e, alpha, y, start, rng, pushes[q])
+				w := &workers[q]
+				w.pcg.Seed(pcgSeeds(p.seed^mix64(uint64(e)<<8|uint64(q)), streamSGD))
+				s.run(l.groups[q], l.groups[q+1], e, alpha, own, start, l.parts[q], l.parts[q+1], w)
 			}
 		})
-		if between < len(l.head) {
-			rng := newRand(p.seed^mix64(uint64(e)<<8|0xff), streamSGD)
-			s.run(between, len(l.head), e, alpha, y, y, rng, pushes[0])
+		if between < ne {
+			w := &workers[nparts]
+			w.pcg.Seed(pcgSeeds(p.seed^mix64(uint64(e)<<8|0xff), streamSGD))
+			s.run(between, ne, e, alpha, own, own, 0, l.n, w)
 		}
 	}
+	for r, i := range l.order {
+		copy(y[int(i)*dims:int(i+1)*dims], own[r*dims:(r+1)*dims])
+	}
+}
+
+// sgdWorker is the state of one stream of SGD work, padded so that two
+// workers' states never share a cache line.
+type sgdWorker struct {
+	pcg  rand.PCG
+	rng  *rand.Rand
+	push []float64
+	_    [64]byte
 }
 
 // sgdState is the progress of the optimisation: when each edge is next due
@@ -236,20 +274,20 @@ type sgdState struct {
 	nextPos, negEvery, nextNeg []float64
 }
 
-// run runs the edges lo..hi−1 that are due in epoch e, in order.
-func (s *sgdState) run(lo, hi, e int, alpha float64, y, far []float64, rng *rand.Rand, push []float64) {
+// run runs the edges lo..hi−1 that are due in epoch e, in order. Points
+// numbered from mine to mineEnd−1 are read from y, others from far.
+func (s *sgdState) run(lo, hi, e int, alpha float64, y, far []float64, mine, mineEnd int, w *sgdWorker) {
 	fe := float64(e)
 	for t := lo; t < hi; t++ {
 		if s.nextPos[t] <= fe {
-			s.sample(t, fe, alpha, y, far, rng, push)
+			s.sample(t, fe, alpha, y, far, mine, mineEnd, w.rng, w.push)
 		}
 	}
 }
 
 // sample runs edge t in epoch fe: the attraction of its head to its tail
-// and the repulsion from its negative samples. Points in the head's part
-// are read from y, others from far. push is scratch space.
-func (s *sgdState) sample(t int, fe, alpha float64, y, far []float64, rng *rand.Rand, push []float64) {
+// and the repulsion from its negative samples. push is scratch space.
+func (s *sgdState) sample(t int, fe, alpha float64, y, far []float64, mine, mineEnd int, rng *rand.Rand, push []float64) {
 	j := int(s.head[t])
 	dims, a, b := s.dims, s.a, s.b
 	cur := y[j*dims : j*dims+dims]
@@ -272,7 +310,6 @@ func (s *sgdState) sample(t int, fe, alpha float64, y, far []float64, rng *rand.
 	s.nextPos[t] += s.epochsPerSample[t]
 
 	nNeg := int((fe - s.nextNeg[t]) / s.negEvery[t])
-	own := s.part[j]
 	clear(push)
 	for q := 0; q < nNeg; q++ {
 		k := rng.IntN(s.n)
@@ -280,7 +317,7 @@ func (s *sgdState) sample(t int, fe, alpha float64, y, far []float64, rng *rand.
 			continue
 		}
 		src := y
-		if s.part[k] != own {
+		if k < mine || k >= mineEnd {
 			src = far
 		}
 		oth := src[k*dims : k*dims+dims]

@@ -51,8 +51,13 @@ func parallelFor(n, workers, chunk int, fn func(lo, hi int)) {
 // streams pass through a strong mixer: PCG generators started from related
 // states (seed, seed+1, …) would give related first outputs.
 func newRand(seed, stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(pcgSeeds(seed, stream)))
+}
+
+// pcgSeeds are the two PCG seeds of newRand(seed, stream).
+func pcgSeeds(seed, stream uint64) (uint64, uint64) {
 	a := mix64(seed ^ mix64(stream))
-	return rand.New(rand.NewPCG(a, mix64(a^0x9e3779b97f4a7c15)))
+	return a, mix64(a ^ 0x9e3779b97f4a7c15)
 }
 
 // mix64 is the SplitMix64 finaliser, a bijection that scrambles all bits.

@@ -255,9 +255,22 @@ func TestLayoutPartition(t *testing.T) {
 			yf[i] = float64(v)
 		}
 		l := newLayout(g, 2, yf, tc.nparts)
+		// part of an internal number, from the consecutive ranges.
+		part := func(r int32) int32 {
+			for q := 0; q < tc.nparts; q++ {
+				if int(r) < l.parts[q+1] {
+					return int32(q)
+				}
+			}
+			t.Fatalf("%s: number %d beyond the parts %v", tc.name, r, l.parts)
+			return -1
+		}
 		size := make([]int, tc.nparts)
-		for _, q := range l.part {
-			size[q]++
+		for q := range size {
+			size[q] = l.parts[q+1] - l.parts[q]
+		}
+		if !slices.Equal(slices.Sorted(slices.Values(l.order)), idxRange(g.n)) {
+			t.Fatalf("%s: the renumbering is not a permutation", tc.name)
 		}
 		// Every edge once, in its group.
 		if len(l.head) != g.nnz() || len(l.groups) != tc.nparts+2 || l.groups[tc.nparts+1] != g.nnz() {
@@ -267,10 +280,17 @@ func TestLayoutPartition(t *testing.T) {
 		for grp := 0; grp <= tc.nparts; grp++ {
 			for e := l.groups[grp]; e < l.groups[grp+1]; e++ {
 				h, tl := l.head[e], l.tail[e]
-				seen[[2]int32{h, tl}] = true
-				within := l.part[h] == l.part[tl]
-				if (grp < tc.nparts && (!within || l.part[h] != int32(grp))) || (grp == tc.nparts && within) {
-					t.Fatalf("%s: edge %d→%d (parts %d, %d) in group %d", tc.name, h, tl, l.part[h], l.part[tl], grp)
+				seen[[2]int32{l.order[h], l.order[tl]}] = true
+				within := part(h) == part(tl)
+				if (grp < tc.nparts && (!within || part(h) != int32(grp))) || (grp == tc.nparts && within) {
+					t.Fatalf("%s: edge %d→%d (parts %d, %d) in group %d", tc.name, h, tl, part(h), part(tl), grp)
+				}
+			}
+		}
+		for i := 0; i < g.n; i++ {
+			for p := g.ptr[i]; p < g.ptr[i+1]; p++ {
+				if !seen[[2]int32{int32(i), g.col[p]}] {
+					t.Fatalf("%s: edge %d→%d missing", tc.name, i, g.col[p])
 				}
 			}
 		}
@@ -346,4 +366,13 @@ func TestUMAPSmall(t *testing.T) {
 			}
 		}
 	}
+}
+
+// idxRange is 0, 1, …, n−1.
+func idxRange(n int) []int32 {
+	r := make([]int32, n)
+	for i := range r {
+		r[i] = int32(i)
+	}
+	return r
 }
