@@ -10,5 +10,9 @@
 // pictures and numbers can be compared with it. PCA is the cheap, exact
 // baseline. Trustworthiness and kNN label accuracy score an embedding.
 //
-// Everything is deterministic given a seed, whatever the number of workers.
+// The SGD departs from umap-learn in two ways, both for speed (see
+// layout.optimize): a sample's negative repulsions are computed together,
+// and large problems are optimised in four parts, in parallel, with the
+// edges between parts run serially. Everything is deterministic given a
+// seed, whatever the number of workers; umap-learn's parallel SGD is not.
 package embed

@@ -32,11 +32,11 @@ func scoreEmbedding(t *testing.T, name string, x, y *tensor.Mat, labels []int) {
 	start := time.Now()
 	full := Trustworthiness(x, y, 10)
 	took := time.Since(start)
-	perm := rand.New(rand.NewPCG(2000, 1)).Perm(x.Rows)[:2000]
+	perm := rand.New(rand.NewPCG(2000, 1)).Perm(x.Rows)[:min(2000, x.Rows)]
 	sub := Trustworthiness(tensor.Gather(nil, x, perm), tensor.Gather(nil, y, perm), 10)
 	acc := KNNAccuracy(y, labels, 10)
-	t.Logf("%s: trustworthiness(10) %.4f on all %d points (%.1f s), %.4f on a 2000-point subsample; 2-D 10-NN label accuracy %.4f",
-		name, full, x.Rows, took.Seconds(), sub, acc)
+	t.Logf("%s: trustworthiness(10) %.4f on all %d points (%.1f s), %.4f on a %d-point subsample; 2-D 10-NN label accuracy %.4f",
+		name, full, x.Rows, took.Seconds(), sub, len(perm), acc)
 }
 
 // readCSV reads an n×d matrix of comma-separated numbers.
@@ -72,12 +72,20 @@ func readCSV(name string, d int) (*tensor.Mat, error) {
 // min_dist 0.25), its time and quality. With ISONET_UMAP_LEARN_CSV naming
 // umap-learn's embedding of the same images (testdata/umap_learn_mnist.py),
 // that embedding is scored by the same code. ISONET_EMBED_CSV names a file
-// to write this package's embedding to.
+// to write this package's embedding to; ISONET_MNIST_N=1000 (say) uses the
+// first 1000 images instead.
 func TestUMAPMNIST10000(t *testing.T) {
 	if os.Getenv("ISONET_LONG") != "1" {
 		t.Skip("set ISONET_LONG=1 to run")
 	}
-	x, labels := mnistTest(t, 10000)
+	n := 10000
+	if s := os.Getenv("ISONET_MNIST_N"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || n < 100 || n > 10000 {
+			t.Fatalf("ISONET_MNIST_N=%q: want 100..10000", s)
+		}
+	}
+	x, labels := mnistTest(t, n)
 	for _, workers := range []int{0, 1} {
 		cpu, wall := processCPU(), time.Now()
 		res, err := UMAP(x, UMAPOptions{Neighbors: 40, MinDist: 0.25, Seed: 1, Workers: workers})

@@ -83,9 +83,14 @@ func TestUMAPBlobs(t *testing.T) {
 		{"closer", 1.3, 1, InitSpectral},       // one graph, still separable
 		{"far apart, SGD in 4 parts", 10, 4, InitDisconnected},
 		{"closer, SGD in 4 parts", 1.3, 4, InitSpectral},
+		{"closer, in 3-D", 1.3, 1, InitSpectral},
 	} {
 		x, labels := blobs(5, 100, 20, tc.sep, 1)
-		res, err := umap(x, UMAPOptions{Seed: 7}, tc.nparts)
+		dims := 2
+		if strings.HasSuffix(tc.name, "3-D") {
+			dims = 3
+		}
+		res, err := umap(x, UMAPOptions{Seed: 7, Dims: dims}, tc.nparts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +102,7 @@ func TestUMAPBlobs(t *testing.T) {
 		if res.Init != tc.init {
 			t.Errorf("%s: init %q, want %q", tc.name, res.Init, tc.init)
 		}
-		if res.Y.Rows != 500 || res.Y.Cols != 2 || res.Epochs != 500 || res.KNNMethod != KNNExact {
+		if res.Y.Rows != 500 || res.Y.Cols != dims || res.Epochs != 500 || res.KNNMethod != KNNExact {
 			t.Errorf("%s: %d×%d, %d epochs, %s", tc.name, res.Y.Rows, res.Y.Cols, res.Epochs, res.KNNMethod)
 		}
 	}
