@@ -350,6 +350,41 @@ func TestUMAPErrors(t *testing.T) {
 	}
 }
 
+func TestUMAPDuplicates(t *testing.T) {
+	// 60 copies of one point, and two clusters of exact duplicates: no NaN,
+	// and the two clusters stay apart.
+	same := tensor.New(60, 5)
+	two := tensor.New(60, 5)
+	labels := make([]int, 60)
+	for i := 0; i < 60; i++ {
+		if i%2 == 1 {
+			labels[i] = 1
+			for j := 0; j < 5; j++ {
+				two.Set(i, j, 3)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		x    *tensor.Mat
+	}{{"one point", same}, {"two points", two}} {
+		res, err := UMAP(tc.x, UMAPOptions{Seed: 1, Neighbors: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range res.Y.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				t.Fatalf("%s: non-finite coordinate", tc.name)
+			}
+		}
+		if tc.name == "two points" {
+			if acc := KNNAccuracy(res.Y, labels, 5); acc != 1 {
+				t.Errorf("%s: 5-NN accuracy %.3f, want 1 (init %s)", tc.name, acc, res.Init)
+			}
+		}
+	}
+}
+
 func TestUMAPSmall(t *testing.T) {
 	// The smallest problems still work: 3 points, 2 neighbours, in 1-D, 2-D
 	// and 3-D (3-D has too few points for a spectral layout).
