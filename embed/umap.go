@@ -43,6 +43,7 @@ type UMAPOptions struct {
 // Values of UMAPResult.Init.
 const (
 	InitSpectral     = "spectral"
+	InitComponents   = "spectral per component (graph disconnected)"
 	InitDisconnected = "random (graph disconnected)"
 	InitTooFew       = "random (too few points for a spectral layout)"
 	InitNoEigen      = "random (eigensolver did not converge)"
@@ -53,8 +54,8 @@ type UMAPResult struct {
 	// Y holds one row per input row, Dims columns.
 	Y *tensor.Mat `json:"-"`
 	// Init says how the layout started: "spectral", or a random start and
-	// why (InitDisconnected when the neighbour graph has several
-	// components).
+	// why; "spectral per component" when the neighbour graph has several
+	// components, each laid out spectrally and placed apart.
 	Init string `json:"init"`
 	// A and B are the fitted parameters of the low-dimensional similarity
 	// 1/(1 + A·d^(2B)).
@@ -181,7 +182,12 @@ func umap(x *tensor.Mat, opt UMAPOptions, nparts int) (*UMAPResult, error) {
 	var spec []float64
 	switch {
 	case g.components() > 1:
-		res.Init = InitDisconnected
+		var ok bool
+		spec, ok = componentLayout(x, g, opt.Dims, newRand(opt.Seed, streamSpectral), workers)
+		res.Init = InitComponents
+		if !ok {
+			res.Init, spec = InitDisconnected, nil
+		}
 	case n-1 < opt.Dims:
 		res.Init = InitTooFew
 	default:
@@ -193,7 +199,7 @@ func umap(x *tensor.Mat, opt UMAPOptions, nparts int) (*UMAPResult, error) {
 		}
 	}
 	rng := newRand(opt.Seed, streamInit)
-	if res.Init == InitSpectral {
+	if spec != nil {
 		// Scale to a largest coordinate of 10 and jitter a little, as
 		// umap-learn does.
 		var big float64

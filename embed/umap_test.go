@@ -79,9 +79,9 @@ func TestUMAPBlobs(t *testing.T) {
 		nparts int
 		init   string
 	}{
-		{"far apart", 10, 1, InitDisconnected}, // separate neighbour graphs
-		{"closer", 1.3, 1, InitSpectral},       // one graph, still separable
-		{"far apart, SGD in 4 parts", 10, 4, InitDisconnected},
+		{"far apart", 10, 1, InitComponents}, // separate neighbour graphs
+		{"closer", 1.3, 1, InitSpectral},     // one graph, still separable
+		{"far apart, SGD in 4 parts", 10, 4, InitComponents},
 		{"closer, SGD in 4 parts", 1.3, 4, InitSpectral},
 		{"closer, in 3-D", 1.3, 1, InitSpectral},
 	} {
@@ -415,4 +415,30 @@ func idxRange(n int) []int32 {
 		r[i] = int32(i)
 	}
 	return r
+}
+
+// TestUMAPTwoCircles: two circles far apart make a disconnected neighbour
+// graph; each component is laid out spectrally, so each circle stays a loop
+// (a random start would tear them into arcs).
+func TestUMAPTwoCircles(t *testing.T) {
+	const n = 200
+	a, ta := noisyCircle(n, 10, 0.01, 3)
+	b, tb := noisyCircle(n, 10, 0.01, 4)
+	x := tensor.New(2*n, 10)
+	copy(x.Data, a.Data)
+	copy(x.Data[n*10:], b.Data)
+	for i := n; i < 2*n; i++ {
+		x.Row(i)[3] += 20 // far from the first circle
+	}
+	res, err := umap(x, UMAPOptions{Seed: 5, Neighbors: 40, MinDist: 0.25}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Init != InitComponents {
+		t.Fatalf("init %q, want %q", res.Init, InitComponents)
+	}
+	for k, theta := range [][]float64{ta, tb} {
+		part := &UMAPResult{Y: tensor.FromSlice(n, 2, res.Y.Data[k*n*2:(k+1)*n*2])}
+		checkLoop(t, []string{"first circle", "second circle"}[k], part, theta)
+	}
 }

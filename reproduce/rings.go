@@ -216,7 +216,7 @@ func ringNames(s *data.Set) []string {
 
 // ringsGeometryVersion changes when the geometry phase's numbers or
 // figures change, so that stored results are recomputed.
-const ringsGeometryVersion = 2
+const ringsGeometryVersion = 3
 
 func ringsGeometry(ctx context.Context, e *Env, name string, tr Trained, spec experiment.Spec, o RingsOptions, beta float64, seed uint64) (RingsRun, error) {
 	settings := struct {
@@ -363,7 +363,7 @@ func (r *RingsResults) Markdown() string {
 			Num(minWorst(hi)), Num(hi[0].Beta), Num(minWorst(lo)), Num(lo[0].Beta))
 	}
 	if len(r.Runs) > 0 {
-		fmt.Fprintf(&b, "\nUMAP of the 1000 test points' last hidden layer with n_neighbors %d, min_dist %s; layout started from: %s.",
+		fmt.Fprintf(&b, "\nUMAP of the test points' last hidden layer with n_neighbors %d, min_dist %s; layout started from: %s.",
 			r.Options.Neighbors, Num(r.Options.MinDist), r.Runs[0].UMAPInit)
 		if r.Runs[0].UMAPInit == embed.InitDisconnected {
 			b.WriteString(" (Each ring is its own component of the neighbour graph; from a random start UMAP can cut a ring into arcs, so an open arc is not by itself a broken ring — the distance histograms are the direct evidence.)")
