@@ -1,8 +1,13 @@
 // Command isonet trains neural networks with Locally Isometric Layers and
 // measures how robust and how structure-preserving they are.
 //
-//	isonet train     train a model (MNIST, rings, torus or a CSV file)
+//	isonet train     train a model (MNIST, rings, torus or a CSV file; --stacked for hierarchies)
 //	isonet eval      clean accuracy and isometry numbers of a model
+//	isonet attack    accuracy under FGSM, PGD, pgd-paper, APGD or Square; the paper's sweeps
+//	isonet embed     UMAP or PCA picture of a layer
+//	isonet geometry  within-class distance histograms, isometry and Lipschitz numbers
+//	isonet topology  persistent homology per class, input against representation
+//	isonet bench     the PyTorch peer benchmark's workloads
 //	isonet reproduce run the paper's experiments and write a report
 //
 // Run `isonet COMMAND --help` for a command's flags.
