@@ -165,7 +165,7 @@ func Baselines(ctx context.Context, e *Env, o BaselineOptions) (*BaselineResults
 		beta         float64
 		spec         experiment.Spec
 	}
-	for _, seed := range e.Seeds {
+	for _, seed := range e.SeedList() {
 		var jobs []job
 		for _, beta := range o.MNIST.Betas {
 			jobs = append(jobs, job{fmt.Sprintf("mnist/%s/beta=%g/seed=%d", Standard, beta, seed), train.MethodLIL, beta,

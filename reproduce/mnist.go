@@ -132,7 +132,7 @@ func MNIST(ctx context.Context, e *Env, o MNISTOptions) (*MNISTResults, error) {
 	}
 	res := &MNISTResults{Options: o}
 	for _, proto := range o.Protocols {
-		for _, seed := range e.Seeds {
+		for _, seed := range e.SeedList() {
 			for _, beta := range o.Betas {
 				name := fmt.Sprintf("mnist/%s/beta=%g/seed=%d", proto, beta, seed)
 				spec := MNISTSpec(e, o, proto, beta, seed)

@@ -92,6 +92,20 @@ func Hash(settings any) (string, error) {
 	return hex.EncodeToString(h[:]), nil
 }
 
+// SeedList returns the run's seeds: Seeds, or seed 0 alone when none are
+// given.
+func (e *Env) SeedList() []uint64 {
+	if len(e.Seeds) == 0 {
+		return []uint64{0}
+	}
+	return e.Seeds
+}
+
+// Mkdir makes the folder name inside the output folder.
+func (e *Env) Mkdir(name string) error {
+	return os.MkdirAll(filepath.Join(e.Dir, name), 0o755)
+}
+
 // PhasePath returns the file where phase name's result is stored.
 func (e *Env) PhasePath(name string) string {
 	return filepath.Join(e.Dir, "phases", strings.ReplaceAll(name, "/", "__")+".json")

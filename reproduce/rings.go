@@ -142,11 +142,8 @@ func Rings(ctx context.Context, e *Env, o RingsOptions) (*RingsResults, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	seeds := e.Seeds
-	if len(seeds) == 0 {
-		seeds = []uint64{0}
-	}
-	if err := os.MkdirAll(filepath.Join(e.Dir, "rings"), 0o755); err != nil {
+	seeds := e.SeedList()
+	if err := e.Mkdir("rings"); err != nil {
 		return nil, err
 	}
 	spec0 := RingsSpec(o, 0, 0)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -287,11 +286,8 @@ func RingsTopology(ctx context.Context, e *Env, o RingsOptions) (*TopologyResult
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	seeds := e.Seeds
-	if len(seeds) == 0 {
-		seeds = []uint64{0}
-	}
-	if err := os.MkdirAll(filepath.Join(e.Dir, "rings"), 0o755); err != nil {
+	seeds := e.SeedList()
+	if err := e.Mkdir("rings"); err != nil {
 		return nil, err
 	}
 	to := DefaultTopologyOptions()

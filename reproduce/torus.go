@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -136,11 +135,8 @@ func Torus(ctx context.Context, e *Env, o TorusOptions) (*TorusResults, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	seeds := e.Seeds
-	if len(seeds) == 0 {
-		seeds = []uint64{0}
-	}
-	if err := os.MkdirAll(filepath.Join(e.Dir, "torus"), 0o755); err != nil {
+	seeds := e.SeedList()
+	if err := e.Mkdir("torus"); err != nil {
 		return nil, err
 	}
 	spec0 := TorusSpec(o, seeds[0])
