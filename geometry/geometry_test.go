@@ -38,34 +38,17 @@ func randomSet(n, d, c int, seed uint64) (*tensor.Mat, []int) {
 	return x, y
 }
 
-// orthonormal returns a d×e matrix (d ≤ e) with orthonormal rows, by
-// Gram–Schmidt on random vectors: x·Q is an isometric embedding of R^d in R^e.
+// orthonormal returns a d×e matrix (d ≤ e) with orthonormal rows (nn's
+// orthogonal initialisation): x·Q is an isometric embedding of R^d in R^e.
 func orthonormal(d, e int, seed uint64) [][]float64 {
-	rng := rand.New(rand.NewPCG(seed, 2))
+	l := nn.NewLinear("q", e, d)
+	l.Reset(nn.InitOrthogonal, rand.New(rand.NewPCG(seed, 2)))
 	q := make([][]float64, d)
 	for i := range q {
-		v := make([]float64, e)
-		for k := range v {
-			v[k] = rng.NormFloat64()
+		q[i] = make([]float64, e)
+		for k := range q[i] {
+			q[i][k] = float64(l.W.Data[i*e+k])
 		}
-		for _, u := range q[:i] {
-			var dot float64
-			for k := range v {
-				dot += v[k] * u[k]
-			}
-			for k := range v {
-				v[k] -= dot * u[k]
-			}
-		}
-		var nrm float64
-		for _, a := range v {
-			nrm += a * a
-		}
-		nrm = math.Sqrt(nrm)
-		for k := range v {
-			v[k] /= nrm
-		}
-		q[i] = v
 	}
 	return q
 }
