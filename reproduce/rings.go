@@ -153,22 +153,34 @@ func Rings(ctx context.Context, e *Env, o RingsOptions) (*RingsResults, error) {
 		return nil, err
 	}
 	res.Input = input
+	err = eachRingsModel(ctx, e, o, func(name string, tr Trained, spec experiment.Spec, beta float64, seed uint64) error {
+		run, err := ringsGeometry(ctx, e, name+"/geometry", tr, spec, o, beta, seed)
+		res.Runs = append(res.Runs, run)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// eachRingsModel trains (or reuses) the rings model of every β and seed, in
+// that order, and calls f with its phase name prefix and spec.
+func eachRingsModel(ctx context.Context, e *Env, o RingsOptions, f func(name string, tr Trained, spec experiment.Spec, beta float64, seed uint64) error) error {
 	for _, beta := range o.Betas {
-		for _, seed := range seeds {
+		for _, seed := range e.SeedList() {
 			name := fmt.Sprintf("rings/beta=%g/seed=%d", beta, seed)
 			spec := RingsSpec(o, beta, seed)
 			tr, err := TrainPhase(ctx, e, name+"/train", spec)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			run, err := ringsGeometry(ctx, e, name+"/geometry", tr, spec, o, beta, seed)
-			if err != nil {
-				return nil, err
+			if err := f(name, tr, spec, beta, seed); err != nil {
+				return err
 			}
-			res.Runs = append(res.Runs, run)
 		}
 	}
-	return res, nil
+	return nil
 }
 
 // figuresExist reports whether every figure (base names relative to dir)

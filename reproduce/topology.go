@@ -286,34 +286,35 @@ func RingsTopology(ctx context.Context, e *Env, o RingsOptions) (*TopologyResult
 	if err := o.Validate(); err != nil {
 		return nil, err
 	}
-	seeds := e.SeedList()
 	if err := e.Mkdir("rings"); err != nil {
 		return nil, err
 	}
 	to := DefaultTopologyOptions()
 	res := &TopologyResults{Options: o, Topology: to}
-	for _, beta := range o.Betas {
-		pb := BetaLoops{Beta: beta}
-		for _, seed := range seeds {
-			name := fmt.Sprintf("rings/beta=%g/seed=%d", beta, seed)
-			spec := RingsSpec(o, beta, seed)
-			tr, err := TrainPhase(ctx, e, name+"/train", spec)
-			if err != nil {
-				return nil, err
-			}
-			run, err := ringsTopologyPhase(ctx, e, name+"/topology", tr, spec, to, beta, seed)
-			if err != nil {
-				return nil, err
-			}
-			res.Runs = append(res.Runs, run)
-			pb.Rings += len(run.Rings)
-			for _, g := range run.Rings {
-				if g.KeepsLoop {
-					pb.Kept++
-				}
+	perBeta := map[float64]int{} // β → index in res.PerBeta
+	err := eachRingsModel(ctx, e, o, func(name string, tr Trained, spec experiment.Spec, beta float64, seed uint64) error {
+		run, err := ringsTopologyPhase(ctx, e, name+"/topology", tr, spec, to, beta, seed)
+		if err != nil {
+			return err
+		}
+		res.Runs = append(res.Runs, run)
+		k, ok := perBeta[beta]
+		if !ok {
+			k = len(res.PerBeta)
+			perBeta[beta] = k
+			res.PerBeta = append(res.PerBeta, BetaLoops{Beta: beta})
+		}
+		pb := &res.PerBeta[k]
+		pb.Rings += len(run.Rings)
+		for _, g := range run.Rings {
+			if g.KeepsLoop {
+				pb.Kept++
 			}
 		}
-		res.PerBeta = append(res.PerBeta, pb)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return res, nil
 }
