@@ -320,13 +320,39 @@ var errorCases = []errorCase{
 	{"bench: unknown flag", []string{"bench", "--threads", "4"}, `isonet bench: flag provided but not defined: -threads (see --help)`},
 }
 
-// TestErrors runs every row of errorCases: exit status 2, exactly the
+// errorTable is a further table of bad inputs kept in its own file (one
+// per area: output safety, data identity, ...), with the fixtures its rows
+// need. Its fixtures run in the same folder as errorFixtures, after it; its
+// rows follow errorCases in docs/errors.md, in file-name order.
+type errorTable struct {
+	fixtures func(t *testing.T) // may be nil
+	cases    []errorCase
+}
+
+// errorTables is filled by init functions of the files that hold them.
+var errorTables []errorTable
+
+// allErrorCases is errorCases followed by every errorTable's rows.
+func allErrorCases() []errorCase {
+	all := append([]errorCase(nil), errorCases...)
+	for _, tb := range errorTables {
+		all = append(all, tb.cases...)
+	}
+	return all
+}
+
+// TestErrors runs every row of allErrorCases: exit status 2, exactly the
 // expected line on stderr (so no panic trace and no second line), nothing
 // on stdout, and no file created, changed or removed.
 func TestErrors(t *testing.T) {
 	errorFixtures(t)
+	for _, tb := range errorTables {
+		if tb.fixtures != nil {
+			tb.fixtures(t)
+		}
+	}
 	seen := map[string]bool{}
-	for _, c := range errorCases {
+	for _, c := range allErrorCases() {
 		if seen[c.name] {
 			t.Fatalf("duplicate case %q", c.name)
 		}
@@ -359,7 +385,7 @@ func TestErrorsDoc(t *testing.T) {
 	}
 	doc := string(b)
 	pos := 0
-	for _, c := range errorCases {
+	for _, c := range allErrorCases() {
 		row := "| " + c.name + " |"
 		i := strings.Index(doc[pos:], row)
 		if i < 0 {
