@@ -32,9 +32,9 @@ func circles(n int, seed uint64) (x []float32, y []int) {
 // Train an LIL on your own matrix and labels, measure its isometry, and
 // attack it with PGD and APGD.
 func Example() {
-	x, y := circles(300, 1)
-	d := 2 // features per row
-	all, err := data.NewSet("mine", tensor.FromSlice(len(y), d, x), y) // x: row-major, in [0,1]; y: 0..classes-1
+	x, y := circles(300, 1) // your data: rows of d features (row-major, in [0,1]), labels 0..classes-1
+	d := 2
+	all, err := data.NewSet("mine", tensor.FromSlice(len(y), d, x), y)
 	if err != nil {
 		log.Fatal(err)
 	}
