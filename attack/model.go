@@ -1,7 +1,11 @@
-// Package attack implements the adversarial attacks of SPEC §4 — FGSM, PGD and
-// the authors' fixed-gradient PGD ("pgd-paper") — and the stronger checks the
-// robustness field asks for: APGD-CE (Croce & Hein 2020) and the gradient-free
-// Square attack (Andriushchenko et al. 2020). RobustAccuracy measures a model's
+// Package attack measures how robust a classifier is: it perturbs inputs
+// within a small ball to change the predicted class, and counts the examples
+// that resist.
+//
+// The attacks are those of SPEC §4 — FGSM, PGD and the authors'
+// fixed-gradient PGD ("pgd-paper") — and the stronger checks the robustness
+// field asks for: APGD-CE (Croce & Hein 2020) and the gradient-free Square
+// attack (Andriushchenko et al. 2020). RobustAccuracy measures a model's
 // accuracy under one of them over a whole data set, in parallel and
 // deterministically.
 //

@@ -1,10 +1,11 @@
-// Package geometry measures how a layer of a network reshapes its input: for
-// every class, the distances between same-class inputs against the distances
-// between their representations (the paper's Fig. 2B and its numbers:
-// Pearson r, mean |ΔD|, normalised stress), the same between classes, and a
-// local Lipschitz estimate of the map Φ from inputs to representations.
-// It also draws them: the distance histograms (PlotWithin, PlotBetween) and
-// a layer's UMAP or PCA picture (EmbedLayer, Embedding.Plot).
+// Package geometry measures how a layer of a network reshapes its input.
+//
+// For every class it compares the distances between same-class inputs with the
+// distances between their representations (the paper's Fig. 2B and its
+// numbers: Pearson r, mean |ΔD|, normalised stress), the same between classes,
+// and a local Lipschitz estimate of the map Φ from inputs to representations.
+// It also draws them: the distance histograms (PlotWithin, PlotBetween) and a
+// layer's UMAP or PCA picture (EmbedLayer, Embedding.Plot).
 //
 // Representation distances are scaled by K, the representation-distance
 // scale of the isometric loss (SPEC §1), so that "isometric" means

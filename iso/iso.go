@@ -1,9 +1,15 @@
-// Package iso implements the isometric loss of Locally Isometric Layers,
+// Package iso implements the isometric loss of Locally Isometric Layers, its
+// exact gradient, and the numbers that say how isometric a representation is.
+//
+// The loss of a batch of inputs x_i with representations φ_i is
 //
 //	L_iso = (1/N²) Σ_ij G_ij (K·d(φ_i, φ_j) − d(x_i, x_j))²,
 //
-// its exact gradient with respect to the representation φ, the masks G, and
-// the numbers that say how isometric a representation is.
+// where d is the Euclidean distance, K a scale, and the mask G (Mask, Groups)
+// selects the pairs that count: same-class pairs for local isometry, all
+// pairs for global isometry. Loss evaluates it and adds its gradient with
+// respect to φ; WithinClass and Agree measure how well a representation
+// keeps the distances.
 package iso
 
 import (

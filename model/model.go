@@ -1,9 +1,11 @@
-// Package model saves and loads isonet models: a folder holding config.json
-// (sizes, activation, the isometric settings, seed) and model.safetensors
-// with float32 tensors layers.{i}.weight [out, in] and layers.{i}.bias [out]
-// for every Linear layer in order, classifier last — PyTorch's nn.Linear
-// layout, so `safetensors.torch.load_file` reads it. A stacked model names
-// its tensors blocks.{k}.layers.{i}.*.
+// Package model saves and loads isonet models.
+//
+// A model is a folder holding config.json (sizes, activation, the isometric
+// settings, seed) and model.safetensors with float32 tensors layers.{i}.weight
+// [out, in] and layers.{i}.bias [out] for every Linear layer in order,
+// classifier last — PyTorch's nn.Linear layout, so
+// `safetensors.torch.load_file` reads it. A stacked model names its tensors
+// blocks.{k}.layers.{i}.*.
 package model
 
 import (

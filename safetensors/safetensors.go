@@ -1,8 +1,10 @@
-// Package safetensors reads and writes the Hugging Face safetensors format:
-// an 8-byte little-endian header length N, N bytes of JSON describing each
-// tensor as {"dtype", "shape", "data_offsets": [begin, end]} (offsets relative
-// to the start of the byte buffer) plus an optional "__metadata__" object of
-// string values, then the byte buffer itself.
+// Package safetensors reads and writes the Hugging Face safetensors format,
+// in which isonet stores a model's weights.
+//
+// A file is an 8-byte little-endian header length N, N bytes of JSON
+// describing each tensor as {"dtype", "shape", "data_offsets": [begin, end]}
+// (offsets relative to the start of the byte buffer) plus an optional
+// "__metadata__" object of string values, then the byte buffer itself.
 //
 // Read accepts F32, F64, F16 and BF16 tensors and converts them to float32;
 // it validates every header field before allocating. Write stores F32 only,
