@@ -1,5 +1,5 @@
 // Package stacked trains stacked Locally Isometric Layers on hierarchical
-// labels, one block per level, as in the paper's §3.4 and Fig. 4.
+// labels, one block per level, as in the paper's §3.4 and Figure 4.
 //
 // A stack has one LIL block per label level, coarsest first. Block k is an
 // MLP [D_k, w, …, w, C_k] trained with level k's labels, both for its
