@@ -30,14 +30,13 @@ func circles(n int, seed uint64) (x []float32, y []int) {
 // Train an LIL on your own matrix and labels and measure how isometric its
 // last hidden layer is within each class.
 func Example() {
-	x, y := circles(300, 1) // your data: rows of d features (row-major, in [0,1]), labels 0..classes-1
-	d := 2
-	all, err := data.NewSet("mine", tensor.FromSlice(len(y), d, x), y)
+	x, y := circles(300, 1) // your data: n rows of 2 features (row-major, in [0,1]), n labels 0..classes-1
+	all, err := data.NewSet("mine", tensor.FromSlice(len(y), 2, x), y)
 	if err != nil {
 		log.Fatal(err)
 	}
 	tr, te := data.Split(all, 0.3, 1) // hold out 30% for testing
-	net, err := nn.NewMLP([]int{d, 16, 16, all.NumClasses()}, nn.Tanh, nn.InitPyTorch, rand.New(rand.NewPCG(1, 0)))
+	net, err := nn.NewMLP([]int{all.Dim(), 16, 16, all.NumClasses()}, nn.Tanh, nn.InitPyTorch, rand.New(rand.NewPCG(1, 0)))
 	if err != nil {
 		log.Fatal(err)
 	}
