@@ -59,7 +59,7 @@ func Example() {
 	for _, c := range perClass {
 		fmt.Printf("class %d: Pearson r %.3f\n", c.Class, c.Pearson)
 	}
-	am := &experiment.AttackModel{Net: net} // the attack loss is cross-entropy
+	am := &experiment.AttackModel{Net: net, Loss: experiment.LossCE} // attack the cross-entropy
 	for _, ac := range []attack.Config{
 		{Attack: attack.AttackPGD, Eps: 0.07, Step: 0.01, Steps: 20},
 		{Attack: attack.AttackAPGD, Eps: 0.07, Steps: 20},
