@@ -230,7 +230,7 @@ var errorCases = []errorCase{
 	{"bad label column", []string{"train", "--dataset", "csv:feat2.csv", "--label-cols", "x", "--out", "o"}, `isonet train: --label-cols: "x" is not a column index ≥ 0`},
 	{"checkpoint-every < -1", []string{"train", "--dataset", "rings", "--checkpoint-every", "-2", "--out", "o"}, `isonet train: --checkpoint-every must be ≥ -1, got -2`},
 	{"no --out", []string{"train", "--dataset", "rings"}, `isonet train: --out DIR is required`},
-	{"--out exists without --force", []string{"train", "--dataset", "rings", "--epochs", "1", "--out", "full"}, `isonet train: --out full exists and is not empty (use --force to replace it)`},
+	{"--out exists without --force", []string{"train", "--dataset", "rings", "--epochs", "1", "--out", "full"}, `isonet train: --out full is not an isonet folder (it holds notes.txt); choose another --out`},
 
 	// train: data sets.
 	{"unknown dataset", []string{"train", "--dataset", "cifar", "--out", "o"}, `isonet train: unknown dataset "cifar" (want mnist, rings, torus or csv:PATH)`},

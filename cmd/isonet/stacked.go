@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/isonet/isonet/experiment"
+	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/stacked"
 	"github.com/isonet/isonet/train"
@@ -65,9 +66,15 @@ func trainStacked(ctx context.Context, sf *specFlags, f *stackedFlags, out strin
 	if out == "" {
 		return errors.New("--out DIR is required")
 	}
-	if model.Exists(out) && !force {
-		return fmt.Errorf("--out %s exists and is not empty (use --force to replace it)", out)
+	inputs := dataInputs(spec.Data.Name, spec.Data.Dir)
+	if _, err := outdir.CheckDir("--out", out, force, inputs...); err != nil {
+		return err
 	}
+	lock, err := lockOut(out, force, inputs)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	trainSet, testSet, err := spec.Data.Load()
 	if err != nil {
 		return err

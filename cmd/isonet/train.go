@@ -13,6 +13,7 @@ import (
 
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/experiment"
+	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/nn"
@@ -144,7 +145,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var sf specFlags
 	sf.register(fs)
 	out := fs.String("out", "", "model folder to write (config.json, model.safetensors, metrics.json)")
-	force := fs.Bool("force", false, "replace an existing non-empty --out folder")
+	force := fs.Bool("force", false, "replace an existing --out folder that isonet wrote (never a folder holding other files), and discard an interrupted run's checkpoint")
 	quiet := fs.Bool("quiet", false, "no progress display")
 	resume := fs.String("resume", "", "continue the interrupted run whose --out was DIR (from DIR.checkpoint)")
 	every := fs.Int("checkpoint-every", 0, "save a checkpoint every N epochs (0 = every minute; -1 = never)")
@@ -184,9 +185,24 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return errors.New("--out DIR is required")
 		}
 	}
-	if model.Exists(*out) && !*force {
-		return fmt.Errorf("--out %s exists and is not empty (use --force to replace it)", *out)
+	// The output: refuse what must not be written (a file, a folder isonet
+	// did not write, the input, an interrupted run's checkpoint), then hold
+	// the output's lock until the model is in place.
+	inputs := dataInputs(spec.Data.Name, spec.Data.Dir)
+	replace := *force || *resume != ""
+	if _, err := outdir.CheckDir("--out", *out, replace, inputs...); err != nil {
+		return err
 	}
+	if *resume == "" {
+		if _, err := checkCheckpoint(*out, *force); err != nil {
+			return err
+		}
+	}
+	lock, err := lockOut(*out, replace, inputs)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	trainSet, testSet, err := spec.Data.Load()
 	if err != nil {
 		return err
@@ -211,7 +227,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stderr, "training on %s: %d examples × %d features, %d classes; %d test examples\n",
 		trainSet.Name, trainSet.Len(), trainSet.Dim(), trainSet.NumClasses(), testSet.Len())
-	ck := &experiment.Checkpointing{Dir: experiment.CheckpointDir(*out), Every: *every, Interval: time.Minute, Model: m}
+	ck := &experiment.Checkpointing{Dir: experiment.CheckpointDir(*out), Every: *every, Interval: time.Minute, Model: m,
+		Warn: func(err error) {
+			fmt.Fprintf(stderr, "isonet train: warning: checkpoint not saved (training goes on): %v\n", err)
+		}}
 	if *every < 0 {
 		ck.Dir = ""
 	}
@@ -231,10 +250,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return err
 	}
-	if err := model.SaveForce(*out, m, res, *force || *resume != ""); err != nil {
+	if err := model.SaveForce(*out, m, res, replace); err != nil {
 		return err
 	}
-	os.RemoveAll(ck.Dir)
+	removeIfCheckpoint(*out)
 	fmt.Fprintf(stdout, "train accuracy %.4f, test accuracy %.4f, %.1f s (%.0f examples/s); model in %s\n",
 		res.TrainAcc, res.TestAcc, res.Seconds, float64(trainSet.Len()*spec.Train.Epochs)/res.Seconds, *out)
 	return nil
