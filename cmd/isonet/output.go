@@ -7,6 +7,7 @@ import (
 
 	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/internal/outdir"
+	"github.com/isonet/isonet/model"
 )
 
 // dataInputs lists the files a data set is read from (a CSV file, an IDX
@@ -22,9 +23,23 @@ func dataInputs(dataset, dataDir string) []outdir.Input {
 	return in
 }
 
-// modelInputs is dataInputs plus the model folder being read.
-func modelInputs(f *modelFlags) []outdir.Input {
-	return append([]outdir.Input{outdir.ModelInput(f.dir)}, dataInputs(f.dataset, f.dataDir)...)
+// modelInputs lists what a command applying model m (loaded from --model)
+// reads: the model folder and its data (--dataset, or the model's own).
+func modelInputs(f *modelFlags, m *model.Model) []outdir.Input {
+	ds := f.dataset
+	if ds == "" && m != nil {
+		ds = m.Config.Dataset
+	}
+	return append([]outdir.Input{outdir.ModelInput(f.dir)}, dataInputs(ds, f.dataDir)...)
+}
+
+// withExts returns base+ext for every ext.
+func withExts(base string, exts ...string) []string {
+	var p []string
+	for _, e := range exts {
+		p = append(p, base+e)
+	}
+	return p
 }
 
 // checkCheckpoint refuses a new training run into out while an interrupted

@@ -416,3 +416,37 @@ func CheckFiles(flag, base string, paths []string, inputs ...Input) error {
 	}
 	return nil
 }
+
+// CheckFolderFiles decides whether a command may write the files names
+// into the folder dir (given with flag), as geometry writes its figures
+// and JSON into --out DIR: dir may be missing or a folder; each file in it
+// may be missing or one isonet wrote (listed in dir's marker), so nothing
+// else in the folder is ever touched. Refused: checkPlace's places, a file
+// at dir, a dir that is, holds or lies inside an input, and a file isonet
+// did not write. Nothing is changed.
+func CheckFolderFiles(flag, dir string, names []string, inputs ...Input) error {
+	if err := checkPlace(flag, dir); err != nil {
+		return err
+	}
+	if err := checkInputs(flag+" "+dir, dir, inputs); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return refuse("%s %s is a file, not a folder; isonet does not write over files", flag, dir)
+	}
+	mk, _ := ReadMarker(dir)
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return refuse("%s %s: %v", flag, dir, err)
+		}
+		if !fi.Mode().IsRegular() || !slices.Contains(mk.Files, n) {
+			return refuse("%s %s: %s exists and was not written by isonet; choose another %s", flag, dir, p, flag)
+		}
+	}
+	return nil
+}

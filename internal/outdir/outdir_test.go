@@ -261,3 +261,33 @@ func TestLockRace(t *testing.T) {
 		t.Errorf("lock held by %d at once (%d acquisitions)", maxHeld, got)
 	}
 }
+
+func TestCheckFolderFiles(t *testing.T) {
+	t.Chdir(t.TempDir())
+	write(t, "m/config.json", `{"format": "isonet-model/1"}`)
+	write(t, "g/geometry.json", "{}")
+	Record("g", "geometry", "g/geometry.json")
+	write(t, "g/notes.txt", "mine") // kept: never written
+	write(t, "u/geometry.json", "{}")
+	write(t, "file", "x")
+	names := []string{"geometry.json", "a.png"}
+	in := []Input{ModelInput("m")}
+	for _, c := range []struct{ dir, want string }{
+		{"new", ""},
+		{"g", ""},
+		{"u", "--out u: u/geometry.json exists and was not written by isonet; choose another --out"},
+		{"file", "--out file is a file, not a folder; isonet does not write over files"},
+		{"m", "--out m is the model being read (--model m)"},
+		{"m/g", "--out m/g lies inside the model being read (--model m)"},
+		{".", "--out . is the current folder; give a new folder's name"},
+	} {
+		err := CheckFolderFiles("--out", c.dir, names, in...)
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", c.dir, err)
+			}
+			continue
+		}
+		refusal(t, err, c.want)
+	}
+}
