@@ -26,11 +26,13 @@ func dataInputs(dataset, dataDir string) []outdir.Input {
 // modelInputs lists what a command applying model m (loaded from --model)
 // reads: the model folder and its data (--dataset, or the model's own).
 func modelInputs(f *modelFlags, m *model.Model) []outdir.Input {
-	ds := f.dataset
-	if ds == "" && m != nil {
-		ds = m.Config.Dataset
+	in := append([]outdir.Input{outdir.ModelInput(f.dir)}, dataInputs(f.dataset, f.dataDir)...)
+	if f.dataset == "" && m != nil {
+		if p, ok := strings.CutPrefix(m.Config.Dataset, "csv:"); ok && p != "" {
+			in = append(in, outdir.DataInput(p, "the data set "+m.Config.Dataset+" of --model "+f.dir))
+		}
 	}
-	return append([]outdir.Input{outdir.ModelInput(f.dir)}, dataInputs(ds, f.dataDir)...)
+	return in
 }
 
 // withExts returns base+ext for every ext.

@@ -112,14 +112,13 @@ func Acquire(flag, path string) (*Lock, error) {
 			f.Close()
 			continue
 		}
+		// The line only informs; the flock is the lock. On a full disk the
+		// line cannot be written, and the lock (an empty file) still holds.
 		line := fmt.Sprintf("%s pid=%d host=%s since=%s\n", lockMagic, os.Getpid(), host, time.Now().UTC().Format(time.RFC3339))
-		if err := f.Truncate(0); err == nil {
-			_, err = f.WriteAt([]byte(line), 0)
-		}
-		if err != nil {
-			f.Close()
-			os.Remove(lp)
-			return nil, fmt.Errorf("%s %s: lock %s: %w", flag, path, lp, err)
+		if f.Truncate(0) == nil {
+			if _, err := f.WriteAt([]byte(line), 0); err != nil {
+				f.Truncate(0)
+			}
 		}
 		return &Lock{f: f, path: lp}, nil
 	}
