@@ -147,7 +147,7 @@ func TestForceReplacesModel(t *testing.T) {
 }
 
 // TestConcurrentTrain: while one train run writes --out o (holding
-// o.lock), a second one to the same folder is refused at once; the first
+// o.lock, with a periodic checkpoint o.checkpoint), a second one to the same folder is refused at once; the first
 // finishes with exactly the model it trains alone, and no checkpoint or
 // lock is left.
 func TestConcurrentTrain(t *testing.T) {
@@ -166,12 +166,14 @@ func TestConcurrentTrain(t *testing.T) {
 		code := run(context.Background(), append(args, "--seed", "1", "--checkpoint-every", "1", "--out", "o"), &out, &errb)
 		first <- result{code, errb.String()}
 	}()
+	// Wait for the first run's first checkpoint (written under its lock):
+	// the second run must see a live run, not an interrupted one.
 	for i := 0; ; i++ {
-		if _, err := os.Stat("o.lock"); err == nil {
+		if _, err := os.Stat("o.checkpoint"); err == nil {
 			break
 		}
 		if i > 5000 {
-			t.Fatal("the first run never took its lock")
+			t.Fatal("the first run never wrote a checkpoint")
 		}
 		time.Sleep(time.Millisecond)
 	}

@@ -193,16 +193,16 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if _, err := outdir.CheckDir("--out", *out, replace, inputs...); err != nil {
 		return err
 	}
-	if *resume == "" {
-		if _, err := checkCheckpoint(*out, *force); err != nil {
-			return err
-		}
-	}
 	lock, err := lockOut(*out, replace, inputs)
 	if err != nil {
 		return err
 	}
 	defer lock.Release()
+	if *resume == "" { // under the lock: a running run's checkpoint is not an interrupted one
+		if _, err := checkCheckpoint(*out, *force); err != nil {
+			return err
+		}
+	}
 	trainSet, testSet, err := spec.Data.Load()
 	if err != nil {
 		return err
