@@ -146,12 +146,7 @@ func Classify(path string) (Info, error) {
 		}
 		info.Foreign = append(info.Foreign, name)
 	}
-	if info.What == "" || len(info.Foreign) > 0 {
-		if len(info.Foreign) == 0 { // no marker at all: everything is foreign
-			for _, e := range ents {
-				info.Foreign = append(info.Foreign, e.Name())
-			}
-		}
+	if len(info.Foreign) > 0 { // without a marker every entry is foreign
 		info.Kind = Foreign
 		info.What = ""
 		return info, nil
