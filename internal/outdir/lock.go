@@ -66,6 +66,9 @@ func parseHolder(b []byte) Holder {
 // errNoFlock: the file system (or OS) offers no flock; fall back to pids.
 var errNoFlock = errors.New("flock not supported")
 
+// lockFile is flock, replaced in tests by a file system without flock.
+var lockFile = flock
+
 // errBusy: another process holds the flock.
 var errBusy = errors.New("lock held")
 
@@ -91,7 +94,7 @@ func Acquire(flag, path string) (*Lock, error) {
 			f.Close()
 			return nil, refuse("%s %s is being written by %s; wait for it to finish or choose another %s", flag, path, parseHolder(old), flag)
 		}
-		switch err := flock(f); {
+		switch err := lockFile(f); {
 		case errors.Is(err, errBusy):
 			// Re-read: the holder may have written its line since.
 			if b, rerr := os.ReadFile(lp); rerr == nil && len(b) > 0 {
