@@ -75,6 +75,9 @@ func trainStacked(ctx context.Context, sf *specFlags, f *stackedFlags, out strin
 		return err
 	}
 	defer lock.Release()
+	if _, err := checkCheckpoint(out, force); err != nil {
+		return err
+	}
 	trainSet, testSet, err := spec.Data.Load()
 	if err != nil {
 		return err
@@ -110,6 +113,7 @@ func trainStacked(ctx context.Context, sf *specFlags, f *stackedFlags, out strin
 	if err := model.SaveForce(out, m, res, force); err != nil {
 		return err
 	}
+	removeIfCheckpoint(out) // one --force discarded: --resume would overwrite the stack
 	for lv, c := range res.Classes {
 		fmt.Fprintf(stdout, "level %d (%d classes): train accuracy %.4f, test accuracy %.4f\n", lv, c, res.TrainAcc[lv], res.TestAcc[lv])
 	}

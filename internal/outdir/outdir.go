@@ -305,6 +305,19 @@ func checkPlace(flag, path string) error {
 	return nil
 }
 
+// CheckPlace refuses the places no output may go, for commands with rules
+// of their own for what is inside: the current folder and those above it,
+// the home folder, and a path whose parent folder is missing or not a
+// folder.
+func CheckPlace(flag, path string) error { return checkPlace(flag, path) }
+
+// CheckInputs refuses an output path that is one of inputs, holds one, or
+// lies inside an input folder ("--out m is the model being read (--model
+// m)").
+func CheckInputs(flag, path string, inputs ...Input) error {
+	return checkInputs(flag+" "+path, path, inputs)
+}
+
 // checkInputs refuses an output path that is one of the inputs, holds one,
 // or lies inside an input folder; subject starts the message.
 func checkInputs(subject, path string, inputs []Input) error {
