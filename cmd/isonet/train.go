@@ -227,9 +227,13 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stderr, "training on %s: %d examples × %d features, %d classes; %d test examples\n",
 		trainSet.Name, trainSet.Len(), trainSet.Dim(), trainSet.NumClasses(), testSet.Len())
+	ckFailed := 0
 	ck := &experiment.Checkpointing{Dir: experiment.CheckpointDir(*out), Every: *every, Interval: time.Minute, Model: m,
 		Warn: func(err error) {
-			fmt.Fprintf(stderr, "isonet train: warning: checkpoint not saved (training goes on): %v\n", err)
+			ckFailed++
+			if ckFailed == 1 { // once, not every epoch of a long run on a full disk
+				fmt.Fprintf(stderr, "isonet train: warning: checkpoint not saved (training goes on): %v\n", err)
+			}
 		}}
 	if *every < 0 {
 		ck.Dir = ""
@@ -238,6 +242,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	prog.done = (t.Epoch*prog.total/spec.Train.Epochs + t.Pos)
 	res, err = experiment.Run(ctx, t, spec, trainSet, testSet, prog.hooks(), res, ck)
 	prog.finish()
+	if ckFailed > 1 {
+		fmt.Fprintf(stderr, "isonet train: warning: %d periodic checkpoints could not be saved\n", ckFailed)
+	}
 	if err != nil {
 		if errors.Is(err, train.ErrInterrupted) && ck.Dir != "" {
 			fmt.Fprintf(stderr, "isonet train: interrupted at epoch %d, step %d; checkpoint saved in %s\nresume with: isonet train --resume %s\n",
