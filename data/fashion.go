@@ -60,13 +60,21 @@ func FashionMNISTFolder() (string, error) {
 // pixels in [0, 1] per example, checking each file's uncompressed content
 // against FashionMNISTSHA256. The classes carry Fashion-MNIST's names.
 func LoadFashionMNIST(dir string, train bool) (*Set, error) {
+	s, _, _, err := loadFashionMNIST(dir, train)
+	return s, err
+}
+
+// loadFashionMNIST is LoadFashionMNIST, also returning the content sha256
+// of the two files read (by name without .gz) and their folder.
+func loadFashionMNIST(dir string, train bool) (*Set, map[string]string, string, error) {
 	if dir == "" {
 		d, err := FashionMNISTFolder()
 		if err != nil {
-			return nil, err
+			return nil, nil, "", err
 		}
 		dir = d
 	}
+	sums := map[string]string{}
 	prefix, split := "t10k", "test"
 	if train {
 		prefix, split = "train", "train"
@@ -76,27 +84,28 @@ func LoadFashionMNIST(dir string, train bool) (*Set, error) {
 	for i, base := range []string{prefix + "-images-idx3-ubyte", prefix + "-labels-idx1-ubyte"} {
 		p, err := findIDX(dir, base)
 		if err != nil {
-			return nil, fmt.Errorf("fashion-mnist: %s: no %s; %s", dir, base, FashionInstallHint)
+			return nil, nil, "", fmt.Errorf("fashion-mnist: %s: no %s; %s", dir, base, FashionInstallHint)
 		}
 		raw, sum, err := readContent(p)
 		if err != nil {
-			return nil, fmt.Errorf("fashion-mnist: %w", err)
+			return nil, nil, "", fmt.Errorf("fashion-mnist: %w", err)
 		}
 		if want := FashionMNISTSHA256[base]; sum != want {
-			return nil, fmt.Errorf("fashion-mnist: %s: content sha256 %s, want %s: the file is damaged or not the canonical one; reinstall dataset-fashion-mnist, or use --dataset mnist --data-dir %s to read it unchecked", p, sum, want, dir)
+			return nil, nil, "", fmt.Errorf("fashion-mnist: %s: content sha256 %s, want %s: the file is damaged or not the canonical one; reinstall dataset-fashion-mnist, or use --dataset mnist --data-dir %s to read it unchecked", p, sum, want, dir)
 		}
 		if idx[i], err = readIDX(bytes.NewReader(raw), int64(len(raw)), false); err != nil {
-			return nil, fmt.Errorf("idx: %s: %w", p, err)
+			return nil, nil, "", fmt.Errorf("idx: %s: %w", p, err)
 		}
 		paths[i] = p
+		sums[base] = sum
 	}
 	s, err := idxSet("fashion-mnist-"+split, idx[0], idx[1], paths[0], paths[1])
 	if err != nil {
-		return nil, err
+		return nil, nil, "", err
 	}
 	s.Classes[0] = max(s.Classes[0], len(FashionMNISTClasses))
 	s.ClassNames = [][]string{FashionMNISTClasses[:s.Classes[0]:s.Classes[0]]}
-	return s, nil
+	return s, sums, dir, nil
 }
 
 // readContent reads the file at path, gunzipping it when it is gzipped,

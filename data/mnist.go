@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -132,50 +134,102 @@ func hasMNIST(d string) bool {
 // checksummed. The class count is 10, or one more than the largest label if
 // that is larger.
 func LoadMNIST(dir string, train bool) (*Set, error) {
+	s, _, _, err := loadMNIST(dir, train)
+	return s, err
+}
+
+// loadMNIST is LoadMNIST, also returning the content sha256 of the two
+// files read (by file name without .gz) and the folder they are in.
+func loadMNIST(dir string, train bool) (*Set, map[string]string, string, error) {
 	prefix, split := "t10k", "test"
 	if train {
 		prefix, split = "train", "train"
 	}
 	imgBase, labBase := prefix+"-images-idx3-ubyte", prefix+"-labels-idx1-ubyte"
 	var s *Set
+	sums := map[string]string{}
 	if dir == "" {
 		d, err := MNISTDir()
 		if err != nil {
-			return nil, err
+			return nil, nil, "", err
 		}
-		img, err := readVerified(filepath.Join(d, imgBase+".gz"))
+		dir = d
+		img, err := readVerified(filepath.Join(d, imgBase+".gz"), sums)
 		if err != nil {
-			return nil, err
+			return nil, nil, "", err
 		}
-		lab, err := readVerified(filepath.Join(d, labBase+".gz"))
+		lab, err := readVerified(filepath.Join(d, labBase+".gz"), sums)
 		if err != nil {
-			return nil, err
+			return nil, nil, "", err
 		}
 		s, err = idxSet("mnist-"+split, img, lab, filepath.Join(d, imgBase+".gz"), filepath.Join(d, labBase+".gz"))
 		if err != nil {
-			return nil, err
+			return nil, nil, "", err
 		}
 	} else {
 		imgPath, err := findIDX(dir, imgBase)
 		if err != nil {
-			return nil, err
+			return nil, nil, "", err
 		}
 		labPath, err := findIDX(dir, labBase)
 		if err != nil {
-			return nil, err
+			return nil, nil, "", err
 		}
-		s, err = LoadIDXPair(imgPath, labPath)
+		img, isum, err := readIDXHashed(imgPath)
 		if err != nil {
-			return nil, err
+			return nil, nil, "", err
+		}
+		lab, lsum, err := readIDXHashed(labPath)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		sums[imgBase], sums[labBase] = isum, lsum
+		if s, err = idxSet(strings.TrimSuffix(filepath.Base(imgPath), ".gz"), img, lab, imgPath, labPath); err != nil {
+			return nil, nil, "", err
 		}
 		s.Name = filepath.Base(filepath.Clean(dir)) + "-" + split
 	}
 	s.Classes[0] = max(s.Classes[0], 10)
-	return s, nil
+	return s, sums, dir, nil
 }
 
-// readVerified reads a canonical MNIST file, checking its sha256 first.
-func readVerified(path string) (*IDX, error) {
+// readIDXHashed reads the IDX file at path, gzipped or plain, and returns
+// it with the sha256 of its content (after gunzip) in hex.
+func readIDXHashed(path string) (*IDX, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("idx: %w", err)
+	}
+	defer f.Close()
+	size := int64(-1)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	br := bufio.NewReader(f)
+	magic, _ := br.Peek(2)
+	gz := len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b
+	if gz {
+		size = -1
+	}
+	in, done, err := sniffGzip(br)
+	if err != nil {
+		return nil, "", fmt.Errorf("idx: %s: %w", path, err)
+	}
+	defer done()
+	h := sha256.New()
+	m, err := readIDX(io.TeeReader(in, h), size, false)
+	if err != nil {
+		if gz {
+			err = fmt.Errorf("gzip content: %w", err)
+		}
+		return nil, "", fmt.Errorf("idx: %s: %w", path, err)
+	}
+	return m, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// readVerified reads a canonical MNIST file, checking its sha256 first,
+// and records its content's sha256 (after gunzip) in sums.
+func readVerified(path string, sums map[string]string) (*IDX, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("mnist: %w; %s", err, mnistFixHint)
@@ -185,10 +239,17 @@ func readVerified(path string) (*IDX, error) {
 	if got := hex.EncodeToString(sum[:]); got != want {
 		return nil, fmt.Errorf("mnist: %s: sha256 %s, want %s: the file is damaged or not the canonical one; remove it (go clean -modcache) or %s", path, got, want, mnistFixHint)
 	}
-	m, err := readIDX(bytes.NewReader(b), -1, true)
+	in, done, err := sniffGzip(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("idx: %s: %w", path, err)
 	}
+	defer done()
+	h := sha256.New()
+	m, err := readIDX(io.TeeReader(in, h), -1, false)
+	if err != nil {
+		return nil, fmt.Errorf("idx: %s: %w", path, err)
+	}
+	sums[strings.TrimSuffix(filepath.Base(path), ".gz")] = hex.EncodeToString(h.Sum(nil))
 	return m, nil
 }
 

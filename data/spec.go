@@ -74,47 +74,14 @@ func (d Spec) Validate() error {
 }
 
 // Load returns the training and test sets. For the toy sets the test set is
-// a fresh sample (rings) or fresh noise (torus) from a different seed.
+// a fresh sample (rings) or fresh noise (torus) from a different seed. A CSV
+// file is split with TestFrac (0 = 0.2) and Seed (see Open).
 func (d Spec) Load() (trainSet, testSet *Set, err error) {
-	if err := d.Validate(); err != nil {
+	l, err := d.Open(OpenOptions{})
+	if err != nil {
 		return nil, nil, err
 	}
-	switch d.Kind() {
-	case "mnist":
-		if trainSet, err = LoadMNIST(d.Dir, true); err != nil {
-			return nil, nil, err
-		}
-		if testSet, err = LoadMNIST(d.Dir, false); err != nil {
-			return nil, nil, err
-		}
-	case "fashion-mnist":
-		if trainSet, err = LoadFashionMNIST(d.Dir, true); err != nil {
-			return nil, nil, err
-		}
-		if testSet, err = LoadFashionMNIST(d.Dir, false); err != nil {
-			return nil, nil, err
-		}
-	case "rings":
-		trainSet = Rings(RingsPoints, RingsSigma, d.Seed)
-		testSet = Rings(RingsPoints, RingsSigma, d.Seed+1_000_003)
-	case "torus":
-		trainSet = Torus(TorusNoise, d.Seed)
-		testSet = Torus(TorusNoise, d.Seed+1_000_003)
-	case "csv":
-		path := strings.TrimPrefix(d.Name, "csv:")
-		all, err := ReadCSVFile(path, CSVOptions{LabelCols: d.LabelCols, Header: -1})
-		if err != nil {
-			return nil, nil, err
-		}
-		frac := d.TestFrac
-		if frac == 0 {
-			frac = 0.2
-		}
-		trainSet, testSet = Split(all, frac, d.Seed)
-	}
-	trainSet = head(trainSet, d.TrainSubset)
-	testSet = head(testSet, d.TestSubset)
-	return trainSet, testSet, nil
+	return l.Train, l.Test, nil
 }
 
 func head(s *Set, n int) *Set {

@@ -68,6 +68,7 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	mf.printNotes(ctx, stderr)
 	cfg.Seed = mf.seed
 	if !*sweep {
 		res, err := experiment.Attack(m, d.test, cfg, *loss)

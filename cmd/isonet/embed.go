@@ -41,6 +41,7 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	mf.printNotes(ctx, stderr)
 	n := d.test.Len()
 	if *points > 0 {
 		n = min(n, *points)

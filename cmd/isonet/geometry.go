@@ -53,6 +53,7 @@ func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	mf.printNotes(ctx, stderr)
 	if n := d.test.Len(); *neighbors >= n {
 		return fmt.Errorf("neighbors = %d must be below the number of points (%d)", *neighbors, n)
 	}

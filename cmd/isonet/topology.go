@@ -80,6 +80,7 @@ func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	mf.printNotes(ctx, stderr)
 	k := geometry.IsoScale(m)
 	if k == 0 {
 		k = 1

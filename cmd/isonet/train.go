@@ -187,10 +187,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if model.Exists(*out) && !*force {
 		return fmt.Errorf("--out %s exists and is not empty (use --force to replace it)", *out)
 	}
-	trainSet, testSet, err := spec.Data.Load()
+	loaded, err := spec.Data.Open(data.OpenOptions{})
 	if err != nil {
 		return err
 	}
+	trainSet, testSet := loaded.Train, loaded.Test
 	if t == nil {
 		if t, m, err = experiment.Start(spec, trainSet.Dim(), trainSet.NumClasses()); err != nil {
 			return err
@@ -203,10 +204,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := checkTwoClasses(trainSet); err != nil {
 		return err
 	}
+	m.Config.Data = &loaded.Prov
 	if *resume != "" {
 		fmt.Fprintf(stderr, "resuming %s at epoch %d, step %d\n", *resume, t.Epoch+1, t.Pos+1)
 	}
-	for _, w := range spec.Warnings(trainSet) {
+	for _, w := range append(loaded.Warnings, spec.Warnings(trainSet)...) {
 		fmt.Fprintln(stderr, "isonet train: warning:", w)
 	}
 	fmt.Fprintf(stderr, "training on %s: %d examples × %d features, %d classes; %d test examples\n",
