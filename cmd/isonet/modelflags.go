@@ -141,12 +141,12 @@ func (n *notes) flush(w io.Writer) {
 // dataChoice is what the user said about the data of a command that reads
 // a model.
 type dataChoice struct {
-	dataset, dataDir                            string
-	seed                                        uint64
-	testFrac                                    float64
-	subset                                      int
+	dataset, dataDir                             string
+	seed                                         uint64
+	testFrac                                     float64
+	subset                                       int
 	setDataset, setDataDir, setSeed, setTestFrac bool
-	labelCols                                   []int // stacked eval's --label-cols (nil = as trained)
+	labelCols                                    []int // stacked eval's --label-cols (nil = as trained)
 }
 
 // dataReport says which data a command used, against the data the model
