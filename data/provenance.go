@@ -182,6 +182,9 @@ type OpenOptions struct {
 	// Whole makes every row of a CSV file a test row (a file other than the
 	// one the model was trained on).
 	Whole bool
+	// TestOnly skips reading the training files of an IDX set (Train is
+	// then nil), for commands that only use the test split.
+	TestOnly bool
 }
 
 // Loaded is a data set as Open read it.
@@ -211,19 +214,21 @@ func (d Spec) Open(o OpenOptions) (*Loaded, error) {
 		}
 		var trSums, teSums map[string]string
 		var dir string
-		if l.Train, trSums, dir, err = load(d.Dir, true); err != nil {
-			return nil, err
+		if !o.TestOnly {
+			if l.Train, trSums, _, err = load(d.Dir, true); err != nil {
+				return nil, err
+			}
 		}
-		if l.Test, teSums, _, err = load(d.Dir, false); err != nil {
+		if l.Test, teSums, dir, err = load(d.Dir, false); err != nil {
 			return nil, err
 		}
 		p.Source, p.Path = def, absPath(dir)
 		if d.Dir != "" {
 			p.Source, p.Given = SourceFolder, d.Dir
 		}
-		p.SHA256 = trSums
-		maps.Copy(p.SHA256, teSums)
-		p.ClassNames = l.Train.ClassNames
+		p.SHA256 = teSums
+		maps.Copy(p.SHA256, trSums)
+		p.ClassNames = l.Test.ClassNames
 	case "rings":
 		l.Train = Rings(RingsPoints, RingsSigma, d.Seed)
 		l.Test = Rings(RingsPoints, RingsSigma, d.Seed+1_000_003)
@@ -237,7 +242,9 @@ func (d Spec) Open(o OpenOptions) (*Loaded, error) {
 			return nil, err
 		}
 	}
-	l.Train = head(l.Train, d.TrainSubset)
+	if l.Train != nil {
+		l.Train = head(l.Train, d.TrainSubset)
+	}
 	l.Test = head(l.Test, d.TestSubset)
 	return l, nil
 }

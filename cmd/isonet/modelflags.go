@@ -73,7 +73,7 @@ func (f *modelFlags) load() (*model.Model, *dataPair, int, error) {
 	l, rep, err := resolveData(m, f.dir, dataChoice{
 		dataset: f.dataset, dataDir: f.dataDir, seed: f.seed, testFrac: f.testFrac, subset: f.subset,
 		setDataset: isSet(f.fs, "dataset"), setDataDir: isSet(f.fs, "data-dir"),
-		setSeed: isSet(f.fs, "seed"), setTestFrac: isSet(f.fs, "test-frac"),
+		setSeed: isSet(f.fs, "seed"), setTestFrac: isSet(f.fs, "test-frac"), testOnly: true,
 	})
 	if err != nil {
 		return nil, nil, 0, err
@@ -147,6 +147,7 @@ type dataChoice struct {
 	subset                                       int
 	setDataset, setDataDir, setSeed, setTestFrac bool
 	labelCols                                    []int // stacked eval's --label-cols (nil = as trained)
+	testOnly                                     bool  // the command uses the test split only
 }
 
 // dataReport says which data a command used, against the data the model
@@ -251,6 +252,7 @@ func resolveData(m *model.Model, dir string, c dataChoice) (*data.Loaded, *dataR
 	} else if c.setTestFrac {
 		return nil, nil, fmt.Errorf("--test-frac is for csv: data sets; %s has a fixed test split", spec.Name)
 	}
+	opt.TestOnly = c.testOnly
 	l, err := spec.Open(opt)
 	if err != nil {
 		return nil, nil, err
@@ -262,7 +264,7 @@ func resolveData(m *model.Model, dir string, c dataChoice) (*data.Loaded, *dataR
 		rep.Warnings = append(rep.Warnings, prov.HashChanges(now)...)
 	}
 	if now.Source == data.SourceCSV {
-		rep.Rows = csvRows(now, opt, l)
+		rep.Rows = csvRows(now, opt, l, c.subset)
 	}
 	rep.Warnings = append(rep.Warnings, l.Warnings...)
 	return l, rep, nil
@@ -308,7 +310,7 @@ func csvChoice(spec *data.Spec, opt *data.OpenOptions, prov *data.Provenance, c 
 }
 
 // csvRows says which rows of a CSV file were used.
-func csvRows(p *data.Provenance, opt data.OpenOptions, l *data.Loaded) string {
+func csvRows(p *data.Provenance, opt data.OpenOptions, l *data.Loaded, subset int) string {
 	var s string
 	switch {
 	case opt.Whole:
@@ -320,17 +322,10 @@ func csvRows(p *data.Provenance, opt data.OpenOptions, l *data.Loaded) string {
 			s += ", exactly those held out at training"
 		}
 	}
-	if l.Test.Len() < testLen(p, opt) {
-		s += fmt.Sprintf("; the first %d of them (--test-subset)", l.Test.Len())
+	if subset > 0 && l.Test.Len() == subset {
+		s += fmt.Sprintf("; the first %d of them (--test-subset)", subset)
 	}
 	return s
-}
-
-func testLen(p *data.Provenance, opt data.OpenOptions) int {
-	if p.Split != nil && !opt.Whole {
-		return p.Split.TestRows
-	}
-	return 1 << 62
 }
 
 func absPath(p string) string {
