@@ -39,7 +39,7 @@ var FashionMNISTSHA256 = map[string]string{
 var FashionMNISTClasses = []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
 
 // FashionInstallHint says how to get Fashion-MNIST when it is missing.
-const FashionInstallHint = "install it with `apt-get install dataset-fashion-mnist`, or pass --data-dir DIR (a folder holding its four IDX files)"
+const FashionInstallHint = "install it (apt-get install dataset-fashion-mnist) or pass --data-dir DIR (a folder holding its four IDX files)"
 
 // FashionMNISTFolder returns the folder holding Fashion-MNIST:
 // $ISONET_FASHION_MNIST_DIR when set, else FashionMNISTDir. A missing folder

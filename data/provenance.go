@@ -155,14 +155,20 @@ func (p *Provenance) HashChanges(q *Provenance) []string {
 	return out
 }
 
-// Spec returns the data spec that loads this data again.
+// Spec returns the data spec that loads this data again. The path is the
+// one the user gave when it still leads to the same place (so messages
+// show it), else the absolute one.
 func (p *Provenance) Spec() Spec {
 	s := Spec{Name: p.Name, Seed: p.Seed, LabelCols: slices.Clone(p.LabelCols)}
+	path := p.Path
+	if p.Given != "" && absPath(p.Given) == p.Path {
+		path = p.Given
+	}
 	switch p.Source {
 	case SourceFolder:
-		s.Dir = p.Path
+		s.Dir = path
 	case SourceCSV:
-		s.Name = "csv:" + p.Path
+		s.Name = "csv:" + path
 	}
 	if p.Split != nil {
 		s.TestFrac = p.Split.TestFrac
