@@ -97,6 +97,15 @@ func TestModelKnowsItsIDXData(t *testing.T) {
 		t.Errorf("attack on another folder: stdout %q stderr %q", stdout, stderr)
 	}
 
+	// geometry writes it into its JSON report.
+	g := filepath.Join(t.TempDir(), "g")
+	mustRun(t, "geometry", "--model", out, "--data-dir", b, "--out", g)
+	var rep struct{ Data *dataReport }
+	gj, _ := os.ReadFile(filepath.Join(g, "geometry.json"))
+	if err := json.Unmarshal(gj, &rep); err != nil || rep.Data == nil || rep.Data.TrainedOn != "IDX files in "+a || rep.Data.EvaluatedOn != "IDX files in "+b {
+		t.Errorf("geometry.json data: %v %+v", err, rep.Data)
+	}
+
 	// The same folder with a changed file: a warning naming both hashes.
 	old := cfg.Data.SHA256["t10k-labels-idx1-ubyte"]
 	writeIDX(t, filepath.Join(a, "t10k-labels-idx1-ubyte.gz"), 0x801, []uint32{40}, lab, true)

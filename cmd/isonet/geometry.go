@@ -25,6 +25,7 @@ type geometryReport struct {
 	Options   geometry.Options  `json:"options"`
 	Result    *geometry.Result  `json:"result"`
 	Figures   map[string]string `json:"figures"` // base names (PNG + SVG), relative to the output folder
+	Data      *dataReport       `json:"data"`    // the data used, against the data the model was trained on
 }
 
 func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -73,7 +74,7 @@ func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	lname := geometry.LayerName(m, l)
 	rep := geometryReport{Model: mf.dir, Dataset: d.test.Name, Examples: d.test.Len(), Layer: l, LayerName: lname,
-		Options: o, Result: res, Figures: map[string]string{}}
+		Options: o, Result: res, Figures: map[string]string{}, Data: mf.report}
 	repLabel := fmt.Sprintf("layer %d", l)
 	if res.K != 1 {
 		repLabel = fmt.Sprintf("%g × layer %d", res.K, l)
