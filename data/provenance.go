@@ -280,6 +280,9 @@ func (d Spec) openCSV(l *Loaded, o OpenOptions) error {
 		}
 	}
 	l.Warnings = append(l.Warnings, cf.Warnings...)
+	if !cf.Regular && o.Split == nil && !o.Whole {
+		l.Warnings = append(l.Warnings, fmt.Sprintf("%s is a pipe or other non-regular file: it cannot be read again, so commands that read the model will need --dataset csv:PATH", path))
+	}
 	if o.Whole {
 		l.Train, l.Test = all, all
 		return nil

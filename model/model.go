@@ -294,6 +294,17 @@ func ParseConfig(b []byte) (Config, error) {
 	if cfg.Format != Format {
 		return cfg, fmt.Errorf("format is %q, want %q", cfg.Format, Format)
 	}
+	if d := cfg.Data; d != nil { // empty lists as absent, as they are written
+		if len(d.SHA256) == 0 {
+			d.SHA256 = nil
+		}
+		if len(d.LabelCols) == 0 {
+			d.LabelCols = nil
+		}
+		if len(d.ClassNames) == 0 {
+			d.ClassNames = nil
+		}
+	}
 	return cfg, cfg.Validate()
 }
 

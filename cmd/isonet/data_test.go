@@ -296,7 +296,10 @@ func TestPipeCSV(t *testing.T) {
 		w.Close()
 	}()
 	path := fmt.Sprintf("/dev/fd/%d", r.Fd())
-	mustRun(t, "train", "--quiet", "--dataset", "csv:"+path, "--epochs", "1", "--out", "m")
+	_, trainErr := mustRun(t, "train", "--quiet", "--dataset", "csv:"+path, "--epochs", "1", "--out", "m")
+	if !strings.Contains(trainErr, "isonet train: warning: "+path+" is a pipe or other non-regular file: it cannot be read again, so commands that read the model will need --dataset csv:PATH\n") {
+		t.Errorf("train stderr %q", trainErr)
+	}
 	cfg, _ := os.ReadFile("m/config.json")
 	if !strings.Contains(string(cfg), `"not_regular": true`) {
 		t.Errorf("config.json does not record the pipe:\n%s", cfg)
