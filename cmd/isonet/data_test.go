@@ -204,12 +204,19 @@ func TestCSVSplitHonest(t *testing.T) {
 			t.Errorf("eval %v (train's test accuracy %s):\n%s", extra, acc[2], stdout)
 		}
 	}
-	// A copy is another file: all of its rows, said so.
+	// A copy is the same content: the recorded split still applies.
 	b, _ := os.ReadFile("rand.csv")
 	os.WriteFile("copy.csv", b, 0o644)
-	ev := evalJSONOf(t, "--model", "m", "--dataset", "csv:copy.csv")
-	if ev.Examples != 200 || ev.Data.Rows != "all 200 rows of the file" || ev.Data.Same {
-		t.Errorf("a copy: %d examples, %+v", ev.Examples, ev.Data)
+	stdout, _ = mustRun(t, "eval", "--model", "m", "--dataset", "csv:copy.csv")
+	if !strings.HasPrefix(stdout, "accuracy "+acc[2]+" on 1 examples of copy\n") || !strings.Contains(stdout, rows) ||
+		!strings.Contains(stdout, "evaluated on csv file "+filepath.Join(dir, "copy.csv")+" (the same content as the training file)\n") {
+		t.Errorf("a copy:\n%s", stdout)
+	}
+	// Another file: all of its rows, said so.
+	os.WriteFile("other.csv", append(b, "0.5,0.5,0.5,a\n"...), 0o644)
+	ev := evalJSONOf(t, "--model", "m", "--dataset", "csv:other.csv")
+	if ev.Examples != 201 || ev.Data.Rows != "all 201 rows of the file" || ev.Data.Same {
+		t.Errorf("another file: %d examples, %+v", ev.Examples, ev.Data)
 	}
 	// Rows appended after training: refused, naming the change.
 	os.WriteFile("rand.csv", append(b, "0.5,0.5,0.5,a\n"...), 0o644)

@@ -258,7 +258,18 @@ func resolveData(m *model.Model, dir string, c dataChoice) (*data.Loaded, *dataR
 		return nil, nil, err
 	}
 	now := &l.Prov
-	rep.EvaluatedOn = now.String()
+	copyOf := ""
+	if opt.Whole && prov != nil && prov.Split != nil && sameContent(prov, now) {
+		// A copy of the training file: its training rows must not be
+		// scored, so use the recorded split.
+		opt.Whole, opt.Split = false, prov.Split
+		if l, err = spec.Open(opt); err != nil {
+			return nil, nil, err
+		}
+		now = &l.Prov
+		copyOf = " (the same content as the training file)"
+	}
+	rep.EvaluatedOn = now.String() + copyOf
 	rep.Same = prov.Same(now)
 	if rep.Same {
 		rep.Warnings = append(rep.Warnings, prov.HashChanges(now)...)
@@ -333,4 +344,18 @@ func absPath(p string) string {
 		return a
 	}
 	return p
+}
+
+// sameContent reports whether the CSV file read now has the content of the
+// file the model was trained on.
+func sameContent(trained, now *data.Provenance) bool {
+	if len(trained.SHA256) != 1 || len(now.SHA256) != 1 {
+		return false
+	}
+	for _, a := range trained.SHA256 {
+		for _, b := range now.SHA256 {
+			return a == b
+		}
+	}
+	return false
 }
