@@ -97,6 +97,11 @@ func TestModelKnowsItsIDXData(t *testing.T) {
 		t.Errorf("attack on another folder: stdout %q stderr %q", stdout, stderr)
 	}
 
+	code, stdout, _ := isonet(t, "attack", "--model", out, "--data-dir", b, "--eps", "0", "--json")
+	var aj struct{ Data *dataReport }
+	if err := json.Unmarshal([]byte(stdout), &aj); code != 0 || err != nil || aj.Data == nil || aj.Data.EvaluatedOn != "IDX files in "+b {
+		t.Errorf("attack --json: %d %v %s", code, err, stdout)
+	}
 	// geometry writes it into its JSON report.
 	g := filepath.Join(t.TempDir(), "g")
 	mustRun(t, "geometry", "--model", out, "--data-dir", b, "--out", g)
