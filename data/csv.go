@@ -173,7 +173,11 @@ func readCSVHashed(r io.Reader, name string, opt CSVOptions, h hash.Hash) (*Set,
 	if h != nil {
 		in = io.TeeReader(in, h)
 	}
-	cr := csv.NewReader(&crReader{r: bufio.NewReader(in)})
+	br := bufio.NewReader(in)
+	if bom, _ := br.Peek(3); string(bom) == "\ufeff" {
+		br.Discard(3) // a UTF-8 byte-order mark, before any quote
+	}
+	cr := csv.NewReader(&crReader{r: br})
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 
@@ -199,7 +203,6 @@ func readCSVHashed(r io.Reader, name string, opt CSVOptions, h hash.Hash) (*Set,
 		}
 		line, _ := cr.FieldPos(0)
 		if first {
-			rec[0] = strings.TrimPrefix(rec[0], "\ufeff") // a UTF-8 byte-order mark
 			ncols = len(rec)
 			if ncols == 1 {
 				if d := otherDelimiter(rec[0]); d != "" {

@@ -74,6 +74,14 @@ func TestReadCSV(t *testing.T) {
 			classes: [][]string{{"a", "b"}},
 		},
 		{
+			name: "BOM before a quoted header",
+			in:   "\ufeff\"x\",\"label\"\n1,a\n",
+			opt:  CSVOptions{Header: -1},
+			x:    []float32{1}, d: 1,
+			labels:  [][]int{{0}},
+			classes: [][]string{{"a"}},
+		},
+		{
 			name: "CR-only line ends (old Mac)",
 			in:   "x,label\r1,a\r2,b\r",
 			opt:  CSVOptions{Header: -1},

@@ -322,3 +322,30 @@ func TestPipeCSV(t *testing.T) {
 		t.Errorf("eval of a pipe-trained model: exit %d\n got %q\nwant %q", code, stderr, want)
 	}
 }
+
+// Issue 12 §3: a CSV file with a byte-order mark, CRLF line ends, quoted
+// fields, a trailing empty line and negative integer labels trains, records
+// its classes in canonical form, and evaluates as trained.
+func TestCSVFormatsEndToEnd(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var b strings.Builder
+	b.WriteString("\ufeff\"x\",\"y\",\"label\"\r\n")
+	for i := range 40 {
+		label := []string{"-1", "+1"}[i%2]
+		if i%4 == 1 {
+			label = "\"01\""
+		}
+		fmt.Fprintf(&b, "\"%d\",%d,%s\r\n", i%2, i, label)
+	}
+	b.WriteString("\r\n")
+	os.WriteFile("f.csv", []byte(b.String()), 0o644)
+	mustRun(t, "train", "--quiet", "--dataset", "csv:f.csv", "--epochs", "1", "--out", "m")
+	cfg, _ := os.ReadFile("m/config.json")
+	if !strings.Contains(string(cfg), "\"class_names\": [\n      [\n        \"-1\",\n        \"1\"\n      ]\n    ]") {
+		t.Errorf("class names:\n%s", cfg)
+	}
+	stdout, _ := mustRun(t, "eval", "--model", "m")
+	if !strings.Contains(stdout, "\nrows: the 8 held-out rows of 40 (test fraction 0.2, split seed 0), exactly those held out at training\n") {
+		t.Errorf("eval:\n%s", stdout)
+	}
+}
