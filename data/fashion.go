@@ -67,7 +67,8 @@ func LoadFashionMNIST(dir string, train bool) (*Set, error) {
 // loadFashionMNIST is LoadFashionMNIST, also returning the content sha256
 // of the two files read (by name without .gz) and their folder.
 func loadFashionMNIST(dir string, train bool) (*Set, map[string]string, string, error) {
-	if dir == "" {
+	given := dir != ""
+	if !given {
 		d, err := FashionMNISTFolder()
 		if err != nil {
 			return nil, nil, "", err
@@ -83,8 +84,11 @@ func loadFashionMNIST(dir string, train bool) (*Set, map[string]string, string, 
 	var paths [2]string
 	for i, base := range []string{prefix + "-images-idx3-ubyte", prefix + "-labels-idx1-ubyte"} {
 		p, err := findIDX(dir, base)
+		if err != nil && given {
+			return nil, nil, "", fmt.Errorf("fashion-%w", err) // "mnist: DIR: no FILE (looked for …)"
+		}
 		if err != nil {
-			return nil, nil, "", fmt.Errorf("fashion-mnist: %s: no %s; %s", dir, base, FashionInstallHint)
+			return nil, nil, "", fmt.Errorf("fashion-mnist: %s: no %s; the package seems damaged: reinstall it (apt-get install --reinstall dataset-fashion-mnist) or pass --data-dir DIR (a folder holding its four IDX files)", dir, base)
 		}
 		raw, sum, err := readContent(p)
 		if err != nil {

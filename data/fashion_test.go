@@ -42,7 +42,7 @@ func TestFashionMNISTMissingAndDamaged(t *testing.T) {
 	_, err = LoadFashionMNIST(dir, true)
 	checkErr(t, err, img, "content sha256", FashionMNISTSHA256["train-images-idx3-ubyte"], "--dataset mnist --data-dir")
 	_, err = LoadFashionMNIST(dir, false)
-	checkErr(t, err, "no t10k-images-idx3-ubyte", "apt-get install dataset-fashion-mnist")
+	checkErr(t, err, "fashion-mnist: "+dir+": no t10k-images-idx3-ubyte file (looked for t10k-images-idx3-ubyte.gz, ")
 }
 
 // A gzipped copy whose gzip header differs (as Debian's does from the

@@ -77,7 +77,7 @@ func dataFixtures(t *testing.T) {
 var dataCases = []errorCase{
 	// Named data sets.
 	{"Fashion-MNIST not installed", []string{"train", "--dataset", "fashion-mnist", "--out", "o"}, `isonet train: fashion-mnist: no-fashion not found; install it (apt-get install dataset-fashion-mnist) or pass --data-dir DIR (a folder holding its four IDX files)`},
-	{"Fashion-MNIST folder without its files", []string{"train", "--dataset", "fashion-mnist", "--data-dir", "idx-missing", "--out", "o"}, `isonet train: fashion-mnist: idx-missing: no train-images-idx3-ubyte; install it (apt-get install dataset-fashion-mnist) or pass --data-dir DIR (a folder holding its four IDX files)`},
+	{"Fashion-MNIST folder without its files", []string{"train", "--dataset", "fashion-mnist", "--data-dir", "idx-missing", "--out", "o"}, `isonet train: fashion-mnist: idx-missing: no train-images-idx3-ubyte file (looked for train-images-idx3-ubyte.gz, train-images-idx3-ubyte, train-images.idx3-ubyte.gz, train-images.idx3-ubyte)`},
 	{"Fashion-MNIST file not the canonical one", []string{"train", "--dataset", "fashion-mnist", "--data-dir", "idx", "--out", "o"}, `isonet train: fashion-mnist: idx/train-images-idx3-ubyte: content sha256 183d2255f35356cbb024aba0b66ef5ac31ba5c4fd34cf32698106586f4fa98ef, want c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888: the file is damaged or not the canonical one; reinstall dataset-fashion-mnist, or use --dataset mnist --data-dir idx to read it unchecked`},
 
 	// CSV formats.
