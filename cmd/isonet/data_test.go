@@ -202,7 +202,7 @@ func TestCSVSplitHonest(t *testing.T) {
 		t.Fatalf("%d held-out rows", len(test))
 	}
 	// (Text output: the isometry of one example is NaN, which JSON lacks.)
-	rows := "\nrows: the 1 held-out rows of 200 (test fraction 0.0001, split seed 3), exactly those held out at training\n"
+	rows := "\nrows: the 1 held-out row of 200 (test fraction 0.0001, split seed 3), exactly those held out at training\n"
 	for _, extra := range [][]string{nil, {"--test-frac", "0.0001", "--seed", "9"}, {"--dataset", "csv:" + filepath.Join(dir, "rand.csv")}} {
 		stdout, _ := mustRun(t, append([]string{"eval", "--model", "m"}, extra...)...)
 		if !strings.HasPrefix(stdout, "accuracy "+acc[2]+" on 1 examples of rand\n") || !strings.Contains(stdout, rows) {

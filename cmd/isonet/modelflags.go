@@ -297,7 +297,7 @@ func csvChoice(spec *data.Spec, opt *data.OpenOptions, prov *data.Provenance, c 
 	switch {
 	case own && prov.Split != nil:
 		if c.setTestFrac && c.testFrac != prov.Split.TestFrac {
-			return fmt.Errorf("--test-frac %g disagrees with the split recorded at training (test fraction %g, split seed %d, %d held-out rows of %d); omit --test-frac to evaluate exactly the held-out rows", c.testFrac, prov.Split.TestFrac, prov.Split.Seed, prov.Split.TestRows, prov.Split.Rows)
+			return fmt.Errorf("--test-frac %g disagrees with the split recorded at training (test fraction %g, split seed %d, %s of %d); omit --test-frac to evaluate exactly the held-out rows", c.testFrac, prov.Split.TestFrac, prov.Split.Seed, heldOut(prov.Split.TestRows), prov.Split.Rows)
 		}
 		opt.Split = prov.Split
 	case prov == nil:
@@ -328,7 +328,7 @@ func csvRows(p *data.Provenance, opt data.OpenOptions, l *data.Loaded, subset in
 		s = fmt.Sprintf("all %d rows of the file", l.Test.Len())
 	case p.Split != nil:
 		sp := p.Split
-		s = fmt.Sprintf("the %d held-out rows of %d (test fraction %g, split seed %d)", sp.TestRows, sp.Rows, sp.TestFrac, sp.Seed)
+		s = fmt.Sprintf("the %s of %d (test fraction %g, split seed %d)", heldOut(sp.TestRows), sp.Rows, sp.TestFrac, sp.Seed)
 		if opt.Split != nil {
 			s += ", exactly those held out at training"
 		}
@@ -358,4 +358,12 @@ func sameContent(trained, now *data.Provenance) bool {
 		}
 	}
 	return false
+}
+
+// heldOut is "1 held-out row" or "N held-out rows".
+func heldOut(n int) string {
+	if n == 1 {
+		return "1 held-out row"
+	}
+	return fmt.Sprintf("%d held-out rows", n)
 }
