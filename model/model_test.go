@@ -165,3 +165,31 @@ func TestLoadErrors(t *testing.T) {
 		}
 	}
 }
+
+// config.json's "data" is parsed as strictly as the rest: an unknown field
+// in it is an error; a config without it (an older model folder) loads.
+func TestConfigData(t *testing.T) {
+	with := strings.Replace(seedData, `"label_cols"`, `"label_colz"`, 1)
+	if _, err := ParseConfig([]byte(with)); err == nil || !strings.Contains(err.Error(), `unknown field "label_colz"`) {
+		t.Errorf("unknown field in data: %v", err)
+	}
+	cfg, err := ParseConfig([]byte(seedData))
+	if err != nil || cfg.Data == nil || cfg.Data.Split.TestRows != 2 || cfg.Data.ClassNames[0][1] != "dog" {
+		t.Fatalf("%v %+v", err, cfg.Data)
+	}
+	if cfg, err := ParseConfig([]byte(seedConfig)); err != nil || cfg.Data != nil {
+		t.Errorf("config without data: %v %+v", err, cfg.Data)
+	}
+	bad := strings.Replace(seedData, `["cat","dog"]`, `["cat","dog","eel"]`, 1)
+	if _, err := ParseConfig([]byte(bad)); err == nil || err.Error() != "data: 3 class names for the finest label level, but classes gives 2 classes" {
+		t.Errorf("class names ≠ classes: %v", err)
+	}
+	bad = strings.Replace(seedData, `"classes":[2]`, `"classes":[5]`, 1)
+	if _, err := ParseConfig([]byte(bad)); err == nil || err.Error() != "block 0: 2 outputs, but classes gives 5 classes for its level 0" {
+		t.Errorf("classes ≠ outputs: %v", err)
+	}
+	bad = strings.Replace(seedData, `"source":"csv"`, `"source":"web"`, 1)
+	if _, err := ParseConfig([]byte(bad)); err == nil || err.Error() != `data: unknown source "web"` {
+		t.Errorf("unknown source: %v", err)
+	}
+}

@@ -73,6 +73,7 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
+	mf.printNotes(ctx, stderr)
 	cfg.Seed = mf.seed
 	if !*sweep {
 		res, err := experiment.Attack(m, d.test, cfg, *loss)
@@ -81,7 +82,7 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		res.PerExample = nil
 		if *asJSON {
-			return writeJSON(stdout, res)
+			return writeJSON(stdout, attackJSON{res, mf.report})
 		}
 		fmt.Fprintf(stdout, "%s (%s, ε = %g", res.Label, *norm, *eps)
 		if *name != attack.AttackFGSM {
@@ -119,4 +120,10 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// attackJSON is a single attack's JSON output, with the data it used.
+type attackJSON struct {
+	attack.Result
+	Data *dataReport `json:"data"`
 }

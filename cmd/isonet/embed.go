@@ -45,6 +45,7 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := outdir.CheckFiles("--out", *out, files, modelInputs(mf, m)...); err != nil {
 		return err
 	}
+	mf.printNotes(ctx, stderr)
 	n := d.test.Len()
 	if *points > 0 {
 		n = min(n, *points)

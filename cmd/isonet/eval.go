@@ -26,7 +26,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if sm, err := model.Load(mf.dir); err == nil && sm.Stacked() {
-		return evalStacked(sm, stackedOpts, evalOptions{mf.dir, mf.dataset, mf.dataDir, mf.seed, mf.subset, *asJSON}, stdout)
+		return evalStacked(sm, stackedOpts, evalOptions{mf.dir, mf.dataset, mf.dataDir, mf.seed, mf.subset, *asJSON, mf.testFrac}, stdout)
 	} else if *stackedOpts.labelCols != "" || *stackedOpts.levels != "" {
 		return fmt.Errorf("--label-cols and --levels are for stacked models; %s is not one", mf.dir)
 	}
@@ -38,9 +38,12 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(ev)
+		return enc.Encode(evalJSON{ev, mf.report})
 	}
 	fmt.Fprintf(stdout, "accuracy %.4f on %d examples of %s\n", ev.Accuracy, ev.Examples, ev.Dataset)
+	for _, line := range mf.report.lines() {
+		fmt.Fprintln(stdout, line)
+	}
 	fmt.Fprintf(stdout, "isometry at layer %d (K = %g), same-class pairs:\n", ev.Isometry.Layer, ev.Isometry.K)
 	fmt.Fprintf(stdout, "  %-8s %8s %10s %12s %8s\n", "class", "points", "pearson_r", "mean|ΔD|", "stress")
 	for _, c := range ev.Isometry.PerClass {
@@ -49,4 +52,11 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	a := ev.Isometry.All
 	fmt.Fprintf(stdout, "  %-8s %8s %10.4f %12.4f %8.4f\n", "all", "", a.Pearson, a.MeanAbsDiff, a.Stress)
 	return nil
+}
+
+// evalJSON is eval's JSON output: the evaluation and, under "data", which
+// data it used against the data the model was trained on.
+type evalJSON struct {
+	experiment.Evaluation
+	Data *dataReport `json:"data"`
 }

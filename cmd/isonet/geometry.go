@@ -26,6 +26,7 @@ type geometryReport struct {
 	Options   geometry.Options  `json:"options"`
 	Result    *geometry.Result  `json:"result"`
 	Figures   map[string]string `json:"figures"` // base names (PNG + SVG), relative to the output folder
+	Data      *dataReport       `json:"data"`    // the data used, against the data the model was trained on
 }
 
 func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -60,6 +61,7 @@ func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := outdir.CheckFolderFiles("--out", *out, files, modelInputs(mf, m)...); err != nil {
 		return err
 	}
+	mf.printNotes(ctx, stderr)
 	if n := d.test.Len(); *neighbors >= n {
 		return fmt.Errorf("neighbors = %d must be below the number of points (%d)", *neighbors, n)
 	}
@@ -82,7 +84,7 @@ func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	lname := geometry.LayerName(m, l)
 	rep := geometryReport{Model: mf.dir, Dataset: d.test.Name, Examples: d.test.Len(), Layer: l, LayerName: lname,
-		Options: o, Result: res, Figures: map[string]string{}}
+		Options: o, Result: res, Figures: map[string]string{}, Data: mf.report}
 	repLabel := fmt.Sprintf("layer %d", l)
 	if res.K != 1 {
 		repLabel = fmt.Sprintf("%g × layer %d", res.K, l)

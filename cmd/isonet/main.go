@@ -60,9 +60,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "isonet: unknown command %q (run isonet --help)\n", args[0])
 		return 2
 	}
+	ctx, notes := withNotes(ctx)
 	err := c.run(ctx, args[1:], stdout, stderr)
 	switch {
 	case err == nil:
+		notes.flush(stderr) // lines about the data used, printed only on success
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0

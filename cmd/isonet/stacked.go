@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/model"
@@ -78,15 +79,16 @@ func trainStacked(ctx context.Context, sf *specFlags, f *stackedFlags, out strin
 	if _, err := checkCheckpoint(out, force); err != nil {
 		return err
 	}
-	trainSet, testSet, err := spec.Data.Load()
+	loaded, err := spec.Data.Open(data.OpenOptions{})
 	if err != nil {
 		return err
 	}
+	trainSet, testSet := loaded.Train, loaded.Test
 	tr, _, _, err := s.Levels(trainSet, testSet)
 	if err != nil {
 		return err
 	}
-	for _, w := range spec.Warnings(trainSet) {
+	for _, w := range append(loaded.Warnings, spec.Warnings(trainSet)...) {
 		fmt.Fprintln(stderr, "isonet train: warning:", w)
 	}
 	L := tr.Levels()
@@ -110,6 +112,7 @@ func trainStacked(ctx context.Context, sf *specFlags, f *stackedFlags, out strin
 	if err != nil {
 		return err
 	}
+	m.Config.Data = &loaded.Prov
 	if err := model.SaveForce(out, m, res, force); err != nil {
 		return err
 	}
@@ -139,12 +142,15 @@ type evalOptions struct {
 	seed                  uint64
 	subset                int
 	asJSON                bool
+	testFrac              float64
 }
 
 // evalStacked is `isonet eval` for a stacked model: accuracy per level and
-// each block's isometry with its own level's partition. The data set, its
-// label columns, split seed and label tree default to those of the
-// training run (from metrics.json); flags override them.
+// each block's isometry with its own level's partition. The data set (its
+// file, label columns, split and class names) defaults to exactly the one
+// recorded in config.json, the label tree to the training run's (from
+// metrics.json); flags override them. A model folder from before isonet
+// recorded its data takes the data spec from metrics.json.
 func evalStacked(m *model.Model, f *stackedFlags, o evalOptions, stdout io.Writer) error {
 	ds := experiment.DataSpec{Name: m.Config.Dataset}
 	var tree stacked.Tree
@@ -156,27 +162,14 @@ func evalStacked(m *model.Model, f *stackedFlags, o evalOptions, stdout io.Write
 		ds, tree = res.Spec.Data, res.Spec.Tree
 		ds.TrainSubset = 0
 	}
-	if isSet(f.fs, "dataset") {
-		ds = experiment.DataSpec{Name: o.dataset}
-	}
-	if isSet(f.fs, "seed") {
-		ds.Seed = o.seed
-	}
-	if isSet(f.fs, "data-dir") {
-		ds.Dir = o.dataDir
-	}
-	ds.TestSubset = o.subset
-	if ds.Name == "" {
-		return fmt.Errorf("--dataset is required: the model in %s does not name its data set", o.dir)
-	}
+	var labelCols []int
 	if *f.labelCols != "" {
-		ds.LabelCols = nil
 		for _, c := range strings.Split(*f.labelCols, ",") {
 			v, err := strconv.Atoi(strings.TrimSpace(c))
 			if err != nil || v < 0 {
 				return fmt.Errorf("--label-cols: %q is not a column index ≥ 0", c)
 			}
-			ds.LabelCols = append(ds.LabelCols, v)
+			labelCols = append(labelCols, v)
 		}
 	}
 	if *f.levels != "" {
@@ -185,9 +178,48 @@ func evalStacked(m *model.Model, f *stackedFlags, o evalOptions, stdout io.Write
 			return err
 		}
 	}
-	trainSet, testSet, err := ds.Load()
-	if err != nil {
-		return err
+	var (
+		trainSet, testSet *data.Set
+		rep               *dataReport
+	)
+	if m.Config.Data != nil {
+		seed := o.seed
+		if seed == 0 {
+			seed = m.Config.Seed
+		}
+		l, r, err := resolveData(m, o.dir, dataChoice{
+			dataset: o.dataset, dataDir: o.dataDir, seed: seed, testFrac: o.testFrac, subset: o.subset,
+			setDataset: isSet(f.fs, "dataset"), setDataDir: isSet(f.fs, "data-dir"),
+			setSeed: isSet(f.fs, "seed"), setTestFrac: isSet(f.fs, "test-frac"), labelCols: labelCols,
+		})
+		if err != nil {
+			return err
+		}
+		trainSet, testSet, rep = l.Train, l.Test, r
+		ds.Name = m.Config.Dataset
+	} else {
+		if isSet(f.fs, "dataset") {
+			ds = experiment.DataSpec{Name: o.dataset}
+		}
+		if isSet(f.fs, "seed") {
+			ds.Seed = o.seed
+		}
+		if isSet(f.fs, "data-dir") {
+			ds.Dir = o.dataDir
+		}
+		ds.TestSubset = o.subset
+		if ds.Name == "" {
+			return fmt.Errorf("--dataset is required: the model in %s does not name its data set", o.dir)
+		}
+		if labelCols != nil {
+			ds.LabelCols = labelCols
+		}
+		var err error
+		if trainSet, testSet, err = ds.Load(); err != nil {
+			return err
+		}
+		rep = &dataReport{TrainedOn: unknownData, EvaluatedOn: ds.Name,
+			Warnings: []string{fmt.Sprintf("the model in %s does not record its data (written before isonet did); using the data spec of its metrics.json", o.dir)}}
 	}
 	s := stacked.Spec{Spec: experiment.Spec{Data: ds}, Tree: tree}
 	_, te, t, err := s.Levels(trainSet, testSet)
@@ -199,13 +231,16 @@ func evalStacked(m *model.Model, f *stackedFlags, o evalOptions, stdout io.Write
 		return err
 	}
 	if o.asJSON {
-		return writeJSON(stdout, ev)
+		return writeJSON(stdout, stackedEvalJSON{ev, rep})
 	}
 	head := "a classifier per level"
 	if ev.SharedHead {
 		head = "shared head: coarse levels are ancestors of the finest prediction"
 	}
 	fmt.Fprintf(stdout, "stacked model, %d blocks (%s); %d examples of %s\n", len(ev.Blocks), head, ev.Examples, ev.Dataset)
+	for _, line := range rep.lines() {
+		fmt.Fprintln(stdout, line)
+	}
 	fmt.Fprintf(stdout, "  %-6s %8s %9s\n", "level", "classes", "accuracy")
 	for _, l := range ev.Levels {
 		fmt.Fprintf(stdout, "  %-6d %8d %9.4f\n", l.Level, l.Classes, l.Accuracy)
@@ -224,4 +259,10 @@ func evalStacked(m *model.Model, f *stackedFlags, o evalOptions, stdout io.Write
 		fmt.Fprintf(stdout, "  %-6d %-6d %-6d %-12s %7s %10.4f %10.4f %8.4f %10.4f\n", b.Block, b.Level, b.Layer, "all", "", a.Pearson, a.MeanAbsDiff, a.Stress, b.VsData.Pearson)
 	}
 	return nil
+}
+
+// stackedEvalJSON is eval's JSON output for a stacked model.
+type stackedEvalJSON struct {
+	stacked.Eval
+	Data *dataReport `json:"data"`
 }

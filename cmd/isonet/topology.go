@@ -36,6 +36,7 @@ type topologyReport struct {
 	Seed      uint64                    `json:"seed"`
 	Options   reproduce.TopologyOptions `json:"options"`
 	Classes   []classTopology           `json:"classes"`
+	Data      *dataReport               `json:"data"` // the data used, against the data the model was trained on
 }
 
 // classTopology is one class: which test examples were used and, when
@@ -91,6 +92,7 @@ func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := outdir.CheckFiles("--out", *out, files, modelInputs(mf, m)...); err != nil {
 		return err
 	}
+	mf.printNotes(ctx, stderr)
 	k := geometry.IsoScale(m)
 	if k == 0 {
 		k = 1
@@ -105,7 +107,7 @@ func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	lname := geometry.LayerName(m, l)
 	rep := topologyReport{Model: mf.dir, Dataset: te.Name, Examples: te.Len(), Layer: l, LayerName: lname,
-		K: k, MaxPoints: *points, Seed: mf.seed, Options: o}
+		K: k, MaxPoints: *points, Seed: mf.seed, Options: o, Data: mf.report}
 	rng := rand.New(rand.NewPCG(mf.seed, mf.seed^0x9e3779b97f4a7c15))
 	y := te.Y()
 	stem := filepath.Base(*out)

@@ -43,8 +43,8 @@ type specFlags struct {
 }
 
 func (f *specFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.dataset, "dataset", "mnist", "data set: mnist, rings, torus or csv:PATH")
-	fs.StringVar(&f.dataDir, "data-dir", "", "folder of IDX files for mnist (default: the bundled MNIST)")
+	fs.StringVar(&f.dataset, "dataset", "mnist", "data set: mnist, fashion-mnist (Debian's dataset-fashion-mnist), rings, torus or csv:PATH")
+	fs.StringVar(&f.dataDir, "data-dir", "", "folder of IDX files for mnist (default: the bundled MNIST) or fashion-mnist (default: /usr/share/datasets/fashion-mnist)")
 	fs.StringVar(&f.labelCols, "label-cols", "", "CSV label columns, coarsest first, comma-separated (default: the last column)")
 	fs.Float64Var(&f.testFrac, "test-frac", 0.2, "held-out fraction of a CSV data set")
 	fs.Float64Var(&f.beta, "beta", 0, "weight β of the isometric loss (0 = plain cross-entropy; torus default 100)")
@@ -52,7 +52,7 @@ func (f *specFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.mask, "mask", "class", "isometry mask: class (local), global or none")
 	fs.Float64Var(&f.k, "iso-scale", 1, "scale K of representation distances in the isometric loss")
 	fs.IntVar(&f.isoLayer, "iso-layer", 0, "representation the isometric loss acts on: 1..depth hidden, depth+1 = logits (default: last hidden)")
-	fs.IntVar(&f.epochs, "epochs", 0, "training epochs (default: mnist 5, toys 10000, csv 100)")
+	fs.IntVar(&f.epochs, "epochs", 0, "training epochs (default: mnist and fashion-mnist 5, toys 10000, csv 100)")
 	fs.IntVar(&f.batch, "batch", 0, "batch size (default: mnist 100, toys the whole set, csv 100)")
 	fs.Float64Var(&f.lr, "lr", 1e-3, "learning rate")
 	fs.StringVar(&f.optimizer, "optimizer", "adam", "optimizer: adam or sgd")
@@ -203,10 +203,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	trainSet, testSet, err := spec.Data.Load()
+	loaded, err := spec.Data.Open(data.OpenOptions{})
 	if err != nil {
 		return err
 	}
+	trainSet, testSet := loaded.Train, loaded.Test
 	if t == nil {
 		if t, m, err = experiment.Start(spec, trainSet.Dim(), trainSet.NumClasses()); err != nil {
 			return err
@@ -219,10 +220,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := checkTwoClasses(trainSet); err != nil {
 		return err
 	}
+	m.Config.Data = &loaded.Prov
 	if *resume != "" {
 		fmt.Fprintf(stderr, "resuming %s at epoch %d, step %d\n", *resume, t.Epoch+1, t.Pos+1)
 	}
-	for _, w := range spec.Warnings(trainSet) {
+	for _, w := range append(loaded.Warnings, spec.Warnings(trainSet)...) {
 		fmt.Fprintln(stderr, "isonet train: warning:", w)
 	}
 	fmt.Fprintf(stderr, "training on %s: %d examples × %d features, %d classes; %d test examples\n",
