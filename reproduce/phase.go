@@ -105,6 +105,11 @@ type Timing struct {
 	Reused  bool    `json:"reused"`
 }
 
+// Partial reports whether this process sees only some phases' results
+// (ModePlan, or one shard's run): the others are placeholders, so code
+// between phases should skip summaries, tables and figures.
+func (e *Env) Partial() bool { return e.Mode == ModePlan || e.Owns != nil }
+
 // Mode is what Do does with a phase.
 type Mode int
 

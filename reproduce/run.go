@@ -60,7 +60,7 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 	r := &Results{Command: o.Command, Quick: e.Quick, Seeds: e.Seeds, Started: start.UTC().Format(time.RFC3339), Machine: ThisMachine()}
 	// Only a run that writes the report needs what lies between phases
 	// (the MNIST summary draws figures).
-	partial := e.Mode == ModePlan || e.Owns != nil
+	partial := e.Partial()
 	e.Plan(o.phaseCount(len(e.Seeds)))
 	var runErr error
 	for _, ex := range o.Experiments {
