@@ -96,6 +96,21 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 		r.PhaseSeconds = append(r.PhaseSeconds, PhaseTotal{Experiment: ex, Seconds: R4(time.Since(t0).Seconds())})
 	}
 	r.TotalSeconds = R4(time.Since(start).Seconds())
+	if e.Mode == ModeMerge {
+		// The time is the shards': the sum of the stored phases' times.
+		r.TotalSeconds = 0
+		for i, p := range r.PhaseSeconds {
+			sum := 0.0
+			for _, t := range e.Timings {
+				if strings.HasPrefix(t.Phase, p.Experiment+"/") {
+					sum += t.Seconds
+				}
+			}
+			r.PhaseSeconds[i].Seconds = R4(sum)
+			r.TotalSeconds += sum
+		}
+		r.TotalSeconds = R4(r.TotalSeconds)
+	}
 	r.Timings = e.Timings
 	for i := range r.Timings {
 		r.Timings[i].Seconds = R4(r.Timings[i].Seconds)
