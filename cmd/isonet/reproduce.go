@@ -210,7 +210,7 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		env.Owns = p.Owns(shard)
 		fmt.Fprintf(stderr, "isonet reproduce %s: shard %d/%d: writing to %s\n", what, shard, nShards, out)
 		if _, err := reproduce.Run(ctx, env, opts); err != nil {
-			return notDone(ctx, env, opts, p, err, stderr)
+			return notDone(env, p, err, stderr)
 		}
 		mine := 0
 		for _, ph := range p.Phases {
@@ -229,7 +229,7 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if perr != nil {
 			return err
 		}
-		return notDone(ctx, env, opts, p, err, stderr)
+		return notDone(env, p, err, stderr)
 	}
 	printReport(stdout, out, res)
 	return nil
@@ -242,14 +242,18 @@ func printReport(stdout io.Writer, out string, res *reproduce.Results) {
 	}
 }
 
-// notDone says, after a failed or interrupted run, which phases are not
-// stored yet and that the previous report (if any) is unchanged, and
-// returns err.
-func notDone(ctx context.Context, env *reproduce.Env, opts reproduce.Options, p *reproduce.Plan, err error, stderr io.Writer) error {
+// notDone says, after a failed or interrupted run, which phases this run
+// did not finish (not computed, nor reused) and that the previous report
+// (if any) is unchanged, and returns err.
+func notDone(env *reproduce.Env, p *reproduce.Plan, err error, stderr io.Writer) error {
+	done := map[string]bool{}
+	for _, t := range env.Timings {
+		done[t.Phase] = true
+	}
 	var missing []string
-	for _, st := range p.Check(env) {
-		if !st.Stored && (env.Owns == nil || env.Owns(st.Name)) {
-			missing = append(missing, st.Name)
+	for _, ph := range p.Phases {
+		if !done[ph.Name] && (env.Owns == nil || env.Owns(ph.Name)) {
+			missing = append(missing, ph.Name)
 		}
 	}
 	if len(missing) > 0 {
@@ -257,7 +261,7 @@ func notDone(ctx context.Context, env *reproduce.Env, opts reproduce.Options, p 
 		if len(missing) > 5 {
 			list += fmt.Sprintf(" and %d more", len(missing)-5)
 		}
-		fmt.Fprintf(stderr, "isonet reproduce: not finished: %d of %d phases are not stored yet (%s); no new report was written, the previous one (if any) is unchanged; run the same command again to resume\n",
+		fmt.Fprintf(stderr, "isonet reproduce: not finished: %d of %d phases were not done (%s); no report was written (a previous one is unchanged); run the same command again to resume\n",
 			len(missing), len(p.Phases), list)
 	}
 	return err
