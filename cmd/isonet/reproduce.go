@@ -336,6 +336,23 @@ var reproduceEntries = []string{"phases", "models", "rings", "torus", "mnist", "
 // refused, with or without --force: reproduce --force recomputes phases but
 // never deletes a file, and a folder holding other files is not its own.
 func prepareReproduceOut(out string) error {
+	if err := checkReproduceOut(out); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	return outdir.Record(out, reproduceKind, reproduceEntries...)
+}
+
+// checkReproduceOut is prepareReproduceOut's check, which changes nothing.
+// Besides the folder's contents it refuses the places no output may go
+// (the current folder and those above it, the home folder, a missing
+// parent folder).
+func checkReproduceOut(out string) error {
+	if err := outdir.CheckFiles("--out", out, nil); err != nil {
+		return err
+	}
 	info, err := outdir.Classify(out)
 	if err != nil {
 		return fmt.Errorf("--out %s: %v", out, err)
@@ -361,10 +378,7 @@ func prepareReproduceOut(out string) error {
 			return fmt.Errorf("--out %s is an isonet %s folder, not a reproduce folder; choose a new or empty folder", out, info.What)
 		}
 	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
-	}
-	return outdir.Record(out, reproduceKind, reproduceEntries...)
+	return nil
 }
 
 // legacyReproduce reports whether dir is a reproduce folder written before

@@ -143,6 +143,9 @@ exec %[4]s --merge --shards %[1]d
 	mergeArgs := func(job string) []string {
 		return append(append([]string{"--parsable", "--dependency=afterok:" + job}, common...), mergePath)
 	}
+	if err := checkReproduceOut(*f.out); err != nil {
+		return err
+	}
 	if *dryRun {
 		fmt.Fprintf(stdout, "# %s\n%s\n# %s\n%s\n", shardPath, shardScript, mergePath, mergeScript)
 		fmt.Fprintf(stdout, "# would run:\nsbatch %s\nsbatch %s\n", shellJoin(arrayArgs), shellJoin(mergeArgs("ARRAY_JOB_ID")))
