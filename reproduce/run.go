@@ -61,7 +61,12 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 	// Only a run that writes the report needs what lies between phases
 	// (the MNIST summary draws figures).
 	partial := e.Partial()
-	e.Plan(o.phaseCount(len(e.Seeds)))
+	e.mu.Lock()
+	planned := e.planned
+	e.mu.Unlock()
+	if planned == 0 { // not told by the caller (a shard knows its count)
+		e.Plan(o.phaseCount(len(e.Seeds)))
+	}
 	var runErr error
 	for _, ex := range o.Experiments {
 		t0 := time.Now()

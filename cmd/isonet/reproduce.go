@@ -208,15 +208,16 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return err
 		}
 		env.Owns = p.Owns(shard)
-		fmt.Fprintf(stderr, "isonet reproduce %s: shard %d/%d: writing to %s\n", what, shard, nShards, out)
-		if _, err := reproduce.Run(ctx, env, opts); err != nil {
-			return notDone(env, p, err, stderr)
-		}
 		mine := 0
 		for _, ph := range p.Phases {
 			if ph.Shard == shard {
 				mine++
 			}
+		}
+		env.Plan(mine)
+		fmt.Fprintf(stderr, "isonet reproduce %s: shard %d/%d (%d of %d phases): writing to %s\n", what, shard, nShards, mine, len(p.Phases), out)
+		if _, err := reproduce.Run(ctx, env, opts); err != nil {
+			return notDone(env, p, err, stderr)
 		}
 		fmt.Fprintf(stdout, "shard %d/%d done: its %d of %d phases are stored in %s; when every shard is done: isonet reproduce … --merge --out %s\n",
 			shard, nShards, mine, len(p.Phases), out, out)
