@@ -193,10 +193,13 @@ func (c *cluster) states(id string) map[string]string {
 	return m
 }
 
-// submit runs `isonet submit slurm` and returns the array and merge job ids.
-func (c *cluster) submit(bin string, args ...string) (array, merge string) {
+// submit runs `isonet submit slurm` (with env added to the environment)
+// and returns the array and merge job ids.
+func (c *cluster) submit(env []string, bin string, args ...string) (array, merge string) {
 	c.t.Helper()
-	out, err := exec.Command(bin, append([]string{"submit", "slurm"}, args...)...).CombinedOutput()
+	cmd := exec.Command(bin, append([]string{"submit", "slurm"}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		c.t.Fatalf("isonet submit slurm: %v\n%s", err, out)
 	}
@@ -280,7 +283,8 @@ func TestSlurm(t *testing.T) {
 	// 4 shards and the merge.
 	sharded := filepath.Join(dir, "sharded")
 	start = time.Now()
-	array, merge := c.submit(bin, append([]string{"--shards", "4", "--isonet", bin, "--out", sharded}, flags...)...)
+	// SBATCH_* is sbatch's to read: it overrides the scripts' #SBATCH lines.
+	array, merge := c.submit([]string{"SBATCH_JOB_NAME=isonet-env"}, bin, append([]string{"--shards", "4", "--isonet", bin, "--out", sharded}, flags...)...)
 	c.waitFor("a running shard", 60*time.Second, func() bool {
 		for _, s := range c.states(array) {
 			if s == "RUNNING" {
@@ -300,6 +304,9 @@ func TestSlurm(t *testing.T) {
 	}
 	sc, _ := exec.Command("scontrol", "show", "job", merge).CombinedOutput()
 	t.Logf("scontrol show job %s:\n%s", merge, sc)
+	if !strings.Contains(string(sc), "JobName=isonet-env") {
+		t.Error("SBATCH_JOB_NAME did not name the merge job: submit overrode the environment")
+	}
 	t.Logf("wall time: one process %.1f s, 4 shards + merge on the local Slurm %.1f s (%d CPUs)", oneProcess.Seconds(), wall.Seconds(), runtime.NumCPU())
 	sameResults(t, single, sharded)
 	if _, err := os.Stat(filepath.Join(sharded, "slurm", "merge-"+merge+".out")); err != nil {
@@ -308,7 +315,7 @@ func TestSlurm(t *testing.T) {
 
 	// Cancel one array task mid-run, resubmit, same report.
 	again := filepath.Join(dir, "cancelled")
-	array, merge = c.submit(bin, append([]string{"--shards", "4", "--isonet", bin, "--out", again}, flags...)...)
+	array, merge = c.submit(nil, bin, append([]string{"--shards", "4", "--isonet", bin, "--out", again}, flags...)...)
 	task := array + "_1"
 	logf := filepath.Join(again, "slurm", "shard-"+task+".out")
 	c.waitFor("task "+task+" to start a phase", 2*time.Minute, func() bool {
@@ -331,7 +338,7 @@ func TestSlurm(t *testing.T) {
 		t.Errorf("the merge job is %s after a shard was cancelled, want PENDING (its dependency can no longer be met)", s)
 	}
 	exec.Command("scancel", merge).Run()
-	_, merge = c.submit(bin, append([]string{"--shards", "4", "--isonet", bin, "--out", again}, flags...)...)
+	_, merge = c.submit(nil, bin, append([]string{"--shards", "4", "--isonet", bin, "--out", again}, flags...)...)
 	c.waitDone(merge, 4*time.Minute)
 	sameResults(t, single, again)
 	jc, _ := os.ReadFile(filepath.Join(c.dir, "log", "jobcomp.txt"))
