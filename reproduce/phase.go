@@ -254,13 +254,14 @@ func Do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return zero, err
 	}
-	lock, waited, err := lockPhase(ctx, e, name, path)
+	lock, _, err := lockPhase(ctx, e, name, path)
 	if err != nil {
 		return zero, fmt.Errorf("phase %s: %w", name, err)
 	}
 	defer lock.release()
-	if waited && !e.Force {
-		// Another process held the phase; it has most likely stored it.
+	if !e.Force {
+		// Another process may have held the phase (we waited for it) or
+		// finished it just before we took the lock.
 		if res, ok, _ := reuse(); ok {
 			e.Logf("%s%s: reused the result another process stored", e.eta(), name)
 			return res, nil
