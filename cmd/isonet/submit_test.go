@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,5 +44,54 @@ func TestSubmitDryRun(t *testing.T) {
 	}
 	if _, err := os.Stat("run"); !os.IsNotExist(err) {
 		t.Errorf("--dry-run created the output folder: %v", err)
+	}
+}
+
+// TestPlanCLI: --plan prints every phase with its shard, settings hash,
+// cost and needs (--json the same as JSON) and creates nothing.
+func TestPlanCLI(t *testing.T) {
+	t.Chdir(t.TempDir())
+	args := []string{"reproduce", "rings", "--quick", "--seeds", "0", "--plan", "--shards", "2", "--out", "p"}
+	code, stdout, stderr := isonet(t, args...)
+	if code != 0 || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	want := []string{
+		"5 phases, 2 shards; expected cost per shard: 4 3.3",
+		"shard  phase                         settings          cost  needs",
+		"    1  rings/input                   ",
+		"    1  rings/beta=0/seed=0/train     ",
+		"    1  rings/beta=0/seed=0/geometry  ",
+		"    0  rings/beta=1/seed=0/train     ",
+		"    0  rings/beta=1/seed=0/geometry  ",
+	}
+	if len(lines) != len(want) {
+		t.Fatalf("--plan printed %d lines, want %d:\n%s", len(lines), len(want), stdout)
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], w) {
+			t.Errorf("line %d: %q, want %q…", i+1, lines[i], w)
+		}
+	}
+	if !strings.HasSuffix(lines[6], "  2  rings/beta=1/seed=0/train") {
+		t.Errorf("the geometry phase's cost and needs: %q", lines[6])
+	}
+	code, stdout, _ = isonet(t, append(args, "--json")...)
+	var p struct {
+		Shards int
+		Phases []struct {
+			Name  string
+			Hash  string `json:"settings_hash"`
+			Needs []string
+			Shard int
+		}
+	}
+	if err := json.Unmarshal([]byte(stdout), &p); code != 0 || err != nil || p.Shards != 2 || len(p.Phases) != 5 ||
+		p.Phases[4].Name != "rings/beta=1/seed=0/geometry" || p.Phases[4].Needs[0] != "rings/beta=1/seed=0/train" || len(p.Phases[4].Hash) != 64 {
+		t.Errorf("--plan --json: %d %v %+v", code, err, p)
+	}
+	if ents, _ := os.ReadDir("."); len(ents) != 0 {
+		t.Errorf("--plan created %v", ents)
 	}
 }
