@@ -300,7 +300,7 @@ func mergeReproduce(ctx context.Context, env *reproduce.Env, opts reproduce.Opti
 	}
 	versions, count, example := reproduce.Versions(states)
 	self := reproduce.BuildVersion()
-	if !*f.allowMixed && (len(versions) > 1 || versions[0] != self) {
+	if !*f.allowMixed && len(versions) > 0 && (len(versions) > 1 || versions[0] != self) {
 		var parts []string
 		for _, v := range versions {
 			parts = append(parts, fmt.Sprintf("%s (%d phases, e.g. %s)", v, count[v], example[v]))
