@@ -21,7 +21,7 @@ type PlannedPhase struct {
 	// every phase that needs it.
 	Group string `json:"group"`
 	// Cost is the expected cost in the units of CostModel (about seconds on
-	// a 2-core machine at the --quick settings).
+	// a busy 2-core machine at the --quick settings).
 	Cost  float64 `json:"expected_cost"`
 	Shard int     `json:"shard"`
 
@@ -168,25 +168,27 @@ const CostModel = "unit cost of the phase's kind (seconds measured on 2 cores at
 	"times epochs ÷ the quick epochs for training phases, times 2 when β > 0 (the isometry term), " +
 	"times the training examples ÷ 10000 where a subset is set, times adversarial steps + 1 for adversarial training"
 
-// unitCost is the expected cost of a phase of each kind, in seconds on a
-// 2-core machine at the --quick settings, measured with
-// `isonet reproduce --quick --extended`. Training phases give the epochs
-// it was measured at; they scale with the epochs of a phase's settings.
+// unitCost is the expected cost of a phase of each kind, in seconds of
+// `isonet reproduce --quick --seeds 0,1` in one process on a busy 2-core
+// machine (the mean of each kind's stored phase times). Training phases
+// give the epochs it was measured at; they scale with the epochs of a
+// phase's settings. Only the ratios matter for the split. The kinds of
+// --extended (topology, strong attacks, baselines) are estimates.
 var unitCost = map[string]struct {
 	cost   float64
 	epochs float64
 }{
-	"rings/input":            {0.3, 0},
-	"rings/train":            {1, 1000},
-	"rings/geometry":         {2, 0},
-	"rings/topology":         {2, 0},
-	"torus/input":            {0.5, 0},
-	"torus/train":            {10, 1500},
-	"torus/geometry":         {7, 0},
-	"mnist/train":            {0.3, 1},
-	"mnist/attack":           {1, 0},
+	"rings/input":            {0.2, 0},
+	"rings/train":            {1.5, 1000},
+	"rings/geometry":         {3.5, 0},
+	"rings/topology":         {3.5, 0},
+	"torus/input":            {0.7, 0},
+	"torus/train":            {20, 1500},
+	"torus/geometry":         {16, 0},
+	"mnist/train":            {0.2, 1},
+	"mnist/attack":           {0.7, 0},
 	"mnist/strong-attacks":   {3, 0},
-	"mnist/baseline/train":   {0.3, 1},
+	"mnist/baseline/train":   {0.2, 1},
 	"mnist/baseline/attacks": {3, 0},
 }
 

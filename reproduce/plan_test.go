@@ -129,11 +129,12 @@ func TestPhaseCost(t *testing.T) {
 		name, settings string
 		want           float64
 	}{
-		{"rings/beta=0/seed=0/train", `{"train":{"epochs":10000,"beta":0}}`, 10},
-		{"rings/beta=1/seed=0/train", `{"train":{"epochs":1000,"beta":1}}`, 2},
-		{"mnist/standard/beta=0/seed=0/train", `{"data":{"train_subset":20000},"train":{"epochs":5}}`, 0.3 * 5 * 2},
-		{"mnist/baseline/adv/seed=0/train", `{"data":{"train_subset":10000},"train":{"epochs":1,"method":"adv","adv_steps":10}}`, 0.3 * 11},
-		{"mnist/authors/beta=0/seed=0/attack-standard", `{}`, 1},
+		{"rings/beta=0/seed=0/train", `{"train":{"epochs":10000,"beta":0}}`, 1.5 * 10},
+		{"rings/beta=1/seed=0/train", `{"train":{"epochs":1000,"beta":1}}`, 1.5 * 2},
+		{"mnist/standard/beta=0/seed=0/train", `{"data":{"train_subset":20000},"train":{"epochs":5}}`, 0.2 * 5 * 2},
+		{"mnist/baseline/adv/seed=0/train", `{"data":{"train_subset":10000},"train":{"epochs":1,"method":"adv","adv_steps":10}}`, 0.2 * 11},
+		{"mnist/authors/beta=0/seed=0/attack-standard", `{}`, 0.7},
+		{"torus/seed=3/geometry", `{"Spec":{"train":{"epochs":1500}}}`, 16},
 		{"fashion/beta=0/seed=0/train", `{"train":{"epochs":3000}}`, 3},
 		{"fashion/beta=0/seed=0/pictures", `{}`, 1},
 	}

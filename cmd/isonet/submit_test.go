@@ -58,7 +58,7 @@ func TestPlanCLI(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	want := []string{
-		"5 phases, 2 shards; expected cost per shard: 4 3.3",
+		"5 phases, 2 shards; expected cost per shard: 6.5 5.2",
 		"shard  phase                         settings          cost  needs",
 		"    1  rings/input                   ",
 		"    1  rings/beta=0/seed=0/train     ",
@@ -74,7 +74,7 @@ func TestPlanCLI(t *testing.T) {
 			t.Errorf("line %d: %q, want %q…", i+1, lines[i], w)
 		}
 	}
-	if !strings.HasSuffix(lines[6], "  2  rings/beta=1/seed=0/train") {
+	if !strings.HasSuffix(lines[6], "  3.5  rings/beta=1/seed=0/train") {
 		t.Errorf("the geometry phase's cost and needs: %q", lines[6])
 	}
 	code, stdout, _ = isonet(t, append(args, "--json")...)
