@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/nn"
 	"github.com/isonet/isonet/safetensors"
@@ -63,7 +64,10 @@ func SaveCheckpoint(dir string, t *train.Trainer, m *model.Model, spec Spec, res
 		if err := model.WriteJSON(filepath.Join(tmp, "checkpoint.json"), c); err != nil {
 			return err
 		}
-		return safetensors.WriteFile(filepath.Join(tmp, "state.safetensors"), tensors, nil)
+		if err := safetensors.WriteFile(filepath.Join(tmp, "state.safetensors"), tensors, nil); err != nil {
+			return err
+		}
+		return outdir.Mark(tmp, "checkpoint")
 	})
 }
 
@@ -237,7 +241,11 @@ type Checkpointing struct {
 	Every    int
 	Interval time.Duration
 	Model    *model.Model
-	last     time.Time
+	// Warn, when set, is told of a periodic checkpoint that could not be
+	// written (a full disk), and the run goes on; when nil such an error
+	// ends the run. The checkpoint saved on interruption is never optional.
+	Warn func(error)
+	last time.Time
 }
 
 func (c *Checkpointing) due(epoch int) bool {

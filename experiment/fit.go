@@ -206,7 +206,10 @@ func Run(ctx context.Context, t *train.Trainer, s Spec, trainSet, testSet *data.
 		}
 		if t.Epoch < t.Cfg.Epochs && ck.due(t.Epoch) {
 			if err := save(); err != nil {
-				return res, err
+				if ck.Warn == nil {
+					return res, err
+				}
+				ck.Warn(err)
 			}
 		}
 	}

@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/isonet/isonet/internal/atomicfile"
+	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/nn"
 	"github.com/isonet/isonet/safetensors"
 	"github.com/isonet/isonet/train"
@@ -105,8 +106,20 @@ func Save(dir string, m *Model, metrics any) error {
 }
 
 // SaveForce is Save with the choice to replace an existing model folder.
+// Even with force only a folder isonet wrote (see internal/outdir) is
+// replaced: a file, or a folder holding anything isonet did not write, is
+// an error and is left as it was. The folder gets outdir's marker file.
 func SaveForce(dir string, m *Model, metrics any, force bool) error {
-	if Exists(dir) && !force {
+	info, err := outdir.Classify(dir)
+	if err != nil {
+		return fmt.Errorf("model: %w", err)
+	}
+	switch {
+	case info.Kind == outdir.File:
+		return fmt.Errorf("model: %s is a file, not a folder", dir)
+	case info.Kind == outdir.Foreign:
+		return fmt.Errorf("model: %s is not an isonet folder (it holds %s)", dir, strings.Join(info.Foreign, ", "))
+	case info.Kind == outdir.Owned && !force:
 		return fmt.Errorf("model: %s exists and is not empty (use --force to replace it)", dir)
 	}
 	cfg := m.Config
@@ -119,9 +132,11 @@ func SaveForce(dir string, m *Model, metrics any, force bool) error {
 			return err
 		}
 		if metrics != nil {
-			return WriteJSON(filepath.Join(tmp, MetricsFile), metrics)
+			if err := WriteJSON(filepath.Join(tmp, MetricsFile), metrics); err != nil {
+				return err
+			}
 		}
-		return nil
+		return outdir.Mark(tmp, "model")
 	})
 }
 
@@ -139,7 +154,11 @@ func WriteDir(dir string, replace bool, fill func(tmp string) error) (err error)
 	}
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
 	if err != nil {
-		return fmt.Errorf("model: %w", err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("write %s: %w", dir, err)
 	}
 	done := false
 	defer func() {
@@ -148,7 +167,7 @@ func WriteDir(dir string, replace bool, fill func(tmp string) error) (err error)
 		}
 	}()
 	if err = fill(tmp); err != nil {
-		return err
+		return renameErr(err, tmp, dir)
 	}
 	if err = os.Chmod(tmp, 0o755); err != nil {
 		return fmt.Errorf("model: %w", err)
@@ -159,6 +178,35 @@ func WriteDir(dir string, replace bool, fill func(tmp string) error) (err error)
 	done = true
 	return nil
 }
+
+// renameErr makes an error of fill name the files in dir, where the user
+// will look, rather than in the temporary folder tmp: a failed write
+// (a full disk) becomes "write DIR/FILE: CAUSE"; any other error has tmp
+// replaced by dir in its message. errors.Is still sees the cause.
+func renameErr(err error, tmp, dir string) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && strings.HasPrefix(pe.Path, tmp+string(filepath.Separator)) {
+		rel := strings.TrimPrefix(pe.Path, tmp+string(filepath.Separator))
+		// atomicfile writes NAME through a hidden .NAME.tmp-* beside it.
+		d, b := filepath.Split(rel)
+		if i := strings.Index(b, ".tmp-"); strings.HasPrefix(b, ".") && i > 1 {
+			b = b[1:i]
+		}
+		return &dirError{msg: "write " + filepath.Join(dir, d, b) + ": " + pe.Err.Error(), err: pe.Err}
+	}
+	if msg := err.Error(); strings.Contains(msg, tmp) {
+		return &dirError{msg: strings.ReplaceAll(msg, tmp, dir), err: err}
+	}
+	return err
+}
+
+type dirError struct {
+	msg string
+	err error
+}
+
+func (e *dirError) Error() string { return e.msg }
+func (e *dirError) Unwrap() error { return e.err }
 
 // replaceDir renames tmp to dir, moving an existing dir out of the way first
 // and deleting it only once the new one is in place.

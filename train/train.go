@@ -265,6 +265,9 @@ func (t *Trainer) RunEpoch(ctx context.Context, set *data.Set, hooks Hooks) (Epo
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return EpochStats{}, fmt.Errorf("%w at epoch %d, step %d (loss %g): try a smaller --lr or --beta", ErrDiverged, t.Epoch+1, s+1, loss)
 		}
+		if what := overflow(t.Model); what != "" {
+			return EpochStats{}, fmt.Errorf("%w at epoch %d, step %d (%s): try a smaller --lr or --beta", ErrDiverged, t.Epoch+1, s+1, what)
+		}
 		t.SumCE += ce
 		t.SumIso += il
 		if hooks.Step != nil {
@@ -278,6 +281,32 @@ func (t *Trainer) RunEpoch(ctx context.Context, set *data.Set, hooks Hooks) (Epo
 	st.Seconds = t.Elapsed + time.Since(start).Seconds()
 	st.Rate = float64(n) / st.Seconds
 	return st, nil
+}
+
+// MaxMagnitude bounds every weight and gradient of a training run that has
+// not diverged: beyond it a float32 overflows when squared (√3.4e38 ≈
+// 1.8e19), as Adam squares gradients and distances square activations, so
+// the numbers no longer mean anything even while the loss stays finite
+// (an --lr of 1e30 sends every weight to about 1e30 in one Adam step; a
+// --beta of 1e30 gives gradients near 1e24 whose squares are Inf).
+const MaxMagnitude = 1e18
+
+// overflow describes the first weight or gradient of m that is NaN, Inf
+// or larger in magnitude than MaxMagnitude, or returns "".
+func overflow(m *nn.MLP) string {
+	for _, p := range m.Params() {
+		for _, v := range p.Data {
+			if !(v >= -MaxMagnitude && v <= MaxMagnitude) {
+				return fmt.Sprintf("weight %g in %s", v, p.Name)
+			}
+		}
+		for _, v := range p.Grad {
+			if !(v >= -MaxMagnitude && v <= MaxMagnitude) {
+				return fmt.Sprintf("gradient %g in %s", v, p.Name)
+			}
+		}
+	}
+	return ""
 }
 
 // Accuracy returns the fraction of rows of x that m classifies as y.

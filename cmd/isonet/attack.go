@@ -5,11 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/isonet/isonet/attack"
 	"github.com/isonet/isonet/experiment"
+	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/model"
 )
 
@@ -50,8 +50,8 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if !*sweep {
 			return fmt.Errorf("--out is written by --sweep only (a single attack prints its result; --json gives it as JSON)")
 		}
-		if fi, err := os.Stat(filepath.Dir(*out)); err != nil || !fi.IsDir() {
-			return fmt.Errorf("--out %s: folder %s does not exist", *out, filepath.Dir(*out))
+		if err := outdir.CheckFiles("--out", *out, []string{*out}, modelInputs(mf, nil)...); err != nil {
+			return err
 		}
 	}
 	cfg := attack.Config{Attack: *name, Norm: *norm, Eps: *eps, Step: *step, Steps: *steps, Restarts: *restarts,
@@ -67,6 +67,11 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	m, d, _, err := mf.load()
 	if err != nil {
 		return err
+	}
+	if *out != "" { // again, now that the model names its data set
+		if err := outdir.CheckFiles("--out", *out, []string{*out}, modelInputs(mf, m)...); err != nil {
+			return err
+		}
 	}
 	cfg.Seed = mf.seed
 	if !*sweep {
@@ -93,6 +98,9 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	res := map[string]experiment.Curve{"fgsm": fg, "pgd": pg}
 	if *out != "" {
+		if err := outdir.Record(filepath.Dir(*out), "files", *out); err != nil {
+			return err
+		}
 		if err := model.WriteJSON(*out, res); err != nil {
 			return err
 		}

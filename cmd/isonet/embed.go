@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/isonet/isonet/geometry"
+	"github.com/isonet/isonet/internal/outdir"
 )
 
 func init() {
@@ -41,6 +41,10 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	files := withExts(*out, ".png", ".svg", ".csv")
+	if err := outdir.CheckFiles("--out", *out, files, modelInputs(mf, m)...); err != nil {
+		return err
+	}
 	n := d.test.Len()
 	if *points > 0 {
 		n = min(n, *points)
@@ -48,11 +52,11 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := geometry.CheckEmbedOptions(o, n); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
-		return err
-	}
 	e, err := geometry.EmbedLayer(m, d.test, l, o)
 	if err != nil {
+		return err
+	}
+	if err := outdir.Record(filepath.Dir(*out), "files", files...); err != nil {
 		return err
 	}
 	title := fmt.Sprintf("%s of %s, %s (%d points)", map[string]string{"umap": "UMAP", "pca": "PCA"}[e.Method], geometry.LayerName(m, l), d.test.Name, e.Y.Rows)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"hash/fnv"
 	"io/fs"
 	"math"
 	"os"
@@ -146,7 +147,8 @@ func errorFixtures(t *testing.T) {
 	write("rf.csv", "1,2,1,0\n3,4,1,1\n5,6,1,0\n7,8,1,1\n9,0,1,0\n")
 }
 
-// tree lists every file and folder under the working folder with its size.
+// tree lists every file and folder under the working folder with a hash of
+// its content (-1 for a folder).
 func tree(t *testing.T) map[string]int64 {
 	t.Helper()
 	files := map[string]int64{}
@@ -154,14 +156,19 @@ func tree(t *testing.T) map[string]int64 {
 		if err != nil {
 			return err
 		}
-		info, err := d.Info()
+		if d.IsDir() {
+			files[p] = -1
+			return nil
+		}
+		// A file is its content's hash, so that a change of content of
+		// the same size counts too.
+		b, err := os.ReadFile(p)
 		if err != nil {
 			return err
 		}
-		files[p] = info.Size()
-		if d.IsDir() {
-			files[p] = -1
-		}
+		h := fnv.New64a()
+		h.Write(b)
+		files[p] = int64(h.Sum64() >> 1)
 		return nil
 	})
 	if err != nil {
@@ -230,7 +237,7 @@ var errorCases = []errorCase{
 	{"bad label column", []string{"train", "--dataset", "csv:feat2.csv", "--label-cols", "x", "--out", "o"}, `isonet train: --label-cols: "x" is not a column index ≥ 0`},
 	{"checkpoint-every < -1", []string{"train", "--dataset", "rings", "--checkpoint-every", "-2", "--out", "o"}, `isonet train: --checkpoint-every must be ≥ -1, got -2`},
 	{"no --out", []string{"train", "--dataset", "rings"}, `isonet train: --out DIR is required`},
-	{"--out exists without --force", []string{"train", "--dataset", "rings", "--epochs", "1", "--out", "full"}, `isonet train: --out full exists and is not empty (use --force to replace it)`},
+	{"--out exists without --force", []string{"train", "--dataset", "rings", "--epochs", "1", "--out", "full"}, `isonet train: --out full is not an isonet folder (it holds notes.txt); choose another --out`},
 
 	// train: data sets.
 	{"unknown dataset", []string{"train", "--dataset", "cifar", "--out", "o"}, `isonet train: unknown dataset "cifar" (want mnist, rings, torus or csv:PATH)`},

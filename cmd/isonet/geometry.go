@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/isonet/isonet/geometry"
+	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/model"
 )
 
@@ -53,6 +54,12 @@ func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	// Only geometry's own files are written into --out, and only over
+	// files isonet wrote.
+	files := []string{"within_class.png", "within_class.svg", "between_class.png", "between_class.svg", "geometry.json"}
+	if err := outdir.CheckFolderFiles("--out", *out, files, modelInputs(mf, m)...); err != nil {
+		return err
+	}
 	if n := d.test.Len(); *neighbors >= n {
 		return fmt.Errorf("neighbors = %d must be below the number of points (%d)", *neighbors, n)
 	}
@@ -63,6 +70,9 @@ func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	o.K = res.K
 	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	if err := outdir.Record(*out, "geometry", files...); err != nil {
 		return err
 	}
 	var names, panelNames []string

@@ -57,6 +57,7 @@ func TestEmbedFiles(t *testing.T) {
 	}
 	for i, c := range cases {
 		base := filepath.Join(t.TempDir(), "sub", "emb"+strconv.Itoa(i))
+		os.Mkdir(filepath.Dir(base), 0o755) // a missing parent folder is refused
 		args := append([]string{"embed", "--model", m, "--out", base}, c.args...)
 		code, stdout, stderr := isonet(t, args...)
 		if code != 0 {

@@ -149,18 +149,32 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 	t.Run("existing out without --force", func(t *testing.T) {
-		code, _, stderr := isonet(t, "train", "--quiet", "--dataset", "rings", "--epochs", "2", "--out", existing)
+		// A folder isonet did not write is refused with and without
+		// --force (issue 12) and keeps its content.
+		for _, force := range [][]string{nil, {"--force"}} {
+			code, _, stderr := isonet(t, append([]string{"train", "--quiet", "--dataset", "rings", "--epochs", "2", "--out", existing}, force...)...)
+			if code != 2 || !strings.Contains(stderr, "is not an isonet folder (it holds keep.txt)") {
+				t.Fatalf("%v: exit %d, stderr %q", force, code, stderr)
+			}
+			if b, err := os.ReadFile(filepath.Join(existing, "keep.txt")); err != nil || string(b) != "x" {
+				t.Error("existing folder's content was touched")
+			}
+		}
+		// A model folder isonet wrote needs --force, and --force replaces it.
+		mdir := filepath.Join(tmp, "model")
+		args := []string{"train", "--quiet", "--dataset", "rings", "--epochs", "2", "--out", mdir}
+		if code, _, stderr := isonet(t, args...); code != 0 {
+			t.Fatalf("first run: exit %d, %s", code, stderr)
+		}
+		code, _, stderr := isonet(t, args...)
 		if code != 2 || !strings.Contains(stderr, "--force") {
 			t.Fatalf("exit %d, stderr %q", code, stderr)
 		}
-		if _, err := os.Stat(filepath.Join(existing, "keep.txt")); err != nil {
-			t.Error("existing folder's content was touched")
-		}
-		code, _, stderr = isonet(t, "train", "--quiet", "--dataset", "rings", "--epochs", "2", "--out", existing, "--force")
+		code, _, stderr = isonet(t, append(args, "--force")...)
 		if code != 0 {
 			t.Fatalf("with --force: exit %d, %s", code, stderr)
 		}
-		if _, err := os.Stat(filepath.Join(existing, "model.safetensors")); err != nil {
+		if _, err := os.Stat(filepath.Join(mdir, "model.safetensors")); err != nil {
 			t.Error("--force did not write the model")
 		}
 	})

@@ -351,7 +351,7 @@ func prepareReproduceOut(out string) error {
 // (the current folder and those above it, the home folder, a missing
 // parent folder).
 func checkReproduceOut(out string) error {
-	if err := outdir.CheckFiles("--out", out, nil); err != nil {
+	if err := outdir.CheckPlace("--out", out); err != nil {
 		return err
 	}
 	info, err := outdir.Classify(out)

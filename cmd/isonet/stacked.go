@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/isonet/isonet/experiment"
+	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/stacked"
 	"github.com/isonet/isonet/train"
@@ -65,8 +66,17 @@ func trainStacked(ctx context.Context, sf *specFlags, f *stackedFlags, out strin
 	if out == "" {
 		return errors.New("--out DIR is required")
 	}
-	if model.Exists(out) && !force {
-		return fmt.Errorf("--out %s exists and is not empty (use --force to replace it)", out)
+	inputs := dataInputs(spec.Data.Name, spec.Data.Dir)
+	if _, err := outdir.CheckDir("--out", out, force, inputs...); err != nil {
+		return err
+	}
+	lock, err := lockOut(out, force, inputs)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	if _, err := checkCheckpoint(out, force); err != nil {
+		return err
 	}
 	trainSet, testSet, err := spec.Data.Load()
 	if err != nil {
@@ -103,6 +113,7 @@ func trainStacked(ctx context.Context, sf *specFlags, f *stackedFlags, out strin
 	if err := model.SaveForce(out, m, res, force); err != nil {
 		return err
 	}
+	removeIfCheckpoint(out) // one --force discarded: --resume would overwrite the stack
 	for lv, c := range res.Classes {
 		fmt.Fprintf(stdout, "level %d (%d classes): train accuracy %.4f, test accuracy %.4f\n", lv, c, res.TrainAcc[lv], res.TestAcc[lv])
 	}

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 
 	"github.com/isonet/isonet/geometry"
+	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/reproduce"
 	"github.com/isonet/isonet/tensor"
@@ -80,6 +80,17 @@ func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	// BASE.json and two diagrams (PNG and SVG) per class, only over files
+	// isonet wrote.
+	files := []string{*out + ".json"}
+	for c := range d.test.NumClasses() {
+		for _, f := range []string{"input", fmt.Sprintf("layer%d", l)} {
+			files = append(files, withExts(fmt.Sprintf("%s-class%d-%s", *out, c, f), ".png", ".svg")...)
+		}
+	}
+	if err := outdir.CheckFiles("--out", *out, files, modelInputs(mf, m)...); err != nil {
+		return err
+	}
 	k := geometry.IsoScale(m)
 	if k == 0 {
 		k = 1
@@ -89,7 +100,7 @@ func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+	if err := outdir.Record(filepath.Dir(*out), "files", files...); err != nil {
 		return err
 	}
 	lname := geometry.LayerName(m, l)

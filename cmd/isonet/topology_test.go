@@ -62,6 +62,7 @@ func sameBars(a, b []topology.Bar, tol float64) bool {
 func TestTopologyRings(t *testing.T) {
 	m := topoRingsModel(t, 300)
 	base := filepath.Join(t.TempDir(), "out", "topo")
+	os.Mkdir(filepath.Dir(base), 0o755) // a missing parent folder is refused
 	code, stdout, stderr := isonet(t, "topology", "--model", m, "--points", "200", "--seed", "3", "--out", base)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)

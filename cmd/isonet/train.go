@@ -13,6 +13,7 @@ import (
 
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/experiment"
+	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/nn"
@@ -144,7 +145,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var sf specFlags
 	sf.register(fs)
 	out := fs.String("out", "", "model folder to write (config.json, model.safetensors, metrics.json)")
-	force := fs.Bool("force", false, "replace an existing non-empty --out folder")
+	force := fs.Bool("force", false, "replace an existing --out folder that isonet wrote (never a folder holding other files), and discard an interrupted run's checkpoint")
 	quiet := fs.Bool("quiet", false, "no progress display")
 	resume := fs.String("resume", "", "continue the interrupted run whose --out was DIR (from DIR.checkpoint)")
 	every := fs.Int("checkpoint-every", 0, "save a checkpoint every N epochs (0 = every minute; -1 = never)")
@@ -184,8 +185,23 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return errors.New("--out DIR is required")
 		}
 	}
-	if model.Exists(*out) && !*force {
-		return fmt.Errorf("--out %s exists and is not empty (use --force to replace it)", *out)
+	// The output: refuse what must not be written (a file, a folder isonet
+	// did not write, the input, an interrupted run's checkpoint), then hold
+	// the output's lock until the model is in place.
+	inputs := dataInputs(spec.Data.Name, spec.Data.Dir)
+	replace := *force || *resume != ""
+	if _, err := outdir.CheckDir("--out", *out, replace, inputs...); err != nil {
+		return err
+	}
+	lock, err := lockOut(*out, replace, inputs)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	if *resume == "" { // under the lock: a running run's checkpoint is not an interrupted one
+		if _, err := checkCheckpoint(*out, *force); err != nil {
+			return err
+		}
 	}
 	trainSet, testSet, err := spec.Data.Load()
 	if err != nil {
@@ -211,7 +227,14 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stderr, "training on %s: %d examples × %d features, %d classes; %d test examples\n",
 		trainSet.Name, trainSet.Len(), trainSet.Dim(), trainSet.NumClasses(), testSet.Len())
-	ck := &experiment.Checkpointing{Dir: experiment.CheckpointDir(*out), Every: *every, Interval: time.Minute, Model: m}
+	ckFailed := 0
+	ck := &experiment.Checkpointing{Dir: experiment.CheckpointDir(*out), Every: *every, Interval: time.Minute, Model: m,
+		Warn: func(err error) {
+			ckFailed++
+			if ckFailed == 1 { // once, not every epoch of a long run on a full disk
+				fmt.Fprintf(stderr, "isonet train: warning: checkpoint not saved (training goes on): %v\n", err)
+			}
+		}}
 	if *every < 0 {
 		ck.Dir = ""
 	}
@@ -219,6 +242,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	prog.done = (t.Epoch*prog.total/spec.Train.Epochs + t.Pos)
 	res, err = experiment.Run(ctx, t, spec, trainSet, testSet, prog.hooks(), res, ck)
 	prog.finish()
+	if ckFailed > 1 {
+		fmt.Fprintf(stderr, "isonet train: warning: %d periodic checkpoints could not be saved\n", ckFailed)
+	}
 	if err != nil {
 		if errors.Is(err, train.ErrInterrupted) && ck.Dir != "" {
 			fmt.Fprintf(stderr, "isonet train: interrupted at epoch %d, step %d; checkpoint saved in %s\nresume with: isonet train --resume %s\n",
@@ -231,10 +257,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return err
 	}
-	if err := model.SaveForce(*out, m, res, *force || *resume != ""); err != nil {
+	if err := model.SaveForce(*out, m, res, replace); err != nil {
 		return err
 	}
-	os.RemoveAll(ck.Dir)
+	removeIfCheckpoint(*out)
 	fmt.Fprintf(stdout, "train accuracy %.4f, test accuracy %.4f, %.1f s (%.0f examples/s); model in %s\n",
 		res.TrainAcc, res.TestAcc, res.Seconds, float64(trainSet.Len()*spec.Train.Epochs)/res.Seconds, *out)
 	return nil

@@ -5,8 +5,10 @@ package atomicfile
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 )
@@ -22,7 +24,7 @@ func Write(path string, fill func(w io.Writer) error) (err error) {
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, causeOf(err, ""))
 	}
 	tmp := f.Name()
 	done := false
@@ -33,13 +35,13 @@ func Write(path string, fill func(w io.Writer) error) (err error) {
 		}
 	}()
 	if err = fill(f); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, causeOf(err, tmp))
 	}
 	if err = f.Sync(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, causeOf(err, tmp))
 	}
 	if err = f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, causeOf(err, tmp))
 	}
 	if err = os.Chmod(tmp, 0o644); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
@@ -49,6 +51,18 @@ func Write(path string, fill func(w io.Writer) error) (err error) {
 	}
 	done = true
 	return nil
+}
+
+// causeOf strips the temporary file's name from err (a *fs.PathError on
+// tmp, or on any path when tmp is ""), so that messages name only the
+// target the user knows: "write out/f.json: no space left on device".
+// errors.Is still finds the cause.
+func causeOf(err error, tmp string) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && (tmp == "" || pe.Path == tmp) {
+		return pe.Err
+	}
+	return err
 }
 
 // WriteFile writes data to path atomically (see Write).

@@ -66,6 +66,9 @@ func parseHolder(b []byte) Holder {
 // errNoFlock: the file system (or OS) offers no flock; fall back to pids.
 var errNoFlock = errors.New("flock not supported")
 
+// lockFile is flock, replaced in tests by a file system without flock.
+var lockFile = flock
+
 // errBusy: another process holds the flock.
 var errBusy = errors.New("lock held")
 
@@ -91,7 +94,7 @@ func Acquire(flag, path string) (*Lock, error) {
 			f.Close()
 			return nil, refuse("%s %s is being written by %s; wait for it to finish or choose another %s", flag, path, parseHolder(old), flag)
 		}
-		switch err := flock(f); {
+		switch err := lockFile(f); {
 		case errors.Is(err, errBusy):
 			// Re-read: the holder may have written its line since.
 			if b, rerr := os.ReadFile(lp); rerr == nil && len(b) > 0 {
@@ -112,14 +115,13 @@ func Acquire(flag, path string) (*Lock, error) {
 			f.Close()
 			continue
 		}
+		// The line only informs; the flock is the lock. On a full disk the
+		// line cannot be written, and the lock (an empty file) still holds.
 		line := fmt.Sprintf("%s pid=%d host=%s since=%s\n", lockMagic, os.Getpid(), host, time.Now().UTC().Format(time.RFC3339))
-		if err := f.Truncate(0); err == nil {
-			_, err = f.WriteAt([]byte(line), 0)
-		}
-		if err != nil {
-			f.Close()
-			os.Remove(lp)
-			return nil, fmt.Errorf("%s %s: lock %s: %w", flag, path, lp, err)
+		if f.Truncate(0) == nil {
+			if _, err := f.WriteAt([]byte(line), 0); err != nil {
+				f.Truncate(0)
+			}
 		}
 		return &Lock{f: f, path: lp}, nil
 	}

@@ -146,12 +146,7 @@ func Classify(path string) (Info, error) {
 		}
 		info.Foreign = append(info.Foreign, name)
 	}
-	if info.What == "" || len(info.Foreign) > 0 {
-		if len(info.Foreign) == 0 { // no marker at all: everything is foreign
-			for _, e := range ents {
-				info.Foreign = append(info.Foreign, e.Name())
-			}
-		}
+	if len(info.Foreign) > 0 { // without a marker every entry is foreign
 		info.Kind = Foreign
 		info.What = ""
 		return info, nil
@@ -310,6 +305,19 @@ func checkPlace(flag, path string) error {
 	return nil
 }
 
+// CheckPlace refuses the places no output may go, for commands with rules
+// of their own for what is inside: the current folder and those above it,
+// the home folder, and a path whose parent folder is missing or not a
+// folder.
+func CheckPlace(flag, path string) error { return checkPlace(flag, path) }
+
+// CheckInputs refuses an output path that is one of inputs, holds one, or
+// lies inside an input folder ("--out m is the model being read (--model
+// m)").
+func CheckInputs(flag, path string, inputs ...Input) error {
+	return checkInputs(flag+" "+path, path, inputs)
+}
+
 // checkInputs refuses an output path that is one of the inputs, holds one,
 // or lies inside an input folder; subject starts the message.
 func checkInputs(subject, path string, inputs []Input) error {
@@ -412,6 +420,40 @@ func CheckFiles(flag, base string, paths []string, inputs ...Input) error {
 		mk, ok := ReadMarker(filepath.Dir(p))
 		if !fi.Mode().IsRegular() || !ok || !slices.Contains(mk.Files, filepath.Base(p)) {
 			return refuse("%s exists and was not written by isonet; choose another %s", subject, flag)
+		}
+	}
+	return nil
+}
+
+// CheckFolderFiles decides whether a command may write the files names
+// into the folder dir (given with flag), as geometry writes its figures
+// and JSON into --out DIR: dir may be missing or a folder; each file in it
+// may be missing or one isonet wrote (listed in dir's marker), so nothing
+// else in the folder is ever touched. Refused: checkPlace's places, a file
+// at dir, a dir that is, holds or lies inside an input, and a file isonet
+// did not write. Nothing is changed.
+func CheckFolderFiles(flag, dir string, names []string, inputs ...Input) error {
+	if err := checkPlace(flag, dir); err != nil {
+		return err
+	}
+	if err := checkInputs(flag+" "+dir, dir, inputs); err != nil {
+		return err
+	}
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return refuse("%s %s is a file, not a folder; isonet does not write over files", flag, dir)
+	}
+	mk, _ := ReadMarker(dir)
+	for _, n := range names {
+		p := filepath.Join(dir, n)
+		fi, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return refuse("%s %s: %v", flag, dir, err)
+		}
+		if !fi.Mode().IsRegular() || !slices.Contains(mk.Files, n) {
+			return refuse("%s %s: %s exists and was not written by isonet; choose another %s", flag, dir, p, flag)
 		}
 	}
 	return nil

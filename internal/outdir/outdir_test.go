@@ -1,8 +1,10 @@
 package outdir
 
 import (
+	"bufio"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -260,4 +262,108 @@ func TestLockRace(t *testing.T) {
 	if maxHeld != 1 || got == 0 {
 		t.Errorf("lock held by %d at once (%d acquisitions)", maxHeld, got)
 	}
+}
+
+func TestCheckFolderFiles(t *testing.T) {
+	t.Chdir(t.TempDir())
+	write(t, "m/config.json", `{"format": "isonet-model/1"}`)
+	write(t, "g/geometry.json", "{}")
+	Record("g", "geometry", "g/geometry.json")
+	write(t, "g/notes.txt", "mine") // kept: never written
+	write(t, "u/geometry.json", "{}")
+	write(t, "file", "x")
+	names := []string{"geometry.json", "a.png"}
+	in := []Input{ModelInput("m")}
+	for _, c := range []struct{ dir, want string }{
+		{"new", ""},
+		{"g", ""},
+		{"u", "--out u: u/geometry.json exists and was not written by isonet; choose another --out"},
+		{"file", "--out file is a file, not a folder; isonet does not write over files"},
+		{"m", "--out m is the model being read (--model m)"},
+		{"m/g", "--out m/g lies inside the model being read (--model m)"},
+		{".", "--out . is the current folder; give a new folder's name"},
+	} {
+		err := CheckFolderFiles("--out", c.dir, names, in...)
+		if c.want == "" {
+			if err != nil {
+				t.Errorf("%s: %v", c.dir, err)
+			}
+			continue
+		}
+		refusal(t, err, c.want)
+	}
+}
+
+// TestLockWithoutFlock: where the file system has no flock, a lock whose
+// pid is alive on this host, or that names another host, is respected,
+// and one whose pid is dead on this host is stale and taken over.
+func TestLockWithoutFlock(t *testing.T) {
+	t.Chdir(t.TempDir())
+	lockFile = func(*os.File) error { return errNoFlock }
+	t.Cleanup(func() { lockFile = flock })
+	host, _ := os.Hostname()
+	for _, c := range []struct {
+		content string
+		free    bool
+	}{
+		{"isonet-lock pid=" + strconv.Itoa(os.Getpid()) + " host=" + host + " since=x\n", false},
+		{"isonet-lock pid=999999999 host=elsewhere since=x\n", false},
+		{"isonet-lock pid=999999999 host=" + host + " since=x\n", true},
+		{"", true},
+	} {
+		write(t, "o.lock", c.content)
+		l, err := Acquire("--out", "o")
+		if c.free != (err == nil) {
+			t.Errorf("lock %q: error %v, want free=%v", c.content, err, c.free)
+		}
+		l.Release()
+	}
+}
+
+// TestLockHolderKilled: a lock held by another process is refused, naming
+// that process; once it is killed (SIGKILL: no chance to clean up, the
+// lock file stays with its dead pid) the next run takes the lock over.
+func TestLockHolderKilled(t *testing.T) {
+	if dir := os.Getenv("OUTDIR_TEST_HOLD"); dir != "" {
+		os.Chdir(dir)
+		if _, err := Acquire("--out", "o"); err != nil {
+			os.Stdout.WriteString("error " + err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Stdout.WriteString("held\n")
+		time.Sleep(time.Minute)
+		os.Exit(0)
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHolderKilled$")
+	cmd.Env = append(os.Environ(), "OUTDIR_TEST_HOLD="+dir)
+	stdout, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Skipf("cannot start a child process: %v", err)
+	}
+	line, _ := bufio.NewReader(stdout).ReadString('\n')
+	if line != "held\n" {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("child: %q", line)
+	}
+	_, err := Acquire("--out", "o")
+	want := "--out o is being written by another isonet run (pid " + strconv.Itoa(cmd.Process.Pid) + " on "
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("while the child holds the lock: %v, want %q...", err, want)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if b, _ := os.ReadFile("o.lock"); !strings.Contains(string(b), "pid="+strconv.Itoa(cmd.Process.Pid)+" ") {
+		t.Errorf("the killed holder's lock file says %q", b)
+	}
+	l, err := Acquire("--out", "o")
+	if err != nil {
+		t.Fatalf("after the holder was killed: %v", err)
+	}
+	if b, _ := os.ReadFile("o.lock"); !strings.Contains(string(b), "pid="+strconv.Itoa(os.Getpid())+" ") {
+		t.Errorf("taken-over lock file says %q", b)
+	}
+	l.Release()
 }
