@@ -71,7 +71,8 @@ func TrainPhase(ctx context.Context, e *Env, name string, spec experiment.Spec) 
 				return Trained{}, err
 			}
 		}
-		ck := &experiment.Checkpointing{Dir: ckDir, Interval: e.CheckpointEvery, Model: m}
+		ck := &experiment.Checkpointing{Dir: ckDir, Interval: e.CheckpointEvery, Model: m,
+			Warn: func(err error) { e.Logf("%s: a checkpoint could not be saved (training goes on): %v", name, err) }}
 		switch {
 		case e.CheckpointEvery < 0:
 			ck.Dir = ""
