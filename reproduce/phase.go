@@ -66,6 +66,9 @@ type Env struct {
 	phases  []PlannedPhase // ModePlan: the phases seen, in order
 	planIdx map[string]int
 	skipped int
+	// outdated counts the phases recomputed because another isonet
+	// version had stored them.
+	outdated int
 	Timings []Timing
 	start   time.Time
 	planned int     // phases expected in the whole run
@@ -103,6 +106,14 @@ type Timing struct {
 	Phase   string  `json:"phase"`
 	Seconds float64 `json:"seconds"`
 	Reused  bool    `json:"reused"`
+}
+
+// Outdated returns how many phases this run recomputed because another
+// isonet version had stored them.
+func (e *Env) Outdated() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.outdated
 }
 
 // Partial reports whether this process sees only some phases' results
@@ -266,6 +277,11 @@ func Do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 			e.Logf("%s%s: reused the result another process stored", e.eta(), name)
 			return res, nil
 		}
+	}
+	if strings.Contains(why, "computed by isonet") {
+		e.mu.Lock()
+		e.outdated++
+		e.mu.Unlock()
 	}
 	if why != "" {
 		e.Logf("%s%s: running (%s)", e.eta(), name, why)

@@ -199,6 +199,11 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := prepareReproduceOut(out); err != nil {
 		return err
 	}
+	defer func() {
+		if n := env.Outdated(); n > 0 {
+			fmt.Fprintf(stderr, "isonet reproduce: recomputed %d phase(s) stored by another isonet version (this is %s)\n", n, reproduce.BuildVersion())
+		}
+	}()
 	if nShards > 0 {
 		p, err := reproduce.MakePlan(ctx, env, opts, nShards)
 		if err != nil {

@@ -195,7 +195,8 @@ func TestShardsMerge(t *testing.T) {
 	}
 	verbose := append(append([]string{}, args[:len(ringsFlags)-1]...), args[len(ringsFlags):]...) // without --quiet
 	code, _, stderr = isonet(t, append(verbose, "--shard", "0/2")...)
-	if code != 0 || !strings.Contains(stderr, "rings/beta=1/seed=0/geometry: running (its stored result was computed by isonet v0.9.0, this is test)") {
+	if code != 0 || !strings.Contains(stderr, "rings/beta=1/seed=0/geometry: running (its stored result was computed by isonet v0.9.0, this is test)") ||
+		!strings.HasSuffix(stderr, "\nisonet reproduce: recomputed 1 phase(s) stored by another isonet version (this is test)\n") {
 		t.Errorf("a rerun did not recompute the other version's phase, saying why: %d\n%s", code, stderr)
 	}
 
