@@ -69,12 +69,12 @@ type Env struct {
 	// outdated counts the phases recomputed because another isonet
 	// version had stored them.
 	outdated int
-	Timings []Timing
-	start   time.Time
-	planned int     // phases expected in the whole run
-	seen    int     // phases started or reused so far
-	ran     int     // phases computed (not reused)
-	spent   float64 // seconds those took
+	Timings  []Timing
+	start    time.Time
+	planned  int     // phases expected in the whole run
+	seen     int     // phases started or reused so far
+	ran      int     // phases computed (not reused)
+	spent    float64 // seconds those took
 }
 
 // Plan adds n to the number of phases the run expects, for the time
