@@ -224,8 +224,8 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if _, err := reproduce.Run(ctx, env, opts); err != nil {
 			return notDone(env, p, err, stderr)
 		}
-		fmt.Fprintf(stdout, "shard %d/%d done: its %d of %d phases are stored in %s; when every shard is done: isonet reproduce … --merge --out %s\n",
-			shard, nShards, mine, len(p.Phases), out, out)
+		fmt.Fprintf(stdout, "shard %d/%d done: its %d of %d phases are stored in %s; when every shard is done: %s\n",
+			shard, nShards, mine, len(p.Phases), out, mergeCommand(what, args))
 		return nil
 	}
 	fmt.Fprintf(stderr, "isonet reproduce %s: writing to %s\n", what, out)
@@ -239,6 +239,29 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	printReport(stdout, out, res)
 	return nil
+}
+
+// mergeCommand returns the command line that merges a shard's run: its
+// own, without --shard (and --force, which --merge refuses), with --merge.
+func mergeCommand(what string, args []string) string {
+	cmd := []string{"isonet", "reproduce", what}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		switch {
+		case !strings.HasPrefix(a, "-"):
+		case name == "shard" && !hasValue:
+			i++ // and its value
+			continue
+		case name == "shard", name == "force", name == "checkpoint-every" && hasValue:
+			continue
+		case name == "checkpoint-every":
+			i++
+			continue
+		}
+		cmd = append(cmd, shellQuote(a))
+	}
+	return strings.Join(append(cmd, "--merge"), " ")
 }
 
 func printReport(stdout io.Writer, out string, res *reproduce.Results) {
