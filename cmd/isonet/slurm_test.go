@@ -58,7 +58,7 @@ func startCluster(t *testing.T, dir string) *cluster {
 	conf := filepath.Join(dir, "slurm.conf")
 	lines := []string{
 		"ClusterName=isonettest",
-		"SlurmctldHost=" + host,
+		"SlurmctldHost=" + host + "(127.0.0.1)", // no name lookup needed
 		"SlurmUser=root",
 		"SlurmdUser=root",
 		"AuthType=auth/munge",
@@ -83,7 +83,7 @@ func startCluster(t *testing.T, dir string) *cluster {
 		"JobCompType=jobcomp/filetxt",
 		"JobCompLoc=" + filepath.Join(dir, "log", "jobcomp.txt"),
 		"MinJobAge=3600",
-		fmt.Sprintf("NodeName=%s CPUs=%d RealMemory=1000 State=UNKNOWN", host, runtime.NumCPU()),
+		fmt.Sprintf("NodeName=%s NodeAddr=127.0.0.1 CPUs=%d RealMemory=1000 State=UNKNOWN", host, runtime.NumCPU()),
 		"PartitionName=isonet Nodes=" + host + " Default=YES MaxTime=INFINITE State=UP",
 	}
 	if err := os.WriteFile(conf, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
