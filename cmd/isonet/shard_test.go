@@ -306,3 +306,42 @@ func TestKilledShardResumes(t *testing.T) {
 	}
 	sameResults(t, ref, out)
 }
+
+// TestTwoProcessesOneFolder runs the same reproduction twice at once into
+// one folder: every phase is computed by exactly one of the two processes
+// (the other waits for its lock and reuses the result), both finish, and
+// the report equals a single run's.
+func TestTwoProcessesOneFolder(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a small reproduction")
+	}
+	ref := ringsReference(t)
+	out := filepath.Join(t.TempDir(), "shared")
+	os.Mkdir(out, 0o755)
+	var cmds [2]*exec.Cmd
+	var logs [2]bytes.Buffer
+	for i := range cmds {
+		cmds[i] = exec.Command(os.Args[0], "reproduce", "rings", "--quick", "--seeds", "0", "--out", out)
+		cmds[i].Env = append(os.Environ(), "ISONET_TEST_CLI=1")
+		cmds[i].Stderr = &logs[i]
+		if err := cmds[i].Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, c := range cmds {
+		if err := c.Wait(); err != nil {
+			t.Fatalf("process %d: %v\n%s", i, err, logs[i].String())
+		}
+	}
+	both := logs[0].String() + logs[1].String()
+	for _, phase := range []string{"rings/input", "rings/beta=0/seed=0/train", "rings/beta=0/seed=0/geometry", "rings/beta=1/seed=0/train", "rings/beta=1/seed=0/geometry"} {
+		if n := strings.Count(both, " "+phase+": running"); n != 1 {
+			t.Errorf("%s computed %d times by the two processes, want once", phase, n)
+		}
+	}
+	if ents, _ := filepath.Glob(filepath.Join(out, "phases", "*.lock")); len(ents) != 0 {
+		t.Errorf("lock files left: %v", ents)
+	}
+	sameResults(t, ref, out)
+	t.Logf("process 0:\n%s\nprocess 1:\n%s", logs[0].String(), logs[1].String())
+}
