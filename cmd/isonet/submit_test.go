@@ -95,3 +95,20 @@ func TestPlanCLI(t *testing.T) {
 		t.Errorf("--plan created %v", ents)
 	}
 }
+
+// TestMergeCommand: a shard's success line names its own command without
+// --shard, --force and --checkpoint-every, plus --merge.
+func TestMergeCommand(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--quick", "--shard", "1/4", "--out", "my run"}, "isonet reproduce all --quick --out 'my run' --merge"},
+		{[]string{"--shard=1/4", "--force", "--seeds", "0,1", "--checkpoint-every", "5s"}, "isonet reproduce all --seeds 0,1 --merge"},
+		{[]string{"--checkpoint-every=1m", "--force=true", "-shard", "0/2"}, "isonet reproduce all --merge"},
+	} {
+		if got := mergeCommand("all", c.args); got != c.want {
+			t.Errorf("mergeCommand(%q) = %q, want %q", c.args, got, c.want)
+		}
+	}
+}
