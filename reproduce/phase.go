@@ -3,9 +3,19 @@
 // as resumable phases, and gathers their results for the report.
 //
 // Each phase stores its result in DIR/phases/NAME.json together with a hash
-// of the settings that determine it. A rerun with the same settings reuses
-// the stored result (unless Env.Force); an interrupted run leaves finished
-// phases intact, because every file is written atomically.
+// of the settings that determine it and the isonet version that computed it.
+// A rerun with the same settings and version reuses the stored result (unless
+// Env.Force); an interrupted run leaves finished phases intact, because every
+// file is written atomically (a temporary file renamed in the same folder).
+// While a phase is computed its lock file DIR/phases/NAME.lock is held, so
+// two processes sharing the folder (shards of one run, or two runs) never
+// compute the same phase at once: the second waits and then reuses the
+// first one's result.
+//
+// The same experiment code serves four modes (Env.Mode): running every
+// phase, listing the phases without running any (the plan, see plan.go),
+// running only one shard's phases, and merging stored phases into a report
+// without computing anything.
 package reproduce
 
 import (
@@ -17,6 +27,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -33,13 +44,37 @@ type Env struct {
 	Seeds   []uint64
 	Log     io.Writer // progress lines (nil = discard)
 
+	// Mode says what Do does: compute phases (ModeRun, the default), list
+	// them (ModePlan), or only read stored ones (ModeMerge).
+	Mode Mode
+	// Owns, when not nil, limits ModeRun to the phases it returns true for
+	// (one shard's); the other phases are skipped.
+	Owns func(phase string) bool
+	// Version is the isonet version stored with every phase computed
+	// ("" = BuildVersion()). A stored phase of another version is
+	// recomputed (ModeRun) or refused (ModeMerge, unless AllowMixed).
+	Version    string
+	AllowMixed bool
+	// CheckpointEvery is how often a training phase saves a checkpoint it
+	// resumes from after a crash (0 = every 30 s; < 0 = never).
+	CheckpointEvery time.Duration
+	// LockPoll is how often a phase locked by another process is checked
+	// (0 = every 2 s).
+	LockPoll time.Duration
+
 	mu      sync.Mutex
-	Timings []Timing
-	start   time.Time
-	planned int     // phases expected in the whole run
-	seen    int     // phases started or reused so far
-	ran     int     // phases computed (not reused)
-	spent   float64 // seconds those took
+	phases  []PlannedPhase // ModePlan: the phases seen, in order
+	planIdx map[string]int
+	skipped int
+	// outdated counts the phases recomputed because another isonet
+	// version had stored them.
+	outdated int
+	Timings  []Timing
+	start    time.Time
+	planned  int     // phases expected in the whole run
+	seen     int     // phases started or reused so far
+	ran      int     // phases computed (not reused)
+	spent    float64 // seconds those took
 }
 
 // Plan adds n to the number of phases the run expects, for the time
@@ -73,10 +108,33 @@ type Timing struct {
 	Reused  bool    `json:"reused"`
 }
 
+// Outdated returns how many phases this run recomputed because another
+// isonet version had stored them.
+func (e *Env) Outdated() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.outdated
+}
+
+// Partial reports whether this process sees only some phases' results
+// (ModePlan, or one shard's run): the others are placeholders, so code
+// between phases should skip summaries, tables and figures.
+func (e *Env) Partial() bool { return e.Mode == ModePlan || e.Owns != nil }
+
+// Mode is what Do does with a phase.
+type Mode int
+
+const (
+	ModeRun   Mode = iota // compute (or reuse) the phase
+	ModePlan              // record the phase, compute nothing, create nothing
+	ModeMerge             // reuse the stored phase; a missing one is an error
+)
+
 // stored is the file format of a phase result.
 type stored struct {
 	Phase    string          `json:"phase"`
 	Hash     string          `json:"settings_hash"`
+	Version  string          `json:"isonet_version"`
 	Settings json.RawMessage `json:"settings"`
 	Seconds  float64         `json:"seconds"`
 	Result   json.RawMessage `json:"result"`
@@ -101,8 +159,12 @@ func (e *Env) SeedList() []uint64 {
 	return e.Seeds
 }
 
-// Mkdir makes the folder name inside the output folder.
+// Mkdir makes the folder name inside the output folder (in ModePlan:
+// nothing).
 func (e *Env) Mkdir(name string) error {
+	if e.Mode == ModePlan {
+		return nil
+	}
 	return os.MkdirAll(filepath.Join(e.Dir, name), 0o755)
 }
 
@@ -129,9 +191,12 @@ func (e *Env) Logf(format string, args ...any) {
 	fmt.Fprintf(e.Log, "[%6.1fs] %s\n", time.Since(e.start).Seconds(), fmt.Sprintf(format, args...))
 }
 
-// Do runs a phase: if a result for name with the same settings hash is
-// stored (and valid, when valid is not nil) it is returned without running;
-// otherwise run is called and its result stored.
+// Do runs a phase: if a result for name with the same settings hash and
+// isonet version is stored (and valid, when valid is not nil) it is
+// returned without running; otherwise run is called, under the phase's lock,
+// and its result stored. In ModePlan, and for a phase another shard owns,
+// nothing runs and Do returns a placeholder: T's zero value with its nil
+// pointers to structs allocated, so that code between phases can go on.
 func Do[T any](ctx context.Context, e *Env, name string, settings any, valid func(T) bool, run func(ctx context.Context) (T, error)) (T, error) {
 	var zero T
 	if err := ctx.Err(); err != nil {
@@ -141,24 +206,88 @@ func Do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 	if err != nil {
 		return zero, fmt.Errorf("phase %s: %w", name, err)
 	}
+	if e.Mode == ModePlan {
+		e.planPhase(name, hash, settings)
+		return placeholder[T](), nil
+	}
+	if e.Mode == ModeRun && e.Owns != nil && !e.Owns(name) {
+		e.mu.Lock()
+		e.skipped++
+		e.mu.Unlock()
+		return placeholder[T](), nil
+	}
 	path := e.PhasePath(name)
 	e.mu.Lock()
 	e.seen++
 	e.mu.Unlock()
+	version := e.version()
+	// reuse returns the stored result when it can be used, and why not
+	// otherwise ("" = there is none).
+	reuse := func() (T, bool, string) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return zero, false, ""
+		}
+		var s stored
+		if json.Unmarshal(b, &s) != nil {
+			return zero, false, "its stored result is unreadable"
+		}
+		if s.Hash != hash {
+			return zero, false, "its settings changed"
+		}
+		if s.Version != version && !(e.Mode == ModeMerge && e.AllowMixed) {
+			return zero, false, fmt.Sprintf("its stored result was computed by isonet %s, this is %s", orUnknown(s.Version), version)
+		}
+		var res T
+		if json.Unmarshal(s.Result, &res) != nil || (valid != nil && !valid(res)) {
+			return zero, false, "its stored result is incomplete"
+		}
+		e.record(Timing{Phase: name, Seconds: s.Seconds, Reused: true})
+		return res, true, ""
+	}
+	if e.Mode == ModeMerge {
+		if res, ok, why := reuse(); ok {
+			return res, nil
+		} else if why != "" {
+			return zero, fmt.Errorf("phase %s: %s (--merge computes nothing)", name, why)
+		}
+		return zero, fmt.Errorf("phase %s: not stored (--merge computes nothing)", name)
+	}
+	why := ""
 	if !e.Force {
-		if b, err := os.ReadFile(path); err == nil {
-			var s stored
-			if json.Unmarshal(b, &s) == nil && s.Hash == hash {
-				var res T
-				if json.Unmarshal(s.Result, &res) == nil && (valid == nil || valid(res)) {
-					e.record(Timing{Phase: name, Seconds: s.Seconds, Reused: true})
-					e.Logf("%s%s: reused stored result", e.eta(), name)
-					return res, nil
-				}
-			}
+		var res T
+		var ok bool
+		if res, ok, why = reuse(); ok {
+			e.Logf("%s%s: reused stored result", e.eta(), name)
+			return res, nil
 		}
 	}
-	e.Logf("%s%s: running", e.eta(), name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return zero, err
+	}
+	lock, _, err := lockPhase(ctx, e, name, path)
+	if err != nil {
+		return zero, fmt.Errorf("phase %s: %w", name, err)
+	}
+	defer lock.release()
+	if !e.Force {
+		// Another process may have held the phase (we waited for it) or
+		// finished it just before we took the lock.
+		if res, ok, _ := reuse(); ok {
+			e.Logf("%s%s: reused the result another process stored", e.eta(), name)
+			return res, nil
+		}
+	}
+	if strings.Contains(why, "computed by isonet") {
+		e.mu.Lock()
+		e.outdated++
+		e.mu.Unlock()
+	}
+	if why != "" {
+		e.Logf("%s%s: running (%s)", e.eta(), name, why)
+	} else {
+		e.Logf("%s%s: running", e.eta(), name)
+	}
 	start := time.Now()
 	res, err := run(ctx)
 	if err != nil {
@@ -170,10 +299,7 @@ func Do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 		return zero, fmt.Errorf("phase %s: %w", name, err)
 	}
 	sb, _ := json.Marshal(settings)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return zero, err
-	}
-	if err := model.WriteJSON(path, stored{Phase: name, Hash: hash, Settings: sb, Seconds: secs, Result: rb}); err != nil {
+	if err := model.WriteJSON(path, stored{Phase: name, Hash: hash, Version: version, Settings: sb, Seconds: secs, Result: rb}); err != nil {
 		return zero, err
 	}
 	e.record(Timing{Phase: name, Seconds: secs})
@@ -183,6 +309,52 @@ func Do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 	e.mu.Unlock()
 	e.Logf("%s: done in %.1fs", name, secs)
 	return res, nil
+}
+
+func orUnknown(v string) string {
+	if v == "" {
+		return "(unknown version)"
+	}
+	return v
+}
+
+// version returns the isonet version stored with the phases this run
+// computes.
+func (e *Env) version() string {
+	if e.Version == "" {
+		e.Version = BuildVersion()
+	}
+	return e.Version
+}
+
+// placeholder returns T's zero value with its nil pointer fields to
+// structs allocated (two levels deep), standing in for a phase's result
+// that is not computed in this process.
+func placeholder[T any]() T {
+	var v T
+	fill(reflect.ValueOf(&v).Elem(), 2)
+	return v
+}
+
+func fill(v reflect.Value, depth int) {
+	if depth < 0 {
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() && v.CanSet() && v.Type().Elem().Kind() == reflect.Struct {
+			v.Set(reflect.New(v.Type().Elem()))
+		}
+		if !v.IsNil() {
+			fill(v.Elem(), depth-1)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if f := v.Field(i); f.CanSet() {
+				fill(f, depth)
+			}
+		}
+	}
 }
 
 func (e *Env) record(t Timing) {

@@ -2,6 +2,7 @@ package reproduce
 
 import (
 	"bufio"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -11,8 +12,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/isonet/isonet/internal/atomicfile"
-	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/report"
 )
 
@@ -173,14 +172,58 @@ figcaption{font-size:.85em;color:#555}code{background:#f5f5f5;padding:0 .2em}
 </body></html>
 `
 
-// Write writes results.json, report.md and index.html into dir.
+// Write writes results.json, report.md and index.html into dir. All three
+// are first written to temporary files beside them; only when every one
+// is complete are they renamed into place, so that a failure (a full disk)
+// leaves the previous report whole.
 func (r *Results) Write(dir string) error {
-	if err := model.WriteJSON(filepath.Join(dir, "results.json"), r); err != nil {
-		return err
+	js, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Join(dir, "results.json"), err)
 	}
 	md := r.Markdown()
-	if err := atomicfile.WriteFile(filepath.Join(dir, "report.md"), []byte(md)); err != nil {
-		return err
+	files := []struct {
+		name string
+		data []byte
+	}{
+		{"results.json", append(js, '\n')},
+		{"report.md", []byte(md)},
+		{"index.html", []byte(fmt.Sprintf(page, report.MarkdownToHTML(md)))},
 	}
-	return atomicfile.WriteFile(filepath.Join(dir, "index.html"), []byte(fmt.Sprintf(page, report.MarkdownToHTML(md))))
+	tmps := make([]string, len(files))
+	defer func() {
+		for _, t := range tmps {
+			if t != "" {
+				os.Remove(t)
+			}
+		}
+	}()
+	for i, f := range files {
+		path := filepath.Join(dir, f.name)
+		tf, err := os.CreateTemp(dir, "."+f.name+".tmp-*")
+		if err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		tmps[i] = tf.Name()
+		_, err = tf.Write(f.data)
+		if err == nil {
+			err = tf.Sync()
+		}
+		if cerr := tf.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			err = os.Chmod(tf.Name(), 0o644)
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+	}
+	for i, f := range files {
+		if err := os.Rename(tmps[i], filepath.Join(dir, f.name)); err != nil {
+			return fmt.Errorf("write %s: %w", filepath.Join(dir, f.name), err)
+		}
+		tmps[i] = ""
+	}
+	return nil
 }

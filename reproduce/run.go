@@ -35,19 +35,49 @@ func DefaultOptions(quick bool) Options {
 	return Options{Experiments: Experiments, MNIST: DefaultMNIST(quick), Rings: DefaultRings(quick), Torus: DefaultTorus(quick)}
 }
 
-// Run runs the chosen experiments into e.Dir and writes the report. Results
-// of finished experiments are written even when a later one fails.
+// Run runs the chosen experiments into e.Dir and, when every phase is
+// done, writes the report (results.json, report.md, index.html, each
+// replaced atomically). When a phase fails or the run is interrupted the
+// finished phases stay stored and the previous report stays as it was.
+// With e.Owns set (one shard of a run) only that shard's phases are
+// computed and no report is written; with e.Mode == ModeMerge nothing is
+// computed and the report is made from the stored phases.
 func Run(ctx context.Context, e *Env, o Options) (*Results, error) {
+	r, err := runExperiments(ctx, e, o)
+	if err != nil || e.Owns != nil {
+		return r, err
+	}
+	if err := r.Write(e.Dir); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// runExperiments runs (or, as e.Mode says, plans or reads) the chosen experiments
+// and gathers their results.
+func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 	start := time.Now()
 	r := &Results{Command: o.Command, Quick: e.Quick, Seeds: e.Seeds, Started: start.UTC().Format(time.RFC3339), Machine: ThisMachine()}
-	e.Plan(o.phaseCount(len(e.Seeds)))
+	// Only a run that writes the report needs what lies between phases
+	// (the MNIST summary draws figures).
+	partial := e.Partial()
+	e.mu.Lock()
+	planned := e.planned
+	e.mu.Unlock()
+	if planned == 0 { // not told by the caller (a shard knows its count)
+		e.Plan(o.phaseCount(len(e.Seeds)))
+	}
 	var runErr error
 	for _, ex := range o.Experiments {
 		t0 := time.Now()
 		var err error
 		switch ex {
 		case "mnist":
-			err = r.runMNIST(ctx, e, o.MNIST)
+			if partial {
+				_, err = MNIST(ctx, e, o.MNIST)
+			} else {
+				err = r.runMNIST(ctx, e, o.MNIST)
+			}
 			if err == nil && o.Baselines {
 				bo := DefaultBaselines(e.Quick)
 				bo.MNIST = o.MNIST
@@ -71,13 +101,27 @@ func Run(ctx context.Context, e *Env, o Options) (*Results, error) {
 		r.PhaseSeconds = append(r.PhaseSeconds, PhaseTotal{Experiment: ex, Seconds: R4(time.Since(t0).Seconds())})
 	}
 	r.TotalSeconds = R4(time.Since(start).Seconds())
+	if e.Mode == ModeMerge {
+		// The time is the shards': the sum of the stored phases' times.
+		r.TotalSeconds = 0
+		for i, p := range r.PhaseSeconds {
+			sum := 0.0
+			for _, t := range e.Timings {
+				if strings.HasPrefix(t.Phase, p.Experiment+"/") {
+					sum += t.Seconds
+				}
+			}
+			r.PhaseSeconds[i].Seconds = R4(sum)
+			r.TotalSeconds += sum
+		}
+		r.TotalSeconds = R4(r.TotalSeconds)
+	}
 	r.Timings = e.Timings
 	for i := range r.Timings {
 		r.Timings[i].Seconds = R4(r.Timings[i].Seconds)
 	}
-	r.Claims = r.claims()
-	if err := r.Write(e.Dir); err != nil {
-		return r, err
+	if !partial {
+		r.Claims = r.claims()
 	}
 	return r, runErr
 }

@@ -2,6 +2,9 @@ package reproduce
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/experiment"
@@ -44,6 +47,9 @@ func (e *Env) Data(d experiment.DataSpec) (trainSet, testSet *data.Set, err erro
 
 // TrainPhase trains spec as phase name and keeps the model in
 // e.ModelDir(name); a stored result is reused only if its model still loads.
+// While training it saves a checkpoint (beside the model folder, every
+// e.CheckpointEvery and when interrupted); a run killed mid-phase resumes
+// from it, to the same weights, when the phase runs again with the same spec.
 func TrainPhase(ctx context.Context, e *Env, name string, spec experiment.Spec) (Trained, error) {
 	dir := e.ModelDir(name)
 	valid := func(t Trained) bool {
@@ -55,13 +61,58 @@ func TrainPhase(ctx context.Context, e *Env, name string, spec experiment.Spec) 
 		if err != nil {
 			return Trained{}, err
 		}
-		m, res, err := experiment.Fit(ctx, spec, tr, te, train.Hooks{})
+		if err := spec.Validate(); err != nil {
+			return Trained{}, err
+		}
+		ckDir := experiment.CheckpointDir(dir)
+		t, m, res := resumable(e, name, ckDir, spec)
+		if t == nil {
+			if t, m, err = experiment.Start(spec, tr.Dim(), tr.NumClasses()); err != nil {
+				return Trained{}, err
+			}
+		}
+		ck := &experiment.Checkpointing{Dir: ckDir, Interval: e.CheckpointEvery, Model: m,
+			Warn: func(err error) { e.Logf("%s: a checkpoint could not be saved (training goes on): %v", name, err) }}
+		switch {
+		case e.CheckpointEvery < 0:
+			ck.Dir = ""
+		case e.CheckpointEvery == 0:
+			ck.Interval = 30 * time.Second
+		}
+		if ck.Dir != "" {
+			if err := os.MkdirAll(filepath.Dir(ckDir), 0o755); err != nil {
+				return Trained{}, err
+			}
+		}
+		res, err = experiment.Run(ctx, t, spec, tr, te, train.Hooks{}, res, ck)
 		if err != nil {
 			return Trained{}, err
 		}
 		if err := model.SaveForce(dir, m, res, true); err != nil {
 			return Trained{}, err
 		}
+		os.RemoveAll(ckDir)
 		return Trained{Dir: dir, Result: res}, nil
 	})
+}
+
+// resumable returns the trainer, model and partial result of the
+// checkpoint in ckDir when it was saved for the same spec (nils otherwise).
+func resumable(e *Env, name, ckDir string, spec experiment.Spec) (*train.Trainer, *model.Model, *experiment.Result) {
+	if _, err := os.Stat(ckDir); err != nil {
+		return nil, nil, nil
+	}
+	t, m, s, res, err := experiment.LoadCheckpoint(ckDir)
+	if err != nil {
+		e.Logf("%s: not resuming from %s: %v", name, ckDir, err)
+		return nil, nil, nil
+	}
+	h1, _ := Hash(s)
+	h2, _ := Hash(spec)
+	if h1 != h2 {
+		e.Logf("%s: not resuming from %s: it was saved for other settings", name, ckDir)
+		return nil, nil, nil
+	}
+	e.Logf("%s: resuming from its checkpoint at epoch %d", name, t.Epoch+1)
+	return t, m, res
 }

@@ -2,13 +2,20 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/isonet/isonet/internal/atomicfile"
+	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/reproduce"
 )
 
@@ -19,70 +26,165 @@ func init() {
 // defaultOut is where `isonet reproduce` writes when --out is not given.
 const defaultOut = "isonet-out"
 
+// reproduceFlags are reproduce's flags, shared with `submit slurm`, which
+// passes them on to the shards and the merge.
+type reproduceFlags struct {
+	fs                                   *flag.FlagSet
+	what                                 string
+	out, seeds, protocol, betas, dataDir *string
+	shard                                *string
+	shards, epochs                       *int
+	quick, force, quiet, extended        *bool
+	baselines, plan, jsonOut, merge      *bool
+	allowMixed                           *bool
+	checkpointEvery                      *time.Duration
+}
+
+func newReproduceFlags(fs *flag.FlagSet) *reproduceFlags {
+	return &reproduceFlags{
+		fs:         fs,
+		out:        fs.String("out", defaultOut, "output folder (report: index.html, report.md, results.json)"),
+		quick:      fs.Bool("quick", false, "reduced settings for a first look (about a minute)"),
+		force:      fs.Bool("force", false, "recompute phases whose results are already stored (files isonet did not write are kept)"),
+		seeds:      fs.String("seeds", "0", "comma-separated seeds; several give mean ± sd"),
+		protocol:   fs.String("protocol", "both", "MNIST attack protocol: standard, authors or both (SPEC §6)"),
+		betas:      fs.String("betas", "0,0.001,0.01,0.1,1,10", "MNIST β values"),
+		epochs:     fs.Int("epochs", 0, "MNIST epochs (default 5; --quick 1)"),
+		dataDir:    fs.String("data-dir", "", "folder of MNIST IDX files (default: the bundled MNIST)"),
+		quiet:      fs.Bool("quiet", false, "no progress lines"),
+		extended:   fs.Bool("extended", false, "add the checks beyond the paper: persistent homology of the rings, and --baselines"),
+		baselines:  fs.Bool("baselines", false, "MNIST: also train PGD adversarial training, Jacobian regularisation and spectral normalisation, and attack all models with PGD, APGD-CE and Square"),
+		plan:       fs.Bool("plan", false, "print every phase (name, settings hash, the phases it needs, its shard) and exit; computes and writes nothing"),
+		jsonOut:    fs.Bool("json", false, "with --plan: print the plan as JSON"),
+		shard:      fs.String("shard", "", "I/N: compute only shard I's phases (I from 0) into the shared --out; then run --merge"),
+		shards:     fs.Int("shards", 0, "number of shards for --plan and --merge (default: --merge reads it from the folder's plan.json, else 1)"),
+		merge:      fs.Bool("merge", false, "compute nothing: write the report from the stored phases, or list the missing ones"),
+		allowMixed: fs.Bool("allow-mixed-versions", false, "with --merge: accept phases computed by different isonet versions"),
+		checkpointEvery: fs.Duration("checkpoint-every", 30*time.Second,
+			"how often a training phase saves a checkpoint to resume from after a crash (0: never)"),
+	}
+}
+
+// options turns the flags into the run's environment and options.
+func (f *reproduceFlags) options(stderr io.Writer) (*reproduce.Env, reproduce.Options, error) {
+	var exps []string
+	switch f.what {
+	case "all":
+		exps = reproduce.Experiments
+	case "rings", "torus", "mnist":
+		exps = []string{f.what}
+	default:
+		return nil, reproduce.Options{}, fmt.Errorf("unknown experiment %q (want all, rings, torus or mnist)", f.what)
+	}
+	env := &reproduce.Env{Dir: *f.out, Force: *f.force, Quick: *f.quick, DataDir: *f.dataDir, Log: stderr, CheckpointEvery: *f.checkpointEvery}
+	if *f.checkpointEvery <= 0 {
+		env.CheckpointEvery = -1
+	}
+	if *f.quiet {
+		env.Log = nil
+	}
+	for _, s := range strings.Split(*f.seeds, ",") {
+		v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			return nil, reproduce.Options{}, fmt.Errorf("--seeds: %q is not a non-negative integer", s)
+		}
+		env.Seeds = append(env.Seeds, v)
+	}
+	mo := reproduce.DefaultMNIST(*f.quick)
+	mo.Betas = nil
+	for _, s := range strings.Split(*f.betas, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			return nil, reproduce.Options{}, fmt.Errorf("--betas: %q is not a number", s)
+		}
+		mo.Betas = append(mo.Betas, v)
+	}
+	switch *f.protocol {
+	case "both":
+	case reproduce.Standard, reproduce.Authors:
+		mo.Protocols = []string{*f.protocol}
+	default:
+		return nil, reproduce.Options{}, fmt.Errorf("--protocol must be standard, authors or both, got %q", *f.protocol)
+	}
+	if isSet(f.fs, "epochs") {
+		if *f.epochs < 1 {
+			return nil, reproduce.Options{}, fmt.Errorf("--epochs must be ≥ 1, got %d", *f.epochs)
+		}
+		mo.Epochs = *f.epochs
+	}
+	if err := mo.Validate(); err != nil {
+		return nil, reproduce.Options{}, err
+	}
+	opts := reproduce.DefaultOptions(*f.quick)
+	opts.Experiments, opts.MNIST = exps, mo
+	opts.Extended, opts.Baselines = *f.extended, *f.baselines || *f.extended
+	return env, opts, nil
+}
+
+// parseShard reads --shard I/N.
+func parseShard(s string) (i, n int, err error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("--shard must be I/N with 0 ≤ I < N (shards count from 0), got %q", s)
+	}
+	return i, n, nil
+}
+
 func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	what := "all"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		what, args = args[0], args[1:]
 	}
-	fs := newFlags("reproduce", "[all|rings|torus|mnist] [--out DIR] [--quick] [--seeds 0,1,2] [--protocol both]", stderr)
-	out := fs.String("out", defaultOut, "output folder (report: index.html, report.md, results.json)")
-	quick := fs.Bool("quick", false, "reduced settings for a first look (about a minute)")
-	force := fs.Bool("force", false, "recompute phases whose results are already stored")
-	seeds := fs.String("seeds", "0", "comma-separated seeds; several give mean ± sd")
-	protocol := fs.String("protocol", "both", "MNIST attack protocol: standard, authors or both (SPEC §6)")
-	betas := fs.String("betas", "0,0.001,0.01,0.1,1,10", "MNIST β values")
-	epochs := fs.Int("epochs", 0, "MNIST epochs (default 5; --quick 1)")
-	dataDir := fs.String("data-dir", "", "folder of MNIST IDX files (default: the bundled MNIST)")
-	quiet := fs.Bool("quiet", false, "no progress lines")
-	extended := fs.Bool("extended", false, "add the checks beyond the paper: persistent homology of the rings, and --baselines")
-	baselines := fs.Bool("baselines", false, "MNIST: also train PGD adversarial training, Jacobian regularisation and spectral normalisation, and attack all models with PGD, APGD-CE and Square")
+	fs := newFlags("reproduce", "[all|rings|torus|mnist] [--out DIR] [--quick] [--seeds 0,1,2] [--protocol both] [--plan [--json]] [--shard I/N] [--merge]", stderr)
+	f := newReproduceFlags(fs)
+	f.what = what
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	var exps []string
-	switch what {
-	case "all":
-		exps = reproduce.Experiments
-	case "rings", "torus", "mnist":
-		exps = []string{what}
-	default:
-		return fmt.Errorf("unknown experiment %q (want all, rings, torus or mnist)", what)
-	}
-	env := &reproduce.Env{Dir: *out, Force: *force, Quick: *quick, DataDir: *dataDir, Log: stderr}
-	if *quiet {
-		env.Log = nil
-	}
-	for _, s := range strings.Split(*seeds, ",") {
-		v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
-		if err != nil {
-			return fmt.Errorf("--seeds: %q is not a non-negative integer", s)
-		}
-		env.Seeds = append(env.Seeds, v)
-	}
-	mo := reproduce.DefaultMNIST(*quick)
-	mo.Betas = nil
-	for _, s := range strings.Split(*betas, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil {
-			return fmt.Errorf("--betas: %q is not a number", s)
-		}
-		mo.Betas = append(mo.Betas, v)
-	}
-	switch *protocol {
-	case "both":
-	case reproduce.Standard, reproduce.Authors:
-		mo.Protocols = []string{*protocol}
-	default:
-		return fmt.Errorf("--protocol must be standard, authors or both, got %q", *protocol)
-	}
-	if isSet(fs, "epochs") {
-		if *epochs < 1 {
-			return fmt.Errorf("--epochs must be ≥ 1, got %d", *epochs)
-		}
-		mo.Epochs = *epochs
-	}
-	if err := mo.Validate(); err != nil {
+	env, opts, err := f.options(stderr)
+	if err != nil {
 		return err
+	}
+	out := *f.out
+	shard, nShards := 0, 0
+	switch {
+	case *f.plan && *f.merge:
+		return errors.New("--plan and --merge cannot be used together")
+	case *f.plan && *f.shard != "":
+		return errors.New("--plan lists every shard's phases; drop --shard (use --shards N for the split)")
+	case *f.merge && *f.shard != "":
+		return errors.New("--merge and --shard cannot be used together: run the shards, then --merge")
+	case *f.merge && *f.force:
+		return errors.New("--merge computes nothing; --force cannot be used with it")
+	case *f.jsonOut && !*f.plan:
+		return errors.New("--json needs --plan")
+	case isSet(fs, "shards") && !*f.plan && !*f.merge:
+		return errors.New("--shards needs --plan or --merge (a shard is chosen with --shard I/N)")
+	case isSet(fs, "shards") && *f.shards < 1:
+		return fmt.Errorf("--shards must be ≥ 1, got %d", *f.shards)
+	case *f.allowMixed && !*f.merge:
+		return errors.New("--allow-mixed-versions needs --merge")
+	}
+	if *f.shard != "" {
+		if shard, nShards, err = parseShard(*f.shard); err != nil {
+			return err
+		}
+	}
+	if *f.plan {
+		n := max(*f.shards, 1)
+		p, err := reproduce.MakePlan(ctx, env, opts, n)
+		if err != nil {
+			return err
+		}
+		if *f.jsonOut {
+			b, _ := json.MarshalIndent(p, "", "  ")
+			fmt.Fprintf(stdout, "%s\n", b)
+		} else {
+			fmt.Fprint(stdout, p.Text())
+		}
+		return nil
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// MNIST's 70000 images take about 220 MB as float32; a soft limit
@@ -90,20 +192,258 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		// the peak resident memory near the live data instead of twice it.
 		debug.SetMemoryLimit(350 << 20)
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	opts.Command = "isonet " + strings.Join(append([]string{"reproduce", what}, args...), " ")
+	if *f.merge {
+		return mergeReproduce(ctx, env, opts, f, stdout, stderr)
+	}
+	if err := prepareReproduceOut(out); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "isonet reproduce %s: writing to %s\n", what, *out)
-	cmdline := "isonet " + strings.Join(append([]string{"reproduce", what}, args...), " ")
-	opts := reproduce.DefaultOptions(*quick)
-	opts.Experiments, opts.MNIST, opts.Command = exps, mo, cmdline
-	opts.Extended, opts.Baselines = *extended, *baselines || *extended
+	defer func() {
+		if n := env.Outdated(); n > 0 {
+			fmt.Fprintf(stderr, "isonet reproduce: recomputed %d phase(s) stored by another isonet version (this is %s)\n", n, reproduce.BuildVersion())
+		}
+	}()
+	if nShards > 0 {
+		p, err := reproduce.MakePlan(ctx, env, opts, nShards)
+		if err != nil {
+			return err
+		}
+		if err := writePlan(out, p); err != nil {
+			return err
+		}
+		env.Owns = p.Owns(shard)
+		mine := 0
+		for _, ph := range p.Phases {
+			if ph.Shard == shard {
+				mine++
+			}
+		}
+		env.Plan(mine)
+		fmt.Fprintf(stderr, "isonet reproduce %s: shard %d/%d (%d of %d phases): writing to %s\n", what, shard, nShards, mine, len(p.Phases), out)
+		if _, err := reproduce.Run(ctx, env, opts); err != nil {
+			return notDone(env, p, err, stderr)
+		}
+		fmt.Fprintf(stdout, "shard %d/%d done: its %d of %d phases are stored in %s; when every shard is done: %s\n",
+			shard, nShards, mine, len(p.Phases), out, mergeCommand(what, args))
+		return nil
+	}
+	fmt.Fprintf(stderr, "isonet reproduce %s: writing to %s\n", what, out)
 	res, err := reproduce.Run(ctx, env, opts)
-	if res != nil {
-		fmt.Fprintf(stdout, "report: %s/index.html (also report.md, results.json); total %.1f s\n", *out, res.TotalSeconds)
-		for _, p := range res.PhaseSeconds {
-			fmt.Fprintf(stdout, "  %-8s %8.1f s\n", p.Experiment, p.Seconds)
+	if err != nil {
+		p, perr := reproduce.MakePlan(context.WithoutCancel(ctx), env, opts, 1)
+		if perr != nil {
+			return err
+		}
+		return notDone(env, p, err, stderr)
+	}
+	printReport(stdout, out, res)
+	return nil
+}
+
+// mergeCommand returns the command line that merges a shard's run: its
+// own, without --shard (and --force, which --merge refuses), with --merge.
+func mergeCommand(what string, args []string) string {
+	cmd := []string{"isonet", "reproduce", what}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		switch {
+		case !strings.HasPrefix(a, "-"):
+		case name == "shard" && !hasValue:
+			i++ // and its value
+			continue
+		case name == "shard", name == "force", name == "checkpoint-every" && hasValue:
+			continue
+		case name == "checkpoint-every":
+			i++
+			continue
+		}
+		cmd = append(cmd, shellQuote(a))
+	}
+	return strings.Join(append(cmd, "--merge"), " ")
+}
+
+func printReport(stdout io.Writer, out string, res *reproduce.Results) {
+	fmt.Fprintf(stdout, "report: %s/index.html (also report.md, results.json); total %.1f s\n", out, res.TotalSeconds)
+	for _, p := range res.PhaseSeconds {
+		fmt.Fprintf(stdout, "  %-8s %8.1f s\n", p.Experiment, p.Seconds)
+	}
+}
+
+// notDone says, after a failed or interrupted run, which phases this run
+// did not finish (not computed, nor reused) and that the previous report
+// (if any) is unchanged, and returns err.
+func notDone(env *reproduce.Env, p *reproduce.Plan, err error, stderr io.Writer) error {
+	done := map[string]bool{}
+	for _, t := range env.Timings {
+		done[t.Phase] = true
+	}
+	var missing []string
+	for _, ph := range p.Phases {
+		if !done[ph.Name] && (env.Owns == nil || env.Owns(ph.Name)) {
+			missing = append(missing, ph.Name)
 		}
 	}
+	if len(missing) > 0 {
+		list := strings.Join(missing[:min(len(missing), 5)], ", ")
+		if len(missing) > 5 {
+			list += fmt.Sprintf(" and %d more", len(missing)-5)
+		}
+		fmt.Fprintf(stderr, "isonet reproduce: not finished: %d of %d phases were not done (%s); no report was written (a previous one is unchanged); run the same command again to resume\n",
+			len(missing), len(p.Phases), list)
+	}
 	return err
+}
+
+// mergeReproduce writes the report from the stored phases, or lists the
+// missing ones with the shards that own them.
+func mergeReproduce(ctx context.Context, env *reproduce.Env, opts reproduce.Options, f *reproduceFlags, stdout, stderr io.Writer) error {
+	out := *f.out
+	if mk, ok := outdir.ReadMarker(out); !ok || mk.Kind != reproduceKind {
+		return fmt.Errorf("--merge: --out %s holds no reproduce run (no %s marker); run the shards first", out, outdir.MarkerFile)
+	}
+	n := *f.shards
+	if n == 0 {
+		n = storedShards(out)
+	}
+	p, err := reproduce.MakePlan(ctx, env, opts, n)
+	if err != nil {
+		return err
+	}
+	states := p.Check(env)
+	var missing int
+	for _, st := range states {
+		if !st.Stored {
+			missing++
+		}
+	}
+	if missing > 0 {
+		for _, st := range states {
+			if !st.Stored {
+				fmt.Fprintf(stderr, "  missing: %s (shard %d/%d)\n", st.Name, st.Shard, n)
+			}
+		}
+		return fmt.Errorf("--merge: %d of %d phases are not stored in %s (listed above with the shards that own them); run those shards, then --merge again", missing, len(p.Phases), out)
+	}
+	versions, count, example := reproduce.Versions(states)
+	self := reproduce.BuildVersion()
+	if !*f.allowMixed && len(versions) > 0 && (len(versions) > 1 || versions[0] != self) {
+		var parts []string
+		for _, v := range versions {
+			parts = append(parts, fmt.Sprintf("%s (%d phases, e.g. %s)", v, count[v], example[v]))
+		}
+		what := "phases were computed by different isonet versions: "
+		if len(versions) == 1 {
+			what = fmt.Sprintf("this isonet is %s but the phases were computed by ", self)
+		}
+		return fmt.Errorf("--merge: %s%s; rerun the shards with one build, or pass --allow-mixed-versions", what, strings.Join(parts, ", "))
+	}
+	env.Mode, env.AllowMixed = reproduce.ModeMerge, *f.allowMixed
+	fmt.Fprintf(stderr, "isonet reproduce %s: merging %d stored phases in %s\n", f.what, len(p.Phases), out)
+	res, err := reproduce.Run(ctx, env, opts)
+	if err != nil {
+		return err
+	}
+	if err := outdir.Record(out, reproduceKind, reproduceEntries...); err != nil {
+		return err
+	}
+	printReport(stdout, out, res)
+	return nil
+}
+
+// reproduceKind is the marker kind of a reproduce folder.
+const reproduceKind = "reproduce"
+
+// reproduceEntries are the entries reproduce may write into its folder
+// (recorded in its marker; anything else there is the user's and is kept).
+var reproduceEntries = []string{"phases", "models", "rings", "torus", "mnist", "fashion", "results.json", "report.md", "index.html", "plan.json", "slurm"}
+
+// prepareReproduceOut checks --out and marks it as a reproduce folder: a
+// new or empty folder, or one reproduce wrote (its marker, or, written
+// before markers, a phases/ folder of stored phases). Any other folder is
+// refused, with or without --force: reproduce --force recomputes phases but
+// never deletes a file, and a folder holding other files is not its own.
+func prepareReproduceOut(out string) error {
+	if err := checkReproduceOut(out); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	return outdir.Record(out, reproduceKind, reproduceEntries...)
+}
+
+// checkReproduceOut is prepareReproduceOut's check, which changes nothing.
+// Besides the folder's contents it refuses the places no output may go
+// (the current folder and those above it, the home folder, a missing
+// parent folder).
+func checkReproduceOut(out string) error {
+	if err := outdir.CheckPlace("--out", out); err != nil {
+		return err
+	}
+	info, err := outdir.Classify(out)
+	if err != nil {
+		return fmt.Errorf("--out %s: %v", out, err)
+	}
+	switch info.Kind {
+	case outdir.File:
+		return fmt.Errorf("--out %s is a file, not a folder; isonet does not write over files", out)
+	case outdir.Foreign:
+		if mk, ok := outdir.ReadMarker(out); ok && mk.Kind == reproduceKind {
+			break // the user's own files beside the run are kept
+		}
+		if _, ok := outdir.ReadMarker(out); !ok && legacyReproduce(out) {
+			break
+		}
+		names := info.Foreign
+		list := strings.Join(names[:min(3, len(names))], ", ")
+		if len(names) > 3 {
+			list += fmt.Sprintf(" and %d more", len(names)-3)
+		}
+		return fmt.Errorf("--out %s is not empty and was not written by isonet reproduce (it holds %s); choose a new or empty folder", out, list)
+	case outdir.Owned:
+		if info.What != reproduceKind {
+			return fmt.Errorf("--out %s is an isonet %s folder, not a reproduce folder; choose a new or empty folder", out, info.What)
+		}
+	}
+	return nil
+}
+
+// legacyReproduce reports whether dir is a reproduce folder written before
+// marker files: it has a phases/ folder of stored phases.
+func legacyReproduce(dir string) bool {
+	ents, err := os.ReadDir(filepath.Join(dir, "phases"))
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		if strings.HasSuffix(e.Name(), ".json") {
+			b, err := os.ReadFile(filepath.Join(dir, "phases", e.Name()))
+			return err == nil && strings.Contains(string(b), `"settings_hash"`)
+		}
+	}
+	return false
+}
+
+// writePlan stores the shard plan in the folder, so that --merge knows the
+// shards without --shards.
+func writePlan(out string, p *reproduce.Plan) error {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(out, "plan.json"), append(b, '\n'))
+}
+
+// storedShards returns the number of shards in the folder's plan.json (1
+// when there is none).
+func storedShards(out string) int {
+	var p struct {
+		Shards int `json:"shards"`
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "plan.json")); err == nil && json.Unmarshal(b, &p) == nil && p.Shards > 0 {
+		return p.Shards
+	}
+	return 1
 }

@@ -1,0 +1,78 @@
+package reproduce
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+	"runtime/debug"
+	"sync"
+	"testing"
+)
+
+var buildVersion = sync.OnceValue(func() string {
+	bi, ok := debug.ReadBuildInfo()
+	return versionOf(bi, ok, testing.Testing(), executableHash)
+})
+
+// BuildVersion names the isonet build computing phases, so that phases
+// stored by another build are not silently reused:
+//
+//   - a released module version (go install …@v1.2.3): "v1.2.3";
+//   - a build from a clean git checkout: its revision, "rev 0123456789ab";
+//   - a build from a checkout with uncommitted changes: the revision and a
+//     hash of the executable, "rev 0123456789ab+dirty sha256 89abcdef0123"
+//     (a rebuild with other changes gets another hash);
+//   - no VCS information (go run, a binary built outside git): the hash of
+//     the executable, "exe sha256 89abcdef0123";
+//   - a `go test` binary: "test", the same for every test of one build.
+func BuildVersion() string { return buildVersion() }
+
+func versionOf(bi *debug.BuildInfo, ok, testBinary bool, exeHash func() string) string {
+	if testBinary {
+		return "test"
+	}
+	if ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	rev, dirty := "", false
+	if ok {
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	switch {
+	case rev != "" && !dirty:
+		return "rev " + rev
+	case rev != "":
+		return "rev " + rev + "+dirty sha256 " + exeHash()
+	}
+	return "exe sha256 " + exeHash()
+}
+
+// executableHash returns the first 12 hex digits of the running
+// executable's sha256 ("unknown" when it cannot be read).
+func executableHash() string {
+	p, err := os.Executable()
+	if err != nil {
+		return "unknown"
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "unknown"
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
