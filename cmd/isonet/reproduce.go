@@ -13,7 +13,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "reproduce", summary: "run the paper's experiments (all, rings, torus, mnist) and write a report", run: runReproduce})
+	register(&command{name: "reproduce", summary: "run the paper's experiments (all, rings, torus, mnist, fashion) and write a report", run: runReproduce})
 }
 
 // defaultOut is where `isonet reproduce` writes when --out is not given.
@@ -24,7 +24,7 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		what, args = args[0], args[1:]
 	}
-	fs := newFlags("reproduce", "[all|rings|torus|mnist] [--out DIR] [--quick] [--seeds 0,1,2] [--protocol both]", stderr)
+	fs := newFlags("reproduce", "[all|rings|torus|mnist|fashion] [--out DIR] [--quick] [--seeds 0,1,2] [--protocol both]", stderr)
 	out := fs.String("out", defaultOut, "output folder (report: index.html, report.md, results.json)")
 	quick := fs.Bool("quick", false, "reduced settings for a first look (about a minute)")
 	force := fs.Bool("force", false, "recompute phases whose results are already stored")
@@ -32,9 +32,9 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	protocol := fs.String("protocol", "both", "MNIST attack protocol: standard, authors or both (SPEC §6)")
 	betas := fs.String("betas", "0,0.001,0.01,0.1,1,10", "MNIST β values")
 	epochs := fs.Int("epochs", 0, "MNIST epochs (default 5; --quick 1)")
-	dataDir := fs.String("data-dir", "", "folder of MNIST IDX files (default: the bundled MNIST)")
+	dataDir := fs.String("data-dir", "", "folder of the four IDX files of the data set (default: the bundled MNIST; for fashion the Debian package's "+reproduce.FashionDir+")")
 	quiet := fs.Bool("quiet", false, "no progress lines")
-	extended := fs.Bool("extended", false, "add the checks beyond the paper: persistent homology of the rings, and --baselines")
+	extended := fs.Bool("extended", false, "add the checks beyond the paper: persistent homology of the rings, --baselines, and (with all) the fashion study")
 	baselines := fs.Bool("baselines", false, "MNIST: also train PGD adversarial training, Jacobian regularisation and spectral normalisation, and attack all models with PGD, APGD-CE and Square")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -43,10 +43,13 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	switch what {
 	case "all":
 		exps = reproduce.Experiments
-	case "rings", "torus", "mnist":
+	case "rings", "torus", "mnist", "fashion":
 		exps = []string{what}
 	default:
 		return fmt.Errorf("unknown experiment %q (want all, rings, torus or mnist)", what)
+	}
+	if what == "all" && *extended {
+		exps = append(append([]string{}, exps...), reproduce.ExtendedExperiments...)
 	}
 	env := &reproduce.Env{Dir: *out, Force: *force, Quick: *quick, DataDir: *dataDir, Log: stderr}
 	if *quiet {
@@ -84,6 +87,23 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := mo.Validate(); err != nil {
 		return err
 	}
+	// The fashion study: MNIST's settings on Fashion-MNIST's files, which
+	// must be there before anything is written.
+	fo := mo
+	fo.Study, fo.DataDir, fo.Budgets = "fashion", reproduce.FashionDir, reproduce.DefaultFashion(*quick).Budgets
+	for _, ex := range exps {
+		if ex != "fashion" {
+			continue
+		}
+		flag := ""
+		if what == "fashion" && *dataDir != "" {
+			fo.DataDir, flag = *dataDir, "--data-dir"
+			env.DataDir = ""
+		}
+		if err := reproduce.CheckIDXDir(fo.DataDir, flag); err != nil {
+			return err
+		}
+	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// MNIST's 70000 images take about 220 MB as float32; a soft limit
 		// makes the collector reclaim load-time buffers promptly, keeping
@@ -96,7 +116,7 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fmt.Fprintf(stderr, "isonet reproduce %s: writing to %s\n", what, *out)
 	cmdline := "isonet " + strings.Join(append([]string{"reproduce", what}, args...), " ")
 	opts := reproduce.DefaultOptions(*quick)
-	opts.Experiments, opts.MNIST, opts.Command = exps, mo, cmdline
+	opts.Experiments, opts.MNIST, opts.Fashion, opts.Command = exps, mo, fo, cmdline
 	opts.Extended, opts.Baselines = *extended, *baselines || *extended
 	res, err := reproduce.Run(ctx, env, opts)
 	if res != nil {
