@@ -132,8 +132,8 @@ type StrongBudget struct {
 // BaselineRun is one model (a LIL at some β, or a baseline) attacked with
 // the strong attacks.
 type BaselineRun struct {
-	Method       string         `json:"method"` // train.MethodLIL or a baseline
-	Beta         float64        `json:"beta"`   // the LIL's β (0: plain CE)
+	Method       string         `json:"method"`            // train.MethodLIL or a baseline
+	Beta         float64        `json:"beta"`              // the LIL's β (0: plain CE)
 	AdvEps       float64        `json:"adv_eps,omitempty"` // adversarial training's ε
 	Seed         uint64         `json:"seed"`
 	Clean        float64        `json:"clean_accuracy"` // on the attacked examples

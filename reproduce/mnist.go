@@ -55,7 +55,7 @@ var Studies = map[string]Study{
 	"fashion": {Name: "fashion", Title: "Fashion-MNIST", KeyEps: 0.1,
 		RefLo: 0.84, RefHi: 0.90,
 		RefSource: "Xiao, Rasul & Vollgraf 2017 (arXiv:1708.07747): the benchmark's scikit-learn MLPClassifier rows (one or two hidden layers of 10 to 100 units, tanh or ReLU) reach about 0.84 to 0.88, and the benchmark table's MLP 256-128-64 0.900",
-		Classes: []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}},
+		Classes:   []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}},
 }
 
 // MNISTOptions sets the scale of the MNIST reproduction.

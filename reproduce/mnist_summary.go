@@ -60,8 +60,8 @@ func Num(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 type Table1Row struct {
 	Beta     float64  `json:"beta"`
 	Paper    *float64 `json:"paper,omitempty"` // nil where the paper has no number
-	Standard Stat    `json:"standard"`
-	Authors  Stat    `json:"authors"`
+	Standard Stat     `json:"standard"`
+	Authors  Stat     `json:"authors"`
 }
 
 // KeyRow is one protocol's robust accuracy at the key points for one β.

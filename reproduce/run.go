@@ -24,8 +24,8 @@ type Options struct {
 	// Fashion is the MNIST study on Fashion-MNIST (experiment "fashion"); it
 	// always runs with its baselines.
 	Fashion MNISTOptions
-	Rings       RingsOptions
-	Torus       TorusOptions
+	Rings   RingsOptions
+	Torus   TorusOptions
 	// Extended adds the checks beyond the paper: persistent homology of the
 	// rings (and, with Baselines, the MNIST baselines under strong attacks).
 	Extended bool
@@ -224,7 +224,7 @@ func studyClaims(s *MNISTSummary, b *BaselineResults) []Claim {
 				holds = "no (higher)"
 			}
 			c = append(c, Claim{Claim: fmt.Sprintf("%sβ = 0 clean accuracy in the range an MLP of this size reaches (fair starting point)", prefix),
-				Paper: fmt.Sprintf("%s to %s (Xiao et al. 2017 benchmark)", Num(st.RefLo), Num(st.RefHi)),
+				Paper:    fmt.Sprintf("%s to %s (Xiao et al. 2017 benchmark)", Num(st.RefLo), Num(st.RefHi)),
 				Measured: zero.Standard.String() + " (standard) / " + zero.Authors.String() + " (authors)", Holds: holds})
 		}
 		if st.Paper == nil && zero != nil && ten != nil && zero.Standard.N > 0 && ten.Standard.N > 0 {

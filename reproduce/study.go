@@ -93,7 +93,7 @@ func newIsometry(proto string, beta float64, seed uint64, layer int, k float64, 
 
 // IsometryRow is one protocol's within-class isometry at one β over seeds.
 type IsometryRow struct {
-	Protocol string `json:"protocol"`
+	Protocol string  `json:"protocol"`
 	Beta     float64 `json:"beta"`
 	Mean     Stat    `json:"mean_pearson_r"`
 	Worst    Stat    `json:"worst_pearson_r"`
