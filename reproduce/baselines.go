@@ -80,6 +80,14 @@ func DefaultFashionBaselines(quick bool) BaselineOptions {
 	return o
 }
 
+// PGDStepScale sets the strong PGD's step to PGDStepScale·ε/steps (Madry
+// et al.).
+const PGDStepScale = 2.5
+
+func (o BaselineOptions) pgdStep() string {
+	return fmt.Sprintf("%s·ε/%d", Num(PGDStepScale), o.PGDSteps)
+}
+
 // keyIndex returns the index of KeyEps in Eps (0 when it is not there).
 func (o BaselineOptions) keyIndex() int {
 	if i := slices.Index(o.Eps, o.KeyEps); i >= 0 {
@@ -169,6 +177,8 @@ type BaselineResults struct {
 	// that every number the report prints is in results.json.
 	Table      []BaselineRow `json:"table"`
 	Conclusion string        `json:"verdict"`
+	// PGDStep is PGD's step, as the report prints it.
+	PGDStep string `json:"pgd_step"`
 }
 
 // BaselineSpec returns the training spec of a baseline: the standard
@@ -240,7 +250,7 @@ func Baselines(ctx context.Context, e *Env, o BaselineOptions) (*BaselineResults
 			res.Runs = append(res.Runs, run)
 		}
 	}
-	res.Table, res.Conclusion = res.Rows(), res.Verdict()
+	res.Table, res.Conclusion, res.PGDStep = res.Rows(), res.Verdict(), o.pgdStep()
 	return res, nil
 }
 
@@ -258,7 +268,7 @@ type strongSettings struct {
 // step 2.5·ε/steps, APGD-CE with random start, Square.
 func strongConfigs(o BaselineOptions, eps float64, seed uint64) []attack.Config {
 	return []attack.Config{
-		{Attack: attack.AttackPGD, Norm: attack.NormInf, Eps: eps, Step: 2.5 * eps / float64(o.PGDSteps), Steps: o.PGDSteps, RandomStart: true, Seed: seed},
+		{Attack: attack.AttackPGD, Norm: attack.NormInf, Eps: eps, Step: PGDStepScale * eps / float64(o.PGDSteps), Steps: o.PGDSteps, RandomStart: true, Seed: seed},
 		{Attack: attack.AttackAPGD, Norm: attack.NormInf, Eps: eps, Steps: o.APGDSteps, RandomStart: true, Seed: seed},
 		{Attack: attack.AttackSquare, Norm: attack.NormInf, Eps: eps, Steps: o.SquareQueries, Seed: seed},
 	}
@@ -418,9 +428,9 @@ func (r *BaselineResults) Markdown() string {
 	if len(r.Runs) > 0 {
 		n = r.Runs[0].Examples
 	}
-	fmt.Fprintf(&b, "Every model attacked on %d %s test examples under L∞: PGD-%d (random start, step 2.5·ε/%d), APGD-CE (%d iterations, random start; Croce & Hein 2020) and the gradient-free Square attack (%d queries, as in AutoAttack; Andriushchenko et al. 2020). "+
+	fmt.Fprintf(&b, "Every model attacked on %d %s test examples under L∞: PGD-%d (random start, step %s), APGD-CE (%d iterations, random start; Croce & Hein 2020) and the gradient-free Square attack (%d queries, as in AutoAttack; Andriushchenko et al. 2020). "+
 		"\"Worst\" counts an example as robust only if no attack breaks it. Baselines: PGD adversarial training, trained at each ε it is scored at and scored at that ε only (%d steps of ε/4, random start), Jacobian regularisation (λ = %s, one projection), spectral normalisation of every layer; all trained like the LILs (width %d, depth %d, batch %d, %d epochs).\n\n",
-		n, o.MNIST.Info().Title, o.PGDSteps, o.PGDSteps, o.APGDSteps, o.SquareQueries, o.AdvSteps, Num(o.JacLambda), spec.Width, spec.Depth, spec.Train.Batch, o.MNIST.Epochs)
+		n, o.MNIST.Info().Title, o.PGDSteps, o.pgdStep(), o.APGDSteps, o.SquareQueries, o.AdvSteps, Num(o.JacLambda), spec.Width, spec.Depth, spec.Train.Batch, o.MNIST.Epochs)
 	header := []string{"method", "clean"}
 	for _, eps := range o.Eps {
 		header = append(header, "worst ε = "+Num(eps))

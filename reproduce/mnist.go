@@ -45,8 +45,8 @@ type Study struct {
 }
 
 // FashionDir is where Debian's dataset-fashion-mnist package puts the four
-// Fashion-MNIST IDX files.
-const FashionDir = "/usr/share/datasets/fashion-mnist"
+// Fashion-MNIST IDX files (a variable so that tests can point it elsewhere).
+var FashionDir = "/usr/share/datasets/fashion-mnist"
 
 // Studies are the IDX image studies by name.
 var Studies = map[string]Study{

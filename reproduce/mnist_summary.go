@@ -26,7 +26,7 @@ func R4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 func newStat(v []float64) Stat {
 	if len(v) == 0 {
-		return Stat{Mean: math.NaN()}
+		return Stat{} // N = 0: printed as "–" (JSON has no NaN)
 	}
 	var m, s float64
 	for _, x := range v {
@@ -78,16 +78,18 @@ type KeyRow struct {
 
 // MNISTSummary is what the report shows of the MNIST reproduction.
 type MNISTSummary struct {
-	Study     Study             `json:"study"`
-	KeyPoints []float64         `json:"key_points"`
-	PGDBall   float64           `json:"pgd_sweep_ball"`  // ε of the paper's PGD step-size sweep
-	PGDSteps  int               `json:"pgd_sweep_steps"` // its steps
-	Budgets   []float64         `json:"budgets"`
-	Table1    []Table1Row       `json:"table1"`
-	Keys      []KeyRow          `json:"key_rows"`
-	Verdict   []string          `json:"verdict"`
-	Isometry  []IsometryRow     `json:"isometry"`
-	Figures   map[string]string `json:"figures"` // name → path relative to the output folder (without .png/.svg)
+	Study     Study         `json:"study"`
+	KeyPoints []float64     `json:"key_points"`
+	PGDBall   float64       `json:"pgd_sweep_ball"`  // ε of the paper's PGD step-size sweep
+	PGDSteps  int           `json:"pgd_sweep_steps"` // its steps
+	Budgets   []float64     `json:"budgets"`
+	Table1    []Table1Row   `json:"table1"`
+	Keys      []KeyRow      `json:"key_rows"`
+	Verdict   []string      `json:"verdict"`
+	Isometry  []IsometryRow `json:"isometry"`
+	// IsometryPerClass is the most test images per class the isometry uses.
+	IsometryPerClass int               `json:"isometry_per_class"`
+	Figures          map[string]string `json:"figures"` // name → path relative to the output folder (without .png/.svg)
 }
 
 // Summarize computes the summary and writes the robustness figures into
@@ -145,7 +147,7 @@ func (r *MNISTResults) Summarize(dir string) (*MNISTSummary, error) {
 			s.Figures[which+" "+name] = rel
 		}
 	}
-	s.Isometry = r.isometryRows()
+	s.Isometry, s.IsometryPerClass = r.isometryRows(), IsometryPerClass
 	s.Verdict = s.verdict()
 	return s, nil
 }
@@ -301,7 +303,7 @@ func (s *MNISTSummary) Markdown() string {
 	}
 	if len(s.Isometry) > 0 {
 		b.WriteString("\n### Was isometry reached? Within-class isometry of the iso layer\n\n")
-		fmt.Fprintf(&b, "Pearson r between the distances of same-class test images and the (K-scaled) distances of their iso-layer representations, per class (at most %d images per class); 1 is a perfect isometry up to scale.\n\n", IsometryPerClass)
+		fmt.Fprintf(&b, "Pearson r between the distances of same-class test images and the (K-scaled) distances of their iso-layer representations, per class (at most %d images per class); 1 is a perfect isometry up to scale.\n\n", s.IsometryPerClass)
 		h := []string{"protocol", "β", "mean r", "worst class r"}
 		for c := range s.Isometry[0].PerClass {
 			name := fmt.Sprint(c)

@@ -147,7 +147,7 @@ func (r *Results) Markdown() string {
 					b.WriteString(r.FashionGrid.Markdown())
 					b.WriteString("\n")
 				}
-				b.WriteString("The MNIST study above, unchanged in method (same networks, training, protocols and attacks), on Fashion-MNIST: 10 classes of clothing, 28×28 grey images, 60,000 for training and 10,000 for testing (Xiao et al. 2017).\n\n")
+				b.WriteString("The MNIST study above, unchanged in method (same networks, training, protocols and attacks), on Fashion-MNIST, ten classes of clothing in grey images of MNIST's size and layout (Xiao et al. 2017).\n\n")
 				b.WriteString(strings.ReplaceAll(r.FashionSummary.Markdown(), "### ", "### Fashion-MNIST: "))
 				for _, name := range slices.Sorted(maps.Keys(r.FashionSummary.Figures)) {
 					fmt.Fprintf(&b, "\n![%s](%s.png)\n", "Fashion-MNIST "+name, r.FashionSummary.Figures[name])
