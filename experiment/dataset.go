@@ -1,119 +1,17 @@
 // Package experiment ties the pieces together the way the command line uses
-// them: it resolves a data set name, builds and trains a model from a Spec,
-// and evaluates it. The cmd/isonet commands and `reproduce` call it.
+// them: it builds and trains a model from a Spec and evaluates it. The
+// cmd/isonet commands and `reproduce` call it. Data set names are resolved
+// by package data (data.Spec); DataSpec is kept here as an alias.
 package experiment
 
-import (
-	"fmt"
-	"strings"
+import "github.com/isonet/isonet/data"
 
-	"github.com/isonet/isonet/data"
-)
-
-// RingsPoints and RingsSigma are the entangled rings' size (points per
-// ring) and noise (SPEC §3.1).
+// The toy sets' sizes and noise, from package data.
 const (
-	RingsPoints = 500
-	RingsSigma  = 0.01
+	RingsPoints = data.RingsPoints
+	RingsSigma  = data.RingsSigma
+	TorusNoise  = data.TorusNoise
 )
 
-// TorusNoise is the standard deviation of the torus coordinates' noise
-// (SPEC §3.2).
-const TorusNoise = 0.001
-
-// DataSpec names a data set and where to find it.
-type DataSpec struct {
-	// Name is mnist, rings, torus, or csv:PATH.
-	Name string `json:"dataset"`
-	// Dir is a folder of IDX files for mnist ("" = the bundled MNIST).
-	Dir string `json:"data_dir,omitempty"`
-	// Seed drives the toy generators and the CSV split.
-	Seed uint64 `json:"data_seed"`
-	// TestFrac is the held-out fraction of a CSV file (default 0.2).
-	TestFrac float64 `json:"test_frac,omitempty"`
-	// LabelCols lists a CSV file's label columns, coarsest first (nil = last).
-	LabelCols []int `json:"label_cols,omitempty"`
-	// TrainSubset and TestSubset, when > 0, keep only the first that many
-	// examples (for quick runs and tests).
-	TrainSubset int `json:"train_subset,omitempty"`
-	TestSubset  int `json:"test_subset,omitempty"`
-}
-
-// Kind returns the data set's kind: mnist, rings, torus or csv.
-func (d DataSpec) Kind() string {
-	if strings.HasPrefix(d.Name, "csv:") {
-		return "csv"
-	}
-	return d.Name
-}
-
-// Validate checks the name and options.
-func (d DataSpec) Validate() error {
-	switch d.Kind() {
-	case "mnist", "rings", "torus":
-	case "csv":
-		if strings.TrimPrefix(d.Name, "csv:") == "" {
-			return fmt.Errorf("--dataset csv:PATH needs a path after csv:")
-		}
-	default:
-		return fmt.Errorf("unknown dataset %q (want mnist, rings, torus or csv:PATH)", d.Name)
-	}
-	if d.TestFrac < 0 || d.TestFrac >= 1 {
-		return fmt.Errorf("--test-frac must be in [0, 1), got %g", d.TestFrac)
-	}
-	if d.TrainSubset < 0 {
-		return fmt.Errorf("--subset must be ≥ 0, got %d", d.TrainSubset)
-	}
-	if d.TestSubset < 0 {
-		return fmt.Errorf("--test-subset must be ≥ 0, got %d", d.TestSubset)
-	}
-	return nil
-}
-
-// Load returns the training and test sets. For the toy sets the test set is
-// a fresh sample (rings) or fresh noise (torus) from a different seed.
-func (d DataSpec) Load() (trainSet, testSet *data.Set, err error) {
-	if err := d.Validate(); err != nil {
-		return nil, nil, err
-	}
-	switch d.Kind() {
-	case "mnist":
-		if trainSet, err = data.LoadMNIST(d.Dir, true); err != nil {
-			return nil, nil, err
-		}
-		if testSet, err = data.LoadMNIST(d.Dir, false); err != nil {
-			return nil, nil, err
-		}
-	case "rings":
-		trainSet = data.Rings(RingsPoints, RingsSigma, d.Seed)
-		testSet = data.Rings(RingsPoints, RingsSigma, d.Seed+1_000_003)
-	case "torus":
-		trainSet = data.Torus(TorusNoise, d.Seed)
-		testSet = data.Torus(TorusNoise, d.Seed+1_000_003)
-	case "csv":
-		path := strings.TrimPrefix(d.Name, "csv:")
-		all, err := data.ReadCSVFile(path, data.CSVOptions{LabelCols: d.LabelCols, Header: -1})
-		if err != nil {
-			return nil, nil, err
-		}
-		frac := d.TestFrac
-		if frac == 0 {
-			frac = 0.2
-		}
-		trainSet, testSet = data.Split(all, frac, d.Seed)
-	}
-	trainSet = head(trainSet, d.TrainSubset)
-	testSet = head(testSet, d.TestSubset)
-	return trainSet, testSet, nil
-}
-
-func head(s *data.Set, n int) *data.Set {
-	if n <= 0 || n >= s.Len() {
-		return s
-	}
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
-	}
-	return s.Subset(idx)
-}
+// DataSpec names a data set and where to find it (see data.Spec).
+type DataSpec = data.Spec

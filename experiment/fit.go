@@ -27,14 +27,15 @@ type Spec struct {
 	Protocol string        `json:"protocol,omitempty"`
 }
 
-// DefaultSpec returns the paper's setting for a data set: MNIST width 100,
+// DefaultSpec returns the paper's setting for a data set: MNIST (and
+// Fashion-MNIST) width 100,
 // depth 4, batch 100, 5 epochs; the toy sets width 20, depth 4, full batch,
 // 10000 epochs; a CSV file the toy settings with batch 100 and 100 epochs.
 func DefaultSpec(dataset string) Spec {
 	s := Spec{Data: DataSpec{Name: dataset}, Width: 20, Depth: 4, Act: nn.Tanh, Init: nn.InitPyTorch}
 	s.Train = train.Defaults(s.Depth + 1)
 	switch s.Data.Kind() {
-	case "mnist":
+	case "mnist", "fashion-mnist":
 		s.Width = 100
 		s.Train.Epochs, s.Train.Batch = 5, 100
 	case "rings", "torus":

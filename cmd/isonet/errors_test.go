@@ -233,7 +233,7 @@ var errorCases = []errorCase{
 	{"--out exists without --force", []string{"train", "--dataset", "rings", "--epochs", "1", "--out", "full"}, `isonet train: --out full exists and is not empty (use --force to replace it)`},
 
 	// train: data sets.
-	{"unknown dataset", []string{"train", "--dataset", "cifar", "--out", "o"}, `isonet train: unknown dataset "cifar" (want mnist, rings, torus or csv:PATH)`},
+	{"unknown dataset", []string{"train", "--dataset", "cifar", "--out", "o"}, `isonet train: unknown dataset "cifar" (want mnist, fashion-mnist, rings, torus or csv:PATH)`},
 	{"csv: without a path", []string{"train", "--dataset", "csv:", "--out", "o"}, `isonet train: --dataset csv:PATH needs a path after csv:`},
 	{"missing CSV", []string{"train", "--dataset", "csv:nope.csv", "--out", "o"}, `isonet train: csv: open nope.csv: no such file or directory`},
 	{"empty CSV", []string{"train", "--dataset", "csv:empty.csv", "--out", "o"}, `isonet train: csv: empty.csv: empty file`},

@@ -42,8 +42,8 @@ type specFlags struct {
 }
 
 func (f *specFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.dataset, "dataset", "mnist", "data set: mnist, rings, torus or csv:PATH")
-	fs.StringVar(&f.dataDir, "data-dir", "", "folder of IDX files for mnist (default: the bundled MNIST)")
+	fs.StringVar(&f.dataset, "dataset", "mnist", "data set: mnist, fashion-mnist (Debian's dataset-fashion-mnist), rings, torus or csv:PATH")
+	fs.StringVar(&f.dataDir, "data-dir", "", "folder of IDX files for mnist (default: the bundled MNIST) or fashion-mnist (default: /usr/share/datasets/fashion-mnist)")
 	fs.StringVar(&f.labelCols, "label-cols", "", "CSV label columns, coarsest first, comma-separated (default: the last column)")
 	fs.Float64Var(&f.testFrac, "test-frac", 0.2, "held-out fraction of a CSV data set")
 	fs.Float64Var(&f.beta, "beta", 0, "weight β of the isometric loss (0 = plain cross-entropy; torus default 100)")
@@ -51,7 +51,7 @@ func (f *specFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.mask, "mask", "class", "isometry mask: class (local), global or none")
 	fs.Float64Var(&f.k, "iso-scale", 1, "scale K of representation distances in the isometric loss")
 	fs.IntVar(&f.isoLayer, "iso-layer", 0, "representation the isometric loss acts on: 1..depth hidden, depth+1 = logits (default: last hidden)")
-	fs.IntVar(&f.epochs, "epochs", 0, "training epochs (default: mnist 5, toys 10000, csv 100)")
+	fs.IntVar(&f.epochs, "epochs", 0, "training epochs (default: mnist and fashion-mnist 5, toys 10000, csv 100)")
 	fs.IntVar(&f.batch, "batch", 0, "batch size (default: mnist 100, toys the whole set, csv 100)")
 	fs.Float64Var(&f.lr, "lr", 1e-3, "learning rate")
 	fs.StringVar(&f.optimizer, "optimizer", "adam", "optimizer: adam or sgd")
