@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/isonet/isonet/attack"
+	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/model"
 )
@@ -28,6 +29,9 @@ type Study struct {
 	Name string `json:"name"`
 	// Title names the data set in tables, figures and claims.
 	Title string `json:"title"`
+	// Dataset is the named data set the study reads (package data) when
+	// its options give no folder of IDX files.
+	Dataset string `json:"dataset"`
 	// Paper is the paper's clean accuracy per β (Table 1); nil where the
 	// paper reports none.
 	Paper map[float64]float64 `json:"-"`
@@ -44,26 +48,23 @@ type Study struct {
 	Classes []string `json:"classes"`
 }
 
-// FashionDir is where Debian's dataset-fashion-mnist package puts the four
-// Fashion-MNIST IDX files (a variable so that tests can point it elsewhere).
-var FashionDir = "/usr/share/datasets/fashion-mnist"
-
 // Studies are the IDX image studies by name.
 var Studies = map[string]Study{
-	"mnist": {Name: "mnist", Title: "MNIST", Paper: PaperTable1, KeyEps: 0.1,
+	"mnist": {Name: "mnist", Title: "MNIST", Dataset: "mnist", Paper: PaperTable1, KeyEps: 0.1,
 		Classes: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}},
-	"fashion": {Name: "fashion", Title: "Fashion-MNIST", KeyEps: 0.1,
+	"fashion": {Name: "fashion", Title: "Fashion-MNIST", Dataset: "fashion-mnist", KeyEps: 0.1,
 		RefLo: 0.84, RefHi: 0.90,
 		RefSource: "Xiao, Rasul & Vollgraf 2017 (arXiv:1708.07747): the benchmark's scikit-learn MLPClassifier rows (one or two hidden layers of 10 to 100 units, tanh or ReLU) reach about 0.84 to 0.88, and the benchmark table's MLP 256-128-64 0.900",
-		Classes:   []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}},
+		Classes:   data.FashionMNISTClasses},
 }
 
 // MNISTOptions sets the scale of the MNIST reproduction.
 type MNISTOptions struct {
 	// Study names the data set (a key of Studies; "" is mnist).
 	Study string `json:"study,omitempty"`
-	// DataDir is the folder of the four IDX files ("" = Env.DataDir, which
-	// for MNIST is the bundled copy).
+	// DataDir is a folder of the four IDX files, read unchecked as any IDX
+	// set; "" reads the study's named data set (MNIST: Env.DataDir or the
+	// bundled copy; Fashion-MNIST: Debian's package, sha256-checked).
 	DataDir     string    `json:"data_dir,omitempty"`
 	Betas       []float64 `json:"betas"`
 	Protocols   []string  `json:"protocols"`
@@ -90,7 +91,7 @@ func DefaultMNIST(quick bool) MNISTOptions {
 // Fashion-MNIST: ε = 0.05, 0.1 (the usual one) and 0.2.
 func DefaultFashion(quick bool) MNISTOptions {
 	o := DefaultMNIST(quick)
-	o.Study, o.DataDir, o.Budgets = "fashion", FashionDir, []float64{0.05, 0.1, 0.2}
+	o.Study, o.Budgets = "fashion", []float64{0.05, 0.1, 0.2}
 	return o
 }
 
@@ -168,9 +169,13 @@ type MNISTResults struct {
 // MNISTSpec returns the training spec of one model of the sweep.
 func MNISTSpec(e *Env, o MNISTOptions, protocol string, beta float64, seed uint64) experiment.Spec {
 	s := experiment.DefaultSpec("mnist")
-	s.Data.Dir = e.DataDir
-	if o.DataDir != "" {
-		s.Data.Dir = o.DataDir
+	switch st := o.Info(); {
+	case o.DataDir != "":
+		s.Data.Dir = o.DataDir // any IDX set, read as MNIST is from a folder
+	case st.Dataset == "mnist":
+		s.Data.Dir = e.DataDir
+	default:
+		s.Data.Name = st.Dataset
 	}
 	s.Data.TrainSubset, s.Data.TestSubset = o.TrainSubset, o.TestSubset
 	s.Seed, s.Protocol = seed, protocol

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/isonet/isonet/attack"
+	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/geometry"
 	"github.com/isonet/isonet/iso"
@@ -328,9 +329,16 @@ var idxFiles = []string{"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t
 
 // CheckIDXDir returns an error naming the first of the four IDX files
 // (gzipped or plain) that dir lacks. flag names where dir came from
-// ("--data-dir"); an empty flag means the Fashion-MNIST package's folder,
-// and the error says how to install the package.
+// ("--data-dir"); an empty flag means the Fashion-MNIST package's folder
+// (dir is then ignored), and the error says how to install the package.
 func CheckIDXDir(dir, flag string) error {
+	if flag == "" {
+		d, err := data.FashionMNISTFolder()
+		if err != nil {
+			return err
+		}
+		dir = d
+	}
 	for _, f := range idxFiles {
 		found := false
 		for _, name := range []string{f + ".gz", f} {
@@ -342,7 +350,7 @@ func CheckIDXDir(dir, flag string) error {
 			continue
 		}
 		if flag == "" {
-			return fmt.Errorf("Fashion-MNIST not found in %s: install the Debian package (apt-get install dataset-fashion-mnist) or pass --data-dir DIR, a folder holding its four IDX files", dir)
+			return fmt.Errorf("fashion-mnist: %s: no %s(.gz); %s", dir, f, data.FashionInstallHint)
 		}
 		return fmt.Errorf("%s %s: no %s(.gz) file; want a folder holding the four IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, gzipped or not)", flag, dir, f)
 	}

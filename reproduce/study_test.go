@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/isonet/isonet/data"
 )
 
 // writeSyntheticIDX writes a small data set in the MNIST IDX layout into
@@ -175,18 +174,19 @@ func TestFashionPipelineSynthetic(t *testing.T) {
 	}
 }
 
-// TestFashionRealData checks the Debian package's files where it is
-// installed: 60,000 training and 10,000 test images of 28×28 in 10
+// TestFashionRealData: where Debian's package is installed, the fashion
+// study reads it: 60,000 training and 10,000 test images of 28×28 in 10
 // classes, the first test image an ankle boot (class 9).
 func TestFashionRealData(t *testing.T) {
-	if err := CheckIDXDir(FashionDir, ""); err != nil {
+	if err := CheckIDXDir("", ""); err != nil {
 		t.Skip("dataset-fashion-mnist not installed:", err)
 	}
-	tr, err := data.LoadMNIST(FashionDir, true)
-	if err != nil {
-		t.Fatal(err)
+	e := &Env{Dir: t.TempDir()}
+	spec := MNISTSpec(e, DefaultFashion(false), Standard, 0, 0)
+	if spec.Data.Name != "fashion-mnist" || spec.Data.Dir != "" {
+		t.Errorf("fashion study reads %+v, want the named, checked set", spec.Data)
 	}
-	te, err := data.LoadMNIST(FashionDir, false)
+	tr, te, err := spec.Data.Load()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,19 +6,25 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/isonet/isonet/reproduce"
+	"github.com/isonet/isonet/data"
 )
 
 // TestReproduceFashionWithoutPackage: with the Debian package absent (its
 // folder pointed elsewhere), `reproduce fashion` and `reproduce all
-// --extended` exit 2 with one line on how to install it and write nothing.
+// --extended` exit 2 with one line on how to install it and write nothing;
+// so does a package folder that lacks a file.
 func TestReproduceFashionWithoutPackage(t *testing.T) {
 	dir := t.TempDir()
-	old := reproduce.FashionDir
-	reproduce.FashionDir = filepath.Join(dir, "absent")
-	defer func() { reproduce.FashionDir = old }()
-	want := "isonet reproduce: Fashion-MNIST not found in " + reproduce.FashionDir + ": install the Debian package (apt-get install dataset-fashion-mnist) or pass --data-dir DIR, a folder holding its four IDX files\n"
-	for _, args := range [][]string{{"reproduce", "fashion"}, {"reproduce", "all", "--extended"}} {
+	absent := filepath.Join(dir, "absent")
+	t.Setenv("ISONET_FASHION_MNIST_DIR", absent)
+	want := "isonet reproduce: fashion-mnist: " + absent + " not found; " + data.FashionInstallHint + "\n"
+	for _, args := range [][]string{{"reproduce", "fashion"}, {"reproduce", "all", "--extended"}, {"reproduce", "fashion", "--partial"}} {
+		if args[len(args)-1] == "--partial" {
+			args = args[:2]
+			os.MkdirAll(absent, 0o755)
+			os.WriteFile(filepath.Join(absent, "train-images-idx3-ubyte.gz"), nil, 0o644)
+			want = "isonet reproduce: fashion-mnist: " + absent + ": no train-labels-idx1-ubyte(.gz); " + data.FashionInstallHint + "\n"
+		}
 		out := filepath.Join(dir, "out")
 		code, stdout, stderr := isonet(t, append(args, "--out", out)...)
 		if code != 2 || stdout != "" || stderr != want {

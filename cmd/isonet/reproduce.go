@@ -32,7 +32,7 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	protocol := fs.String("protocol", "both", "MNIST attack protocol: standard, authors or both (SPEC §6)")
 	betas := fs.String("betas", "0,0.001,0.01,0.1,1,10", "MNIST β values")
 	epochs := fs.Int("epochs", 0, "MNIST epochs (default 5; --quick 1)")
-	dataDir := fs.String("data-dir", "", "folder of the four IDX files of the data set (default: the bundled MNIST; for fashion the Debian package's "+reproduce.FashionDir+")")
+	dataDir := fs.String("data-dir", "", "folder of the four IDX files of the data set (default: the bundled MNIST; for fashion Debian's dataset-fashion-mnist, sha256-checked)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	extended := fs.Bool("extended", false, "add the checks beyond the paper: persistent homology of the rings, --baselines, and (with all) the fashion study")
 	baselines := fs.Bool("baselines", false, "MNIST: also train PGD adversarial training, Jacobian regularisation and spectral normalisation, and attack all models with PGD, APGD-CE and Square")
@@ -90,7 +90,7 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	// The fashion study: MNIST's settings on Fashion-MNIST's files, which
 	// must be there before anything is written.
 	fo := mo
-	fo.Study, fo.DataDir, fo.Budgets = "fashion", reproduce.FashionDir, reproduce.DefaultFashion(*quick).Budgets
+	fo.Study, fo.Budgets = "fashion", reproduce.DefaultFashion(*quick).Budgets
 	for _, ex := range exps {
 		if ex != "fashion" {
 			continue
