@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
 )
 
 // writeSyntheticIDX writes a small data set in the MNIST IDX layout into
@@ -108,7 +107,7 @@ func TestFashionPipelineSynthetic(t *testing.T) {
 		t.Errorf("section opens with %q, want the image grid", first)
 	}
 	for _, w := range []string{"### Fashion-MNIST: Table 1: clean Fashion-MNIST test accuracy", "| cross    |", "Was isometry reached?", "| T-shirt/top | Trouser | Pullover |",
-		"PGD adversarial training at ε = 0.05", "PGD adversarial training at ε = 0.2", "Square", "an MLP of this size reaches 0.84 to 0.9"} {
+		"PGD adversarial training at ε = 0.05", "PGD adversarial training at ε = 0.2", "Square", "an MLP of this size reaches 0.83 to 0.89"} {
 		if !strings.Contains(sec, w) {
 			t.Errorf("fashion section lacks %q", w)
 		}
