@@ -224,7 +224,7 @@ func studyClaims(s *MNISTSummary, b *BaselineResults) []Claim {
 				holds = "no (higher)"
 			}
 			c = append(c, Claim{Claim: fmt.Sprintf("%sβ = 0 clean accuracy in the range an MLP of this size reaches (fair starting point)", prefix),
-				Paper:    fmt.Sprintf("%s to %s (Xiao et al. 2017 benchmark)", Num(st.RefLo), Num(st.RefHi)),
+				Paper:    fmt.Sprintf("%s to %s (published MLPs, see the %s section)", Num(st.RefLo), Num(st.RefHi), st.Title),
 				Measured: zero.Standard.String() + " (standard) / " + zero.Authors.String() + " (authors)", Holds: holds})
 		}
 		if st.Paper == nil && zero != nil && ten != nil && zero.Standard.N > 0 && ten.Standard.N > 0 {
