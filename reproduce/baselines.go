@@ -18,20 +18,26 @@ import (
 // BaselineOptions sets the scale of the comparison between LILs and the
 // robustness baselines under the strongest attacks (issue 9).
 type BaselineOptions struct {
-	// MNIST must be the options of the MNIST phase whose standard-protocol
-	// LIL models are compared: with the same options (and seeds) their
-	// training phases are reused from the store. Its Betas are the LILs
-	// compared; its Protocols are ignored (the baselines and the attacks
-	// follow the standard protocol).
+	// MNIST must be the options of the study (MNIST or another IDX data
+	// set, MNIST.Study) whose standard-protocol LIL models are compared:
+	// with the same options (and seeds) their training phases are reused
+	// from the store. Its Betas are the LILs compared; its Protocols are
+	// ignored (the baselines and the attacks follow the standard protocol).
 	MNIST MNISTOptions `json:"mnist"`
 	// Methods are the baselines trained (train.MethodAdv, MethodJacobian,
 	// MethodSpecNorm), each with the LILs' architecture, data and epochs.
+	// PGD adversarial training is trained once per ε of Eps (step ε/4) and
+	// each of those models is attacked at its own ε only: a model trained at
+	// one budget and scored at another says more about the budget than the
+	// method.
 	Methods   []string `json:"methods"`
-	AdvEps    float64  `json:"adv_eps"` // adversarial training's ε (step ε/4)
 	AdvSteps  int      `json:"adv_steps"`
 	JacLambda float64  `json:"jacobian_lambda"`
 	// Eps are the L∞ budgets every model is attacked at.
 	Eps []float64 `json:"eps"`
+	// KeyEps is the budget the verdict and the claims quote (one of Eps;
+	// 0 = Eps[0]).
+	KeyEps float64 `json:"key_eps,omitempty"`
 	// PGDSteps is the PGD step count (random start, step 2.5·ε/steps as
 	// Madry et al.), APGDSteps APGD-CE's iterations (random start), and
 	// SquareQueries the Square attack's query budget.
@@ -45,16 +51,49 @@ type BaselineOptions struct {
 
 // DefaultBaselines returns the comparison at the paper's training settings
 // (those of DefaultMNIST(quick)) with the field's attack budgets: PGD-20,
-// APGD-CE with 100 iterations, Square with 300 queries, at ε = 0.1, 0.2,
-// 0.3. quick shrinks the attacks too.
+// APGD-CE with 100 iterations, Square with 5000 queries (AutoAttack's
+// budget for a worst-case check), at ε = 0.1, 0.2, 0.3, on the first
+// DefaultAttackSubset test examples. quick shrinks the attacks too.
 func DefaultBaselines(quick bool) BaselineOptions {
 	o := BaselineOptions{MNIST: DefaultMNIST(quick), Methods: []string{train.MethodAdv, train.MethodJacobian, train.MethodSpecNorm},
-		AdvEps: train.DefaultAdvEps, AdvSteps: train.DefaultAdvSteps, JacLambda: train.DefaultJacLambda,
-		Eps: []float64{0.1, 0.2, 0.3}, PGDSteps: 20, APGDSteps: 100, SquareQueries: 300}
+		AdvSteps: train.DefaultAdvSteps, JacLambda: train.DefaultJacLambda,
+		Eps: []float64{0.1, 0.2, 0.3}, KeyEps: 0.1, PGDSteps: 20, APGDSteps: 100, SquareQueries: 5000, AttackSubset: DefaultAttackSubset}
 	if quick {
 		o.APGDSteps, o.SquareQueries = 25, 100
 	}
 	return o
+}
+
+// DefaultAttackSubset is the number of test examples the strong attacks
+// run on, as AutoAttack's quick evaluations do: Square with 5000 queries
+// on every robust example of all 10,000 would take hours on two cores.
+// Two standard errors of an accuracy on 1000 examples are at most 3.2
+// points.
+const DefaultAttackSubset = 1000
+
+// DefaultFashionBaselines returns the comparison on Fashion-MNIST: the
+// study of DefaultFashion(quick), attacked at ε = 0.05, 0.1 (the usual
+// budget, quoted by the verdict) and 0.2.
+func DefaultFashionBaselines(quick bool) BaselineOptions {
+	o := DefaultBaselines(quick)
+	o.MNIST, o.Eps, o.KeyEps = DefaultFashion(quick), []float64{0.05, 0.1, 0.2}, 0.1
+	return o
+}
+
+// PGDStepScale sets the strong PGD's step to PGDStepScale·ε/steps (Madry
+// et al.).
+const PGDStepScale = 2.5
+
+func (o BaselineOptions) pgdStep() string {
+	return fmt.Sprintf("%s·ε/%d", Num(PGDStepScale), o.PGDSteps)
+}
+
+// keyIndex returns the index of KeyEps in Eps (0 when it is not there).
+func (o BaselineOptions) keyIndex() int {
+	if i := slices.Index(o.Eps, o.KeyEps); i >= 0 {
+		return i
+	}
+	return 0
 }
 
 // Validate checks the options.
@@ -69,6 +108,9 @@ func (o BaselineOptions) Validate() error {
 	}
 	if len(o.Eps) == 0 {
 		return fmt.Errorf("baselines: need at least one ε")
+	}
+	if o.KeyEps != 0 && !slices.Contains(o.Eps, o.KeyEps) {
+		return fmt.Errorf("baselines: key ε %g is not among the budgets %v", o.KeyEps, o.Eps)
 	}
 	for _, e := range o.Eps {
 		if !(e > 0 && e <= 1) {
@@ -98,8 +140,9 @@ type StrongBudget struct {
 // BaselineRun is one model (a LIL at some β, or a baseline) attacked with
 // the strong attacks.
 type BaselineRun struct {
-	Method       string         `json:"method"` // train.MethodLIL or a baseline
-	Beta         float64        `json:"beta"`   // the LIL's β (0: plain CE)
+	Method       string         `json:"method"`            // train.MethodLIL or a baseline
+	Beta         float64        `json:"beta"`              // the LIL's β (0: plain CE)
+	AdvEps       float64        `json:"adv_eps,omitempty"` // adversarial training's ε
 	Seed         uint64         `json:"seed"`
 	Clean        float64        `json:"clean_accuracy"` // on the attacked examples
 	Examples     int            `json:"examples"`
@@ -109,12 +152,12 @@ type BaselineRun struct {
 }
 
 // Label names the run's method for tables.
-func (r BaselineRun) Label() string { return methodLabel(r.Method, r.Beta) }
+func (r BaselineRun) Label() string { return methodLabel(r.Method, r.Beta, r.AdvEps) }
 
-func methodLabel(method string, beta float64) string {
+func methodLabel(method string, beta, advEps float64) string {
 	switch method {
 	case train.MethodAdv:
-		return "PGD adversarial training"
+		return "PGD adversarial training at ε = " + Num(advEps)
 	case train.MethodJacobian:
 		return "Jacobian regularisation"
 	case train.MethodSpecNorm:
@@ -134,27 +177,31 @@ type BaselineResults struct {
 	// that every number the report prints is in results.json.
 	Table      []BaselineRow `json:"table"`
 	Conclusion string        `json:"verdict"`
+	// PGDStep is PGD's step, as the report prints it.
+	PGDStep string `json:"pgd_step"`
 }
 
 // BaselineSpec returns the training spec of a baseline: the standard
-// protocol's β = 0 model with method's loss, batches or weights.
-func BaselineSpec(e *Env, o BaselineOptions, method string, seed uint64) (experiment.Spec, error) {
+// protocol's β = 0 model with method's loss, batches or weights; advEps is
+// adversarial training's ε (ignored by the other methods).
+func BaselineSpec(e *Env, o BaselineOptions, method string, advEps float64, seed uint64) (experiment.Spec, error) {
 	s := MNISTSpec(e, o.MNIST, Standard, 0, seed)
 	if err := s.Train.SetMethod(method); err != nil {
 		return s, err
 	}
 	switch method {
 	case train.MethodAdv:
-		s.Train.AdvEps, s.Train.AdvStep, s.Train.AdvSteps = o.AdvEps, o.AdvEps/4, o.AdvSteps
+		s.Train.AdvEps, s.Train.AdvStep, s.Train.AdvSteps = advEps, advEps/4, o.AdvSteps
 	case train.MethodJacobian:
 		s.Train.JacLambda = o.JacLambda
 	}
 	return s, s.Validate()
 }
 
-// Baselines trains each baseline on MNIST and attacks it, and every LIL of
-// the standard protocol (reusing the MNIST phase's models), with PGD, APGD-CE
-// and Square at every ε.
+// Baselines trains each baseline on the study's data and attacks it, and
+// every LIL of the standard protocol (reusing the study's models), with
+// PGD, APGD-CE and Square at every ε; adversarial training is trained at
+// each ε and attacked at that ε.
 func Baselines(ctx context.Context, e *Env, o BaselineOptions) (*BaselineResults, error) {
 	if err := o.Validate(); err != nil {
 		return nil, err
@@ -162,38 +209,51 @@ func Baselines(ctx context.Context, e *Env, o BaselineOptions) (*BaselineResults
 	res := &BaselineResults{Options: o}
 	type job struct {
 		name, method string
-		beta         float64
+		beta, advEps float64
+		eps          []float64
 		spec         experiment.Spec
 	}
+	study := o.MNIST.Info().Name
 	for _, seed := range e.SeedList() {
 		var jobs []job
 		for _, beta := range o.MNIST.Betas {
-			jobs = append(jobs, job{fmt.Sprintf("mnist/%s/beta=%g/seed=%d", Standard, beta, seed), train.MethodLIL, beta,
+			jobs = append(jobs, job{fmt.Sprintf("%s/%s/beta=%g/seed=%d", study, Standard, beta, seed), train.MethodLIL, beta, 0, o.Eps,
 				MNISTSpec(e, o.MNIST, Standard, beta, seed)})
 		}
 		for _, m := range o.Methods {
-			spec, err := BaselineSpec(e, o, m, seed)
+			if m == train.MethodAdv {
+				for _, eps := range o.Eps {
+					spec, err := BaselineSpec(e, o, m, eps, seed)
+					if err != nil {
+						return nil, err
+					}
+					jobs = append(jobs, job{fmt.Sprintf("%s/baseline/%s-eps=%g/seed=%d", study, m, eps, seed), m, 0, eps, []float64{eps}, spec})
+				}
+				continue
+			}
+			spec, err := BaselineSpec(e, o, m, 0, seed)
 			if err != nil {
 				return nil, err
 			}
-			jobs = append(jobs, job{fmt.Sprintf("mnist/baseline/%s/seed=%d", m, seed), m, 0, spec})
+			jobs = append(jobs, job{fmt.Sprintf("%s/baseline/%s/seed=%d", study, m, seed), m, 0, 0, o.Eps, spec})
 		}
 		for _, j := range jobs {
 			tr, err := TrainPhase(ctx, e, j.name+"/train", j.spec)
 			if err != nil {
 				return nil, err
 			}
-			run, err := strongPhase(ctx, e, j.name+"/strong-attacks", tr, j.spec, o, j.method, j.beta, seed)
+			run, err := strongPhase(ctx, e, j.name+"/strong-attacks", tr, j.spec, o, j.eps, j.method, j.beta, seed)
 			if err != nil {
 				return nil, err
 			}
+			run.AdvEps = j.advEps
 			res.Runs = append(res.Runs, run)
 		}
 	}
 	if e.Partial() {
 		return res, nil // placeholders: nothing to tabulate
 	}
-	res.Table, res.Conclusion = res.Rows(), res.Verdict()
+	res.Table, res.Conclusion, res.PGDStep = res.Rows(), res.Verdict(), o.pgdStep()
 	return res, nil
 }
 
@@ -211,14 +271,14 @@ type strongSettings struct {
 // step 2.5·ε/steps, APGD-CE with random start, Square.
 func strongConfigs(o BaselineOptions, eps float64, seed uint64) []attack.Config {
 	return []attack.Config{
-		{Attack: attack.AttackPGD, Norm: attack.NormInf, Eps: eps, Step: 2.5 * eps / float64(o.PGDSteps), Steps: o.PGDSteps, RandomStart: true, Seed: seed},
+		{Attack: attack.AttackPGD, Norm: attack.NormInf, Eps: eps, Step: PGDStepScale * eps / float64(o.PGDSteps), Steps: o.PGDSteps, RandomStart: true, Seed: seed},
 		{Attack: attack.AttackAPGD, Norm: attack.NormInf, Eps: eps, Steps: o.APGDSteps, RandomStart: true, Seed: seed},
 		{Attack: attack.AttackSquare, Norm: attack.NormInf, Eps: eps, Steps: o.SquareQueries, Seed: seed},
 	}
 }
 
-func strongPhase(ctx context.Context, e *Env, name string, tr Trained, spec experiment.Spec, o BaselineOptions, method string, beta float64, seed uint64) (BaselineRun, error) {
-	settings := strongSettings{spec, o.Eps, o.PGDSteps, o.APGDSteps, o.SquareQueries, o.AttackSubset}
+func strongPhase(ctx context.Context, e *Env, name string, tr Trained, spec experiment.Spec, o BaselineOptions, epsList []float64, method string, beta float64, seed uint64) (BaselineRun, error) {
+	settings := strongSettings{spec, epsList, o.PGDSteps, o.APGDSteps, o.SquareQueries, o.AttackSubset}
 	return Do(ctx, e, name, settings, nil, func(ctx context.Context) (BaselineRun, error) {
 		m, err := model.Load(tr.Dir)
 		if err != nil {
@@ -234,7 +294,7 @@ func strongPhase(ctx context.Context, e *Env, name string, tr Trained, spec expe
 		}
 		run := BaselineRun{Method: method, Beta: beta, Seed: seed, Examples: x.Rows, TrainSeconds: R4(tr.Result.Seconds), Dir: tr.Dir}
 		am := experiment.NewAttackModel(m, experiment.LossCE)
-		for _, eps := range o.Eps {
+		for _, eps := range epsList {
 			var rs []attack.Result
 			for _, cfg := range strongConfigs(o, eps, seed) {
 				if err := ctx.Err(); err != nil {
@@ -259,9 +319,11 @@ func strongPhase(ctx context.Context, e *Env, name string, tr Trained, spec expe
 type BaselineRow struct {
 	Method string  `json:"method"`
 	Beta   float64 `json:"beta"`
+	AdvEps float64 `json:"adv_eps,omitempty"`
 	Label  string  `json:"label"`
 	Clean  Stat    `json:"clean_accuracy"`
-	// PGD, APGD, Square and Worst are per ε, in the options' order.
+	// PGD, APGD, Square and Worst are per ε, in the options' order (N = 0
+	// at an ε the model was not attacked at).
 	PGD    []Stat `json:"pgd"`
 	APGD   []Stat `json:"apgd_ce"`
 	Square []Stat `json:"square"`
@@ -273,13 +335,13 @@ type BaselineRow struct {
 // stand side by side.
 func (r *BaselineResults) Rows() []BaselineRow {
 	type key struct {
-		method string
-		beta   float64
+		method       string
+		beta, advEps float64
 	}
 	var order []key
 	groups := map[key][]BaselineRun{}
 	for _, run := range r.Runs {
-		k := key{run.Method, run.Beta}
+		k := key{run.Method, run.Beta, run.AdvEps}
 		if _, ok := groups[k]; !ok {
 			order = append(order, k)
 		}
@@ -288,11 +350,22 @@ func (r *BaselineResults) Rows() []BaselineRow {
 	var rows []BaselineRow
 	for _, k := range order {
 		runs := groups[k]
-		row := BaselineRow{Method: k.method, Beta: k.beta, Label: methodLabel(k.method, k.beta)}
+		row := BaselineRow{Method: k.method, Beta: k.beta, AdvEps: k.advEps, Label: methodLabel(k.method, k.beta, k.advEps)}
 		row.Clean = newStat(collectRuns(runs, func(b BaselineRun) float64 { return b.Clean }))
-		for i := range r.Options.Eps {
+		for _, eps := range r.Options.Eps {
 			at := func(f func(StrongBudget) float64) Stat {
-				return newStat(collectRuns(runs, func(b BaselineRun) float64 { return f(b.Budgets[i]) }))
+				var v []float64
+				for _, run := range runs {
+					for _, b := range run.Budgets {
+						if b.Eps == eps {
+							v = append(v, f(b))
+						}
+					}
+				}
+				if len(v) == 0 {
+					return Stat{} // not attacked at this ε: printed as "–"
+				}
+				return newStat(v)
 			}
 			row.PGD = append(row.PGD, at(func(s StrongBudget) float64 { return s.PGD }))
 			row.APGD = append(row.APGD, at(func(s StrongBudget) float64 { return s.APGD }))
@@ -358,9 +431,9 @@ func (r *BaselineResults) Markdown() string {
 	if len(r.Runs) > 0 {
 		n = r.Runs[0].Examples
 	}
-	fmt.Fprintf(&b, "Every model attacked on %d MNIST test examples under L∞: PGD-%d (random start, step 2.5·ε/%d), APGD-CE (%d iterations, random start; Croce & Hein 2020) and the gradient-free Square attack (%d queries; Andriushchenko et al. 2020). "+
-		"\"Worst\" counts an example as robust only if no attack breaks it. Baselines: PGD adversarial training (ε = %s, %d steps of ε/4, random start), Jacobian regularisation (λ = %s, one projection), spectral normalisation of every layer; all trained like the LILs (width %d, depth %d, batch %d, %d epochs).\n\n",
-		n, o.PGDSteps, o.PGDSteps, o.APGDSteps, o.SquareQueries, Num(o.AdvEps), o.AdvSteps, Num(o.JacLambda), spec.Width, spec.Depth, spec.Train.Batch, o.MNIST.Epochs)
+	fmt.Fprintf(&b, "Every model attacked on %d %s test examples under L∞: PGD-%d (random start, step %s), APGD-CE (%d iterations, random start; Croce & Hein 2020) and the gradient-free Square attack (%d queries, as in AutoAttack; Andriushchenko et al. 2020). "+
+		"\"Worst\" counts an example as robust only if no attack breaks it. Baselines: PGD adversarial training, trained at each ε it is scored at and scored at that ε only (%d steps of ε/4, random start), Jacobian regularisation (λ = %s, one projection), spectral normalisation of every layer; all trained like the LILs (width %d, depth %d, batch %d, %d epochs).\n\n",
+		n, o.MNIST.Info().Title, o.PGDSteps, o.pgdStep(), o.APGDSteps, o.SquareQueries, o.AdvSteps, Num(o.JacLambda), spec.Width, spec.Depth, spec.Train.Batch, o.MNIST.Epochs)
 	header := []string{"method", "clean"}
 	for _, eps := range o.Eps {
 		header = append(header, "worst ε = "+Num(eps))
@@ -379,6 +452,9 @@ func (r *BaselineResults) Markdown() string {
 	tab = nil
 	for _, row := range rows {
 		for i, eps := range o.Eps {
+			if row.Worst[i].N == 0 {
+				continue
+			}
 			tab = append(tab, []string{row.Label, Num(eps), frac(row.Clean), frac(row.PGD[i]), frac(row.APGD[i]), frac(row.Square[i]), frac(row.Worst[i])})
 		}
 	}
@@ -403,6 +479,7 @@ func (r *BaselineResults) Verdict() string {
 		return "No models were attacked."
 	}
 	n := r.Runs[0].Examples
+	k := r.Options.keyIndex()
 	var ce, adv, best *BaselineRow
 	for i := range rows {
 		row := &rows[i]
@@ -410,9 +487,11 @@ func (r *BaselineResults) Verdict() string {
 		case row.Method == train.MethodLIL && row.Beta == 0:
 			ce = row
 		case row.Method == train.MethodAdv:
-			adv = row
+			if row.Worst[k].N > 0 {
+				adv = row
+			}
 		case row.Method == train.MethodLIL:
-			if best == nil || row.Worst[0].Mean > best.Worst[0].Mean {
+			if best == nil || row.Worst[k].Mean > best.Worst[k].Mean {
 				best = row
 			}
 		}
@@ -420,9 +499,9 @@ func (r *BaselineResults) Verdict() string {
 	if best == nil {
 		return "No LIL with β > 0 was attacked, so the table cannot speak to the paper's claim."
 	}
-	w := func(row *BaselineRow) float64 { return row.Worst[0].Mean }
+	w := func(row *BaselineRow) float64 { return row.Worst[k].Mean }
 	s := fmt.Sprintf("At ε = %s under the worst of all attacks, the most robust LIL (β = %s, clean %s) keeps %s of the test examples",
-		Num(r.Options.Eps[0]), Num(best.Beta), pct(best.Clean), pct(best.Worst[0]))
+		Num(r.Options.Eps[k]), Num(best.Beta), pct(best.Clean), pct(best.Worst[k]))
 	gain := false
 	if ce != nil {
 		d, m := w(best)-w(ce), twoSE(w(best), w(ce), n)
@@ -432,7 +511,7 @@ func (r *BaselineResults) Verdict() string {
 			within = "beyond"
 		}
 		s += fmt.Sprintf(" against %s for plain CE (clean %s), a difference of %+.1f points, %s two standard errors (%.1f)",
-			pct(ce.Worst[0]), pct(ce.Clean), 100*d, within, 100*m)
+			pct(ce.Worst[k]), pct(ce.Clean), 100*d, within, 100*m)
 	}
 	match := false
 	if adv != nil {
@@ -446,7 +525,7 @@ func (r *BaselineResults) Verdict() string {
 		if match {
 			word = "a LIL of equal clean accuracy matches it"
 		}
-		s += fmt.Sprintf(", while PGD adversarial training (clean %s) keeps %s and %s", pct(adv.Clean), pct(adv.Worst[0]), word)
+		s += fmt.Sprintf(", while PGD adversarial training at ε = %s (clean %s) keeps %s and %s", Num(adv.AdvEps), pct(adv.Clean), pct(adv.Worst[k]), word)
 	}
 	switch {
 	case gain && match:

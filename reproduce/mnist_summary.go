@@ -26,7 +26,7 @@ func R4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 func newStat(v []float64) Stat {
 	if len(v) == 0 {
-		return Stat{Mean: math.NaN()}
+		return Stat{} // N = 0: printed as "–" (JSON has no NaN)
 	}
 	var m, s float64
 	for _, x := range v {
@@ -58,10 +58,10 @@ func Num(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 
 // Table1Row is clean test accuracy per β: the paper's and ours.
 type Table1Row struct {
-	Beta     float64 `json:"beta"`
-	Paper    float64 `json:"paper"`
-	Standard Stat    `json:"standard"`
-	Authors  Stat    `json:"authors"`
+	Beta     float64  `json:"beta"`
+	Paper    *float64 `json:"paper,omitempty"` // nil where the paper has no number
+	Standard Stat     `json:"standard"`
+	Authors  Stat     `json:"authors"`
 }
 
 // KeyRow is one protocol's robust accuracy at the key points for one β.
@@ -78,26 +78,34 @@ type KeyRow struct {
 
 // MNISTSummary is what the report shows of the MNIST reproduction.
 type MNISTSummary struct {
-	KeyPoints []float64         `json:"key_points"`
-	PGDBall   float64           `json:"pgd_sweep_ball"`  // ε of the paper's PGD step-size sweep
-	PGDSteps  int               `json:"pgd_sweep_steps"` // its steps
-	Budgets   []float64         `json:"budgets"`
-	Table1    []Table1Row       `json:"table1"`
-	Keys      []KeyRow          `json:"key_rows"`
-	Verdict   []string          `json:"verdict"`
-	Figures   map[string]string `json:"figures"` // name → path relative to the output folder (without .png/.svg)
+	Study     Study         `json:"study"`
+	KeyPoints []float64     `json:"key_points"`
+	PGDBall   float64       `json:"pgd_sweep_ball"`  // ε of the paper's PGD step-size sweep
+	PGDSteps  int           `json:"pgd_sweep_steps"` // its steps
+	Budgets   []float64     `json:"budgets"`
+	Table1    []Table1Row   `json:"table1"`
+	Keys      []KeyRow      `json:"key_rows"`
+	Verdict   []string      `json:"verdict"`
+	Isometry  []IsometryRow `json:"isometry"`
+	// IsometryPerClass is the most test images per class the isometry uses.
+	IsometryPerClass int               `json:"isometry_per_class"`
+	Figures          map[string]string `json:"figures"` // name → path relative to the output folder (without .png/.svg)
 }
 
 // Summarize computes the summary and writes the robustness figures into
 // dir/mnist (paths in the summary are relative to dir).
 func (r *MNISTResults) Summarize(dir string) (*MNISTSummary, error) {
 	ps := experiment.PaperSweep()
-	s := &MNISTSummary{KeyPoints: experiment.KeyPoints, PGDBall: ps.PGDEps, PGDSteps: ps.PGDSteps, Budgets: r.Options.Budgets, Figures: map[string]string{}}
-	if err := os.MkdirAll(filepath.Join(dir, "mnist"), 0o755); err != nil {
+	st := r.Options.Info()
+	s := &MNISTSummary{Study: st, KeyPoints: experiment.KeyPoints, PGDBall: ps.PGDEps, PGDSteps: ps.PGDSteps, Budgets: r.Options.Budgets, Figures: map[string]string{}}
+	if err := os.MkdirAll(filepath.Join(dir, st.Name), 0o755); err != nil {
 		return nil, err
 	}
 	for _, b := range r.Options.Betas {
-		row := Table1Row{Beta: b, Paper: PaperTable1[b]}
+		row := Table1Row{Beta: b}
+		if p, ok := st.Paper[b]; ok {
+			row.Paper = &p
+		}
 		row.Standard = newStat(r.cleanAcc(Standard, b))
 		row.Authors = newStat(r.cleanAcc(Authors, b))
 		s.Table1 = append(s.Table1, row)
@@ -132,13 +140,14 @@ func (r *MNISTResults) Summarize(dir string) (*MNISTSummary, error) {
 		}
 		slug := strings.ReplaceAll(name, " ", "-")
 		for _, which := range []string{"fgsm", "pgd"} {
-			rel := filepath.Join("mnist", which+"-"+slug)
+			rel := filepath.Join(st.Name, which+"-"+slug)
 			if err := r.plotCurves(filepath.Join(dir, rel), runs, which, name); err != nil {
 				return nil, err
 			}
 			s.Figures[which+" "+name] = rel
 		}
 	}
+	s.Isometry, s.IsometryPerClass = r.isometryRows(), IsometryPerClass
 	s.Verdict = s.verdict()
 	return s, nil
 }
@@ -199,10 +208,11 @@ func (r *MNISTResults) plotCurves(base string, runs []MNISTRun, which, proto str
 		}
 		series = append(series, s)
 	}
-	title := fmt.Sprintf("MNIST, %s: FGSM (L∞)", proto)
+	st := r.Options.Info()
+	title := fmt.Sprintf("%s, %s: FGSM (L∞)", st.Title, proto)
 	xlabel = "ε (L∞ radius, pixel scale 0–1)"
 	if which == "pgd" {
-		title = fmt.Sprintf("MNIST, %s: %s, ball 0.5, 10 steps", proto, label)
+		title = fmt.Sprintf("%s, %s: %s, ball 0.5, 10 steps", st.Title, proto, label)
 		xlabel = "step size a (pixel scale 0–1)"
 	}
 	return report.LinePlot(base, title, xlabel, "robust accuracy", series, true, report.WithYRange(0, 1), report.WithLegendTitle("β"))
@@ -214,6 +224,7 @@ func (r *MNISTResults) plotCurves(base string, runs []MNISTRun, which, proto str
 func (s *MNISTSummary) verdict() []string {
 	var out []string
 	fg := slices.Index(s.KeyPoints, 0.1)
+	kb := s.keyBudget()
 	delta := map[string]float64{}
 	for _, proto := range []string{Standard, Authors, ProtocolName(Authors, Standard)} {
 		var rows []KeyRow
@@ -236,8 +247,8 @@ func (s *MNISTSummary) verdict() []string {
 		delta[proto] = d
 		line := fmt.Sprintf("Under the %s protocol%s: FGSM accuracy at ε = 0.1 goes from %s at β = %s to %s at β = %s (change %s; best %s at β = %s).",
 			proto, protocolNote(proto), Num(lo.FGSM[fg].Mean), Num(lo.Beta), Num(hi.FGSM[fg].Mean), Num(hi.Beta), Num(d), Num(best.FGSM[fg].Mean), Num(best.Beta))
-		if len(lo.Budgets) > 0 {
-			line += fmt.Sprintf(" Under %s at ε = %s (step ε/4, 10 steps): %s → %s.", lo.PGDLabel, Num(s.Budgets[0]), Num(lo.Budgets[0].Mean), Num(hi.Budgets[0].Mean))
+		if kb < len(lo.Budgets) {
+			line += fmt.Sprintf(" Under %s at ε = %s (step ε/4, 10 steps): %s → %s.", lo.PGDLabel, Num(s.Budgets[kb]), Num(lo.Budgets[kb].Mean), Num(hi.Budgets[kb].Mean))
 		}
 		out = append(out, line)
 	}
@@ -261,18 +272,55 @@ func (s *MNISTSummary) verdict() []string {
 // Markdown renders the MNIST part of the report.
 func (s *MNISTSummary) Markdown() string {
 	var b strings.Builder
-	b.WriteString("### Table 1: clean MNIST test accuracy\n\n")
+	st := s.Study
+	fmt.Fprintf(&b, "### Table 1: clean %s test accuracy\n\n", st.Title)
 	var rows [][]string
+	header := []string{"β", "paper", "ours, standard", "ours, authors"}
 	for _, r := range s.Table1 {
-		rows = append(rows, []string{Num(r.Beta), Num(r.Paper), r.Standard.String(), r.Authors.String()})
+		row := []string{Num(r.Beta), r.Standard.String(), r.Authors.String()}
+		if st.Paper != nil {
+			p := "–"
+			if r.Paper != nil {
+				p = Num(*r.Paper)
+			}
+			row = append([]string{row[0], p}, row[1:]...)
+		}
+		rows = append(rows, row)
 	}
-	b.WriteString(report.MarkdownTable([]string{"β", "paper", "ours, standard", "ours, authors"}, rows))
+	if st.Paper == nil {
+		header = []string{"β", "standard", "authors"}
+	}
+	b.WriteString(report.MarkdownTable(header, rows))
+	if st.Paper == nil && st.RefHi > 0 {
+		fmt.Fprintf(&b, "\nThe paper reports no %s numbers. Fairness check: an MLP of this size reaches %s to %s clean accuracy on %s (%s).\n", st.Title, Num(st.RefLo), Num(st.RefHi), st.Title, st.RefSource)
+	}
 	b.WriteString("\n### Robust accuracy, protocols side by side\n\n")
 	fmt.Fprintf(&b, "standard: K = 1, depth 4, attacks on the cross-entropy, correct PGD. authors: K = 10, depth 5, attack loss = the training loss, the authors' fixed-gradient PGD (`pgd-paper`). cross: the authors' models under the standard attacks. FGSM columns: accuracy at the step ε; PGD a=…: the paper's sweep of the step size a in a ball of %s, %d steps; PGD ε=…: the field's budgets, step ε/4, %d steps.\n\n", Num(s.PGDBall), s.PGDSteps, s.PGDSteps)
 	b.WriteString(report.MarkdownTable(s.sideHeader(), s.sideRows()))
 	b.WriteString("\n")
 	for _, v := range s.Verdict {
 		b.WriteString("- " + v + "\n")
+	}
+	if len(s.Isometry) > 0 {
+		b.WriteString("\n### Was isometry reached? Within-class isometry of the iso layer\n\n")
+		fmt.Fprintf(&b, "Pearson r between the distances of same-class test images and the (K-scaled) distances of their iso-layer representations, per class (at most %d images per class); 1 is a perfect isometry up to scale.\n\n", s.IsometryPerClass)
+		h := []string{"protocol", "β", "mean r", "worst class r"}
+		for c := range s.Isometry[0].PerClass {
+			name := fmt.Sprint(c)
+			if c < len(st.Classes) {
+				name = st.Classes[c]
+			}
+			h = append(h, name)
+		}
+		var tab [][]string
+		for _, r := range s.Isometry {
+			line := []string{r.Protocol, Num(r.Beta), r.Mean.String(), r.Worst.String()}
+			for _, c := range r.PerClass {
+				line = append(line, c.String())
+			}
+			tab = append(tab, line)
+		}
+		b.WriteString(report.MarkdownTable(h, tab))
 	}
 	return b.String()
 }
@@ -315,4 +363,13 @@ func protocolNote(proto string) string {
 		return " (the authors' models, standard attack)"
 	}
 	return ""
+}
+
+// keyBudget returns the index of the study's key budget among the PGD
+// budgets (0 when it is not among them).
+func (s *MNISTSummary) keyBudget() int {
+	if i := slices.Index(s.Budgets, s.Study.KeyEps); i >= 0 {
+		return i
+	}
+	return 0
 }

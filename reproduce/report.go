@@ -84,6 +84,12 @@ type Results struct {
 	// Baselines compares the LILs with other defences under strong attacks
 	// (--baselines or --extended).
 	Baselines *BaselineResults `json:"baselines,omitempty"`
+	// Fashion is the MNIST study on Fashion-MNIST with its image grid and
+	// baselines (experiment "fashion"; `all --extended`).
+	Fashion          *MNISTResults    `json:"fashion,omitempty"`
+	FashionSummary   *MNISTSummary    `json:"fashion_summary,omitempty"`
+	FashionGrid      *Grid            `json:"fashion_grid,omitempty"`
+	FashionBaselines *BaselineResults `json:"fashion_baselines,omitempty"`
 }
 
 // PhaseTotal is the time one experiment took.
@@ -132,6 +138,23 @@ func (r *Results) Markdown() string {
 			if r.Baselines != nil {
 				b.WriteString("\n## MNIST: LILs against other defences under strong attacks (beyond the paper)\n\n")
 				b.WriteString(r.Baselines.Markdown())
+			}
+		case "fashion":
+			if r.FashionSummary != nil {
+				b.WriteString("\n## Fashion-MNIST: the MNIST study on a harder data set (beyond the paper)\n\n")
+				if r.FashionGrid != nil {
+					b.WriteString(r.FashionGrid.Markdown())
+					b.WriteString("\n")
+				}
+				b.WriteString("The MNIST study above, unchanged in method (same networks, training, protocols and attacks), on Fashion-MNIST, ten classes of clothing in grey images of MNIST's size and layout (Xiao et al. 2017).\n\n")
+				b.WriteString(strings.ReplaceAll(r.FashionSummary.Markdown(), "### ", "### Fashion-MNIST: "))
+				for _, name := range slices.Sorted(maps.Keys(r.FashionSummary.Figures)) {
+					fmt.Fprintf(&b, "\n![%s](%s.png)\n", "Fashion-MNIST "+name, r.FashionSummary.Figures[name])
+				}
+			}
+			if r.FashionBaselines != nil {
+				b.WriteString("\n### Fashion-MNIST: LILs against other defences under strong attacks\n\n")
+				b.WriteString(r.FashionBaselines.Markdown())
 			}
 		}
 	}

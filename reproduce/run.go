@@ -10,15 +10,22 @@ import (
 	"time"
 )
 
-// Experiments lists what `reproduce all` runs, in order.
-var Experiments = []string{"rings", "torus", "mnist"}
+// Experiments lists what `reproduce all` runs, in order; ExtendedExperiments
+// what `reproduce all --extended` adds.
+var (
+	Experiments         = []string{"rings", "torus", "mnist"}
+	ExtendedExperiments = []string{"fashion"}
+)
 
 // Options chooses what a reproduce run does.
 type Options struct {
 	Experiments []string
 	MNIST       MNISTOptions
-	Rings       RingsOptions
-	Torus       TorusOptions
+	// Fashion is the MNIST study on Fashion-MNIST (experiment "fashion"); it
+	// always runs with its baselines.
+	Fashion MNISTOptions
+	Rings   RingsOptions
+	Torus   TorusOptions
 	// Extended adds the checks beyond the paper: persistent homology of the
 	// rings (and, with Baselines, the MNIST baselines under strong attacks).
 	Extended bool
@@ -32,7 +39,7 @@ type Options struct {
 // DefaultOptions returns the paper's settings for every experiment (quick:
 // the reduced ones).
 func DefaultOptions(quick bool) Options {
-	return Options{Experiments: Experiments, MNIST: DefaultMNIST(quick), Rings: DefaultRings(quick), Torus: DefaultTorus(quick)}
+	return Options{Experiments: Experiments, MNIST: DefaultMNIST(quick), Fashion: DefaultFashion(quick), Rings: DefaultRings(quick), Torus: DefaultTorus(quick)}
 }
 
 // Run runs the chosen experiments into e.Dir and, when every phase is
@@ -73,15 +80,21 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 		var err error
 		switch ex {
 		case "mnist":
-			if partial {
-				_, err = MNIST(ctx, e, o.MNIST)
-			} else {
-				err = r.runMNIST(ctx, e, o.MNIST)
-			}
+			r.MNIST, r.MNISTSummary, err = runStudy(ctx, e, o.MNIST)
 			if err == nil && o.Baselines {
 				bo := DefaultBaselines(e.Quick)
 				bo.MNIST = o.MNIST
 				r.Baselines, err = Baselines(ctx, e, bo)
+			}
+		case "fashion":
+			r.Fashion, r.FashionSummary, err = runStudy(ctx, e, o.Fashion)
+			if err == nil && !partial {
+				r.FashionGrid, err = DrawGrid(e, o.Fashion, r.Fashion, r.FashionSummary)
+			}
+			if err == nil {
+				bo := DefaultFashionBaselines(e.Quick)
+				bo.MNIST = o.Fashion
+				r.FashionBaselines, err = Baselines(ctx, e, bo)
 			}
 		case "rings":
 			r.Rings, err = Rings(ctx, e, o.Rings)
@@ -126,17 +139,45 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 	return r, runErr
 }
 
-func (r *Results) runMNIST(ctx context.Context, e *Env, o MNISTOptions) error {
+// runStudy runs an IDX image study (MNIST or Fashion-MNIST) and
+// summarises it; a plan or a shard (e.Partial) only runs its phases.
+func runStudy(ctx context.Context, e *Env, o MNISTOptions) (*MNISTResults, *MNISTSummary, error) {
 	res, err := MNIST(ctx, e, o)
-	if err != nil {
-		return err
+	if err != nil || e.Partial() {
+		return res, nil, err
 	}
 	sum, err := res.Summarize(e.Dir)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	r.MNIST, r.MNISTSummary = res, sum
-	return nil
+	return res, sum, nil
+}
+
+// studyPhases counts an IDX study's phases: per model a training, an
+// isometry and an attack phase (two for the authors' models, attacked
+// also under the standard protocol); with baselines one strong-attack
+// phase per LIL and a training and an attack phase per baseline model
+// (adversarial training once per ε).
+func studyPhases(o MNISTOptions, baselines bool, bo BaselineOptions, seeds int) int {
+	n := 0
+	for _, p := range o.Protocols {
+		per := 3
+		if p == Authors {
+			per = 4
+		}
+		n += per * len(o.Betas) * seeds
+	}
+	if baselines {
+		n += len(o.Betas) * seeds
+		for _, m := range bo.Methods {
+			if m == train.MethodAdv {
+				n += 2 * len(bo.Eps) * seeds
+			} else {
+				n += 2 * seeds
+			}
+		}
+	}
+	return n
 }
 
 // phaseCount estimates the number of phases the run will take, for the
@@ -153,16 +194,9 @@ func (o Options) phaseCount(seeds int) int {
 		case "torus":
 			n += 1 + 2*seeds
 		case "mnist":
-			for _, p := range o.MNIST.Protocols {
-				per := 2
-				if p == Authors {
-					per = 3
-				}
-				n += per * len(o.MNIST.Betas) * seeds
-			}
-			if o.Baselines {
-				n += (len(o.MNIST.Betas) + 2*3) * seeds
-			}
+			n += studyPhases(o.MNIST, o.Baselines, DefaultBaselines(false), seeds)
+		case "fashion":
+			n += studyPhases(o.Fashion, true, DefaultFashionBaselines(false), seeds) + 1
 		}
 	}
 	return n
@@ -177,9 +211,34 @@ func (r *Results) claims() []Claim {
 	if r.Torus != nil {
 		c = append(c, r.Torus.Claim())
 	}
-	if s := r.MNISTSummary; s != nil {
-		for _, row := range s.Table1 {
-			if row.Beta != 0 && row.Beta != 10 {
+	c = append(c, studyClaims(r.MNISTSummary, r.Baselines)...)
+	c = append(c, studyClaims(r.FashionSummary, r.FashionBaselines)...)
+	return c
+}
+
+// studyClaims sets the paper's MNIST claims beside the measurements of an
+// IDX image study: clean accuracy per β (against the paper's Table 1, or,
+// where the paper has no numbers, the β = 0 network against the range an
+// MLP of this size reaches and the cost of β = 10 against the paper's
+// MNIST cost), the robustness trend per protocol, and LILs against plain
+// CE under the strongest attacks.
+func studyClaims(s *MNISTSummary, b *BaselineResults) []Claim {
+	var c []Claim
+	if s != nil {
+		st := s.Study
+		prefix := ""
+		if st.Name != "mnist" {
+			prefix = st.Title + ": "
+		}
+		var zero, ten *Table1Row
+		for i, row := range s.Table1 {
+			switch row.Beta {
+			case 0:
+				zero = &s.Table1[i]
+			case 10:
+				ten = &s.Table1[i]
+			}
+			if (row.Beta != 0 && row.Beta != 10) || row.Paper == nil {
 				continue
 			}
 			m := row.Standard
@@ -187,15 +246,42 @@ func (r *Results) claims() []Claim {
 			switch {
 			case m.N == 0:
 				holds = "not run"
-			case math.Abs(m.Mean-row.Paper) <= 0.01:
+			case math.Abs(m.Mean-*row.Paper) <= 0.01:
 				holds = "yes"
-			case m.Mean > row.Paper:
+			case m.Mean > *row.Paper:
 				holds = "no (higher here)"
 			}
-			c = append(c, Claim{Claim: fmt.Sprintf("MNIST clean accuracy at β = %s (Table 1)", Num(row.Beta)), Paper: Num(row.Paper),
+			c = append(c, Claim{Claim: fmt.Sprintf("%s clean accuracy at β = %s (Table 1)", st.Title, Num(row.Beta)), Paper: Num(*row.Paper),
 				Measured: m.String() + " (standard) / " + row.Authors.String() + " (authors)", Holds: holds})
 		}
+		if st.Paper == nil && zero != nil && zero.Standard.N > 0 && st.RefHi > 0 {
+			m := zero.Standard.Mean
+			holds := "yes"
+			switch {
+			case m < st.RefLo:
+				holds = "no (lower: the comparison starts from a weak network)"
+			case m > st.RefHi:
+				holds = "no (higher)"
+			}
+			c = append(c, Claim{Claim: fmt.Sprintf("%sβ = 0 clean accuracy in the range an MLP of this size reaches (fair starting point)", prefix),
+				Paper:    fmt.Sprintf("%s to %s (published MLPs, see the %s section)", Num(st.RefLo), Num(st.RefHi), st.Title),
+				Measured: zero.Standard.String() + " (standard) / " + zero.Authors.String() + " (authors)", Holds: holds})
+		}
+		if st.Paper == nil && zero != nil && ten != nil && zero.Standard.N > 0 && ten.Standard.N > 0 {
+			paperCost := R4(PaperTable1[0] - PaperTable1[10])
+			cost := R4(zero.Standard.Mean - ten.Standard.Mean)
+			holds := "yes (within 2 points)"
+			switch {
+			case cost < paperCost-0.02:
+				holds = "no (smaller cost here)"
+			case cost > paperCost+0.02:
+				holds = "no (larger cost here)"
+			}
+			c = append(c, Claim{Claim: prefix + "clean accuracy cost of β = 10 against β = 0, standard protocol", Paper: Num(paperCost) + " on MNIST (Table 1)",
+				Measured: fmt.Sprintf("%s → %s (cost %s)", Num(zero.Standard.Mean), Num(ten.Standard.Mean), Num(cost)), Holds: holds})
+		}
 		fg := slices.Index(s.KeyPoints, 0.1)
+		kb := s.keyBudget()
 		for _, proto := range []string{Standard, Authors} {
 			var first, last *KeyRow
 			for i := range s.Keys {
@@ -212,9 +298,9 @@ func (r *Results) claims() []Claim {
 			d := R4(last.FGSM[fg].Mean - first.FGSM[fg].Mean)
 			measured := fmt.Sprintf("FGSM ε = 0.1: %s at β = %s → %s at β = %s", Num(first.FGSM[fg].Mean), Num(first.Beta), Num(last.FGSM[fg].Mean), Num(last.Beta))
 			dp := 0.0
-			if len(first.Budgets) > 0 && len(s.Budgets) > 0 {
-				dp = R4(last.Budgets[0].Mean - first.Budgets[0].Mean)
-				measured += fmt.Sprintf("; %s ε = %s: %s → %s", first.PGDLabel, Num(s.Budgets[0]), Num(first.Budgets[0].Mean), Num(last.Budgets[0].Mean))
+			if kb < len(first.Budgets) && kb < len(s.Budgets) {
+				dp = R4(last.Budgets[kb].Mean - first.Budgets[kb].Mean)
+				measured += fmt.Sprintf("; %s ε = %s: %s → %s", first.PGDLabel, Num(s.Budgets[kb]), Num(first.Budgets[kb].Mean), Num(last.Budgets[kb].Mean))
 			}
 			holds := "no"
 			switch {
@@ -223,11 +309,16 @@ func (r *Results) claims() []Claim {
 			case d > 0.01:
 				holds = "partly (FGSM only)"
 			}
-			c = append(c, Claim{Claim: "robustness rises with β (FGSM and PGD), " + proto + " protocol", Paper: "yes (Fig. 3)",
+			c = append(c, Claim{Claim: prefix + "robustness rises with β (FGSM and PGD), " + proto + " protocol", Paper: "yes (Fig. 3)",
 				Measured: measured, Holds: holds})
 		}
 	}
-	if b := r.Baselines; b != nil && len(b.Table) > 0 && len(b.Options.Eps) > 0 {
+	if b != nil && len(b.Table) > 0 && len(b.Options.Eps) > 0 {
+		prefix := ""
+		if st := b.Options.MNIST.Info(); st.Name != "mnist" {
+			prefix = st.Title + ": "
+		}
+		k := b.Options.keyIndex()
 		var ce, best *BaselineRow
 		for i := range b.Table {
 			row := &b.Table[i]
@@ -236,18 +327,18 @@ func (r *Results) claims() []Claim {
 			}
 			if row.Beta == 0 {
 				ce = row
-			} else if best == nil || row.Worst[0].Mean > best.Worst[0].Mean {
+			} else if best == nil || row.Worst[k].Mean > best.Worst[k].Mean {
 				best = row
 			}
 		}
 		if ce != nil && best != nil {
 			holds := "no"
-			if best.Worst[0].Mean-ce.Worst[0].Mean > 0.01 {
+			if best.Worst[k].Mean-ce.Worst[k].Mean > 0.01 {
 				holds = "yes"
 			}
-			c = append(c, Claim{Claim: fmt.Sprintf("LILs are more robust than plain CE under the strongest attacks (worst of PGD, APGD-CE, Square at ε = %s)", Num(b.Options.Eps[0])),
+			c = append(c, Claim{Claim: fmt.Sprintf("%sLILs are more robust than plain CE under the strongest attacks (worst of PGD, APGD-CE, Square at ε = %s)", prefix, Num(b.Options.Eps[k])),
 				Paper: "implied (Fig. 3)", Holds: holds,
-				Measured: fmt.Sprintf("best LIL (β = %s) %s vs plain CE %s", Num(best.Beta), best.Worst[0].String(), ce.Worst[0].String())})
+				Measured: fmt.Sprintf("best LIL (β = %s) %s vs plain CE %s", Num(best.Beta), best.Worst[k].String(), ce.Worst[k].String())})
 		}
 	}
 	return c

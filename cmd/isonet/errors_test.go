@@ -317,7 +317,7 @@ var errorCases = []errorCase{
 	{"geometry: corrupt model", []string{"geometry", "--model", "m-json", "--out", "g"}, `isonet geometry: model: m-json/config.json: bad config: unexpected EOF`},
 
 	// reproduce and bench.
-	{"reproduce: unknown experiment", []string{"reproduce", "cifar"}, `isonet reproduce: unknown experiment "cifar" (want all, rings, torus or mnist)`},
+	{"reproduce: unknown experiment", []string{"reproduce", "cifar"}, `isonet reproduce: unknown experiment "cifar" (want all, rings, torus, mnist or fashion)`},
 	{"reproduce: bad seed", []string{"reproduce", "rings", "--seeds", "1,x"}, `isonet reproduce: --seeds: "x" is not a non-negative integer`},
 	{"reproduce: bad β", []string{"reproduce", "mnist", "--betas", "0,abc"}, `isonet reproduce: --betas: "abc" is not a number`},
 	{"reproduce: β < 0", []string{"reproduce", "mnist", "--betas", "0,-1"}, `isonet reproduce: --betas: β must be a finite number ≥ 0, got -1`},

@@ -20,7 +20,7 @@ import (
 )
 
 func init() {
-	register(&command{name: "reproduce", summary: "run the paper's experiments (all, rings, torus, mnist) and write a report", run: runReproduce})
+	register(&command{name: "reproduce", summary: "run the paper's experiments (all, rings, torus, mnist, fashion) and write a report", run: runReproduce})
 }
 
 // defaultOut is where `isonet reproduce` writes when --out is not given.
@@ -50,9 +50,9 @@ func newReproduceFlags(fs *flag.FlagSet) *reproduceFlags {
 		protocol:   fs.String("protocol", "both", "MNIST attack protocol: standard, authors or both (SPEC §6)"),
 		betas:      fs.String("betas", "0,0.001,0.01,0.1,1,10", "MNIST β values"),
 		epochs:     fs.Int("epochs", 0, "MNIST epochs (default 5; --quick 1)"),
-		dataDir:    fs.String("data-dir", "", "folder of MNIST IDX files (default: the bundled MNIST)"),
+		dataDir:    fs.String("data-dir", "", "folder of the four IDX files of the data set (default: the bundled MNIST; for fashion Debian's dataset-fashion-mnist, sha256-checked)"),
 		quiet:      fs.Bool("quiet", false, "no progress lines"),
-		extended:   fs.Bool("extended", false, "add the checks beyond the paper: persistent homology of the rings, and --baselines"),
+		extended:   fs.Bool("extended", false, "add the checks beyond the paper: persistent homology of the rings, --baselines, and (with all) the fashion study"),
 		baselines:  fs.Bool("baselines", false, "MNIST: also train PGD adversarial training, Jacobian regularisation and spectral normalisation, and attack all models with PGD, APGD-CE and Square"),
 		plan:       fs.Bool("plan", false, "print every phase (name, settings hash, the phases it needs, its shard) and exit; computes and writes nothing"),
 		jsonOut:    fs.Bool("json", false, "with --plan: print the plan as JSON"),
@@ -71,10 +71,13 @@ func (f *reproduceFlags) options(stderr io.Writer) (*reproduce.Env, reproduce.Op
 	switch f.what {
 	case "all":
 		exps = reproduce.Experiments
-	case "rings", "torus", "mnist":
+	case "rings", "torus", "mnist", "fashion":
 		exps = []string{f.what}
 	default:
-		return nil, reproduce.Options{}, fmt.Errorf("unknown experiment %q (want all, rings, torus or mnist)", f.what)
+		return nil, reproduce.Options{}, fmt.Errorf("unknown experiment %q (want all, rings, torus, mnist or fashion)", f.what)
+	}
+	if f.what == "all" && *f.extended {
+		exps = append(append([]string{}, exps...), reproduce.ExtendedExperiments...)
 	}
 	env := &reproduce.Env{Dir: *f.out, Force: *f.force, Quick: *f.quick, DataDir: *f.dataDir, Log: stderr, CheckpointEvery: *f.checkpointEvery}
 	if *f.checkpointEvery <= 0 {
@@ -115,8 +118,25 @@ func (f *reproduceFlags) options(stderr io.Writer) (*reproduce.Env, reproduce.Op
 	if err := mo.Validate(); err != nil {
 		return nil, reproduce.Options{}, err
 	}
+	// The fashion study: MNIST's settings on Fashion-MNIST's files, which
+	// must be there before anything is written.
+	fo := mo
+	fo.Study, fo.Budgets = "fashion", reproduce.DefaultFashion(*f.quick).Budgets
+	for _, ex := range exps {
+		if ex != "fashion" {
+			continue
+		}
+		flag := ""
+		if f.what == "fashion" && *f.dataDir != "" {
+			fo.DataDir, flag = *f.dataDir, "--data-dir"
+			env.DataDir = ""
+		}
+		if err := reproduce.CheckIDXDir(fo.DataDir, flag); err != nil {
+			return nil, reproduce.Options{}, err
+		}
+	}
 	opts := reproduce.DefaultOptions(*f.quick)
-	opts.Experiments, opts.MNIST = exps, mo
+	opts.Experiments, opts.MNIST, opts.Fashion = exps, mo, fo
 	opts.Extended, opts.Baselines = *f.extended, *f.baselines || *f.extended
 	return env, opts, nil
 }
@@ -137,7 +157,7 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		what, args = args[0], args[1:]
 	}
-	fs := newFlags("reproduce", "[all|rings|torus|mnist] [--out DIR] [--quick] [--seeds 0,1,2] [--protocol both] [--plan [--json]] [--shard I/N] [--merge]", stderr)
+	fs := newFlags("reproduce", "[all|rings|torus|mnist|fashion] [--out DIR] [--quick] [--seeds 0,1,2] [--protocol both] [--plan [--json]] [--shard I/N] [--merge]", stderr)
 	f := newReproduceFlags(fs)
 	f.what = what
 	if err := parse(fs, args); err != nil {
