@@ -80,6 +80,7 @@ type MNISTRun struct {
 	Budgets  []Budget         `json:"pgd_budgets"`
 	GradMean float64          `json:"input_grad_mean"` // mean ‖∇_x CE‖₂ over the test set
 	GradMax  float64          `json:"input_grad_max"`
+	Examples int              `json:"test_examples,omitempty"` // test examples attacked
 }
 
 // MNISTModel is one trained model.
@@ -174,7 +175,7 @@ func attackPhase(ctx context.Context, e *Env, name string, tr Trained, spec expe
 		if err != nil {
 			return MNISTRun{}, err
 		}
-		run := MNISTRun{Model: proto, Attack: ap, Beta: beta, Seed: seed, Clean: tr.Result.TestAcc}
+		run := MNISTRun{Model: proto, Attack: ap, Beta: beta, Seed: seed, Clean: tr.Result.TestAcc, Examples: te.Len()}
 		if run.FGSM, run.PGD, err = experiment.Sweeps(m, te, settings.Sweep); err != nil {
 			return run, err
 		}
