@@ -238,7 +238,7 @@ func strongPhase(ctx context.Context, e *Env, name string, tr Trained, spec expe
 				if err := ctx.Err(); err != nil {
 					return run, err
 				}
-				r, err := attack.RobustAccuracy(am, x, y, cfg)
+				r, err := attack.RobustAccuracyContext(ctx, am, x, y, cfg)
 				if err != nil {
 					return run, err
 				}

@@ -176,7 +176,7 @@ func attackPhase(ctx context.Context, e *Env, name string, tr Trained, spec expe
 			return MNISTRun{}, err
 		}
 		run := MNISTRun{Model: proto, Attack: ap, Beta: beta, Seed: seed, Clean: tr.Result.TestAcc, Examples: te.Len()}
-		if run.FGSM, run.PGD, err = experiment.Sweeps(m, te, settings.Sweep); err != nil {
+		if run.FGSM, run.PGD, err = experiment.SweepsContext(ctx, m, te, settings.Sweep); err != nil {
 			return run, err
 		}
 		for _, eps := range o.Budgets {
@@ -185,7 +185,7 @@ func attackPhase(ctx context.Context, e *Env, name string, tr Trained, spec expe
 			if ap == Authors {
 				cfg.Attack, loss = attack.AttackPGDPaper, experiment.LossTrain
 			}
-			r, err := experiment.Attack(m, te, cfg, loss)
+			r, err := experiment.AttackContext(ctx, m, te, cfg, loss)
 			if err != nil {
 				return run, err
 			}

@@ -275,7 +275,7 @@ func torusGeometry(ctx context.Context, e *Env, name string, tr TorusTrained, sp
 				Pearson:                R4(b.All.Pearson), WorstPearson: R4(worst), MeanAbsDiff: R4(b.All.MeanAbsDiff), Stress: R4(b.All.Stress),
 				PearsonVsData: R4(b.VsData.Pearson), TrainSeconds: R4(tr.Result.Blocks[k].Seconds), Figure: figs[k]}
 			y := te.Labels[b.Level]
-			u, err := embed.UMAP(reps[k], embed.UMAPOptions{Neighbors: o.Neighbors, MinDist: o.MinDist, Epochs: o.UMAPEpochs, Seed: spec.Seed})
+			u, err := embed.UMAPContext(ctx, reps[k], embed.UMAPOptions{Neighbors: o.Neighbors, MinDist: o.MinDist, Epochs: o.UMAPEpochs, Seed: spec.Seed})
 			if err != nil {
 				return run, fmt.Errorf("block %d: UMAP: %w", k, err)
 			}

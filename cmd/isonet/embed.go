@@ -37,7 +37,7 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := geometry.CheckEmbedOptions(o, 1<<30); err != nil {
 		return err
 	}
-	m, d, l, err := mf.load()
+	m, d, l, err := mf.loadContext(ctx)
 	if err != nil {
 		return err
 	}
@@ -48,11 +48,11 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := geometry.CheckEmbedOptions(o, n); err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+	e, err := interruptible(ctx, func() (*geometry.Embedding, error) { return geometry.EmbedLayerContext(ctx, m, d.test, l, o) })
+	if err != nil {
 		return err
 	}
-	e, err := geometry.EmbedLayer(m, d.test, l, o)
-	if err != nil {
+	if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
 		return err
 	}
 	title := fmt.Sprintf("%s of %s, %s (%d points)", map[string]string{"umap": "UMAP", "pca": "PCA"}[e.Method], geometry.LayerName(m, l), d.test.Name, e.Y.Rows)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
-	"strconv"
 	"strings"
 
 	"github.com/isonet/isonet/reproduce"
@@ -28,9 +27,9 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	out := fs.String("out", defaultOut, "output folder (report: index.html, report.md, results.json)")
 	quick := fs.Bool("quick", false, "reduced settings for a first look (about a minute)")
 	force := fs.Bool("force", false, "recompute phases whose results are already stored")
-	seeds := fs.String("seeds", "0", "comma-separated seeds; several give mean ± sd")
+	seeds := fs.String("seeds", "0", "seeds, comma-separated, ranges lo-hi allowed (0-4); several give mean ± sd, three or more a 95 % interval")
 	protocol := fs.String("protocol", "both", "MNIST attack protocol: standard, authors or both (SPEC §6)")
-	betas := fs.String("betas", "0,0.001,0.01,0.1,1,10", "MNIST β values")
+	betas := fs.String("betas", "0,0.001,0.01,0.1,1,10", "MNIST β values, comma-separated (taken in increasing order)")
 	epochs := fs.Int("epochs", 0, "MNIST epochs (default 5; --quick 1)")
 	dataDir := fs.String("data-dir", "", "folder of MNIST IDX files (default: the bundled MNIST)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
@@ -52,21 +51,15 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *quiet {
 		env.Log = nil
 	}
-	for _, s := range strings.Split(*seeds, ",") {
-		v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
-		if err != nil {
-			return fmt.Errorf("--seeds: %q is not a non-negative integer", s)
-		}
-		env.Seeds = append(env.Seeds, v)
+	seedList, seedsSorted, err := parseSeeds(*seeds)
+	if err != nil {
+		return err
 	}
+	env.Seeds = seedList
 	mo := reproduce.DefaultMNIST(*quick)
-	mo.Betas = nil
-	for _, s := range strings.Split(*betas, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil {
-			return fmt.Errorf("--betas: %q is not a number", s)
-		}
-		mo.Betas = append(mo.Betas, v)
+	var betasSorted bool
+	if mo.Betas, betasSorted, err = parseBetas(*betas); err != nil {
+		return err
 	}
 	switch *protocol {
 	case "both":
@@ -92,6 +85,12 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
+	}
+	if seedsSorted {
+		fmt.Fprintf(stderr, "isonet reproduce: --seeds taken in increasing order: %s\n", joinUints(env.Seeds))
+	}
+	if betasSorted {
+		fmt.Fprintf(stderr, "isonet reproduce: --betas taken in increasing order: %s\n", joinFloats(mo.Betas))
 	}
 	fmt.Fprintf(stderr, "isonet reproduce %s: writing to %s\n", what, *out)
 	cmdline := "isonet " + strings.Join(append([]string{"reproduce", what}, args...), " ")
