@@ -248,7 +248,7 @@ func umapContext(ctx context.Context, x *tensor.Mat, opt UMAPOptions, nparts int
 	}
 	newLayout(g, opt.Dims, y, nparts).optimize(y, sgdParams{
 		done: ctx.Done(),
-		a: res.A, b: res.B,
+		a:    res.A, b: res.B,
 		gamma:   opt.RepulsionStrength,
 		alpha:   opt.LearningRate,
 		negRate: opt.NegativeSampleRate,
