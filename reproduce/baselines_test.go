@@ -94,8 +94,16 @@ func TestBaselinesQuick(t *testing.T) {
 		if run.Examples != 200 {
 			t.Errorf("%s attacked on %d examples", run.Label(), run.Examples)
 		}
-		if run.Clean < 0.3 {
-			t.Errorf("%s: clean accuracy %g", run.Label(), run.Clean)
+		t.Logf("%s: clean %v, worst at ε = 0.1 %v", run.Label(), run.Clean, run.Budgets[0].Worst)
+		// Measured (seed 0, 3000 training images, 2 epochs, 200 attacked):
+		// plain CE 0.85, Jacobian 0.865, adversarial training 0.765,
+		// spectral normalisation 0.68, LIL β = 1 0.44. Each floor is about
+		// 0.1 below (≥ 3 binomial SE on 200 examples, SE ≤ 0.035) and far
+		// above chance (0.1), so a broken model or loss fails.
+		floor := map[string]float64{"plain CE (LIL β = 0)": 0.75, "Jacobian regularisation": 0.75, "PGD adversarial training": 0.65,
+			"spectral normalisation": 0.55, "LIL β = 1": 0.32}[run.Label()]
+		if floor == 0 || run.Clean < floor {
+			t.Errorf("%s: clean accuracy %g, want ≥ %g", run.Label(), run.Clean, floor)
 		}
 	}
 	// Adversarial training at ε = 0.1 is the most robust model at ε = 0.1.

@@ -36,8 +36,19 @@ func TestTorus(t *testing.T) {
 				t.Errorf("block %d: %s %v out of range", k, name, v)
 			}
 		}
-		if b.UMAPTrustworthiness < 0.5 {
-			t.Errorf("block %d: UMAP trustworthiness %v < 0.5", k, b.UMAPTrustworthiness)
+		t.Logf("block %d: test accuracy %v, Pearson r %v (vs torus points %v), UMAP trustworthiness %v", k, b.TestAccuracy, b.Pearson, b.PearsonVsData, b.UMAPTrustworthiness)
+		// Measured (seed 5, 60 epochs, β = 100): Pearson r 0.990, 0.9987,
+		// 0.9992 and trustworthiness 0.998, 0.999, 0.999. The thresholds
+		// leave 0.02 (r) and 0.02 (trustworthiness) for other CPUs' float
+		// rounding, yet fail a block whose isometry term does not work
+		// (the same run with β = 0 measures r 0.35, 0.86, 0.91) or a UMAP that
+		// scrambles neighbourhoods. At 60 epochs the accuracies are near
+		// chance (0.56, 0.28, 0.12), so they are only range-checked here.
+		if b.Pearson < 0.97 {
+			t.Errorf("block %d: Pearson r %v < 0.97", k, b.Pearson)
+		}
+		if b.UMAPTrustworthiness < 0.97 {
+			t.Errorf("block %d: UMAP trustworthiness %v < 0.97", k, b.UMAPTrustworthiness)
 		}
 		bases = append(bases, b.Figure)
 	}
