@@ -98,7 +98,7 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	opts.Experiments, opts.MNIST, opts.Command = exps, mo, cmdline
 	opts.Extended, opts.Baselines = *extended, *baselines || *extended
 	res, err := reproduce.Run(ctx, env, opts)
-	if res != nil {
+	if res != nil && err == nil { // the success line only on success (issue 17 case 1)
 		fmt.Fprintf(stdout, "report: %s/index.html (also report.md, results.json); total %.1f s\n", *out, res.TotalSeconds)
 		for _, p := range res.PhaseSeconds {
 			fmt.Fprintf(stdout, "  %-8s %8.1f s\n", p.Experiment, p.Seconds)
