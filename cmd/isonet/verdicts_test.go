@@ -258,3 +258,54 @@ func TestInterruptInProcess(t *testing.T) {
 		t.Errorf("exit %d after %v, stderr %q", code, time.Since(start), errb.String())
 	}
 }
+
+// TestReproduceOneProtocol (issue 17 cases 1 and 2 through the CLI): a
+// standard-only run with β given as 1,0 writes the whole report (it used
+// to fail on a NaN in results.json yet print "report: …"), says that it
+// took β in increasing order, and marks the authors' claims "not run".
+func TestReproduceOneProtocol(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains two MNIST models")
+	}
+	dir := filepath.Join(t.TempDir(), "r")
+	code, stdout, stderr := isonet(t, "reproduce", "mnist", "--quick", "--quiet", "--protocol", "standard", "--betas", "1,0", "--out", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "isonet reproduce: --betas taken in increasing order: 0,1\n") || !strings.HasPrefix(stdout, "report: "+dir+"/index.html") {
+		t.Errorf("stderr %q, stdout %q", stderr, stdout)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res struct {
+		MNIST struct {
+			Options struct{ Betas []float64 }
+		}
+		Claims []struct{ Claim, Holds string }
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.MNIST.Options.Betas, []float64{0, 1}) {
+		t.Errorf("β %v, want [0 1]", res.MNIST.Options.Betas)
+	}
+	notRun := 0
+	for _, c := range res.Claims {
+		if strings.Contains(c.Claim, "authors protocol") {
+			if c.Holds != "not run" {
+				t.Errorf("%q: %q, want not run", c.Claim, c.Holds)
+			}
+			notRun++
+		}
+	}
+	if notRun != 2 {
+		t.Errorf("%d authors-protocol claims, want 2 (β = 0 in Table 1, the robustness trend)", notRun)
+	}
+	for _, f := range []string{"index.html", "report.md"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Error(err)
+		}
+	}
+}
