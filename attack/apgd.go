@@ -64,7 +64,7 @@ func APGD(dst *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config) {
 	dst.Resize(n, d)
 	ws := newAPGDRun(n, d)
 	broken := make([]bool, n)
-	for r := 0; r < restarts; r++ {
+	for r := 0; r < restarts && !cfg.stopped(); r++ {
 		out := dst
 		if r > 0 {
 			out = ws.out
@@ -138,7 +138,7 @@ func (a *apgdRun) run(out *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Conf
 	a.prev.CopyFrom(a.cur)
 	checks := apgdCheckpoints(steps)
 	j := 1
-	for k := 0; k < steps; k++ {
+	for k := 0; k < steps && !cfg.stopped(); k++ {
 		for i := 0; i < n; i++ {
 			a.update(i, k > 0, x.Row(i), cfg)
 		}

@@ -60,6 +60,23 @@ type Config struct {
 	Workers int
 	// SquareP is Square's initial fraction p of the input changed per query.
 	SquareP float64
+
+	// done, when closed, stops the iterative attacks at their next step
+	// (RobustAccuracyContext sets it; the result is then discarded).
+	done <-chan struct{}
+}
+
+// stopped reports whether the attack has been cancelled.
+func (c Config) stopped() bool {
+	if c.done == nil {
+		return false
+	}
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
 }
 
 // Validate reports the first problem with c as a one-line error naming the

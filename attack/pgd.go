@@ -47,13 +47,13 @@ func pgd(dst *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config, fixedGrad
 	dst.Resize(n, d)
 	broken := make([]bool, n)
 	var logits tensor.Mat
-	for r := 0; r < restarts; r++ {
+	for r := 0; r < restarts && !cfg.stopped(); r++ {
 		if cfg.RandomStart {
 			randomStart(cur, x, cfg.Eps, cfg.Norm, rng)
 		} else {
 			cur.CopyFrom(x)
 		}
-		for t := 0; t < cfg.Steps; t++ {
+		for t := 0; t < cfg.Steps && !cfg.stopped(); t++ {
 			if !fixedGrad {
 				m.LossGrad(g, cur, y)
 			}

@@ -1,6 +1,7 @@
 package attack
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"sync"
@@ -87,6 +88,17 @@ func checkData(m Model, x *tensor.Mat, y []int) error {
 // are never changed. Errors: an invalid cfg, data that does not fit m, inputs
 // outside [0,1].
 func RobustAccuracy(m Model, x *tensor.Mat, y []int, cfg Config) (Result, error) {
+	return RobustAccuracyContext(context.Background(), m, x, y, cfg)
+}
+
+// RobustAccuracyContext is RobustAccuracy stopped by ctx: the iterative
+// attacks check it at every step, so a cancelled run returns ctx's error
+// within about one step of one batch.
+func RobustAccuracyContext(ctx context.Context, m Model, x *tensor.Mat, y []int, cfg Config) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
+	cfg.done = ctx.Done()
 	if err := cfg.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -111,7 +123,7 @@ func RobustAccuracy(m Model, x *tensor.Mat, y []int, cfg Config) (Result, error)
 			var logits, adv tensor.Mat
 			for {
 				b := int(next.Add(1) - 1)
-				if b >= nb {
+				if b >= nb || cfg.stopped() {
 					return
 				}
 				lo, hi := b*bs, min((b+1)*bs, n)
@@ -132,6 +144,9 @@ func RobustAccuracy(m Model, x *tensor.Mat, y []int, cfg Config) (Result, error)
 		})
 	}
 	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return Result{}, err
+	}
 	res := Result{
 		Total: n, Attack: cfg.Attack, Label: cfg.Label(), Norm: cfg.Norm,
 		Eps: cfg.Eps, Step: cfg.Step, Steps: cfg.Steps, Restarts: cfg.Restarts,
@@ -154,6 +169,11 @@ func RobustAccuracy(m Model, x *tensor.Mat, y []int, cfg Config) (Result, error)
 // Sweep runs RobustAccuracy once per value, with base's "eps" or "step"
 // (param) set to that value, and returns the results in order.
 func Sweep(m Model, x *tensor.Mat, y []int, base Config, values []float64, param string) ([]Result, error) {
+	return SweepContext(context.Background(), m, x, y, base, values, param)
+}
+
+// SweepContext is Sweep stopped by ctx (see RobustAccuracyContext).
+func SweepContext(ctx context.Context, m Model, x *tensor.Mat, y []int, base Config, values []float64, param string) ([]Result, error) {
 	if param != "eps" && param != "step" {
 		return nil, fmt.Errorf("attack: sweep parameter must be eps or step, got %q", param)
 	}
@@ -165,8 +185,11 @@ func Sweep(m Model, x *tensor.Mat, y []int, base Config, values []float64, param
 		} else {
 			c.Step = v
 		}
-		r, err := RobustAccuracy(m, x, y, c)
+		r, err := RobustAccuracyContext(ctx, m, x, y, c)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
 			return nil, fmt.Errorf("attack: sweep %s = %g: %w", param, v, err)
 		}
 		out = append(out, r)

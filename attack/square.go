@@ -72,7 +72,7 @@ func Square(dst *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config) {
 	dst.Resize(n, d)
 	broken := make([]bool, n)
 	run := tensor.New(n, d)
-	for r := 0; r < cfg.Restarts; r++ {
+	for r := 0; r < cfg.Restarts && !cfg.stopped(); r++ {
 		out := dst
 		if r > 0 {
 			out = run
@@ -134,7 +134,7 @@ func squareRun(cur *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config, ski
 		}
 	}
 	var prop tensor.Mat
-	for it := 0; it < cfg.Steps && len(active) > 0; it++ {
+	for it := 0; it < cfg.Steps && len(active) > 0 && !cfg.stopped(); it++ {
 		side := squareSide(squareP(it, cfg.Steps, cfg.SquareP), h, w)
 		sh := min(side, h) // window height: 1 on a one-row image
 		tensor.Gather(&prop, cur, active)

@@ -167,6 +167,7 @@ type sgdParams struct {
 	epochs  int
 	seed    uint64
 	workers int
+	done    <-chan struct{} // closed: stop at the next epoch
 }
 
 // clip4 limits a gradient component to [−4, 4].
@@ -235,6 +236,11 @@ func (l *layout) optimize(y []float64, p sgdParams) {
 	}
 	between := l.groups[nparts]
 	for e := 0; e < p.epochs; e++ {
+		select {
+		case <-p.done:
+			return
+		default:
+		}
 		alpha := p.alpha * (1 - float64(e)/float64(p.epochs))
 		if nparts > 1 {
 			copy(start, own)

@@ -1,6 +1,7 @@
 package embed
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -144,6 +145,12 @@ func checkData(x *tensor.Mat) error {
 // Errors report bad options or data: fewer than 2 points, non-finite values,
 // neighbours not below the number of points, and so on.
 func UMAP(x *tensor.Mat, opt UMAPOptions) (*UMAPResult, error) {
+	return UMAPContext(context.Background(), x, opt)
+}
+
+// UMAPContext is UMAP stopped by ctx: checked between the stages and at
+// every SGD epoch, it returns ctx's error once cancelled.
+func UMAPContext(ctx context.Context, x *tensor.Mat, opt UMAPOptions) (*UMAPResult, error) {
 	if err := checkData(x); err != nil {
 		return nil, fmt.Errorf("umap: %w", err)
 	}
@@ -151,11 +158,15 @@ func UMAP(x *tensor.Mat, opt UMAPOptions) (*UMAPResult, error) {
 	if x.Rows >= sgdParts*sgdMinPart {
 		nparts = sgdParts
 	}
-	return umap(x, opt, nparts)
+	return umapContext(ctx, x, opt, nparts)
 }
 
 // umap is UMAP with the number of parts of the parallel SGD given.
 func umap(x *tensor.Mat, opt UMAPOptions, nparts int) (*UMAPResult, error) {
+	return umapContext(context.Background(), x, opt, nparts)
+}
+
+func umapContext(ctx context.Context, x *tensor.Mat, opt UMAPOptions, nparts int) (*UMAPResult, error) {
 	n := x.Rows
 	opt, err := opt.withDefaults(n)
 	if err != nil {
@@ -167,6 +178,9 @@ func umap(x *tensor.Mat, opt UMAPOptions, nparts int) (*UMAPResult, error) {
 
 	idx, dist, method := knn(x, opt.Neighbors-1, opt.Seed, workers)
 	res.KNNMethod = method
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	sigma, rho := smoothKNN(dist, opt.Neighbors, workers)
 	g := fuzzyGraph(idx, dist, sigma, rho)
 	pruneAt := opt.Epochs
@@ -229,8 +243,12 @@ func umap(x *tensor.Mat, opt UMAPOptions, nparts int) (*UMAPResult, error) {
 		}
 	}
 
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	newLayout(g, opt.Dims, y, nparts).optimize(y, sgdParams{
-		a: res.A, b: res.B,
+		done: ctx.Done(),
+		a:    res.A, b: res.B,
 		gamma:   opt.RepulsionStrength,
 		alpha:   opt.LearningRate,
 		negRate: opt.NegativeSampleRate,
@@ -238,6 +256,9 @@ func umap(x *tensor.Mat, opt UMAPOptions, nparts int) (*UMAPResult, error) {
 		seed:    opt.Seed,
 		workers: workers,
 	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 
 	res.Y = tensor.New(n, opt.Dims)
 	for t, v := range y {

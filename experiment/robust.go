@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -35,6 +36,12 @@ type SweepSettings struct {
 	Batch     int
 	Workers   int
 	Seed      uint64
+	// Norm, Restarts and RandomStart apply to every attack of the sweep
+	// (zero: L∞, one run, clean start); omitted from JSON when zero, so
+	// that stored phase settings keep their hash.
+	Norm        string `json:",omitempty"`
+	Restarts    int    `json:",omitempty"`
+	RandomStart bool   `json:",omitempty"`
 }
 
 // PaperSweep returns the paper's sweep settings (SPEC §4) with the
@@ -45,16 +52,39 @@ func PaperSweep() SweepSettings {
 
 // Sweeps runs the FGSM ε sweep and the PGD step-size sweep on set.
 func Sweeps(m *model.Model, set *data.Set, s SweepSettings) (fgsm, pgd Curve, err error) {
+	return SweepsContext(context.Background(), m, set, s)
+}
+
+// SweepsContext is Sweeps stopped by ctx.
+func SweepsContext(ctx context.Context, m *model.Model, set *data.Set, s SweepSettings) (fgsm, pgd Curve, err error) {
 	am := NewAttackModel(m, s.Loss)
 	vals := SweepValues(s)
-	base := attack.Config{Attack: attack.AttackFGSM, Norm: attack.NormInf, BatchSize: s.Batch, Workers: s.Workers, Seed: s.Seed}
-	fgsm, err = curve(am, set, base, vals, "eps", s.Loss)
+	base := s.base(attack.AttackFGSM)
+	fgsm, err = curve(ctx, am, set, base, vals, "eps", s.Loss)
 	if err != nil {
 		return fgsm, pgd, err
 	}
 	base.Attack, base.Eps, base.Steps = s.PGDAttack, s.PGDEps, s.PGDSteps
-	pgd, err = curve(am, set, base, vals, "step", s.Loss)
+	pgd, err = curve(ctx, am, set, base, vals, "step", s.Loss)
 	return fgsm, pgd, err
+}
+
+func (s SweepSettings) base(name string) attack.Config {
+	norm := s.Norm
+	if norm == "" {
+		norm = attack.NormInf
+	}
+	return attack.Config{Attack: name, Norm: norm, BatchSize: s.Batch, Workers: s.Workers, Seed: s.Seed,
+		Restarts: s.Restarts, RandomStart: s.RandomStart}
+}
+
+// EpsSweep runs the ε sweep of one attack (fgsm, apgd or square: the
+// attacks without a step size to sweep) with PGDSteps iterations (Square:
+// queries).
+func EpsSweep(ctx context.Context, m *model.Model, set *data.Set, s SweepSettings, name string) (Curve, error) {
+	base := s.base(name)
+	base.Steps = s.PGDSteps
+	return curve(ctx, NewAttackModel(m, s.Loss), set, base, SweepValues(s), "eps", s.Loss)
 }
 
 // KeyPoints are sweep values always included, so that tables can quote
@@ -80,8 +110,8 @@ func SweepValues(s SweepSettings) []float64 {
 	return out
 }
 
-func curve(am *AttackModel, set *data.Set, base attack.Config, vals []float64, param, loss string) (Curve, error) {
-	runs, err := attack.Sweep(am, set.X, set.Y(), base, vals, param)
+func curve(ctx context.Context, am *AttackModel, set *data.Set, base attack.Config, vals []float64, param, loss string) (Curve, error) {
+	runs, err := attack.SweepContext(ctx, am, set.X, set.Y(), base, vals, param)
 	if err != nil {
 		return Curve{}, err
 	}
@@ -115,8 +145,13 @@ func abs(x float64) float64 {
 
 // Attack runs one attack on set and returns its result.
 func Attack(m *model.Model, set *data.Set, cfg attack.Config, loss string) (attack.Result, error) {
+	return AttackContext(context.Background(), m, set, cfg, loss)
+}
+
+// AttackContext is Attack stopped by ctx.
+func AttackContext(ctx context.Context, m *model.Model, set *data.Set, cfg attack.Config, loss string) (attack.Result, error) {
 	if loss != LossCE && loss != LossTrain {
 		return attack.Result{}, fmt.Errorf("--attack-loss must be ce or train, got %q", loss)
 	}
-	return attack.RobustAccuracy(NewAttackModel(m, loss), set.X, set.Y(), cfg)
+	return attack.RobustAccuracyContext(ctx, NewAttackModel(m, loss), set.X, set.Y(), cfg)
 }

@@ -2,6 +2,7 @@ package geometry
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"math"
@@ -109,6 +110,12 @@ func CheckEmbedOptions(o EmbedOptions, n int) error {
 // embedding. Errors report bad options (see CheckEmbedOptions) or a layer out
 // of range.
 func EmbedLayer(m *model.Model, set *data.Set, layer int, o EmbedOptions) (*Embedding, error) {
+	return EmbedLayerContext(context.Background(), m, set, layer, o)
+}
+
+// EmbedLayerContext is EmbedLayer stopped by ctx (UMAP checks it at every
+// epoch).
+func EmbedLayerContext(ctx context.Context, m *model.Model, set *data.Set, layer int, o EmbedOptions) (*Embedding, error) {
 	o = o.withDefaults()
 	if err := CheckLayer(m, layer); err != nil {
 		return nil, err
@@ -140,7 +147,7 @@ func EmbedLayer(m *model.Model, set *data.Set, layer int, o EmbedOptions) (*Embe
 	}
 	switch o.Method {
 	case MethodUMAP:
-		r, err := embed.UMAP(rep, embed.UMAPOptions{Neighbors: o.Neighbors, MinDist: o.MinDist, Dims: o.Dims, Seed: o.Seed})
+		r, err := embed.UMAPContext(ctx, rep, embed.UMAPOptions{Neighbors: o.Neighbors, MinDist: o.MinDist, Dims: o.Dims, Seed: o.Seed})
 		if err != nil {
 			return nil, err
 		}

@@ -13,6 +13,7 @@
 package geometry
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -91,6 +92,22 @@ type ClassPair struct {
 	iso.Agreement
 }
 
+// MarshalJSON writes undefined numbers as null with the reason (Agreement's
+// method would otherwise stand for the whole pair).
+func (p ClassPair) MarshalJSON() ([]byte, error) {
+	why := ""
+	if p.Agreement.Why() != "" {
+		why = fmt.Sprintf("classes %d and %d: %s", p.ClassA, p.ClassB, p.Agreement.Why())
+	}
+	return json.Marshal(struct {
+		ClassA int `json:"class_a"`
+		ClassB int `json:"class_b"`
+		NA     int `json:"points_a"`
+		NB     int `json:"points_b"`
+		iso.JSONAgreement
+	}{p.ClassA, p.ClassB, p.NA, p.NB, p.Agreement.JSON(why)})
+}
+
 // Lipschitz is a local Lipschitz estimate of Φ: the ratios
 // ‖Φ(x)−Φ(x′)‖/‖x−x′‖ over every analysed point x and each of its nearest
 // input neighbours x′ (pairs at input distance 0 are skipped), summarised by
@@ -106,6 +123,32 @@ type Lipschitz struct {
 	P99       float64 `json:"p99"`
 	// Ratios holds every measured ratio (for histograms).
 	Ratios []float64 `json:"-"`
+}
+
+// MarshalJSON writes the summary numbers of an estimate without ratios
+// as null, with the reason.
+func (l Lipschitz) MarshalJSON() ([]byte, error) {
+	f := func(x float64) *float64 {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil
+		}
+		return &x
+	}
+	j := struct {
+		Neighbors int      `json:"neighbors"`
+		Points    int      `json:"points"`
+		Pairs     int      `json:"pairs"`
+		Max       *float64 `json:"max"`
+		Mean      *float64 `json:"mean"`
+		P50       *float64 `json:"p50"`
+		P90       *float64 `json:"p90"`
+		P99       *float64 `json:"p99"`
+		Undefined string   `json:"undefined,omitempty"`
+	}{l.Neighbors, l.Points, l.Pairs, f(l.Max), f(l.Mean), f(l.P50), f(l.P90), f(l.P99), ""}
+	if j.Max == nil || j.Mean == nil || j.P50 == nil || j.P90 == nil || j.P99 == nil {
+		j.Undefined = "no neighbour pairs at a nonzero input distance"
+	}
+	return json.Marshal(j)
 }
 
 // Result is what Analyze measures.

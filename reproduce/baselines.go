@@ -13,6 +13,7 @@ import (
 	"github.com/isonet/isonet/report"
 	"github.com/isonet/isonet/tensor"
 	"github.com/isonet/isonet/train"
+	"github.com/isonet/isonet/verdict"
 )
 
 // BaselineOptions sets the scale of the comparison between LILs and the
@@ -300,7 +301,7 @@ func strongPhase(ctx context.Context, e *Env, name string, tr Trained, spec expe
 				if err := ctx.Err(); err != nil {
 					return run, err
 				}
-				r, err := attack.RobustAccuracy(am, x, y, cfg)
+				r, err := attack.RobustAccuracyContext(ctx, am, x, y, cfg)
 				if err != nil {
 					return run, err
 				}
@@ -469,59 +470,48 @@ func (r *BaselineResults) Markdown() string {
 }
 
 // Verdict is one sentence, computed from the table at the first ε, on the
-// paper's claim that LILs are more robust: does a LIL with β > 0 beat plain
-// CE beyond two standard errors, and does one match adversarial training
-// at equal clean accuracy (clean accuracy at most one point lower, robust
-// accuracy within two standard errors or higher)?
+// paper's claim that LILs are more robust: is the most robust LIL with
+// β > 0 better than plain CE by the rule of the claims table (lilGain:
+// the interval of the paired difference excludes 0), and does one match
+// adversarial training at equal clean accuracy (clean accuracy at most one
+// point lower, and its robust accuracy not below adversarial training's by
+// the same rule)?
 func (r *BaselineResults) Verdict() string {
 	rows := r.Rows()
 	if len(rows) == 0 || len(r.Options.Eps) == 0 {
 		return "No models were attacked."
 	}
-	n := r.Runs[0].Examples
 	k := r.Options.keyIndex()
-	var ce, adv, best *BaselineRow
+	var adv *BaselineRow
 	for i := range rows {
-		row := &rows[i]
-		switch {
-		case row.Method == train.MethodLIL && row.Beta == 0:
-			ce = row
-		case row.Method == train.MethodAdv:
-			if row.Worst[k].N > 0 {
-				adv = row
-			}
-		case row.Method == train.MethodLIL:
-			if best == nil || row.Worst[k].Mean > best.Worst[k].Mean {
-				best = row
-			}
+		if rows[i].Method == train.MethodAdv && rows[i].Worst[k].N > 0 {
+			adv = &rows[i]
 		}
 	}
+	ce, best, iv, v, ok := r.lilGain(rows)
 	if best == nil {
 		return "No LIL with β > 0 was attacked, so the table cannot speak to the paper's claim."
 	}
-	w := func(row *BaselineRow) float64 { return row.Worst[k].Mean }
 	s := fmt.Sprintf("At ε = %s under the worst of all attacks, the most robust LIL (β = %s, clean %s) keeps %s of the test examples",
 		Num(r.Options.Eps[k]), Num(best.Beta), pct(best.Clean), pct(best.Worst[k]))
 	gain := false
-	if ce != nil {
-		d, m := w(best)-w(ce), twoSE(w(best), w(ce), n)
-		gain = d > m
-		within := "within"
-		if math.Abs(d) > m {
-			within = "beyond"
-		}
-		s += fmt.Sprintf(" against %s for plain CE (clean %s), a difference of %+.1f points, %s two standard errors (%.1f)",
-			pct(ce.Worst[k]), pct(ce.Clean), 100*d, within, 100*m)
+	if ce != nil && ok {
+		gain = v.Outcome == verdict.Holds
+		s += fmt.Sprintf(" against %s for plain CE (clean %s), a difference of %+.1f points (95 %% interval %+.1f to %+.1f; %s): the gain %s",
+			pct(ce.Worst[k]), pct(ce.Clean), 100*iv.Estimate, 100*iv.Lo, 100*iv.Hi, iv.Basis, v.Text)
 	}
 	match := false
 	if adv != nil {
 		for i := range rows {
 			row := &rows[i]
-			if row.Method == train.MethodLIL && row.Beta > 0 && row.Clean.Mean >= adv.Clean.Mean-0.01 && w(row) >= w(adv)-twoSE(w(row), w(adv), n) {
+			if row.Method != train.MethodLIL || row.Beta <= 0 || row.Clean.Mean < adv.Clean.Mean-0.01 {
+				continue
+			}
+			if d, ok := verdict.AccuracyDiff(adv.Worst[k].perSeed(), row.Worst[k].perSeed(), r.examples()); ok && verdict.Directional(d, verdict.Increase).Outcome != verdict.DoesNotHold {
 				match = true
 			}
 		}
-		word := "no LIL of equal or higher clean accuracy comes within two standard errors of it"
+		word := "no LIL of equal or higher clean accuracy comes within the interval of it"
 		if match {
 			word = "a LIL of equal clean accuracy matches it"
 		}
@@ -534,19 +524,12 @@ func (r *BaselineResults) Verdict() string {
 		s += ", so the table shows a robustness gain of LILs over plain CE, but not one that rivals adversarial training."
 	case gain:
 		s += ", so the table shows a robustness gain of LILs over plain CE."
+	case ok && v.Outcome == verdict.NotResolved:
+		s += fmt.Sprintf(", so the table cannot tell with %d seed%s whether isometry buys robustness.", v.Seeds, map[bool]string{true: "", false: "s"}[v.Seeds == 1])
 	default:
 		s += ", so the table does not support the paper's claim that isometry buys robustness."
 	}
 	return s
-}
-
-// twoSE is two standard errors of the difference of two accuracies p and q
-// each measured on n examples.
-func twoSE(p, q float64, n int) float64 {
-	if n <= 0 {
-		return 0
-	}
-	return 2 * math.Sqrt((p*(1-p)+q*(1-q))/float64(n))
 }
 
 // rowsOf returns the first n rows of x, sharing its memory.

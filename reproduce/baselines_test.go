@@ -101,10 +101,22 @@ func TestBaselinesQuick(t *testing.T) {
 		if run.Examples != 200 {
 			t.Errorf("%s attacked on %d examples", run.Label(), run.Examples)
 		}
-		// (Adversarial training at ε = 0.3 on 3000 images for 2 epochs may
-		// collapse to a constant guess; that is its result, not a failure.)
-		if run.Clean < 0.3 && !(run.Method == train.MethodAdv && run.AdvEps > 0.1) {
-			t.Errorf("%s: clean accuracy %g", run.Label(), run.Clean)
+		t.Logf("%s: clean %v, worst at ε = 0.1 %v", run.Label(), run.Clean, run.Budgets[0].Worst)
+		// Measured (seed 0, 3000 training images, 2 epochs, 200 attacked):
+		// plain CE 0.85, Jacobian 0.865, adversarial training 0.765,
+		// spectral normalisation 0.68, LIL β = 1 0.44. Each floor is about
+		// 0.1 below (≥ 3 binomial SE on 200 examples, SE ≤ 0.035) and far
+		// above chance (0.1), so a broken model or loss fails.
+		// Adversarial training above ε = 0.1 (on 3000 images for 2 epochs)
+		// may collapse to a constant guess; that is its result, not a
+		// failure, so it has no floor.
+		if run.Method == train.MethodAdv && run.AdvEps > 0.1 {
+			continue
+		}
+		floor := map[string]float64{"plain CE (LIL β = 0)": 0.75, "Jacobian regularisation": 0.75, "PGD adversarial training at ε = 0.1": 0.65,
+			"spectral normalisation": 0.55, "LIL β = 1": 0.32}[run.Label()]
+		if floor == 0 || run.Clean < floor {
+			t.Errorf("%s: clean accuracy %g, want ≥ %g", run.Label(), run.Clean, floor)
 		}
 	}
 	// Adversarial training is attacked only at the budget it was trained at.
@@ -187,9 +199,9 @@ func TestBaselineVerdict(t *testing.T) {
 		want []string
 	}{
 		{"no gain", []BaselineRun{run("lil", 0, 0.97, 0.05), run("lil", 1, 0.96, 0.055), run("adv", 0, 0.98, 0.85)},
-			[]string{"does not support", "+0.5 points, within two standard errors", "no LIL of equal or higher clean accuracy"}},
+			[]string{"cannot tell with 1 seed", "+0.5 points (95 % interval -0.1 to +1.1; ± 1.96 binomial SE over 10000 test examples (1 seed)): the gain not resolved with 1 seed", "no LIL of equal or higher clean accuracy"}},
 		{"gain, not adv", []BaselineRun{run("lil", 0, 0.97, 0.05), run("lil", 0.1, 0.97, 0.20), run("lil", 1, 0.96, 0.10), run("adv", 0, 0.98, 0.85)},
-			[]string{"LIL (β = 0.1, clean 97.0 %)", "+15.0 points, beyond two standard errors", "not one that rivals adversarial training"}},
+			[]string{"LIL (β = 0.1, clean 97.0 %)", "+15.0 points (95 % interval +14.1 to +15.9", "the gain holds (1 seed: indicative)", "not one that rivals adversarial training"}},
 		{"gain and match", []BaselineRun{run("lil", 0, 0.97, 0.05), run("lil", 10, 0.975, 0.84), run("adv", 0, 0.98, 0.85)},
 			[]string{"supports the paper's claim", "a LIL of equal clean accuracy matches it"}},
 		{"match needs equal clean accuracy", []BaselineRun{run("lil", 0, 0.97, 0.05), run("lil", 10, 0.90, 0.86), run("adv", 0, 0.98, 0.85)},

@@ -147,6 +147,7 @@ type MNISTRun struct {
 	Budgets  []Budget         `json:"pgd_budgets"`
 	GradMean float64          `json:"input_grad_mean"` // mean ‖∇_x CE‖₂ over the test set
 	GradMax  float64          `json:"input_grad_max"`
+	Examples int              `json:"test_examples,omitempty"` // test examples attacked
 }
 
 // MNISTModel is one trained model.
@@ -266,8 +267,8 @@ func attackPhase(ctx context.Context, e *Env, name string, tr Trained, spec expe
 		if err != nil {
 			return MNISTRun{}, err
 		}
-		run := MNISTRun{Model: proto, Attack: ap, Beta: beta, Seed: seed, Clean: tr.Result.TestAcc}
-		if run.FGSM, run.PGD, err = experiment.Sweeps(m, te, settings.Sweep); err != nil {
+		run := MNISTRun{Model: proto, Attack: ap, Beta: beta, Seed: seed, Clean: tr.Result.TestAcc, Examples: te.Len()}
+		if run.FGSM, run.PGD, err = experiment.SweepsContext(ctx, m, te, settings.Sweep); err != nil {
 			return run, err
 		}
 		for _, eps := range o.Budgets {
@@ -276,7 +277,7 @@ func attackPhase(ctx context.Context, e *Env, name string, tr Trained, spec expe
 			if ap == Authors {
 				cfg.Attack, loss = attack.AttackPGDPaper, experiment.LossTrain
 			}
-			r, err := experiment.Attack(m, te, cfg, loss)
+			r, err := experiment.AttackContext(ctx, m, te, cfg, loss)
 			if err != nil {
 				return run, err
 			}

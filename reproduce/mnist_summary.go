@@ -1,6 +1,7 @@
 package reproduce
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -11,14 +12,43 @@ import (
 
 	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/report"
+	"github.com/isonet/isonet/verdict"
 )
 
 // Stat is a mean and standard deviation over seeds, rounded to 4 decimals
 // so that the number printed in a report is the number in results.json.
+// With several seeds Values holds the per-seed numbers, in seed order; with
+// none (N = 0: not run) Mean and SD are written as null.
 type Stat struct {
-	Mean float64 `json:"mean"`
-	SD   float64 `json:"sd"`
-	N    int     `json:"n"`
+	Mean   float64   `json:"mean"`
+	SD     float64   `json:"sd"`
+	N      int       `json:"n"`
+	Values []float64 `json:"per_seed,omitempty"`
+}
+
+// MarshalJSON writes a Stat of nothing measured with null mean and sd
+// instead of the NaN JSON cannot hold.
+func (s Stat) MarshalJSON() ([]byte, error) {
+	type plain Stat
+	if s.N == 0 {
+		return json.Marshal(struct {
+			Mean *float64 `json:"mean"`
+			SD   *float64 `json:"sd"`
+			N    int      `json:"n"`
+		}{})
+	}
+	return json.Marshal(plain(s))
+}
+
+// perSeed returns the per-seed values of s, in seed order.
+func (s Stat) perSeed() []float64 {
+	switch {
+	case s.N == 0:
+		return nil
+	case s.N == 1:
+		return []float64{s.Mean}
+	}
+	return s.Values
 }
 
 // R4 rounds x to 4 decimals.
@@ -39,13 +69,18 @@ func newStat(v []float64) Stat {
 	if len(v) > 1 {
 		s = math.Sqrt(s / float64(len(v)-1))
 	}
-	return Stat{Mean: R4(m), SD: R4(s), N: len(v)}
+	st := Stat{Mean: R4(m), SD: R4(s), N: len(v)}
+	if len(v) > 1 {
+		st.Values = slices.Clone(v)
+	}
+	return st
 }
 
-// String prints the mean, and ± sd when there are several seeds.
+// String prints the mean, and ± sd when there are several seeds; "not
+// run" when nothing was measured.
 func (s Stat) String() string {
 	if s.N == 0 {
-		return "–"
+		return "not run"
 	}
 	if s.N == 1 {
 		return Num(s.Mean)
@@ -74,19 +109,24 @@ type KeyRow struct {
 	Budgets  []Stat  `json:"pgd_at_budgets"`  // at Options.Budgets
 	Grad     Stat    `json:"input_grad_mean"` // mean ‖∇_x CE‖₂
 	PGDLabel string  `json:"pgd_label"`
+	// Seeds are the seeds of the per-seed values of every Stat, in order.
+	Seeds []uint64 `json:"seeds"`
 }
 
 // MNISTSummary is what the report shows of the MNIST reproduction.
 type MNISTSummary struct {
-	Study     Study         `json:"study"`
-	KeyPoints []float64     `json:"key_points"`
-	PGDBall   float64       `json:"pgd_sweep_ball"`  // ε of the paper's PGD step-size sweep
-	PGDSteps  int           `json:"pgd_sweep_steps"` // its steps
-	Budgets   []float64     `json:"budgets"`
-	Table1    []Table1Row   `json:"table1"`
-	Keys      []KeyRow      `json:"key_rows"`
-	Verdict   []string      `json:"verdict"`
-	Isometry  []IsometryRow `json:"isometry"`
+	Study     Study     `json:"study"`
+	KeyPoints []float64 `json:"key_points"`
+	PGDBall   float64   `json:"pgd_sweep_ball"`  // ε of the paper's PGD step-size sweep
+	PGDSteps  int       `json:"pgd_sweep_steps"` // its steps
+	Budgets   []float64 `json:"budgets"`
+	// TestExamples is the size of the test set every accuracy is over (the
+	// one-seed standard errors of the verdicts use it).
+	TestExamples int           `json:"test_examples"`
+	Table1       []Table1Row   `json:"table1"`
+	Keys         []KeyRow      `json:"key_rows"`
+	Verdict      []string      `json:"verdict"`
+	Isometry     []IsometryRow `json:"isometry"`
 	// IsometryPerClass is the most test images per class the isometry uses.
 	IsometryPerClass int               `json:"isometry_per_class"`
 	Figures          map[string]string `json:"figures"` // name → path relative to the output folder (without .png/.svg)
@@ -97,11 +137,13 @@ type MNISTSummary struct {
 func (r *MNISTResults) Summarize(dir string) (*MNISTSummary, error) {
 	ps := experiment.PaperSweep()
 	st := r.Options.Info()
-	s := &MNISTSummary{Study: st, KeyPoints: experiment.KeyPoints, PGDBall: ps.PGDEps, PGDSteps: ps.PGDSteps, Budgets: r.Options.Budgets, Figures: map[string]string{}}
+	s := &MNISTSummary{Study: st, KeyPoints: experiment.KeyPoints, PGDBall: ps.PGDEps, PGDSteps: ps.PGDSteps, Budgets: r.Options.Budgets, Figures: map[string]string{},
+		TestExamples: r.testExamples()}
 	if err := os.MkdirAll(filepath.Join(dir, st.Name), 0o755); err != nil {
 		return nil, err
 	}
-	for _, b := range r.Options.Betas {
+	betas := sortedUnique(r.Options.Betas)
+	for _, b := range betas {
 		row := Table1Row{Beta: b}
 		if p, ok := st.Paper[b]; ok {
 			row.Paper = &p
@@ -116,10 +158,10 @@ func (r *MNISTResults) Summarize(dir string) (*MNISTSummary, error) {
 			continue
 		}
 		name := ProtocolName(pair[0], pair[1])
-		for _, b := range r.Options.Betas {
+		for _, b := range betas {
 			var sel []MNISTRun
 			for _, run := range runs {
-				if run.Beta == b {
+				if run.Beta == b && !slices.ContainsFunc(sel, func(m MNISTRun) bool { return m.Seed == run.Seed }) {
 					sel = append(sel, run)
 				}
 			}
@@ -127,6 +169,9 @@ func (r *MNISTResults) Summarize(dir string) (*MNISTSummary, error) {
 				continue
 			}
 			k := KeyRow{Protocol: name, Beta: b, PGDLabel: sel[0].PGD.Label}
+			for _, run := range sel {
+				k.Seeds = append(k.Seeds, run.Seed)
+			}
 			k.Clean = newStat(collect(sel, func(m MNISTRun) float64 { return m.Clean }))
 			for _, v := range experiment.KeyPoints {
 				k.FGSM = append(k.FGSM, newStat(collect(sel, func(m MNISTRun) float64 { return m.FGSM.At(v) })))
@@ -152,18 +197,41 @@ func (r *MNISTResults) Summarize(dir string) (*MNISTSummary, error) {
 	return s, nil
 }
 
+// testExamples is the number of test examples the runs were attacked on:
+// as recorded, else the options' subset, else MNIST's 10000.
+func (r *MNISTResults) testExamples() int {
+	for _, run := range r.Runs {
+		if run.Examples > 0 {
+			return run.Examples
+		}
+	}
+	if r.Options.TestSubset > 0 {
+		return r.Options.TestSubset
+	}
+	return 10000
+}
+
 func (r *MNISTResults) protocolPairs() [][2]string {
 	return [][2]string{{Standard, Standard}, {Authors, Authors}, {Authors, Standard}}
 }
 
 func (r *MNISTResults) cleanAcc(proto string, beta float64) []float64 {
 	var v []float64
+	var seen []uint64
 	for _, m := range r.Models {
-		if m.Protocol == proto && m.Beta == beta {
+		if m.Protocol == proto && m.Beta == beta && !slices.Contains(seen, m.Seed) {
 			v = append(v, m.TestAcc)
+			seen = append(seen, m.Seed)
 		}
 	}
 	return v
+}
+
+// sortedUnique returns the values of v in increasing order, each once.
+func sortedUnique(v []float64) []float64 {
+	out := slices.Clone(v)
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 func collect(runs []MNISTRun, f func(MNISTRun) float64) []float64 {
@@ -179,10 +247,12 @@ func collect(runs []MNISTRun, f func(MNISTRun) float64) []float64 {
 func (r *MNISTResults) plotCurves(base string, runs []MNISTRun, which, proto string) error {
 	var series []report.Series
 	var label, xlabel string
-	for _, b := range r.Options.Betas {
+	for _, b := range sortedUnique(r.Options.Betas) {
 		var curves []experiment.Curve
+		var seen []uint64
 		for _, run := range runs {
-			if run.Beta == b {
+			if run.Beta == b && !slices.Contains(seen, run.Seed) {
+				seen = append(seen, run.Seed)
 				if which == "fgsm" {
 					curves = append(curves, run.FGSM)
 				} else {
@@ -219,52 +289,43 @@ func (r *MNISTResults) plotCurves(base string, runs []MNISTRun, which, proto str
 }
 
 // verdict says in plain words, with the numbers, under which protocol
-// robustness rises with β and whether the model or the attack makes the
-// difference.
+// robustness rises with β (smallest against largest β, by the rule of the
+// claims table) and whether the model or the attack makes the difference.
 func (s *MNISTSummary) verdict() []string {
 	var out []string
-	fg := slices.Index(s.KeyPoints, 0.1)
-	kb := s.keyBudget()
-	delta := map[string]float64{}
-	for _, proto := range []string{Standard, Authors, ProtocolName(Authors, Standard)} {
-		var rows []KeyRow
-		for _, k := range s.Keys {
-			if k.Protocol == proto {
-				rows = append(rows, k)
-			}
-		}
-		if len(rows) < 2 || fg < 0 {
+	trends := map[string]trend{}
+	for _, proto := range []string{Standard, Authors, Cross} {
+		t := s.trend(proto)
+		if !t.ok || !t.okF {
 			continue
 		}
-		lo, hi := rows[0], rows[len(rows)-1]
-		best := lo
-		for _, k := range rows {
-			if k.FGSM[fg].Mean > best.FGSM[fg].Mean {
+		trends[proto] = t
+		best := t.lo
+		for _, k := range s.Keys {
+			if k.Protocol == proto && k.FGSM[t.fg].Mean > best.FGSM[t.fg].Mean {
 				best = k
 			}
 		}
-		d := R4(hi.FGSM[fg].Mean - lo.FGSM[fg].Mean)
-		delta[proto] = d
-		line := fmt.Sprintf("Under the %s protocol%s: FGSM accuracy at ε = 0.1 goes from %s at β = %s to %s at β = %s (change %s; best %s at β = %s).",
-			proto, protocolNote(proto), Num(lo.FGSM[fg].Mean), Num(lo.Beta), Num(hi.FGSM[fg].Mean), Num(hi.Beta), Num(d), Num(best.FGSM[fg].Mean), Num(best.Beta))
-		if kb < len(lo.Budgets) {
-			line += fmt.Sprintf(" Under %s at ε = %s (step ε/4, 10 steps): %s → %s.", lo.PGDLabel, Num(s.Budgets[kb]), Num(lo.Budgets[kb].Mean), Num(hi.Budgets[kb].Mean))
+		line := fmt.Sprintf("Under the %s protocol%s: FGSM accuracy at ε = 0.1 goes from %s at β = %s to %s at β = %s (change %s; rises with β: %s; best %s at β = %s).",
+			proto, protocolNote(proto), Num(t.lo.FGSM[t.fg].Mean), Num(t.lo.Beta), Num(t.hi.FGSM[t.fg].Mean), Num(t.hi.Beta), t.fgsm.String(), t.vF.Text, Num(best.FGSM[t.fg].Mean), Num(best.Beta))
+		if t.okP {
+			line += fmt.Sprintf(" Under %s at ε = %s (step ε/4, 10 steps): %s → %s (change %s; %s).", t.lo.PGDLabel, Num(t.budget), Num(t.lo.Budgets[0].Mean), Num(t.hi.Budgets[0].Mean), t.pgd.String(), t.vP.Text)
 		}
 		out = append(out, line)
 	}
-	da, okA := delta[Authors]
-	dc, okC := delta[ProtocolName(Authors, Standard)]
+	ta, okA := trends[Authors]
+	tc, okC := trends[Cross]
 	if okA && okC {
 		var who string
 		switch {
-		case da <= 0.01:
-			who = "neither shows robustness rising with β here"
-		case dc >= 0.5*da:
-			who = "the models make most of the difference: the authors' models keep their β trend under the standard attack"
+		case ta.vF.Outcome != verdict.Holds:
+			who = "the authors' own attack shows no resolved rise of robustness with β here, so there is no trend to attribute"
+		case tc.vF.Outcome == verdict.Holds:
+			who = "the models make the difference: the authors' models keep a resolved β trend under the standard attack"
 		default:
-			who = "the attack makes the difference: the same models lose the β trend when attacked with the standard protocol"
+			who = "the attack makes the difference: the same models show no resolved β trend when attacked with the standard protocol"
 		}
-		out = append(out, fmt.Sprintf("Model or attack? The β trend at FGSM ε = 0.1 is %s under the authors' attack and %s when the same models face the standard attack, so %s.", Num(da), Num(dc), who))
+		out = append(out, fmt.Sprintf("Model or attack? The β trend at FGSM ε = 0.1 is %s under the authors' attack and %s when the same models face the standard attack: %s.", ta.fgsm.String(), tc.fgsm.String(), who))
 	}
 	return out
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/isonet/isonet/report"
+	"github.com/isonet/isonet/verdict"
 )
 
 // Machine describes where a run happened.
@@ -54,12 +55,24 @@ func cpuName() string {
 	return runtime.GOARCH
 }
 
-// Claim sets one claim of the paper beside what we measured.
+// Claim sets one claim of the paper beside what we measured, and the
+// verdict of the rule for its kind (package verdict).
 type Claim struct {
 	Claim    string `json:"claim"`
 	Paper    string `json:"paper"`
 	Measured string `json:"measured"`
-	Holds    string `json:"holds"` // yes, no, partly, not run
+	// Holds is the verdict's text: holds, does not hold, not resolved
+	// with n seeds, not run; "(1 seed: indicative)" with one seed.
+	Holds   string          `json:"holds"`
+	Outcome verdict.Outcome `json:"outcome"`
+	// Effects are the intervals the verdict was decided on.
+	Effects []Effect `json:"effects,omitempty"`
+}
+
+// Effect is one named interval behind a claim's verdict.
+type Effect struct {
+	Name string `json:"name"`
+	verdict.Interval
 }
 
 // Results is everything one reproduce run measured; results.json holds it
@@ -111,6 +124,9 @@ func (r *Results) Markdown() string {
 		rows = append(rows, []string{c.Claim, c.Paper, c.Measured, c.Holds})
 	}
 	b.WriteString(report.MarkdownTable([]string{"claim", "paper", "measured here", "holds?"}, rows))
+	if len(r.Claims) > 0 {
+		b.WriteString("\n" + verdict.Rules + "\n")
+	}
 	for _, s := range r.Sections {
 		switch s {
 		case "rings":

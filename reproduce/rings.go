@@ -269,7 +269,7 @@ func ringsGeometry(ctx context.Context, e *Env, name string, tr Trained, spec ex
 			return run, err
 		}
 
-		emb, err := geometry.EmbedLayer(m, te, layer, geometry.EmbedOptions{Method: geometry.MethodUMAP, Neighbors: o.Neighbors, MinDist: o.MinDist, Seed: seed})
+		emb, err := geometry.EmbedLayerContext(ctx, m, te, layer, geometry.EmbedOptions{Method: geometry.MethodUMAP, Neighbors: o.Neighbors, MinDist: o.MinDist, Seed: seed})
 		if err != nil {
 			return run, err
 		}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/isonet/isonet/verdict"
 )
 
 // TestRingsFull runs the paper's settings (10000 epochs) into the folder
@@ -27,6 +29,10 @@ func TestRingsFull(t *testing.T) {
 	r0, r1 := res.Runs[0].worstRing(), res.Runs[len(res.Runs)-1].worstRing()
 	if r1 < 0.99 || r0 >= r1 {
 		t.Errorf("worst per-ring Pearson r: β=0 %g, β=1 %g; want β=1 ≥ 0.99 > β=0", r0, r1)
+	}
+	// The report's verdict, by its own rule (intervals, not points).
+	if c := ringsClaim(res); c.Outcome != verdict.Holds {
+		t.Errorf("rings claim: %s (%s)", c.Holds, c.Measured)
 	}
 }
 

@@ -72,8 +72,9 @@ func containsToken(s, n string) bool {
 }
 
 // TestQuickReportAndResume runs the quick reproduction, checks the report,
-// then interrupts a forced rerun midway with a failing phase and checks that
-// rerunning finishes only the remaining phases.
+// then reruns it and checks that every phase is reused. (Interrupting a
+// run midway and resuming only the remaining phases is
+// TestInterruptedPhasesResume's subject.)
 func TestQuickReportAndResume(t *testing.T) {
 	if _, err := data.MNISTDir(); err != nil {
 		t.Skip("MNIST not available:", err)

@@ -16,6 +16,7 @@ import (
 	"github.com/isonet/isonet/stacked"
 	"github.com/isonet/isonet/tensor"
 	"github.com/isonet/isonet/train"
+	"github.com/isonet/isonet/verdict"
 )
 
 // TorusOptions sets the scale of the torus experiment with stacked LILs
@@ -274,7 +275,7 @@ func torusGeometry(ctx context.Context, e *Env, name string, tr TorusTrained, sp
 				Pearson:                R4(b.All.Pearson), WorstPearson: R4(worst), MeanAbsDiff: R4(b.All.MeanAbsDiff), Stress: R4(b.All.Stress),
 				PearsonVsData: R4(b.VsData.Pearson), TrainSeconds: R4(tr.Result.Blocks[k].Seconds), Figure: figs[k]}
 			y := te.Labels[b.Level]
-			u, err := embed.UMAP(reps[k], embed.UMAPOptions{Neighbors: o.Neighbors, MinDist: o.MinDist, Epochs: o.UMAPEpochs, Seed: spec.Seed})
+			u, err := embed.UMAPContext(ctx, reps[k], embed.UMAPOptions{Neighbors: o.Neighbors, MinDist: o.MinDist, Epochs: o.UMAPEpochs, Seed: spec.Seed})
 			if err != nil {
 				return run, fmt.Errorf("block %d: UMAP: %w", k, err)
 			}
@@ -300,54 +301,6 @@ func points2(y *tensor.Mat) [][2]float64 {
 		pts[i] = [2]float64{float64(r[0]), float64(r[1])}
 	}
 	return pts
-}
-
-// lowest returns the lowest test accuracy (own classifiers) over levels
-// and seeds, where it occurred, and how many (level, seed) pairs exceed
-// 0.99 of how many.
-func (r *TorusResults) lowest() (acc float64, level int, seed uint64, above, total int) {
-	acc = 2
-	for _, run := range r.Runs {
-		for _, b := range run.Blocks {
-			total++
-			if b.TestAccuracy > 0.99 {
-				above++
-			}
-			if b.TestAccuracy < acc {
-				acc, level, seed = b.TestAccuracy, b.Level, run.Seed
-			}
-		}
-	}
-	return acc, level, seed, above, total
-}
-
-// Claim sets the paper's torus claim beside the measurement: it holds when
-// every level of every seed exceeds 0.99 with the blocks' own classifiers,
-// partly when only the mean over seeds of every level does.
-func (r *TorusResults) Claim() Claim {
-	c := Claim{Claim: "stacked LILs classify the torus at every level (Fig. 4)", Paper: "> 0.99 at every level", Holds: "not run"}
-	if len(r.Runs) == 0 {
-		return c
-	}
-	acc, level, seed, above, total := r.lowest()
-	var means []string
-	meanAbove := true
-	for k := range r.Runs[0].Blocks {
-		m := r.levelStat(k, func(b TorusBlock) float64 { return b.TestAccuracy }).Mean
-		meanAbove = meanAbove && m > 0.99
-		means = append(means, Num(m))
-	}
-	c.Measured = fmt.Sprintf("test accuracy per level (mean over %d seeds) %s; %d of %d (level, seed) pairs > 0.99, lowest %s (level %d, seed %d)",
-		len(r.Runs), strings.Join(means, ", "), above, total, Num(acc), level, seed)
-	switch {
-	case above == total:
-		c.Holds = "yes"
-	case meanAbove:
-		c.Holds = "partly"
-	default:
-		c.Holds = "no"
-	}
-	return c
 }
 
 // levelStat is the mean ± sd over seeds of one number of block k.
@@ -395,9 +348,8 @@ func (r *TorusResults) Markdown() string {
 		}
 	}
 	b.WriteString(report.MarkdownTable(header, rows))
-	if c := r.Claim(); c.Holds != "not run" {
-		verdict := map[string]string{"yes": "holds", "partly": "holds on average over seeds but not in every run", "no": "does not hold"}[c.Holds]
-		fmt.Fprintf(&b, "\nPaper: %s. Here, with each block's own classifier: %s — the claim %s.\n", c.Paper, c.Measured, verdict)
+	if c := r.Claim(); c.Outcome != verdict.NotRun {
+		fmt.Fprintf(&b, "\nPaper: %s. Here, with each block's own classifier: %s — the claim: %s.\n", c.Paper, c.Measured, c.Holds)
 	}
 	if r.Input != "" {
 		fmt.Fprintf(&b, "\n![the torus, coloured by the finest level](%s.png)\n", r.Input)

@@ -3,12 +3,13 @@ package reproduce
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/isonet/isonet/verdict"
 )
 
 // TestTorus runs a tiny torus experiment: every figure is written, the
@@ -35,8 +36,19 @@ func TestTorus(t *testing.T) {
 				t.Errorf("block %d: %s %v out of range", k, name, v)
 			}
 		}
-		if b.UMAPTrustworthiness < 0.5 {
-			t.Errorf("block %d: UMAP trustworthiness %v < 0.5", k, b.UMAPTrustworthiness)
+		t.Logf("block %d: test accuracy %v, Pearson r %v (vs torus points %v), UMAP trustworthiness %v", k, b.TestAccuracy, b.Pearson, b.PearsonVsData, b.UMAPTrustworthiness)
+		// Measured (seed 5, 60 epochs, β = 100): Pearson r 0.990, 0.9987,
+		// 0.9992 and trustworthiness 0.998, 0.999, 0.999. The thresholds
+		// leave 0.02 (r) and 0.02 (trustworthiness) for other CPUs' float
+		// rounding, yet fail a block whose isometry term does not work
+		// (the same run with β = 0 measures r 0.35, 0.86, 0.91) or a UMAP that
+		// scrambles neighbourhoods. At 60 epochs the accuracies are near
+		// chance (0.56, 0.28, 0.12), so they are only range-checked here.
+		if b.Pearson < 0.97 {
+			t.Errorf("block %d: Pearson r %v < 0.97", k, b.Pearson)
+		}
+		if b.UMAPTrustworthiness < 0.97 {
+			t.Errorf("block %d: UMAP trustworthiness %v < 0.97", k, b.UMAPTrustworthiness)
 		}
 		bases = append(bases, b.Figure)
 	}
@@ -82,10 +94,11 @@ func TestTorus(t *testing.T) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md)
 		}
 	}
-	// The claim, on hand-set accuracies: every run above 0.99 (yes), only
-	// the means (partly), a level's mean below (no).
-	fake := &TorusResults{}
-	for _, accs := range [][]float64{{1, 0.995, 1}, {1, 1, 1}} {
+	// The claim, on hand-set accuracies of 1000 test points and two seeds
+	// (Student t, 1 degree of freedom): far above 0.99 in both seeds
+	// holds; 0.995 and 1 is not resolved; far below does not hold.
+	fake := &TorusResults{Points: 1000}
+	for _, accs := range [][]float64{{1, 0.999, 1}, {1, 0.999, 1}} {
 		run := TorusRun{}
 		for k, a := range accs {
 			run.Blocks = append(run.Blocks, TorusBlock{Block: k, Level: k, TestAccuracy: a})
@@ -95,13 +108,17 @@ func TestTorus(t *testing.T) {
 	for _, c := range []struct {
 		acc  float64
 		want string
-	}{{0.995, "yes"}, {0.985, "partly"}, {0.97, "no"}} {
+	}{{0.999, "holds"}, {0.995, "not resolved with 2 seeds"}, {0.9, "does not hold"}} {
 		fake.Runs[0].Blocks[1].TestAccuracy = c.acc
-		if got := fake.Claim(); got.Holds != c.want || !strings.Contains(got.Measured, fmt.Sprintf("lowest %s (level 1, seed 0)", Num(min(c.acc, 1)))) {
-			t.Errorf("level 1 at %v and 1: claim %+v, want %s", c.acc, got, c.want)
+		fake.Runs[1].Blocks[1].TestAccuracy = min(c.acc+0.0005, 1)
+		if c.acc == 0.995 {
+			fake.Runs[1].Blocks[1].TestAccuracy = 1
+		}
+		if got := fake.Claim(); got.Holds != c.want {
+			t.Errorf("level 1 at %v: claim %+v, want %s", c.acc, got, c.want)
 		}
 	}
-	if c := res.Claim(); c.Holds == "not run" || !strings.Contains(c.Measured, "of 3 (level, seed) pairs") {
+	if c := res.Claim(); c.Outcome == verdict.NotRun || !strings.Contains(c.Measured, "level 2:") {
 		t.Errorf("claim of the run: %+v", c)
 	}
 

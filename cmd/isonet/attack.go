@@ -23,14 +23,14 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	name := fs.String("attack", "fgsm", "fgsm, pgd, pgd-paper (the authors' fixed-gradient variant: FGSM with ε = min(T·a, ε)), apgd or square")
 	norm := fs.String("norm", "inf", "threat model: inf (L∞) or 2 (L2)")
 	eps := fs.Float64("eps", 0.1, "radius ε of the ball (FGSM: the step)")
-	step := fs.Float64("step", 0.025, "PGD step size a")
+	step := fs.Float64("step", 0, "PGD / pgd-paper step size a (default ε/4)")
 	steps := fs.Int("steps", 10, "PGD / APGD iterations (Square: queries)")
-	restarts := fs.Int("restarts", 1, "restarts; an example is broken if any restart breaks it")
+	restarts := fs.Int("restarts", 1, "runs per example (≥ 1); an example is broken if any run breaks it")
 	randomStart := fs.Bool("random-start", false, "start PGD from a uniform point of the ball")
 	loss := fs.String("attack-loss", "ce", "loss the attack ascends: ce, or train (CE + β·iso with D_in from the clean batch, as the authors did)")
 	batch := fs.Int("batch", 1000, "examples per attacked batch")
 	workers := fs.Int("workers", 0, "goroutines (0 = all cores)")
-	sweep := fs.Bool("sweep", false, "run the paper's sweeps: FGSM ε and PGD step size, 20 log-spaced values 0.01..1, PGD ball 0.5, 10 steps (--attack pgd or pgd-paper picks the PGD)")
+	sweep := fs.Bool("sweep", false, "sweep 20 log-spaced values 0.01..1: with --attack fgsm, pgd or pgd-paper the paper's sweeps (FGSM ε, and PGD step size a in a ball of --eps, default 0.5, --steps steps; pgd-paper picks the authors' PGD); with apgd or square, ε. --norm, --steps, --restarts, --random-start apply; --step does not")
 	out := fs.String("out", "", "with --sweep: write the curves as JSON to this file")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if err := parse(fs, args); err != nil {
@@ -54,17 +54,42 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return err
 		}
 	}
-	cfg := attack.Config{Attack: *name, Norm: *norm, Eps: *eps, Step: *step, Steps: *steps, Restarts: *restarts,
+	if *restarts < 1 {
+		return fmt.Errorf("--restarts must be ≥ 1, got %d", *restarts)
+	}
+	stepSize := *step
+	if !isSet(fs, "step") {
+		stepSize = *eps / 4
+	}
+	cfg := attack.Config{Attack: *name, Norm: *norm, Eps: *eps, Step: stepSize, Steps: *steps, Restarts: *restarts,
 		RandomStart: *randomStart, BatchSize: *batch, Workers: *workers}
+	s := experiment.PaperSweep()
+	epsSweep := *name == attack.AttackAPGD || *name == attack.AttackSquare
 	if *sweep {
-		if *name != attack.AttackPGD && *name != attack.AttackPGDPaper {
-			cfg.Attack = attack.AttackPGD
+		if isSet(fs, "step") {
+			return fmt.Errorf("--step does not apply to --sweep: it varies the PGD step size (fgsm, pgd, pgd-paper) or ε (apgd, square)")
 		}
+		if epsSweep && isSet(fs, "eps") {
+			return fmt.Errorf("--eps does not apply to --sweep --attack %s: the sweep varies ε", *name)
+		}
+		if !isSet(fs, "eps") {
+			cfg.Eps = s.PGDEps
+		}
+		if *name == attack.AttackFGSM {
+			cfg.Attack = attack.AttackPGD // the paper's pair: FGSM ε and PGD step size
+		}
+		cfg.Step = cfg.Eps / 4
+		s.PGDAttack, s.PGDEps, s.PGDSteps = cfg.Attack, cfg.Eps, cfg.Steps
+		s.Norm, s.Restarts, s.RandomStart = cfg.Norm, cfg.Restarts, cfg.RandomStart
+		s.Loss, s.Batch, s.Workers = *loss, *batch, *workers
 	}
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	m, d, _, err := mf.load()
+	if cfg.Norm != attack.NormL2 && cfg.Eps > 1 && !(*sweep && epsSweep) {
+		fmt.Fprintf(stderr, "isonet attack: note: ε = %g under L∞ exceeds the [0, 1] pixel range, so the ball holds every image and the attack is vacuous\n", cfg.Eps)
+	}
+	m, d, _, err := mf.loadContext(ctx)
 	if err != nil {
 		return err
 	}
@@ -76,7 +101,7 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	mf.printNotes(ctx, stderr)
 	cfg.Seed = mf.seed
 	if !*sweep {
-		res, err := experiment.Attack(m, d.test, cfg, *loss)
+		res, err := experiment.AttackContext(ctx, m, d.test, cfg, *loss)
 		if err != nil {
 			return err
 		}
@@ -86,18 +111,30 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		fmt.Fprintf(stdout, "%s (%s, ε = %g", res.Label, *norm, *eps)
 		if *name != attack.AttackFGSM {
-			fmt.Fprintf(stdout, ", step %g, %d steps", *step, *steps)
+			if *name == attack.AttackPGD || *name == attack.AttackPGDPaper {
+				fmt.Fprintf(stdout, ", step %g", stepSize)
+			}
+			fmt.Fprintf(stdout, ", %d steps", *steps)
 		}
 		fmt.Fprintf(stdout, ", loss %s): robust accuracy %.4f (%d/%d), clean %.4f\n", *loss, res.Accuracy, res.Correct, res.Total, res.Clean)
 		return nil
 	}
-	s := experiment.PaperSweep()
-	s.PGDAttack, s.Loss, s.Batch, s.Workers, s.Seed = cfg.Attack, *loss, *batch, *workers, mf.seed
-	fg, pg, err := experiment.Sweeps(m, d.test, s)
-	if err != nil {
-		return err
+	s.Seed = mf.seed
+	res := map[string]experiment.Curve{}
+	var cols []string
+	if epsSweep {
+		c, err := experiment.EpsSweep(ctx, m, d.test, s, *name)
+		if err != nil {
+			return err
+		}
+		res[*name], cols = c, []string{*name}
+	} else {
+		fg, pg, err := experiment.SweepsContext(ctx, m, d.test, s)
+		if err != nil {
+			return err
+		}
+		res["fgsm"], res["pgd"], cols = fg, pg, []string{"fgsm", "pgd"}
 	}
-	res := map[string]experiment.Curve{"fgsm": fg, "pgd": pg}
 	if *out != "" {
 		if err := outdir.Record(filepath.Dir(*out), "files", *out); err != nil {
 			return err
@@ -109,9 +146,21 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *asJSON {
 		return writeJSON(stdout, res)
 	}
-	fmt.Fprintf(stdout, "%-10s %-10s %-10s\n", "value", "fgsm(ε)", pg.Label+"(a)")
-	for i, v := range fg.Values {
-		fmt.Fprintf(stdout, "%-10.4g %-10.4f %-10.4f\n", v, fg.Acc[i], pg.Acc[i])
+	fmt.Fprintf(stdout, "%-10s", "value")
+	for _, c := range cols {
+		head := res[c].Attack + "(ε)"
+		if res[c].Param == "step" {
+			head = res[c].Label + "(a)"
+		}
+		fmt.Fprintf(stdout, " %-10s", head)
+	}
+	fmt.Fprintln(stdout)
+	for i, v := range res[cols[0]].Values {
+		fmt.Fprintf(stdout, "%-10.4g", v)
+		for _, c := range cols {
+			fmt.Fprintf(stdout, " %-10.4f", res[c].Acc[i])
+		}
+		fmt.Fprintln(stdout)
 	}
 	return nil
 }

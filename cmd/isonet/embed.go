@@ -37,7 +37,7 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := geometry.CheckEmbedOptions(o, 1<<30); err != nil {
 		return err
 	}
-	m, d, l, err := mf.load()
+	m, d, l, err := mf.loadContext(ctx)
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := geometry.CheckEmbedOptions(o, n); err != nil {
 		return err
 	}
-	e, err := geometry.EmbedLayer(m, d.test, l, o)
+	e, err := interruptible(ctx, func() (*geometry.Embedding, error) { return geometry.EmbedLayerContext(ctx, m, d.test, l, o) })
 	if err != nil {
 		return err
 	}

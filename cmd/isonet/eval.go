@@ -30,11 +30,14 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	} else if *stackedOpts.labelCols != "" || *stackedOpts.levels != "" {
 		return fmt.Errorf("--label-cols and --levels are for stacked models; %s is not one", mf.dir)
 	}
-	m, d, _, err := mf.load()
+	m, d, _, err := mf.loadContext(ctx)
 	if err != nil {
 		return err
 	}
-	ev := experiment.Evaluate(m, d.test, mf.seed)
+	ev, err := interruptible(ctx, func() (experiment.Evaluation, error) { return experiment.Evaluate(m, d.test, mf.seed), nil })
+	if err != nil {
+		return err
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -47,10 +50,18 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "isometry at layer %d (K = %g), same-class pairs:\n", ev.Isometry.Layer, ev.Isometry.K)
 	fmt.Fprintf(stdout, "  %-8s %8s %10s %12s %8s\n", "class", "points", "pearson_r", "mean|ΔD|", "stress")
 	for _, c := range ev.Isometry.PerClass {
+		if why := c.Why(); why != "" {
+			fmt.Fprintf(stdout, "  %-8d %8d undefined (%s)\n", c.Class, c.N, why)
+			continue
+		}
 		fmt.Fprintf(stdout, "  %-8d %8d %10.4f %12.4f %8.4f\n", c.Class, c.N, c.Pearson, c.MeanAbsDiff, c.Stress)
 	}
 	a := ev.Isometry.All
-	fmt.Fprintf(stdout, "  %-8s %8s %10.4f %12.4f %8.4f\n", "all", "", a.Pearson, a.MeanAbsDiff, a.Stress)
+	if why := a.Why(); why != "" {
+		fmt.Fprintf(stdout, "  %-8s %8s undefined (%s)\n", "all", "", why)
+	} else {
+		fmt.Fprintf(stdout, "  %-8s %8s %10.4f %12.4f %8.4f\n", "all", "", a.Pearson, a.MeanAbsDiff, a.Stress)
+	}
 	return nil
 }
 

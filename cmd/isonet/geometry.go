@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
 	"github.com/isonet/isonet/geometry"
 	"github.com/isonet/isonet/internal/outdir"
+	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/model"
 )
 
@@ -51,7 +51,7 @@ func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *maxPoints == 0 || *maxPerClass == 0 {
 		return fmt.Errorf("--max-points and --max-per-class must be ≥ 1 (or -1 for all)")
 	}
-	m, d, l, err := mf.load()
+	m, d, l, err := mf.loadContext(ctx)
 	if err != nil {
 		return err
 	}
@@ -66,55 +66,87 @@ func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("neighbors = %d must be below the number of points (%d)", *neighbors, n)
 	}
 	o := geometry.Options{Neighbors: *neighbors, MaxPoints: *maxPoints, MaxPerClass: *maxPerClass, Seed: mf.seed}
-	res, err := geometry.AnalyzeLayer(m, d.test, l, o)
+	res, err := interruptible(ctx, func() (*geometry.Result, error) { return geometry.AnalyzeLayer(m, d.test, l, o) })
 	if err != nil {
 		return err
 	}
 	o.K = res.K
-	if err := os.MkdirAll(*out, 0o755); err != nil {
+	undo, err := newFolder(*out)
+	if err != nil {
 		return err
 	}
 	if err := outdir.Record(*out, "geometry", files...); err != nil {
+		undo()
 		return err
 	}
+	if err := writeGeometry(*out, m, d, l, o, res, mf.dir, mf.report, stdout); err != nil {
+		undo()
+		return err
+	}
+	return nil
+}
+
+// writeGeometry writes the figures and geometry.json into out and prints
+// the summary.
+func writeGeometry(out string, m *model.Model, d *dataPair, l int, o geometry.Options, res *geometry.Result, modelDir string, data *dataReport, stdout io.Writer) error {
 	var names, panelNames []string
 	for c := range d.test.NumClasses() {
 		names = append(names, d.test.ClassName(d.test.Levels()-1, c))
 		panelNames = append(panelNames, "class "+names[c])
 	}
 	lname := geometry.LayerName(m, l)
-	rep := geometryReport{Model: mf.dir, Dataset: d.test.Name, Examples: d.test.Len(), Layer: l, LayerName: lname,
-		Options: o, Result: res, Figures: map[string]string{}, Data: mf.report}
+	rep := geometryReport{Model: modelDir, Dataset: d.test.Name, Examples: d.test.Len(), Layer: l, LayerName: lname,
+		Options: o, Result: res, Figures: map[string]string{}, Data: data}
 	repLabel := fmt.Sprintf("layer %d", l)
 	if res.K != 1 {
 		repLabel = fmt.Sprintf("%g × layer %d", res.K, l)
 	}
-	within := filepath.Join(*out, "within_class")
+	within := filepath.Join(out, "within_class")
 	if err := geometry.PlotWithin(within, fmt.Sprintf("Same class: input vs %s", lname), res, panelNames, repLabel); err != nil {
 		return err
 	}
 	rep.Figures["within_class"] = "within_class"
 	if len(res.Between) > 0 {
-		between := filepath.Join(*out, "between_class")
+		between := filepath.Join(out, "between_class")
 		if err := geometry.PlotBetween(between, fmt.Sprintf("Between classes: input vs %s", lname), res, panelNames, repLabel); err != nil {
 			return err
 		}
 		rep.Figures["between_class"] = "between_class"
 	}
-	if err := model.WriteJSON(filepath.Join(*out, "geometry.json"), rep); err != nil {
+	if err := model.WriteJSON(filepath.Join(out, "geometry.json"), rep); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s, layer %d (%s), K = %g, %d examples\n", d.test.Name, l, lname, res.K, d.test.Len())
 	fmt.Fprintf(stdout, "  %-14s %8s %10s %12s %8s\n", "same class", "pairs", "pearson_r", "mean|ΔD|", "stress")
-	for _, c := range res.Within {
-		fmt.Fprintf(stdout, "  %-14s %8d %10.4f %12.4g %8.4f\n", names[c.Class], c.Pairs, c.Pearson, c.MeanAbsDiff, c.Stress)
+	line := func(name string, a iso.Agreement, why string) {
+		if why != "" {
+			fmt.Fprintf(stdout, "  %-14s %8d undefined (%s)\n", name, a.Pairs, why)
+			return
+		}
+		fmt.Fprintf(stdout, "  %-14s %8d %10.4f %12.4g %8.4f\n", name, a.Pairs, a.Pearson, a.MeanAbsDiff, a.Stress)
 	}
-	a, b := res.WithinAll, res.BetweenAll
-	fmt.Fprintf(stdout, "  %-14s %8d %10.4f %12.4g %8.4f\n", "all", a.Pairs, a.Pearson, a.MeanAbsDiff, a.Stress)
-	fmt.Fprintf(stdout, "  %-14s %8d %10.4f %12.4g %8.4f\n", "between", b.Pairs, b.Pearson, b.MeanAbsDiff, b.Stress)
+	for _, c := range res.Within {
+		why := c.Why()
+		if why != "" {
+			why = fmt.Sprintf("class %s has %d test point", names[c.Class], c.N)
+			if c.N != 1 {
+				why += "s"
+			}
+			if c.N >= 3 {
+				why = c.Agreement.Why()
+			}
+		}
+		line(names[c.Class], c.Agreement, why)
+	}
+	line("all", res.WithinAll, res.WithinAll.Why())
+	line("between", res.BetweenAll, res.BetweenAll.Why())
 	lp := res.Lipschitz
-	fmt.Fprintf(stdout, "local Lipschitz (%d points × %d neighbours): median %.4g, 90%% %.4g, 99%% %.4g, max %.4g\n",
-		lp.Points, lp.Neighbors, lp.P50, lp.P90, lp.P99, lp.Max)
-	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(*out, "geometry.json"))
+	if lp.Pairs == 0 {
+		fmt.Fprintf(stdout, "local Lipschitz (%d points × %d neighbours): undefined (no neighbour pairs at a nonzero input distance)\n", lp.Points, lp.Neighbors)
+	} else {
+		fmt.Fprintf(stdout, "local Lipschitz (%d points × %d neighbours): median %.4g, 90%% %.4g, 99%% %.4g, max %.4g\n",
+			lp.Points, lp.Neighbors, lp.P50, lp.P90, lp.P99, lp.Max)
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", filepath.Join(out, "geometry.json"))
 	return nil
 }

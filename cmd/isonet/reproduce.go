@@ -46,9 +46,9 @@ func newReproduceFlags(fs *flag.FlagSet) *reproduceFlags {
 		out:        fs.String("out", defaultOut, "output folder (report: index.html, report.md, results.json)"),
 		quick:      fs.Bool("quick", false, "reduced settings for a first look (about a minute)"),
 		force:      fs.Bool("force", false, "recompute phases whose results are already stored (files isonet did not write are kept)"),
-		seeds:      fs.String("seeds", "0", "comma-separated seeds; several give mean ± sd"),
+		seeds:      fs.String("seeds", "0", "seeds, comma-separated, ranges lo-hi allowed (0-4); several give mean ± sd, three or more a 95 % interval"),
 		protocol:   fs.String("protocol", "both", "MNIST attack protocol: standard, authors or both (SPEC §6)"),
-		betas:      fs.String("betas", "0,0.001,0.01,0.1,1,10", "MNIST β values"),
+		betas:      fs.String("betas", "0,0.001,0.01,0.1,1,10", "MNIST β values, comma-separated (taken in increasing order)"),
 		epochs:     fs.Int("epochs", 0, "MNIST epochs (default 5; --quick 1)"),
 		dataDir:    fs.String("data-dir", "", "folder of the four IDX files of the data set (default: the bundled MNIST; for fashion Debian's dataset-fashion-mnist, sha256-checked)"),
 		quiet:      fs.Bool("quiet", false, "no progress lines"),
@@ -86,21 +86,15 @@ func (f *reproduceFlags) options(stderr io.Writer) (*reproduce.Env, reproduce.Op
 	if *f.quiet {
 		env.Log = nil
 	}
-	for _, s := range strings.Split(*f.seeds, ",") {
-		v, err := strconv.ParseUint(strings.TrimSpace(s), 10, 64)
-		if err != nil {
-			return nil, reproduce.Options{}, fmt.Errorf("--seeds: %q is not a non-negative integer", s)
-		}
-		env.Seeds = append(env.Seeds, v)
+	seedList, seedsSorted, err := parseSeeds(*f.seeds)
+	if err != nil {
+		return nil, reproduce.Options{}, err
 	}
+	env.Seeds = seedList
 	mo := reproduce.DefaultMNIST(*f.quick)
-	mo.Betas = nil
-	for _, s := range strings.Split(*f.betas, ",") {
-		v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil {
-			return nil, reproduce.Options{}, fmt.Errorf("--betas: %q is not a number", s)
-		}
-		mo.Betas = append(mo.Betas, v)
+	var betasSorted bool
+	if mo.Betas, betasSorted, err = parseBetas(*f.betas); err != nil {
+		return nil, reproduce.Options{}, err
 	}
 	switch *f.protocol {
 	case "both":
@@ -134,6 +128,12 @@ func (f *reproduceFlags) options(stderr io.Writer) (*reproduce.Env, reproduce.Op
 		if err := reproduce.CheckIDXDir(fo.DataDir, flag); err != nil {
 			return nil, reproduce.Options{}, err
 		}
+	}
+	if seedsSorted {
+		fmt.Fprintf(stderr, "isonet reproduce: --seeds taken in increasing order: %s\n", joinUints(env.Seeds))
+	}
+	if betasSorted {
+		fmt.Fprintf(stderr, "isonet reproduce: --betas taken in increasing order: %s\n", joinFloats(mo.Betas))
 	}
 	opts := reproduce.DefaultOptions(*f.quick)
 	opts.Experiments, opts.MNIST, opts.Fashion = exps, mo, fo

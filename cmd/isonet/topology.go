@@ -77,7 +77,7 @@ func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := o.Validate(); err != nil {
 		return fmt.Errorf("--threshold, --scale or --long: %w", err)
 	}
-	m, d, l, err := mf.load()
+	m, d, l, err := mf.loadContext(ctx)
 	if err != nil {
 		return err
 	}
@@ -135,7 +135,12 @@ func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			rep.Classes = append(rep.Classes, ct)
 			continue
 		}
-		cmp, err := reproduce.CompareTopology(rows(te.X, ct.Indices), rows(phi, ct.Indices), k, o)
+		cmp, err := interruptible(ctx, func() (*reproduce.TopologyComparison, error) {
+			return reproduce.CompareTopology(rows(te.X, ct.Indices), rows(phi, ct.Indices), k, o)
+		})
+		if err != nil && ctx.Err() != nil {
+			return err
+		}
 		if err != nil {
 			return fmt.Errorf("class %s: %w", ct.Name, err)
 		}

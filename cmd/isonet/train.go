@@ -98,6 +98,10 @@ func (f *specFlags) applyMethod(fs *flag.FlagSet, t *train.Config) error {
 // spec turns the parsed flags into a validated Spec.
 func (f *specFlags) spec(fs *flag.FlagSet) (experiment.Spec, error) {
 	s := experiment.DefaultSpec(f.dataset)
+	if isSet(fs, "test-frac") && f.testFrac == 0 {
+		// The spec's zero means "the default 0.2"; refused rather than replaced.
+		return s, fmt.Errorf("--test-frac 0 would leave no test set (want a fraction in (0, 1), default 0.2)")
+	}
 	s.Data.Dir, s.Data.Seed, s.Data.TestFrac = f.dataDir, f.seed, f.testFrac
 	s.Data.TrainSubset, s.Data.TestSubset = f.subset, f.testSubset
 	if f.labelCols != "" {

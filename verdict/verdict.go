@@ -1,0 +1,310 @@
+// Package verdict decides whether a claim holds from measured numbers and
+// their uncertainty, by one stated rule per kind of claim. Every verdict of
+// the reproduce report comes from here.
+//
+// An effect is estimated with a 95 % interval:
+//
+//   - one seed: the standard error over the test examples (binomial for an
+//     accuracy; for the difference of two accuracies on the same test set the
+//     two are treated as independent, which overstates the error when they
+//     are positively correlated, so the interval is conservative; Fisher's z
+//     for a Pearson r), interval ± 1.96 SE. The verdict carries
+//     "(1 seed: indicative)": the spread over seeds, usually the larger
+//     source of variation, is not in it;
+//   - n ≥ 2 seeds: the per-seed values (for a comparison, the paired per-seed
+//     differences: the same seed on both sides), mean ± t(0.975, n−1)·sd/√n.
+//
+// A directional claim ("robustness rises with β") holds when the interval
+// excludes 0 in the claimed direction, does not hold when it excludes 0 the
+// other way, and is otherwise not resolved with n seeds.
+package verdict
+
+import (
+	"fmt"
+	"math"
+)
+
+// Outcome is what a rule decides.
+type Outcome string
+
+const (
+	Holds       Outcome = "holds"
+	DoesNotHold Outcome = "does not hold"
+	NotResolved Outcome = "not resolved"
+	NotRun      Outcome = "not run"
+)
+
+// Interval is an estimate with its 95 % interval and where the interval
+// comes from.
+type Interval struct {
+	Estimate float64 `json:"estimate"`
+	Lo       float64 `json:"lo"`
+	Hi       float64 `json:"hi"`
+	// SE is the standard error of Estimate (over test examples for one seed,
+	// over seeds otherwise).
+	SE float64 `json:"se"`
+	// Seeds is the number of seeds; PerSeed their values (differences, for
+	// a comparison) when there are several.
+	Seeds   int       `json:"seeds"`
+	PerSeed []float64 `json:"per_seed,omitempty"`
+	// Examples is the number of test examples the one-seed SE is over.
+	Examples int `json:"examples,omitempty"`
+	// Basis says in words how the interval was computed.
+	Basis string `json:"basis"`
+}
+
+// Z975 is the 0.975 quantile of the standard normal distribution.
+const Z975 = 1.959963984540054
+
+// String prints the estimate and its interval, rounded to 4 decimals.
+func (iv Interval) String() string {
+	return fmt.Sprintf("%s [%s, %s]", num(iv.Estimate), num(iv.Lo), num(iv.Hi))
+}
+
+func num(x float64) string {
+	x = math.Round(x*1e4) / 1e4
+	if x == 0 {
+		x = 0 // no "-0"
+	}
+	return fmt.Sprintf("%+g", x)
+}
+
+// valid reports whether every value is finite.
+func valid(v ...float64) bool {
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// overSeeds is the Student t interval of the mean of v (len ≥ 2).
+func overSeeds(v []float64) Interval {
+	n := len(v)
+	var m float64
+	for _, x := range v {
+		m += x
+	}
+	m /= float64(n)
+	var ss float64
+	for _, x := range v {
+		ss += (x - m) * (x - m)
+	}
+	se := math.Sqrt(ss/float64(n-1)) / math.Sqrt(float64(n))
+	t := TQuantile(0.975, n-1)
+	return Interval{Estimate: m, Lo: m - t*se, Hi: m + t*se, SE: se, Seeds: n, PerSeed: append([]float64(nil), v...),
+		Basis: fmt.Sprintf("95 %% Student t interval over %d seeds (t = %.3f)", n, t)}
+}
+
+// AccuracyDiff estimates b − a for accuracies measured with the same seeds
+// in the same order (a[i] and b[i] share seed i) on a test set of
+// examples points. It returns ok = false when there is nothing to compare
+// (no seeds, different lengths, a non-finite value, or one seed and no
+// example count).
+func AccuracyDiff(a, b []float64, examples int) (Interval, bool) {
+	if len(a) == 0 || len(a) != len(b) || !valid(a...) || !valid(b...) {
+		return Interval{}, false
+	}
+	if len(a) == 1 {
+		if examples <= 0 {
+			return Interval{}, false
+		}
+		p, q := a[0], b[0]
+		se := math.Sqrt((p*(1-p) + q*(1-q)) / float64(examples))
+		d := q - p
+		return Interval{Estimate: d, Lo: d - Z975*se, Hi: d + Z975*se, SE: se, Seeds: 1, Examples: examples,
+			Basis: fmt.Sprintf("± 1.96 binomial SE over %d test examples (1 seed)", examples)}, true
+	}
+	d := make([]float64, len(a))
+	for i := range a {
+		d[i] = b[i] - a[i]
+	}
+	iv := overSeeds(d)
+	iv.Basis += " of paired per-seed differences"
+	return iv, true
+}
+
+// Accuracy estimates an accuracy from its per-seed values on a test set
+// of examples points.
+func Accuracy(v []float64, examples int) (Interval, bool) {
+	if len(v) == 0 || !valid(v...) {
+		return Interval{}, false
+	}
+	if len(v) == 1 {
+		if examples <= 0 {
+			return Interval{}, false
+		}
+		p := v[0]
+		se := math.Sqrt(p * (1 - p) / float64(examples))
+		return Interval{Estimate: p, Lo: p - Z975*se, Hi: p + Z975*se, SE: se, Seeds: 1, Examples: examples,
+			Basis: fmt.Sprintf("± 1.96 binomial SE over %d test examples (1 seed)", examples)}, true
+	}
+	return overSeeds(v), true
+}
+
+// Correlation estimates a Pearson r from its per-seed values, each over
+// points points, on Fisher's z scale (z = atanh r; one seed: SE 1/√(n−3)),
+// and maps the interval back to r.
+func Correlation(r []float64, points int) (Interval, bool) {
+	if len(r) == 0 || !valid(r...) {
+		return Interval{}, false
+	}
+	z := make([]float64, len(r))
+	for i, x := range r {
+		z[i] = math.Atanh(math.Max(-1+1e-12, math.Min(1-1e-12, x)))
+	}
+	var iv Interval
+	if len(r) == 1 {
+		if points <= 3 {
+			return Interval{}, false
+		}
+		se := 1 / math.Sqrt(float64(points-3))
+		iv = Interval{Estimate: z[0], Lo: z[0] - Z975*se, Hi: z[0] + Z975*se, SE: se, Seeds: 1, Examples: points,
+			Basis: fmt.Sprintf("± 1.96 SE of Fisher's z over %d test points (1 seed)", points)}
+	} else {
+		iv = overSeeds(z)
+		iv.PerSeed = append([]float64(nil), r...)
+		iv.Basis += " of Fisher's z"
+	}
+	iv.Estimate, iv.Lo, iv.Hi = math.Tanh(iv.Estimate), math.Tanh(iv.Lo), math.Tanh(iv.Hi)
+	if len(r) > 1 {
+		var m float64
+		for _, x := range r {
+			m += x
+		}
+		iv.Estimate = m / float64(len(r))
+	} else {
+		iv.Estimate = r[0]
+	}
+	return iv, true
+}
+
+// Verdict is a rule's decision and the sentence the report prints.
+type Verdict struct {
+	Outcome Outcome `json:"outcome"`
+	Seeds   int     `json:"seeds"`
+	// Text is what the report's "holds?" column says.
+	Text string `json:"text"`
+}
+
+func decide(o Outcome, seeds int, detail string) Verdict {
+	v := Verdict{Outcome: o, Seeds: seeds}
+	switch o {
+	case NotRun:
+		v.Text = "not run"
+		return v
+	case NotResolved:
+		v.Text = fmt.Sprintf("not resolved with %d seed%s", seeds, plural(seeds))
+		return v
+	}
+	v.Text = string(o)
+	if detail != "" {
+		v.Text += " (" + detail + ")"
+	}
+	if seeds == 1 {
+		v.Text += " (1 seed: indicative)"
+	}
+	return v
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// Direction is the sign a claim expects of an effect.
+type Direction int
+
+const (
+	Increase Direction = 1  // the claim says the effect is > 0
+	Decrease Direction = -1 // the claim says the effect is < 0
+)
+
+// Directional judges a claim that an effect has the sign dir: holds when
+// the interval excludes 0 on that side, does not hold when it excludes 0
+// on the other, otherwise not resolved.
+func Directional(iv Interval, dir Direction) Verdict {
+	lo, hi := iv.Lo, iv.Hi
+	if dir == Decrease {
+		lo, hi = -hi, -lo
+	}
+	switch {
+	case lo > 0:
+		return decide(Holds, iv.Seeds, "")
+	case hi < 0:
+		return decide(DoesNotHold, iv.Seeds, "")
+	}
+	return decide(NotResolved, iv.Seeds, "")
+}
+
+// Above judges a claim that a quantity exceeds threshold (Below: that it
+// is under it): holds when the whole interval is on the claimed side, does
+// not hold when it is wholly on the other.
+func Above(iv Interval, threshold float64) Verdict {
+	iv.Lo, iv.Hi = iv.Lo-threshold, iv.Hi-threshold
+	return Directional(iv, Increase)
+}
+
+// Below judges a claim that a quantity is under threshold.
+func Below(iv Interval, threshold float64) Verdict {
+	iv.Lo, iv.Hi = iv.Lo-threshold, iv.Hi-threshold
+	return Directional(iv, Decrease)
+}
+
+// Matches judges a claim that a quantity equals target within ± margin:
+// holds when the whole interval lies inside [target − margin, target +
+// margin], does not hold (lower or higher) when it lies wholly outside,
+// otherwise not resolved.
+func Matches(iv Interval, target, margin float64) Verdict {
+	switch {
+	case iv.Lo >= target-margin && iv.Hi <= target+margin:
+		return decide(Holds, iv.Seeds, "")
+	case iv.Hi < target-margin:
+		return decide(DoesNotHold, iv.Seeds, "lower here")
+	case iv.Lo > target+margin:
+		return decide(DoesNotHold, iv.Seeds, "higher here")
+	}
+	return decide(NotResolved, iv.Seeds, "")
+}
+
+// NotMeasured is the verdict of a claim nothing was run for.
+func NotMeasured() Verdict { return decide(NotRun, 0, "") }
+
+// All combines the verdicts of the parts of one claim: holds when every
+// part holds, does not hold when any part does not, otherwise not resolved
+// (with the fewest seeds of any part). Parts not run are ignored; none run
+// gives not run.
+func All(parts ...Verdict) Verdict {
+	out, seeds, any := Holds, 0, false
+	for _, p := range parts {
+		if p.Outcome == NotRun {
+			continue
+		}
+		if !any || p.Seeds < seeds {
+			seeds = p.Seeds
+		}
+		any = true
+		switch {
+		case p.Outcome == DoesNotHold:
+			out = DoesNotHold
+		case p.Outcome == NotResolved && out == Holds:
+			out = NotResolved
+		}
+	}
+	if !any {
+		return NotMeasured()
+	}
+	return decide(out, seeds, "")
+}
+
+// Rules states every rule in words, for the report.
+const Rules = "Each verdict comes from an effect and its 95 % interval. With one seed the interval is ± 1.96 standard errors over the test examples " +
+	"(binomial for an accuracy; a difference of two accuracies on the same test set treats them as independent, which is conservative; Fisher's z for a Pearson r) " +
+	"and the verdict is marked \"(1 seed: indicative)\", since the spread over seeds is not in it. With n ≥ 2 seeds it is the Student t interval (n − 1 degrees of freedom) over seeds, " +
+	"of paired per-seed differences for a comparison (the same seed on both sides). " +
+	"A claim that an effect is positive (or negative) holds when the interval excludes 0 on the claimed side, does not hold when it excludes 0 on the other side, and is otherwise \"not resolved with n seeds\"; " +
+	"a threshold claim compares the interval with the threshold the same way; a claim that a number matches the paper's holds when the interval lies within ± 1 point of it " +
+	"and does not hold when it lies wholly outside."
