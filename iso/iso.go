@@ -9,6 +9,8 @@ package iso
 import (
 	"fmt"
 	"math"
+	"math/bits"
+	"sync"
 
 	"github.com/isonet/isonet/tensor"
 )
@@ -127,7 +129,9 @@ type Loss struct {
 	DIn    [][]float64 // per block, the input distances (n_k×n_k)
 
 	p, gram, c, cp tensor.Mat // buffers of the GEMM path
-	sq, rs         []float64
+	sq, rs, mean   []float64
+	rr             []float64 // 2·r² of the pairs a < b, row by row
+	near           []uint8   // per goroutine, bit masks of near pairs
 }
 
 // NewLoss prepares the isometric loss for the batch x with the given blocks.
@@ -224,12 +228,22 @@ func sqDist(a, b []float32) float64 {
 // distances come from the Gram matrix, ‖p_a‖² + ‖p_b‖² − 2·p_a·p_b, and are
 // recomputed from exact differences where that formula would cancel. With
 // C_ab = r_ab/d_ab the gradient is ∂L/∂p_a = coef·(Σ_b C_ab·p_a − (C·P)_a).
+//
+// The pairs a < b are done row by row (AVX-512 where the CPU has it, rows
+// shared by two goroutines), each pair rounded exactly as the scalar loop
+// pairScalar does; the loss is then summed pair by pair in row-major order
+// and the row sums of C accumulated column by column of the mirrored C, in
+// the same order as a plain loop over b, so that every bit of the loss and
+// gradient is the same on every path.
 func (l *Loss) evalGEMM(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef float64) float64 {
-	K := l.K
 	n, d := len(idx), phi.Cols
 	p := &l.p
 	p.Resize(n, d)
-	mean := make([]float64, d)
+	if cap(l.mean) < d {
+		l.mean = make([]float64, d)
+	}
+	mean := l.mean[:d]
+	clear(mean)
 	for _, i := range idx {
 		for k, v := range phi.Row(i) {
 			mean[k] += float64(v)
@@ -258,36 +272,48 @@ func (l *Loss) evalGEMM(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef f
 	tensor.Gemm(false, true, 1, p, p, 0, gram)
 	c := &l.c
 	c.Resize(n, n)
-	var total float64
-	for a := 0; a < n; a++ {
-		ga := gram.Row(a)
-		ca := c.Row(a)
-		ca[a] = 0
-		for b := a + 1; b < n; b++ {
-			s2 := sq[a] + sq[b] - 2*float64(ga[b])
-			if s2 < 1e-2*(sq[a]+sq[b]) {
-				s2 = sqDist(p.Row(a), p.Row(b)) // near pair: avoid cancellation
-			}
-			dist := math.Sqrt(s2)
-			r := K*dist - din[a*n+b]
-			total += 2 * r * r
-			var cab float32
-			if dist > 0 {
-				cab = float32(r / dist)
-			}
-			ca[b] = cab
-			c.Data[b*n+a] = cab
-		}
+	tri := n * (n - 1) / 2
+	if cap(l.rr) < tri {
+		l.rr = make([]float64, tri)
+	}
+	rr := l.rr[:tri]
+	if cap(l.near) < 2*(n/8+1) {
+		l.near = make([]uint8, 2*(n/8+1))
+	}
+	near0, near1 := l.near[:n/8+1], l.near[n/8+1:2*(n/8+1)]
+	split := 0 // rows [0, split) go to a helper goroutine
+	if n >= parallelMinRows && tensor.Threads() > 1 {
+		// Row a has n−a−1 pairs: split the triangle in halves.
+		split = int(float64(n) * (1 - 1/math.Sqrt2))
+	}
+	if split > 0 {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			l.pairRows(0, split, n, din, rr, near1)
+		}()
+		l.pairRows(split, n, n, din, rr, near0)
+		wg.Wait()
+	} else {
+		l.pairRows(0, n, n, din, rr, near0)
 	}
 	if dphi == nil {
-		return total
+		return sumSeq(rr)
 	}
-	for a := 0; a < n; a++ {
-		var s float64
-		for _, v := range c.Row(a) {
-			s += float64(v)
-		}
-		rs[a] = s
+	var total float64
+	if split > 0 {
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			total = sumSeq(rr)
+		}()
+		mirrorRowSums(c, rs)
+		wg.Wait()
+	} else {
+		total = sumSeq(rr)
+		mirrorRowSums(c, rs)
 	}
 	cp := &l.cp
 	cp.Resize(n, d)
@@ -300,4 +326,90 @@ func (l *Loss) evalGEMM(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef f
 		}
 	}
 	return total
+}
+
+// parallelMinRows is the block size from which evalGEMM shares its pairs
+// with a second goroutine.
+const parallelMinRows = 128
+
+// sumSeq returns the sum of v added one by one in order.
+func sumSeq(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s
+}
+
+// triOffset is where row a's pairs (a, a+1..n−1) start in the packed upper
+// triangle.
+func triOffset(a, n int) int { return a*n - a*(a+1)/2 }
+
+// pairRows fills rows [lo, hi) of the upper triangle of l.c with
+// C_ab = r_ab/d_ab and the packed triangle rr with 2·r_ab², using near as
+// scratch.
+func (l *Loss) pairRows(lo, hi, n int, din, rr []float64, near []uint8) {
+	sq, gram, c := l.sq[:n], &l.gram, &l.c
+	for a := lo; a < hi; a++ {
+		ca := c.Row(a)
+		ca[a] = 0
+		off := triOffset(a, n)
+		rra := rr[off : off+n-a-1]
+		ga := gram.Row(a)
+		done := pairRowVec(ga[a+1:n], sq[a+1:], din[a*n+a+1:a*n+n], ca[a+1:n], rra, near, sq[a], l.K)
+		for q := range done / 8 {
+			m := near[q]
+			for m != 0 {
+				bit := bits.TrailingZeros8(m)
+				m &^= 1 << bit
+				j := q*8 + bit
+				rra[j], ca[a+1+j] = l.pairScalar(a, a+1+j, ga, din[a*n+a+1+j])
+			}
+		}
+		for j := done; j < n-a-1; j++ {
+			rra[j], ca[a+1+j] = l.pairScalar(a, a+1+j, ga, din[a*n+a+1+j])
+		}
+	}
+}
+
+// pairScalar returns 2·r² and C_ab for the pair (a, b), b > a, of the
+// centred block l.p with Gram row ga of a and input distance din.
+func (l *Loss) pairScalar(a, b int, ga []float32, din float64) (float64, float32) {
+	sq := l.sq
+	s2 := sq[a] + sq[b] - 2*float64(ga[b])
+	if s2 < 1e-2*(sq[a]+sq[b]) {
+		s2 = sqDist(l.p.Row(a), l.p.Row(b)) // near pair: avoid cancellation
+	}
+	dist := math.Sqrt(s2)
+	r := float64(l.K*dist) - din
+	var cab float32
+	if dist > 0 {
+		cab = float32(r / dist)
+	}
+	return 2 * r * r, cab
+}
+
+// mirrorRowSums copies the upper triangle of the square c into its lower
+// triangle and sets rs[a] = Σ_b c_ab, added in order of b (as the column sums
+// of the now symmetric c).
+func mirrorRowSums(c *tensor.Mat, rs []float64) {
+	n := c.Rows
+	const bs = 32
+	for i0 := 0; i0 < n; i0 += bs {
+		for j0 := i0; j0 < n; j0 += bs {
+			for i := i0; i < min(i0+bs, n); i++ {
+				for j := max(j0, i+1); j < min(j0+bs, n); j++ {
+					c.Data[j*n+i] = c.Data[i*n+j]
+				}
+			}
+		}
+	}
+	clear(rs)
+	done := colSumVec(rs, c.Data, n, n, n)
+	for b := 0; b < n; b++ {
+		row := c.Row(b)
+		for a := done; a < n; a++ {
+			rs[a] += float64(row[a])
+		}
+	}
 }

@@ -1,0 +1,127 @@
+package iso
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/isonet/isonet/tensor"
+)
+
+// evalGEMMRef is evalGEMM as it was before the pair kernels (one scalar
+// loop over the pairs, row sums along rows): the new path must give the
+// same bits.
+func evalGEMMRef(K float64, dphi, phi *tensor.Mat, idx []int, din []float64, gcoef float64) float64 {
+	n, d := len(idx), phi.Cols
+	p := tensor.New(n, d)
+	mean := make([]float64, d)
+	for _, i := range idx {
+		for k, v := range phi.Row(i) {
+			mean[k] += float64(v)
+		}
+	}
+	for k := range mean {
+		mean[k] /= float64(n)
+	}
+	sq, rs := make([]float64, n), make([]float64, n)
+	for a, i := range idx {
+		row := p.Row(a)
+		var s float64
+		for k, v := range phi.Row(i) {
+			c := float32(float64(v) - mean[k])
+			row[k] = c
+			s += float64(c) * float64(c)
+		}
+		sq[a] = s
+	}
+	gram := tensor.New(n, n)
+	tensor.Gemm(false, true, 1, p, p, 0, gram)
+	c := tensor.New(n, n)
+	var total float64
+	for a := 0; a < n; a++ {
+		ga := gram.Row(a)
+		ca := c.Row(a)
+		ca[a] = 0
+		for b := a + 1; b < n; b++ {
+			s2 := sq[a] + sq[b] - 2*float64(ga[b])
+			if s2 < 1e-2*(sq[a]+sq[b]) {
+				s2 = sqDist(p.Row(a), p.Row(b))
+			}
+			dist := math.Sqrt(s2)
+			r := K*dist - din[a*n+b]
+			total += 2 * r * r
+			var cab float32
+			if dist > 0 {
+				cab = float32(r / dist)
+			}
+			ca[b] = cab
+			c.Data[b*n+a] = cab
+		}
+	}
+	if dphi == nil {
+		return total
+	}
+	for a := 0; a < n; a++ {
+		var s float64
+		for _, v := range c.Row(a) {
+			s += float64(v)
+		}
+		rs[a] = s
+	}
+	cp := tensor.New(n, d)
+	tensor.Gemm(false, false, 1, c, p, 0, cp)
+	for a, i := range idx {
+		g := dphi.Row(i)
+		pa, cpa := p.Row(a), cp.Row(a)
+		for k := range g {
+			g[k] += float32(gcoef * (rs[a]*float64(pa[k]) - float64(cpa[k])))
+		}
+	}
+	return total
+}
+
+// TestEvalGEMMBitIdentical checks the pair kernels (vector and Go, one and
+// two goroutines) against the plain loop bit for bit, on blocks with near
+// pairs, duplicate rows and sizes that are not multiples of 8.
+func TestEvalGEMMBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{48, 61, 130, 257} {
+		for _, d := range []int{3, 20} {
+			x := randMat(rng, n, 5)
+			phi := randMat(rng, n, d)
+			for i := 0; i < n; i += 7 { // near pairs and exact duplicates
+				for k := range phi.Row(i) {
+					phi.Row(i + 1)[k] = phi.Row(i)[k] + float32(1e-3*rng.NormFloat64())
+				}
+			}
+			copy(phi.Row(n-1), phi.Row(n-2))
+			labels := make([]int, n)
+			groups := Groups(nil, labels, MaskGlobal)
+			for _, K := range []float64{1, 2.5} {
+				l := NewLoss(x, groups, K)
+				wantG := tensor.New(n, d)
+				want := evalGEMMRef(K, wantG, phi, groups[0], l.DIn[0], 0.3)
+				for _, vec := range []bool{true, false} {
+					for _, th := range []int{1, 2} {
+						old, oldT := useAVX512, tensor.SetThreads(th)
+						useAVX512 = useAVX512 && vec
+						g := tensor.New(n, d)
+						got := l.evalGEMM(g, phi, groups[0], l.DIn[0], 0.3)
+						gotNil := l.evalGEMM(nil, phi, groups[0], l.DIn[0], 0.3)
+						useAVX512 = old
+						tensor.SetThreads(oldT)
+						if math.Float64bits(got) != math.Float64bits(want) || math.Float64bits(gotNil) != math.Float64bits(want) {
+							t.Errorf("n %d d %d K %g vec %v threads %d: loss %v (%v without gradient), want %v", n, d, K, vec, th, got, gotNil, want)
+						}
+						for i := range g.Data {
+							if math.Float32bits(g.Data[i]) != math.Float32bits(wantG.Data[i]) {
+								t.Errorf("n %d d %d K %g vec %v threads %d: gradient[%d] %v, want %v", n, d, K, vec, th, i, g.Data[i], wantG.Data[i])
+								break
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}

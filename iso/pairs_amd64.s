@@ -1,0 +1,93 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+DATA isoc_two<>+0(SB)/8, $0x4000000000000000
+GLOBL isoc_two<>(SB), RODATA|NOPTR, $8
+DATA isoc_near<>+0(SB)/8, $0x3f847ae147ae147b
+GLOBL isoc_near<>(SB), RODATA|NOPTR, $8
+
+// func pairRow512(gram *float32, sq, din *float64, c *float32, rr *float64, near *uint8, n int, sqa, k float64)
+//
+// For j < n (n a multiple of 8), exactly as evalPairRowGo does it lane by lane:
+//	s2 = (sqa + sq[j]) − 2·float64(g[j]); near bit j set iff s2 < 1e-2·(sqa + sq[j])
+//	dist = √s2; r = k·dist − din[j]; rr[j] = (2·r)·r; c[j] = float32(r/dist) if dist > 0 else 0
+// Lanes with the near bit set hold garbage; the caller recomputes them.
+// No fused multiply-add: every operation rounds as Go's scalar code does.
+TEXT ·pairRow512(SB), NOSPLIT, $0-72
+	MOVQ gram+0(FP), SI
+	MOVQ sq+8(FP), BX
+	MOVQ din+16(FP), DX
+	MOVQ c+24(FP), DI
+	MOVQ rr+32(FP), R8
+	MOVQ near+40(FP), R9
+	MOVQ n+48(FP), CX
+	SHRQ $3, CX
+	JZ prdone
+	VBROADCASTSD sqa+56(FP), Z0
+	VBROADCASTSD k+64(FP), Z1
+	VBROADCASTSD isoc_near<>(SB), Z2
+	VBROADCASTSD isoc_two<>(SB), Z3
+	VPXORQ Z4, Z4, Z4
+prloop:
+	VCVTPS2PD 0(SI), Z5
+	VADDPD 0(BX), Z0, Z7        // sqa + sq[j]
+	VMULPD Z3, Z5, Z5           // 2·g (exact)
+	VSUBPD Z5, Z7, Z8           // s2 = (sqa+sq) − 2g
+	VMULPD Z7, Z2, Z9           // 1e-2·(sqa+sq)
+	VCMPPD $0x11, Z9, Z8, K1    // s2 < thr (LT_OQ)
+	KMOVB K1, AX
+	MOVB AX, 0(R9)
+	VSQRTPD Z8, Z10             // dist
+	VMULPD Z10, Z1, Z11         // k·dist
+	VSUBPD 0(DX), Z11, Z11      // r = k·dist − din
+	VMULPD Z3, Z11, Z13         // 2r
+	VMULPD Z11, Z13, Z13        // (2r)·r
+	VMOVUPD Z13, 0(R8)
+	VCMPPD $0x1e, Z4, Z10, K2   // dist > 0 (GT_OQ)
+	VDIVPD Z10, Z11, Z14        // r/dist
+	VCVTPD2PS.Z Z14, K2, Y15
+	VMOVUPS Y15, 0(DI)
+	ADDQ $32, SI
+	ADDQ $64, BX
+	ADDQ $64, DX
+	ADDQ $32, DI
+	ADDQ $64, R8
+	INCQ R9
+	DECQ CX
+	JNZ prloop
+	VZEROUPPER
+prdone:
+	RET
+
+// func colSum512(acc *float64, c *float32, rows, n, ldc int)
+// acc[j] += Σ_{i<rows, in order} float64(c[i·ldc+j]) for j < n (n a multiple of 8).
+TEXT ·colSum512(SB), NOSPLIT, $0-40
+	MOVQ acc+0(FP), DI
+	MOVQ c+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ n+24(FP), CX
+	MOVQ ldc+32(FP), R9
+	SHLQ $2, R9
+	SHRQ $3, CX
+	JZ csdone
+	TESTQ R8, R8
+	JZ csdone
+cscol:
+	VMOVUPD 0(DI), Z0
+	MOVQ SI, AX
+	MOVQ R8, DX
+csrow:
+	VCVTPS2PD 0(AX), Z1
+	VADDPD Z1, Z0, Z0
+	ADDQ R9, AX
+	DECQ DX
+	JNZ csrow
+	VMOVUPD Z0, 0(DI)
+	ADDQ $64, DI
+	ADDQ $32, SI
+	DECQ CX
+	JNZ cscol
+	VZEROUPPER
+csdone:
+	RET
