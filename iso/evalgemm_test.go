@@ -125,3 +125,107 @@ func TestEvalGEMMBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// pairDistancesRef and evalPairsRef are the small-block path as it was
+// before the vector kernels.
+func pairDistancesRef(x *tensor.Mat, idx []int) []float64 {
+	n := len(idx)
+	dst := make([]float64, n*n)
+	for a := 0; a < n; a++ {
+		ra := x.Row(idx[a])
+		for b := a + 1; b < n; b++ {
+			rb := x.Row(idx[b])
+			var s float64
+			for k, v := range ra {
+				d := float64(v) - float64(rb[k])
+				s += d * d
+			}
+			d := math.Sqrt(s)
+			dst[a*n+b] = d
+			dst[b*n+a] = d
+		}
+	}
+	return dst
+}
+
+func evalPairsRef(K float64, dphi, phi *tensor.Mat, idx []int, din []float64, gcoef float64) float64 {
+	n := len(idx)
+	var total float64
+	for a := 0; a < n; a++ {
+		ra := phi.Row(idx[a])
+		var ga []float32
+		if dphi != nil {
+			ga = dphi.Row(idx[a])
+		}
+		for b := a + 1; b < n; b++ {
+			rb := phi.Row(idx[b])
+			d := math.Sqrt(sqDist(ra, rb))
+			r := K*d - din[a*n+b]
+			total += 2 * r * r
+			if dphi == nil || d == 0 {
+				continue
+			}
+			c := gcoef * r / d
+			gb := dphi.Row(idx[b])
+			for k, v := range ra {
+				diff := c * (float64(v) - float64(rb[k]))
+				ga[k] += float32(diff)
+				gb[k] -= float32(diff)
+			}
+		}
+	}
+	return total
+}
+
+// TestSmallBlocksBitIdentical checks the small-block path (input distances
+// and evalPairs, vector and Go) against the plain loops bit for bit, with
+// blocks of odd sizes, interleaved members, duplicate rows and widths that
+// are not multiples of 8.
+func TestSmallBlocksBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for _, n := range []int{2, 7, 16, 17, 33, 46} {
+		for _, d := range []int{1, 3, 20, 100, 784} {
+			x := randMat(rng, 2*n+1, d)
+			phi := randMat(rng, 2*n+1, d%97+1)
+			copy(phi.Row(2), phi.Row(0)) // a zero distance in block 0
+			labels := make([]int, 2*n+1)
+			for i := range labels {
+				labels[i] = i % 2
+			}
+			groups := Groups(nil, labels, MaskClass)
+			for _, vec := range []bool{true, false} {
+				old := useAVX512
+				useAVX512 = useAVX512 && vec
+				l := NewLoss(x, groups, 1.5)
+				g := tensor.New(phi.Rows, phi.Cols)
+				got := l.Eval(g, phi, 0.7)
+				useAVX512 = old
+				wantG := tensor.New(phi.Rows, phi.Cols)
+				var want float64
+				inv := 1 / float64(len(labels)*len(labels))
+				for b, idx := range groups {
+					din := pairDistancesRef(x, idx)
+					for i, v := range din {
+						if math.Float64bits(v) != math.Float64bits(l.DIn[b][i]) {
+							t.Fatalf("n %d d %d vec %v: input distance %d of block %d: %v, want %v", n, d, vec, i, b, l.DIn[b][i], v)
+						}
+					}
+					if len(idx) >= gemmMin {
+						t.Fatal("block too large for the small path")
+					}
+					want += evalPairsRef(1.5, wantG, phi, idx, din, 4*1.5*inv*0.7)
+				}
+				want *= inv
+				if math.Float64bits(got) != math.Float64bits(want) {
+					t.Errorf("n %d d %d vec %v: loss %v, want %v", n, d, vec, got, want)
+				}
+				for i := range g.Data {
+					if math.Float32bits(g.Data[i]) != math.Float32bits(wantG.Data[i]) {
+						t.Errorf("n %d d %d vec %v: gradient[%d] %v, want %v", n, d, vec, i, g.Data[i], wantG.Data[i])
+						break
+					}
+				}
+			}
+		}
+	}
+}

@@ -95,27 +95,54 @@ func InputDistances(x *tensor.Mat, groups [][]int) [][]float64 {
 // pairDistances fills dst (n×n, grown if needed) with distances between rows
 // idx of x, computed from exact differences.
 func pairDistances(dst []float64, x *tensor.Mat, idx []int) []float64 {
+	var w blockWork
+	return w.pairDistances(dst, x, idx)
+}
+
+// blockWork holds the scratch memory of the per-block distance kernels.
+type blockWork struct {
+	t, s []float64
+}
+
+// pairDistances is pairDistances with w's scratch memory.
+func (w *blockWork) pairDistances(dst []float64, x *tensor.Mat, idx []int) []float64 {
 	n := len(idx)
 	if cap(dst) < n*n {
 		dst = make([]float64, n*n)
 	}
 	dst = dst[:n*n]
+	s := w.sqDists(x, idx)
 	for a := 0; a < n; a++ {
 		dst[a*n+a] = 0
-		ra := x.Row(idx[a])
 		for b := a + 1; b < n; b++ {
-			rb := x.Row(idx[b])
-			var s float64
-			for k, v := range ra {
-				d := float64(v) - float64(rb[k])
-				s += d * d
-			}
-			d := math.Sqrt(s)
+			d := math.Sqrt(s[a*n+b])
 			dst[a*n+b] = d
 			dst[b*n+a] = d
 		}
 	}
 	return dst
+}
+
+// sqDists returns (in w's memory) the n×n matrix of squared distances
+// between rows idx of x: entry (a, b), a < b, is Σ_k (x_a,k − x_b,k)² in
+// float64 from exact differences, added in order of k; only the entries
+// above the diagonal are meant to be read.
+func (w *blockWork) sqDists(x *tensor.Mat, idx []int) []float64 {
+	n := len(idx)
+	if cap(w.s) < n*n {
+		w.s = make([]float64, n*n)
+	}
+	s := w.s[:n*n]
+	if w.sqDistsVec(s, x, idx) {
+		return s
+	}
+	for a := 0; a < n; a++ {
+		ra := x.Row(idx[a])
+		for b := a + 1; b < n; b++ {
+			s[a*n+b] = sqDist(ra, x.Row(idx[b]))
+		}
+	}
+	return s
 }
 
 // Loss evaluates the isometric term for one batch. Build it with NewLoss (or
@@ -132,6 +159,7 @@ type Loss struct {
 	sq, rs, mean   []float64
 	rr             []float64 // 2·r² of the pairs a < b, row by row
 	near           []uint8   // per goroutine, bit masks of near pairs
+	bw             blockWork // scratch of the small-block path
 }
 
 // NewLoss prepares the isometric loss for the batch x with the given blocks.
@@ -149,7 +177,7 @@ func (l *Loss) Reset(x *tensor.Mat, groups [][]int, k float64) {
 	}
 	l.DIn = l.DIn[:len(groups)]
 	for g, idx := range groups {
-		l.DIn[g] = pairDistances(l.DIn[g], x, idx)
+		l.DIn[g] = l.bw.pairDistances(l.DIn[g], x, idx)
 	}
 }
 
@@ -187,6 +215,7 @@ const gemmMin = 48
 func (l *Loss) evalPairs(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef float64) float64 {
 	K := l.K
 	n := len(idx)
+	sq := l.bw.sqDists(phi, idx)
 	var total float64
 	for a := 0; a < n; a++ {
 		ra := phi.Row(idx[a])
@@ -195,23 +224,31 @@ func (l *Loss) evalPairs(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef 
 			ga = dphi.Row(idx[a])
 		}
 		for b := a + 1; b < n; b++ {
-			rb := phi.Row(idx[b])
-			d := math.Sqrt(sqDist(ra, rb))
+			d := math.Sqrt(sq[a*n+b])
 			r := K*d - din[a*n+b]
 			total += 2 * r * r // (a,b) and (b,a)
 			if dphi == nil || d == 0 {
 				continue
 			}
 			c := gcoef * r / d
-			gb := dphi.Row(idx[b])
-			for k, v := range ra {
-				diff := c * (float64(v) - float64(rb[k]))
-				ga[k] += float32(diff)
-				gb[k] -= float32(diff)
-			}
+			pairGrad(ga, dphi.Row(idx[b]), ra, phi.Row(idx[b]), c)
 		}
 	}
 	return total
+}
+
+// pairGrad adds diff_k = c·(ra_k − rb_k) to ga and subtracts it from gb,
+// each rounded to float32.
+func pairGrad(ga, gb, ra, rb []float32, c float64) {
+	done := pairGradVec(ga, gb, ra, rb, c)
+	rb = rb[:len(ra)]
+	gb = gb[:len(ra)]
+	ga = ga[:len(ra)]
+	for k := done; k < len(ra); k++ {
+		diff := c * (float64(ra[k]) - float64(rb[k]))
+		ga[k] += float32(diff)
+		gb[k] -= float32(diff)
+	}
 }
 
 func sqDist(a, b []float32) float64 {

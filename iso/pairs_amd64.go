@@ -2,7 +2,11 @@
 
 package iso
 
-import "golang.org/x/sys/cpu"
+import (
+	"golang.org/x/sys/cpu"
+
+	"github.com/isonet/isonet/tensor"
+)
 
 //go:noescape
 func pairRow512(gram *float32, sq, din *float64, c *float32, rr *float64, near *uint8, n int, sqa, k float64)
@@ -42,4 +46,56 @@ func colSumVec(acc []float64, c []float32, rows, n, ldc int) int {
 	_ = c[(rows-1)*ldc+n8-1]
 	colSum512(&acc[0], &c[0], rows, n8, ldc)
 	return n8
+}
+
+//go:noescape
+func sqd2x16(xa, xb *float64, ld, d int, out *float64)
+
+//go:noescape
+func pairGrad512(ga, gb, ra, rb *float32, n int, c float64)
+
+// pairGradVec does pairGrad's update over the longest multiple of 8 of the
+// row and returns how many elements it did.
+func pairGradVec(ga, gb, ra, rb []float32, c float64) int {
+	n := len(ga) &^ 7
+	if !useAVX512 || n == 0 {
+		return 0
+	}
+	_, _, _ = gb[n-1], ra[n-1], rb[n-1]
+	pairGrad512(&ga[0], &gb[0], &ra[0], &rb[0], n, c)
+	return n
+}
+
+// sqDistsVec fills s as sqDists does with the vector kernel; it reports
+// false (doing nothing) when the CPU lacks AVX-512.
+func (w *blockWork) sqDistsVec(s []float64, x *tensor.Mat, idx []int) bool {
+	if !useAVX512 {
+		return false
+	}
+	n, d := len(idx), x.Cols
+	np := (n + 16) &^ 15 // room for row a+1 = n when n is odd
+	if cap(w.t) < d*np {
+		w.t = make([]float64, d*np)
+	}
+	t := w.t[:d*np]
+	for k := 0; k < d; k++ {
+		clear(t[k*np+n : k*np+np])
+	}
+	for j, i := range idx {
+		for k, v := range x.Row(i) {
+			t[k*np+j] = float64(v)
+		}
+	}
+	var out [32]float64
+	for a := 0; a < n; a += 2 {
+		for b0 := 0; b0 < n; b0 += 16 {
+			sqd2x16(&t[a], &t[b0], np, d, &out[0])
+			m := min(16, n-b0)
+			copy(s[a*n+b0:a*n+b0+m], out[:m])
+			if a+1 < n {
+				copy(s[(a+1)*n+b0:(a+1)*n+b0+m], out[16:16+m])
+			}
+		}
+	}
+	return true
 }

@@ -91,3 +91,82 @@ csrow:
 	VZEROUPPER
 csdone:
 	RET
+
+// func sqd2x16(xa, xb *float64, ld, d int, out *float64)
+// For rows r = 0, 1 and lanes j < 16 of a k-major block (row stride ld
+// floats): out[16·r + j] = Σ_{k<d, in order} (xa[k·ld + r] − xb[k·ld + j])².
+TEXT ·sqd2x16(SB), NOSPLIT, $0-40
+	MOVQ xa+0(FP), SI
+	MOVQ xb+8(FP), DI
+	MOVQ ld+16(FP), R8
+	SHLQ $3, R8
+	MOVQ d+24(FP), CX
+	MOVQ out+32(FP), DX
+	VPXORQ Z8, Z8, Z8
+	VPXORQ Z9, Z9, Z9
+	VPXORQ Z10, Z10, Z10
+	VPXORQ Z11, Z11, Z11
+	TESTQ CX, CX
+	JZ sqdstore
+sqdloop:
+	VBROADCASTSD 0(SI), Z0
+	VBROADCASTSD 8(SI), Z1
+	VMOVUPD 0(DI), Z2
+	VMOVUPD 64(DI), Z3
+	VSUBPD Z2, Z0, Z4
+	VSUBPD Z3, Z0, Z5
+	VSUBPD Z2, Z1, Z6
+	VSUBPD Z3, Z1, Z7
+	VMULPD Z4, Z4, Z4
+	VMULPD Z5, Z5, Z5
+	VMULPD Z6, Z6, Z6
+	VMULPD Z7, Z7, Z7
+	VADDPD Z4, Z8, Z8
+	VADDPD Z5, Z9, Z9
+	VADDPD Z6, Z10, Z10
+	VADDPD Z7, Z11, Z11
+	ADDQ R8, SI
+	ADDQ R8, DI
+	DECQ CX
+	JNZ sqdloop
+sqdstore:
+	VMOVUPD Z8, 0(DX)
+	VMOVUPD Z9, 64(DX)
+	VMOVUPD Z10, 128(DX)
+	VMOVUPD Z11, 192(DX)
+	VZEROUPPER
+	RET
+
+// func pairGrad512(ga, gb, ra, rb *float32, n int, c float64)
+// For k < n (a multiple of 8): diff = c·(float64(ra[k]) − float64(rb[k]));
+// ga[k] += float32(diff); gb[k] −= float32(diff).
+TEXT ·pairGrad512(SB), NOSPLIT, $0-48
+	MOVQ ga+0(FP), DI
+	MOVQ gb+8(FP), R8
+	MOVQ ra+16(FP), SI
+	MOVQ rb+24(FP), R9
+	MOVQ n+32(FP), CX
+	SHRQ $3, CX
+	JZ pgdone
+	VBROADCASTSD c+40(FP), Z0
+pgloop:
+	VCVTPS2PD 0(SI), Z1
+	VCVTPS2PD 0(R9), Z2
+	VSUBPD Z2, Z1, Z1
+	VMULPD Z1, Z0, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS 0(DI), Y2
+	VADDPS Y1, Y2, Y2
+	VMOVUPS Y2, 0(DI)
+	VMOVUPS 0(R8), Y3
+	VSUBPS Y1, Y3, Y3
+	VMOVUPS Y3, 0(R8)
+	ADDQ $32, DI
+	ADDQ $32, R8
+	ADDQ $32, SI
+	ADDQ $32, R9
+	DECQ CX
+	JNZ pgloop
+	VZEROUPPER
+pgdone:
+	RET

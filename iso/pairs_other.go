@@ -2,6 +2,8 @@
 
 package iso
 
+import "github.com/isonet/isonet/tensor"
+
 var useAVX512 = false
 
 func pairRowVec(g []float32, sq, din []float64, c []float32, rr []float64, near []uint8, sqa, k float64) int {
@@ -9,3 +11,7 @@ func pairRowVec(g []float32, sq, din []float64, c []float32, rr []float64, near 
 }
 
 func colSumVec(acc []float64, c []float32, rows, n, ldc int) int { return 0 }
+
+func pairGradVec(ga, gb, ra, rb []float32, c float64) int { return 0 }
+
+func (w *blockWork) sqDistsVec(s []float64, x *tensor.Mat, idx []int) bool { return false }
