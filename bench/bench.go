@@ -188,8 +188,9 @@ func inputGradFLOPs(sizes []int, batch int, toInput bool) float64 {
 
 // isoFLOPs counts the isometric term of one step over the given blocks
 // (sizes), representation width dRep and input width dIn (0 when the input
-// distances are reused): blocks of at least 48 go through two n×n products
-// (Gram matrix, C·P) and about 15 FLOPs per pair; smaller ones through exact
+// distances are reused): blocks of at least 48 compute the Gram values of
+// their pairs (a multiply-add per coordinate), about 15 FLOPs more per pair,
+// and the n×n by n×dRep product C·P; smaller ones go through exact
 // differences (3 per coordinate for the distance, 3 for the gradient).
 func isoFLOPs(blocks []int, dRep, dIn int) float64 {
 	var s float64
@@ -198,7 +199,7 @@ func isoFLOPs(blocks []int, dRep, dIn int) float64 {
 		pairs := nf * (nf - 1) / 2
 		s += pairs * 3 * float64(dIn)
 		if n >= 48 {
-			s += 2*2*nf*nf*float64(dRep) + 15*pairs
+			s += pairs*(2*float64(dRep)+15) + 2*nf*nf*float64(dRep)
 		} else {
 			s += pairs * 6 * float64(dRep)
 		}

@@ -157,9 +157,11 @@ type Loss struct {
 
 	p, gram, c, cp tensor.Mat // buffers of the GEMM path
 	sq, rs, mean   []float64
-	rr             []float64 // 2·r² of the pairs a < b, row by row
-	near           []uint8   // per goroutine, bit masks of near pairs
-	bw             blockWork // scratch of the small-block path
+	rr             []float64  // 2·r² of the pairs a < b, row by row
+	ws             [2]rowWork // per goroutine, scratch of the pair rows
+	pt             []float32  // Pᵀ, k-major, for the fused Gram values
+	sqp            []float64  // sq padded by a vector of zeros
+	bw             blockWork  // scratch of the small-block path
 }
 
 // NewLoss prepares the isometric loss for the batch x with the given blocks.
@@ -304,9 +306,34 @@ func (l *Loss) evalGEMM(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef f
 		}
 		sq[a] = s
 	}
-	gram := &l.gram
-	gram.Resize(n, n)
-	tensor.Gemm(false, true, 1, p, p, 0, gram)
+	fused := fusedGram(d)
+	if fused {
+		// The pair kernel computes the Gram values from Pᵀ (k-major, zero
+		// padded by a vector) as the GEMM would.
+		ldp := n + 32
+		if cap(l.pt) < d*ldp {
+			l.pt = make([]float32, d*ldp)
+		}
+		pt := l.pt[:d*ldp]
+		for k := 0; k < d; k++ {
+			clear(pt[k*ldp+n : (k+1)*ldp])
+		}
+		for a := range n {
+			for k, v := range p.Row(a) {
+				pt[k*ldp+a] = v
+			}
+		}
+		if cap(l.sqp) < n+32 {
+			l.sqp = make([]float64, n+32)
+		}
+		sqp := l.sqp[:n+32]
+		copy(sqp, sq)
+		clear(sqp[n:])
+	} else {
+		gram := &l.gram
+		gram.Resize(n, n)
+		tensor.Gemm(false, true, 1, p, p, 0, gram)
+	}
 	c := &l.c
 	c.Resize(n, n)
 	tri := n * (n - 1) / 2
@@ -314,26 +341,29 @@ func (l *Loss) evalGEMM(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef f
 		l.rr = make([]float64, tri)
 	}
 	rr := l.rr[:tri]
-	if cap(l.near) < 2*(n/8+1) {
-		l.near = make([]uint8, 2*(n/8+1))
+	for w := range l.ws {
+		l.ws[w].grow(n + 32)
 	}
-	near0, near1 := l.near[:n/8+1], l.near[n/8+1:2*(n/8+1)]
 	split := 0 // rows [0, split) go to a helper goroutine
 	if n >= parallelMinRows && tensor.Threads() > 1 {
 		// Row a has n−a−1 pairs: split the triangle in halves.
 		split = int(float64(n) * (1 - 1/math.Sqrt2))
+	}
+	rows := l.pairRows
+	if fused {
+		rows = l.pairRowsFused
 	}
 	if split > 0 {
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			l.pairRows(0, split, n, din, rr, near1)
+			rows(0, split, n, din, rr, &l.ws[1])
 		}()
-		l.pairRows(split, n, n, din, rr, near0)
+		rows(split, n, n, din, rr, &l.ws[0])
 		wg.Wait()
 	} else {
-		l.pairRows(0, n, n, din, rr, near0)
+		rows(0, n, n, din, rr, &l.ws[0])
 	}
 	if dphi == nil {
 		return sumSeq(rr)
@@ -382,10 +412,80 @@ func sumSeq(v []float64) float64 {
 // triangle.
 func triOffset(a, n int) int { return a*n - a*(a+1)/2 }
 
+// rowWork is one goroutine's scratch for the pair rows.
+type rowWork struct {
+	near    []uint8
+	c       []float32
+	rr, din []float64
+	tmp     [32]float32
+}
+
+// grow makes room for rows of up to m lanes.
+func (w *rowWork) grow(m int) {
+	if len(w.c) < m {
+		w.near = make([]uint8, m/8+1)
+		w.c = make([]float32, m)
+		w.rr = make([]float64, m)
+		w.din = make([]float64, m)
+	}
+}
+
+// pairRowsFused is pairRows with the Gram values computed in the kernel
+// (fusedGram): each row goes through the kernel in whole vectors of 32
+// lanes into w's scratch, then its valid part is copied out.
+func (l *Loss) pairRowsFused(lo, hi, n int, din, rr []float64, w *rowWork) {
+	d := l.p.Cols
+	ldp := n + 32
+	sq, c := l.sqp, &l.c
+	for a := lo; a < hi; a++ {
+		ca := c.Row(a)
+		ca[a] = 0
+		m := n - a - 1
+		if m == 0 {
+			continue
+		}
+		nl := (m + 31) &^ 31
+		dr := din[a*n+a+1:]
+		if len(dr) < nl {
+			copy(w.din, dr)
+			dr = w.din
+		}
+		pairRowFused(l.p.Row(a), l.pt[a+1:], ldp, d, sq[a+1:], dr, w.c, w.rr, w.near, nl, sq[a], l.K, &w.tmp)
+		off := triOffset(a, n)
+		rra := rr[off : off+m]
+		copy(rra, w.rr[:m])
+		copy(ca[a+1:n], w.c[:m])
+		for q := range (m + 7) / 8 {
+			mask := w.near[q]
+			for mask != 0 {
+				bit := bits.TrailingZeros8(mask)
+				mask &^= 1 << bit
+				j := q*8 + bit
+				if j < m {
+					rra[j], ca[a+1+j] = l.pairNear(a, a+1+j, din[a*n+a+1+j])
+				}
+			}
+		}
+	}
+}
+
+// pairNear is pairScalar for a pair known to be near (its squared distance
+// comes from exact differences).
+func (l *Loss) pairNear(a, b int, din float64) (float64, float32) {
+	dist := math.Sqrt(sqDist(l.p.Row(a), l.p.Row(b)))
+	r := float64(l.K*dist) - din
+	var cab float32
+	if dist > 0 {
+		cab = float32(r / dist)
+	}
+	return 2 * r * r, cab
+}
+
 // pairRows fills rows [lo, hi) of the upper triangle of l.c with
-// C_ab = r_ab/d_ab and the packed triangle rr with 2·r_ab², using near as
+// C_ab = r_ab/d_ab and the packed triangle rr with 2·r_ab², using w's
 // scratch.
-func (l *Loss) pairRows(lo, hi, n int, din, rr []float64, near []uint8) {
+func (l *Loss) pairRows(lo, hi, n int, din, rr []float64, w *rowWork) {
+	near := w.near
 	sq, gram, c := l.sq[:n], &l.gram, &l.c
 	for a := lo; a < hi; a++ {
 		ca := c.Row(a)

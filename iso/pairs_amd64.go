@@ -99,3 +99,19 @@ func (w *blockWork) sqDistsVec(s []float64, x *tensor.Mat, idx []int) bool {
 	}
 	return true
 }
+
+//go:noescape
+func pairRowG512(pa, pt *float32, ldp, d int, sq, din *float64, c *float32, rr *float64, near *uint8, n int, sqa, k float64, tmp *float32)
+
+// fusedGram says whether evalGEMM computes the Gram values inside the pair
+// kernel (AVX-512, widths up to one GEMM k-block), bit-identical to the
+// product the AVX-512 GEMM would have given.
+func fusedGram(d int) bool { return useAVX512 && d <= 256 }
+
+// pairRowFused runs pairRowG512 over nl lanes (a multiple of 32).
+func pairRowFused(pa, pt []float32, ldp, d int, sq, din []float64, c []float32, rr []float64, near []uint8, nl int, sqa, k float64, tmp *[32]float32) {
+	_ = pt[(d-1)*ldp+nl-1]
+	_, _, _, _, _ = sq[nl-1], din[nl-1], c[nl-1], rr[nl-1], near[nl/8-1]
+	_ = pa[d-1]
+	pairRowG512(&pa[0], &pt[0], ldp, d, &sq[0], &din[0], &c[0], &rr[0], &near[0], nl, sqa, k, &tmp[0])
+}

@@ -170,3 +170,84 @@ pgloop:
 	VZEROUPPER
 pgdone:
 	RET
+
+// PAIR8 finishes 8 pairs whose Gram values (float32) are at i·32(R10): the
+// same operations as pairRow512's loop body. Z0 sqa, Z1 k, Z2 1e-2, Z3 2, Z4 0.
+#define PAIR8(i) \
+	VCVTPS2PD (i*32)(R10), Z5 \
+	VADDPD (i*64)(BX), Z0, Z7 \
+	VMULPD Z3, Z5, Z5 \
+	VSUBPD Z5, Z7, Z8 \
+	VMULPD Z7, Z2, Z9 \
+	VCMPPD $0x11, Z9, Z8, K1 \
+	KMOVB K1, AX \
+	MOVB AX, i(R9) \
+	VSQRTPD Z8, Z10 \
+	VMULPD Z10, Z1, Z11 \
+	VSUBPD (i*64)(DX), Z11, Z11 \
+	VMULPD Z3, Z11, Z13 \
+	VMULPD Z11, Z13, Z13 \
+	VMOVUPD Z13, (i*64)(R8) \
+	VCMPPD $0x1e, Z4, Z10, K2 \
+	VDIVPD Z10, Z11, Z14 \
+	VCVTPD2PS.Z Z14, K2, Y15 \
+	VMOVUPS Y15, (i*32)(DI)
+
+// func pairRowG512(pa, pt *float32, ldp, d int, sq, din *float64, c *float32, rr *float64, near *uint8, n int, sqa, k float64, tmp *float32)
+// pairRow512 for n lanes (a multiple of 32) whose Gram values it computes
+// itself: g_j = Σ_{t<d, in order} pa[t]·pt[t·ldp + j], one fused
+// multiply-add per term from 0, exactly as the AVX-512 GEMM kernels do
+// (k ≤ 256: one block). tmp is scratch for 32 floats.
+TEXT ·pairRowG512(SB), NOSPLIT, $0-104
+	MOVQ pa+0(FP), SI
+	MOVQ pt+8(FP), R11
+	MOVQ ldp+16(FP), R12
+	SHLQ $2, R12
+	MOVQ sq+32(FP), BX
+	MOVQ din+40(FP), DX
+	MOVQ c+48(FP), DI
+	MOVQ rr+56(FP), R8
+	MOVQ near+64(FP), R9
+	MOVQ n+72(FP), CX
+	MOVQ tmp+96(FP), R10
+	SHRQ $5, CX
+	JZ pgrdone
+	VBROADCASTSD sqa+80(FP), Z0
+	VBROADCASTSD k+88(FP), Z1
+	VBROADCASTSD isoc_near<>(SB), Z2
+	VBROADCASTSD isoc_two<>(SB), Z3
+	VPXORQ Z4, Z4, Z4
+pgrloop:
+	VPXORD Z16, Z16, Z16
+	VPXORD Z17, Z17, Z17
+	MOVQ d+24(FP), R13
+	MOVQ SI, R14
+	MOVQ R11, R15
+	TESTQ R13, R13
+	JZ pgrdot
+pgrk:
+	VBROADCASTSS 0(R14), Z18
+	VFMADD231PS 0(R15), Z18, Z16
+	VFMADD231PS 64(R15), Z18, Z17
+	ADDQ $4, R14
+	ADDQ R12, R15
+	DECQ R13
+	JNZ pgrk
+pgrdot:
+	VMOVUPS Z16, 0(R10)
+	VMOVUPS Z17, 64(R10)
+	PAIR8(0)
+	PAIR8(1)
+	PAIR8(2)
+	PAIR8(3)
+	ADDQ $128, R11
+	ADDQ $256, BX
+	ADDQ $256, DX
+	ADDQ $128, DI
+	ADDQ $256, R8
+	ADDQ $4, R9
+	DECQ CX
+	JNZ pgrloop
+	VZEROUPPER
+pgrdone:
+	RET
