@@ -376,11 +376,11 @@ func (l *Loss) evalGEMM(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef f
 			defer wg.Done()
 			total = sumSeq(rr)
 		}()
-		mirrorRowSums(c, rs)
+		rowSums(c, rs)
 		wg.Wait()
 	} else {
 		total = sumSeq(rr)
-		mirrorRowSums(c, rs)
+		rowSums(c, rs)
 	}
 	cp := &l.cp
 	cp.Resize(n, d)
@@ -467,6 +467,7 @@ func (l *Loss) pairRowsFused(lo, hi, n int, din, rr []float64, w *rowWork) {
 			}
 		}
 	}
+	mirrorRows(c, lo, hi)
 }
 
 // pairNear is pairScalar for a pair known to be near (its squared distance
@@ -482,8 +483,8 @@ func (l *Loss) pairNear(a, b int, din float64) (float64, float32) {
 }
 
 // pairRows fills rows [lo, hi) of the upper triangle of l.c with
-// C_ab = r_ab/d_ab and the packed triangle rr with 2·r_ab², using w's
-// scratch.
+// C_ab = r_ab/d_ab (then mirrors them into the lower triangle) and the
+// packed triangle rr with 2·r_ab², using w's scratch.
 func (l *Loss) pairRows(lo, hi, n int, din, rr []float64, w *rowWork) {
 	near := w.near
 	sq, gram, c := l.sq[:n], &l.gram, &l.c
@@ -507,6 +508,7 @@ func (l *Loss) pairRows(lo, hi, n int, din, rr []float64, w *rowWork) {
 			rra[j], ca[a+1+j] = l.pairScalar(a, a+1+j, ga, din[a*n+a+1+j])
 		}
 	}
+	mirrorRows(c, lo, hi)
 }
 
 // pairScalar returns 2·r² and C_ab for the pair (a, b), b > a, of the
@@ -526,21 +528,29 @@ func (l *Loss) pairScalar(a, b int, ga []float32, din float64) (float64, float32
 	return 2 * r * r, cab
 }
 
-// mirrorRowSums copies the upper triangle of the square c into its lower
-// triangle and sets rs[a] = Σ_b c_ab, added in order of b (as the column sums
-// of the now symmetric c).
-func mirrorRowSums(c *tensor.Mat, rs []float64) {
+// mirrorRows copies rows [lo, hi) of the upper triangle of the square c
+// into the lower triangle (columns [lo, hi)), in blocks that stay in cache.
+func mirrorRows(c *tensor.Mat, lo, hi int) {
 	n := c.Rows
 	const bs = 32
-	for i0 := 0; i0 < n; i0 += bs {
+	for i0 := lo; i0 < hi; i0 += bs {
+		i1 := min(i0+bs, hi)
 		for j0 := i0; j0 < n; j0 += bs {
-			for i := i0; i < min(i0+bs, n); i++ {
-				for j := max(j0, i+1); j < min(j0+bs, n); j++ {
-					c.Data[j*n+i] = c.Data[i*n+j]
+			j1 := min(j0+bs, n)
+			for i := i0; i < i1; i++ {
+				src := c.Data[i*n : i*n+n]
+				for j := max(j0, i+1); j < j1; j++ {
+					c.Data[j*n+i] = src[j]
 				}
 			}
 		}
 	}
+}
+
+// rowSums sets rs[a] = Σ_b c_ab of the symmetric c, added in order of b (as
+// its column sums).
+func rowSums(c *tensor.Mat, rs []float64) {
+	n := c.Rows
 	clear(rs)
 	done := colSumVec(rs, c.Data, n, n, n)
 	for b := 0; b < n; b++ {
