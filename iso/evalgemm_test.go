@@ -229,3 +229,22 @@ func TestSmallBlocksBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalAllocations: after warm-up, evaluating the loss and its gradient
+// allocates nothing, on the small-block and the GEMM paths.
+func TestEvalAllocations(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{100, 600} {
+		x, phi := randMat(rng, n, 3), randMat(rng, n, 20)
+		labels := make([]int, n)
+		for i := range labels {
+			labels[i] = i % 2
+		}
+		l := NewLoss(x, Groups(nil, labels, MaskClass), 1)
+		g := tensor.New(n, 20)
+		l.Eval(g, phi, 1)
+		if a := testing.AllocsPerRun(5, func() { l.Eval(g, phi, 1) }); a != 0 {
+			t.Errorf("n %d: %v allocations per Eval", n, a)
+		}
+	}
+}

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/isonet/isonet/tensor"
 )
@@ -162,6 +164,7 @@ type Loss struct {
 	pt             []float32  // Pᵀ, k-major, for the fused Gram values
 	sqp            []float64  // sq padded by a vector of zeros
 	bw             blockWork  // scratch of the small-block path
+	job            pairJob    // evalGEMM's share for the helper goroutine
 }
 
 // NewLoss prepares the isometric loss for the batch x with the given blocks.
@@ -268,8 +271,8 @@ func sqDist(a, b []float32) float64 {
 // recomputed from exact differences where that formula would cancel. With
 // C_ab = r_ab/d_ab the gradient is ∂L/∂p_a = coef·(Σ_b C_ab·p_a − (C·P)_a).
 //
-// The pairs a < b are done row by row (AVX-512 where the CPU has it, rows
-// shared by two goroutines), each pair rounded exactly as the scalar loop
+// The pairs a < b are done row by row (AVX-512 where the CPU has it, chunks
+// of rows claimed by this goroutine and an idle helper), each pair rounded exactly as the scalar loop
 // pairScalar does; the loss is then summed pair by pair in row-major order
 // and the row sums of C accumulated column by column of the mirrored C, in
 // the same order as a plain loop over b, so that every bit of the loss and
@@ -344,43 +347,29 @@ func (l *Loss) evalGEMM(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef f
 	for w := range l.ws {
 		l.ws[w].grow(n + 32)
 	}
-	split := 0 // rows [0, split) go to a helper goroutine
+	// The rows are cut into chunks of about equal numbers of pairs, which
+	// this goroutine and (when idle) the helper claim one at a time; the
+	// helper then adds up the loss while this goroutine forms the row sums.
+	job := &l.job
+	job.reset(l, fused, n, din, rr, dphi != nil)
+	took := false
 	if n >= parallelMinRows && tensor.Threads() > 1 {
-		// Row a has n−a−1 pairs: split the triangle in halves.
-		split = int(float64(n) * (1 - 1/math.Sqrt2))
+		took = offer(job)
 	}
-	rows := l.pairRows
-	if fused {
-		rows = l.pairRowsFused
-	}
-	if split > 0 {
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rows(0, split, n, din, rr, &l.ws[1])
-		}()
-		rows(split, n, n, din, rr, &l.ws[0])
-		wg.Wait()
-	} else {
-		rows(0, n, n, din, rr, &l.ws[0])
-	}
-	if dphi == nil {
-		return sumSeq(rr)
-	}
+	job.work(&l.ws[0])
+	job.waitRows()
 	var total float64
-	if split > 0 {
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			total = sumSeq(rr)
-		}()
+	if dphi != nil {
 		rowSums(c, rs)
-		wg.Wait()
+	}
+	if took {
+		<-job.done
+		total = job.total
 	} else {
 		total = sumSeq(rr)
-		rowSums(c, rs)
+	}
+	if dphi == nil {
+		return total
 	}
 	cp := &l.cp
 	cp.Resize(n, d)
@@ -393,6 +382,101 @@ func (l *Loss) evalGEMM(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef f
 		}
 	}
 	return total
+}
+
+// pairJob is evalGEMM's pair rows, cut into chunks that the caller and
+// the helper goroutine claim one at a time, and the loss sum, which the
+// helper (when it took part) adds up once every row is done.
+type pairJob struct {
+	l        *Loss
+	fused    bool
+	n        int
+	din, rr  []float64
+	bounds   [pairChunks + 1]int
+	next     atomic.Int32
+	finished atomic.Int32
+	total    float64
+	done     chan struct{}
+}
+
+// pairChunks is the number of chunks of rows of one block.
+const pairChunks = 8
+
+// reset prepares j for a block of n rows.
+func (j *pairJob) reset(l *Loss, fused bool, n int, din, rr []float64, grad bool) {
+	j.l, j.fused, j.n, j.din, j.rr = l, fused, n, din, rr
+	// Rows [0, r) hold n·r − r(r+1)/2 pairs: chunk i ends near the row
+	// where that reaches i/pairChunks of all pairs.
+	for i := range j.bounds {
+		f := 1 - float64(i)/pairChunks
+		j.bounds[i] = min(n, max(0, n-int(math.Round(float64(n)*math.Sqrt(f)))))
+	}
+	j.bounds[pairChunks] = n
+	j.next.Store(0)
+	j.finished.Store(0)
+}
+
+// work claims and computes chunks of rows until none is left.
+func (j *pairJob) work(w *rowWork) {
+	for {
+		i := int(j.next.Add(1)) - 1
+		if i >= pairChunks {
+			return
+		}
+		if lo, hi := j.bounds[i], j.bounds[i+1]; lo < hi {
+			if j.fused {
+				j.l.pairRowsFused(lo, hi, j.n, j.din, j.rr, w)
+			} else {
+				j.l.pairRows(lo, hi, j.n, j.din, j.rr, w)
+			}
+		}
+		j.finished.Add(1)
+	}
+}
+
+// waitRows returns once every chunk is finished.
+func (j *pairJob) waitRows() {
+	for j.finished.Load() < pairChunks {
+		runtime.Gosched()
+	}
+}
+
+// run is the helper's part: chunks, then the loss sum.
+func (j *pairJob) run() {
+	j.work(&j.l.ws[1])
+	j.waitRows()
+	j.total = sumSeq(j.rr)
+	j.done <- struct{}{}
+}
+
+// helperJobs feeds the package's helper goroutine (started on first use; it
+// never ends). A job is only handed over when the helper is idle, so the
+// caller never waits for it to start: results do not depend on who
+// computes what, and handing over allocates nothing.
+var (
+	helperOnce sync.Once
+	helperJobs chan *pairJob
+)
+
+// offer hands j to the helper goroutine and reports whether it took it.
+func offer(j *pairJob) bool {
+	helperOnce.Do(func() {
+		helperJobs = make(chan *pairJob)
+		go func() {
+			for j := range helperJobs {
+				j.run()
+			}
+		}()
+	})
+	if j.done == nil {
+		j.done = make(chan struct{}, 1)
+	}
+	select {
+	case helperJobs <- j:
+		return true
+	default:
+		return false
+	}
 }
 
 // parallelMinRows is the block size from which evalGEMM shares its pairs
