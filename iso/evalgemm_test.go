@@ -233,6 +233,9 @@ func TestSmallBlocksBitIdentical(t *testing.T) {
 // TestEvalAllocations: after warm-up, evaluating the loss and its gradient
 // allocates nothing, on the small-block and the GEMM paths.
 func TestEvalAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates by itself")
+	}
 	rng := rand.New(rand.NewPCG(7, 8))
 	for _, n := range []int{100, 600} {
 		x, phi := randMat(rng, n, 3), randMat(rng, n, 20)

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -348,25 +347,31 @@ func (l *Loss) evalGEMM(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef f
 		l.ws[w].grow(n + 32)
 	}
 	// The rows are cut into chunks of about equal numbers of pairs, which
-	// this goroutine and (when idle) the helper claim one at a time; the
-	// helper then adds up the loss while this goroutine forms the row sums.
+	// this goroutine and (when idle) the helper claim one at a time; then
+	// the helper (when idle) adds up the loss while this goroutine forms the
+	// row sums.
 	job := &l.job
-	job.reset(l, fused, n, din, rr, dphi != nil)
-	took := false
-	if n >= parallelMinRows && tensor.Threads() > 1 {
-		took = offer(job)
+	job.reset(l, fused, n, din, rr)
+	par := n >= parallelMinRows && tensor.Threads() > 1
+	if par && offer(job) {
+		job.work(&l.ws[0])
+		<-job.done // the helper's chunks are finished
+	} else {
+		job.work(&l.ws[0])
 	}
-	job.work(&l.ws[0])
-	job.waitRows()
+	job.sum = true
 	var total float64
-	if dphi != nil {
-		rowSums(c, rs)
-	}
-	if took {
+	if par && offer(job) {
+		if dphi != nil {
+			rowSums(c, rs)
+		}
 		<-job.done
 		total = job.total
 	} else {
 		total = sumSeq(rr)
+		if dphi != nil {
+			rowSums(c, rs)
+		}
 	}
 	if dphi == nil {
 		return total
@@ -385,26 +390,25 @@ func (l *Loss) evalGEMM(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef f
 }
 
 // pairJob is evalGEMM's pair rows, cut into chunks that the caller and
-// the helper goroutine claim one at a time, and the loss sum, which the
-// helper (when it took part) adds up once every row is done.
+// the helper goroutine claim one at a time, or (sum) the loss sum.
 type pairJob struct {
-	l        *Loss
-	fused    bool
-	n        int
-	din, rr  []float64
-	bounds   [pairChunks + 1]int
-	next     atomic.Int32
-	finished atomic.Int32
-	total    float64
-	done     chan struct{}
+	l       *Loss
+	fused   bool
+	sum     bool
+	n       int
+	din, rr []float64
+	bounds  [pairChunks + 1]int
+	next    atomic.Int32
+	total   float64
+	done    chan struct{}
 }
 
 // pairChunks is the number of chunks of rows of one block.
 const pairChunks = 8
 
-// reset prepares j for a block of n rows.
-func (j *pairJob) reset(l *Loss, fused bool, n int, din, rr []float64, grad bool) {
-	j.l, j.fused, j.n, j.din, j.rr = l, fused, n, din, rr
+// reset prepares j for the rows of a block of n.
+func (j *pairJob) reset(l *Loss, fused bool, n int, din, rr []float64) {
+	j.l, j.fused, j.sum, j.n, j.din, j.rr = l, fused, false, n, din, rr
 	// Rows [0, r) hold n·r − r(r+1)/2 pairs: chunk i ends near the row
 	// where that reaches i/pairChunks of all pairs.
 	for i := range j.bounds {
@@ -413,7 +417,6 @@ func (j *pairJob) reset(l *Loss, fused bool, n int, din, rr []float64, grad bool
 	}
 	j.bounds[pairChunks] = n
 	j.next.Store(0)
-	j.finished.Store(0)
 }
 
 // work claims and computes chunks of rows until none is left.
@@ -430,22 +433,16 @@ func (j *pairJob) work(w *rowWork) {
 				j.l.pairRows(lo, hi, j.n, j.din, j.rr, w)
 			}
 		}
-		j.finished.Add(1)
 	}
 }
 
-// waitRows returns once every chunk is finished.
-func (j *pairJob) waitRows() {
-	for j.finished.Load() < pairChunks {
-		runtime.Gosched()
-	}
-}
-
-// run is the helper's part: chunks, then the loss sum.
+// run does the helper's part and signals done.
 func (j *pairJob) run() {
-	j.work(&j.l.ws[1])
-	j.waitRows()
-	j.total = sumSeq(j.rr)
+	if j.sum {
+		j.total = sumSeq(j.rr)
+	} else {
+		j.work(&j.l.ws[1])
+	}
 	j.done <- struct{}{}
 }
 
