@@ -214,7 +214,8 @@ func stepInf(dst, cur, g, x0 []float32, a, eps float64) {
 	}
 	_, _, _ = cur[len(dst)-1], g[len(dst)-1], x0[len(dst)-1]
 	ab := math.Float64bits(math.Abs(a))
-	for j := range dst {
+	done := stepInfVec(dst, cur, g, x0, ab, eps) // the same arithmetic, 8 at a time
+	for j := done; j < len(dst); j++ {
 		gb := math.Float32bits(g[j])
 		d := math.Float64frombits(ab | uint64(gb&0x80000000)<<32) // a·sign(g)
 		if gb&0x7fffffff == 0 {

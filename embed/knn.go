@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/isonet/isonet/tensor"
-	"gonum.org/v1/gonum/blas/blas32"
 )
 
 // exactKNNMax is the largest number of points for which KNN searches
@@ -86,12 +85,6 @@ func newPoints(x *tensor.Mat) *points {
 func (p *points) sqDist(i, j int) float32 {
 	d := p.norm2[i] + p.norm2[j] - 2*dot32(p.x.Row(i), p.x.Row(j))
 	return max(d, 0)
-}
-
-// dot32 is the dot product of two equally long vectors (BLAS's, which uses
-// SIMD instructions).
-func dot32(a, b []float32) float32 {
-	return blas32.Implementation().Sdot(len(a), a, 1, b, 1)
 }
 
 // exactDist is the Euclidean distance between rows i and j from their

@@ -15,6 +15,9 @@ package iso
 import (
 	"fmt"
 	"math"
+	"math/bits"
+	"sync"
+	"sync/atomic"
 
 	"github.com/isonet/isonet/tensor"
 )
@@ -99,27 +102,54 @@ func InputDistances(x *tensor.Mat, groups [][]int) [][]float64 {
 // pairDistances fills dst (n×n, grown if needed) with distances between rows
 // idx of x, computed from exact differences.
 func pairDistances(dst []float64, x *tensor.Mat, idx []int) []float64 {
+	var w blockWork
+	return w.pairDistances(dst, x, idx)
+}
+
+// blockWork holds the scratch memory of the per-block distance kernels.
+type blockWork struct {
+	t, s []float64
+}
+
+// pairDistances is pairDistances with w's scratch memory.
+func (w *blockWork) pairDistances(dst []float64, x *tensor.Mat, idx []int) []float64 {
 	n := len(idx)
 	if cap(dst) < n*n {
 		dst = make([]float64, n*n)
 	}
 	dst = dst[:n*n]
+	s := w.sqDists(x, idx)
 	for a := 0; a < n; a++ {
 		dst[a*n+a] = 0
-		ra := x.Row(idx[a])
 		for b := a + 1; b < n; b++ {
-			rb := x.Row(idx[b])
-			var s float64
-			for k, v := range ra {
-				d := float64(v) - float64(rb[k])
-				s += d * d
-			}
-			d := math.Sqrt(s)
+			d := math.Sqrt(s[a*n+b])
 			dst[a*n+b] = d
 			dst[b*n+a] = d
 		}
 	}
 	return dst
+}
+
+// sqDists returns (in w's memory) the n×n matrix of squared distances
+// between rows idx of x: entry (a, b), a < b, is Σ_k (x_a,k − x_b,k)² in
+// float64 from exact differences, added in order of k; only the entries
+// above the diagonal are meant to be read.
+func (w *blockWork) sqDists(x *tensor.Mat, idx []int) []float64 {
+	n := len(idx)
+	if cap(w.s) < n*n {
+		w.s = make([]float64, n*n)
+	}
+	s := w.s[:n*n]
+	if w.sqDistsVec(s, x, idx) {
+		return s
+	}
+	for a := 0; a < n; a++ {
+		ra := x.Row(idx[a])
+		for b := a + 1; b < n; b++ {
+			s[a*n+b] = sqDist(ra, x.Row(idx[b]))
+		}
+	}
+	return s
 }
 
 // Loss evaluates the isometric term for one batch. Build it with NewLoss (or
@@ -133,7 +163,13 @@ type Loss struct {
 	DIn    [][]float64 // per block, the input distances (n_k×n_k)
 
 	p, gram, c, cp tensor.Mat // buffers of the GEMM path
-	sq, rs         []float64
+	sq, rs, mean   []float64
+	rr             []float64  // 2·r² of the pairs a < b, row by row
+	ws             [2]rowWork // per goroutine, scratch of the pair rows
+	pt             []float32  // Pᵀ, k-major, for the fused Gram values
+	sqp            []float64  // sq padded by a vector of zeros
+	bw             blockWork  // scratch of the small-block path
+	job            pairJob    // evalGEMM's share for the helper goroutine
 }
 
 // NewLoss prepares the isometric loss for the batch x with the given blocks.
@@ -151,7 +187,7 @@ func (l *Loss) Reset(x *tensor.Mat, groups [][]int, k float64) {
 	}
 	l.DIn = l.DIn[:len(groups)]
 	for g, idx := range groups {
-		l.DIn[g] = pairDistances(l.DIn[g], x, idx)
+		l.DIn[g] = l.bw.pairDistances(l.DIn[g], x, idx)
 	}
 }
 
@@ -189,6 +225,7 @@ const gemmMin = 48
 func (l *Loss) evalPairs(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef float64) float64 {
 	K := l.K
 	n := len(idx)
+	sq := l.bw.sqDists(phi, idx)
 	var total float64
 	for a := 0; a < n; a++ {
 		ra := phi.Row(idx[a])
@@ -197,23 +234,31 @@ func (l *Loss) evalPairs(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef 
 			ga = dphi.Row(idx[a])
 		}
 		for b := a + 1; b < n; b++ {
-			rb := phi.Row(idx[b])
-			d := math.Sqrt(sqDist(ra, rb))
+			d := math.Sqrt(sq[a*n+b])
 			r := K*d - din[a*n+b]
 			total += 2 * r * r // (a,b) and (b,a)
 			if dphi == nil || d == 0 {
 				continue
 			}
 			c := gcoef * r / d
-			gb := dphi.Row(idx[b])
-			for k, v := range ra {
-				diff := c * (float64(v) - float64(rb[k]))
-				ga[k] += float32(diff)
-				gb[k] -= float32(diff)
-			}
+			pairGrad(ga, dphi.Row(idx[b]), ra, phi.Row(idx[b]), c)
 		}
 	}
 	return total
+}
+
+// pairGrad adds diff_k = c·(ra_k − rb_k) to ga and subtracts it from gb,
+// each rounded to float32.
+func pairGrad(ga, gb, ra, rb []float32, c float64) {
+	done := pairGradVec(ga, gb, ra, rb, c)
+	rb = rb[:len(ra)]
+	gb = gb[:len(ra)]
+	ga = ga[:len(ra)]
+	for k := done; k < len(ra); k++ {
+		diff := c * (float64(ra[k]) - float64(rb[k]))
+		ga[k] += float32(diff)
+		gb[k] -= float32(diff)
+	}
 }
 
 func sqDist(a, b []float32) float64 {
@@ -230,12 +275,22 @@ func sqDist(a, b []float32) float64 {
 // distances come from the Gram matrix, ‖p_a‖² + ‖p_b‖² − 2·p_a·p_b, and are
 // recomputed from exact differences where that formula would cancel. With
 // C_ab = r_ab/d_ab the gradient is ∂L/∂p_a = coef·(Σ_b C_ab·p_a − (C·P)_a).
+//
+// The pairs a < b are done row by row (AVX-512 where the CPU has it, chunks
+// of rows claimed by this goroutine and an idle helper), each pair rounded exactly as the scalar loop
+// pairScalar does; the loss is then summed pair by pair in row-major order
+// and the row sums of C accumulated column by column of the mirrored C, in
+// the same order as a plain loop over b, so that every bit of the loss and
+// gradient is the same on every path.
 func (l *Loss) evalGEMM(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef float64) float64 {
-	K := l.K
 	n, d := len(idx), phi.Cols
 	p := &l.p
 	p.Resize(n, d)
-	mean := make([]float64, d)
+	if cap(l.mean) < d {
+		l.mean = make([]float64, d)
+	}
+	mean := l.mean[:d]
+	clear(mean)
 	for _, i := range idx {
 		for k, v := range phi.Row(i) {
 			mean[k] += float64(v)
@@ -259,41 +314,73 @@ func (l *Loss) evalGEMM(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef f
 		}
 		sq[a] = s
 	}
-	gram := &l.gram
-	gram.Resize(n, n)
-	tensor.Gemm(false, true, 1, p, p, 0, gram)
+	fused := fusedGram(d)
+	if fused {
+		// The pair kernel computes the Gram values from Pᵀ (k-major, zero
+		// padded by a vector) as the GEMM would.
+		ldp := n + 32
+		if cap(l.pt) < d*ldp {
+			l.pt = make([]float32, d*ldp)
+		}
+		pt := l.pt[:d*ldp]
+		for k := 0; k < d; k++ {
+			clear(pt[k*ldp+n : (k+1)*ldp])
+		}
+		for a := range n {
+			for k, v := range p.Row(a) {
+				pt[k*ldp+a] = v
+			}
+		}
+		if cap(l.sqp) < n+32 {
+			l.sqp = make([]float64, n+32)
+		}
+		sqp := l.sqp[:n+32]
+		copy(sqp, sq)
+		clear(sqp[n:])
+	} else {
+		gram := &l.gram
+		gram.Resize(n, n)
+		tensor.Gemm(false, true, 1, p, p, 0, gram)
+	}
 	c := &l.c
 	c.Resize(n, n)
+	tri := n * (n - 1) / 2
+	if cap(l.rr) < tri {
+		l.rr = make([]float64, tri)
+	}
+	rr := l.rr[:tri]
+	for w := range l.ws {
+		l.ws[w].grow(n + 32)
+	}
+	// The rows are cut into chunks of about equal numbers of pairs, which
+	// this goroutine and (when idle) the helper claim one at a time; then
+	// the helper (when idle) adds up the loss while this goroutine forms the
+	// row sums.
+	job := &l.job
+	job.reset(l, fused, n, din, rr)
+	par := n >= parallelMinRows && tensor.Threads() > 1
+	if par && offer(job) {
+		job.work(&l.ws[0])
+		<-job.done // the helper's chunks are finished
+	} else {
+		job.work(&l.ws[0])
+	}
+	job.sum = true
 	var total float64
-	for a := 0; a < n; a++ {
-		ga := gram.Row(a)
-		ca := c.Row(a)
-		ca[a] = 0
-		for b := a + 1; b < n; b++ {
-			s2 := sq[a] + sq[b] - 2*float64(ga[b])
-			if s2 < 1e-2*(sq[a]+sq[b]) {
-				s2 = sqDist(p.Row(a), p.Row(b)) // near pair: avoid cancellation
-			}
-			dist := math.Sqrt(s2)
-			r := K*dist - din[a*n+b]
-			total += 2 * r * r
-			var cab float32
-			if dist > 0 {
-				cab = float32(r / dist)
-			}
-			ca[b] = cab
-			c.Data[b*n+a] = cab
+	if par && offer(job) {
+		if dphi != nil {
+			rowSums(c, rs)
+		}
+		<-job.done
+		total = job.total
+	} else {
+		total = sumSeq(rr)
+		if dphi != nil {
+			rowSums(c, rs)
 		}
 	}
 	if dphi == nil {
 		return total
-	}
-	for a := 0; a < n; a++ {
-		var s float64
-		for _, v := range c.Row(a) {
-			s += float64(v)
-		}
-		rs[a] = s
 	}
 	cp := &l.cp
 	cp.Resize(n, d)
@@ -306,4 +393,257 @@ func (l *Loss) evalGEMM(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef f
 		}
 	}
 	return total
+}
+
+// pairJob is evalGEMM's pair rows, cut into chunks that the caller and
+// the helper goroutine claim one at a time, or (sum) the loss sum.
+type pairJob struct {
+	l       *Loss
+	fused   bool
+	sum     bool
+	n       int
+	din, rr []float64
+	bounds  [pairChunks + 1]int
+	next    atomic.Int32
+	total   float64
+	done    chan struct{}
+}
+
+// pairChunks is the number of chunks of rows of one block.
+const pairChunks = 8
+
+// reset prepares j for the rows of a block of n.
+func (j *pairJob) reset(l *Loss, fused bool, n int, din, rr []float64) {
+	j.l, j.fused, j.sum, j.n, j.din, j.rr = l, fused, false, n, din, rr
+	// Rows [0, r) hold n·r − r(r+1)/2 pairs: chunk i ends near the row
+	// where that reaches i/pairChunks of all pairs.
+	for i := range j.bounds {
+		f := 1 - float64(i)/pairChunks
+		j.bounds[i] = min(n, max(0, n-int(math.Round(float64(n)*math.Sqrt(f)))))
+	}
+	j.bounds[pairChunks] = n
+	j.next.Store(0)
+}
+
+// work claims and computes chunks of rows until none is left.
+func (j *pairJob) work(w *rowWork) {
+	for {
+		i := int(j.next.Add(1)) - 1
+		if i >= pairChunks {
+			return
+		}
+		if lo, hi := j.bounds[i], j.bounds[i+1]; lo < hi {
+			if j.fused {
+				j.l.pairRowsFused(lo, hi, j.n, j.din, j.rr, w)
+			} else {
+				j.l.pairRows(lo, hi, j.n, j.din, j.rr, w)
+			}
+		}
+	}
+}
+
+// run does the helper's part and signals done.
+func (j *pairJob) run() {
+	if j.sum {
+		j.total = sumSeq(j.rr)
+	} else {
+		j.work(&j.l.ws[1])
+	}
+	j.done <- struct{}{}
+}
+
+// helperJobs feeds the package's helper goroutine (started on first use; it
+// never ends). A job is only handed over when the helper is idle, so the
+// caller never waits for it to start: results do not depend on who
+// computes what, and handing over allocates nothing.
+var (
+	helperOnce sync.Once
+	helperJobs chan *pairJob
+)
+
+// offer hands j to the helper goroutine and reports whether it took it.
+func offer(j *pairJob) bool {
+	helperOnce.Do(func() {
+		helperJobs = make(chan *pairJob)
+		go func() {
+			for j := range helperJobs {
+				j.run()
+			}
+		}()
+	})
+	if j.done == nil {
+		j.done = make(chan struct{}, 1)
+	}
+	select {
+	case helperJobs <- j:
+		return true
+	default:
+		return false
+	}
+}
+
+// parallelMinRows is the block size from which evalGEMM shares its pairs
+// with a second goroutine.
+const parallelMinRows = 128
+
+// sumSeq returns the sum of v added one by one in order.
+func sumSeq(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s
+}
+
+// triOffset is where row a's pairs (a, a+1..n−1) start in the packed upper
+// triangle.
+func triOffset(a, n int) int { return a*n - a*(a+1)/2 }
+
+// rowWork is one goroutine's scratch for the pair rows.
+type rowWork struct {
+	near    []uint8
+	c       []float32
+	rr, din []float64
+	tmp     [32]float32
+}
+
+// grow makes room for rows of up to m lanes.
+func (w *rowWork) grow(m int) {
+	if len(w.c) < m {
+		w.near = make([]uint8, m/8+1)
+		w.c = make([]float32, m)
+		w.rr = make([]float64, m)
+		w.din = make([]float64, m)
+	}
+}
+
+// pairRowsFused is pairRows with the Gram values computed in the kernel
+// (fusedGram): each row goes through the kernel in whole vectors of 32
+// lanes into w's scratch, then its valid part is copied out.
+func (l *Loss) pairRowsFused(lo, hi, n int, din, rr []float64, w *rowWork) {
+	d := l.p.Cols
+	ldp := n + 32
+	sq, c := l.sqp, &l.c
+	for a := lo; a < hi; a++ {
+		ca := c.Row(a)
+		ca[a] = 0
+		m := n - a - 1
+		if m == 0 {
+			continue
+		}
+		nl := (m + 31) &^ 31
+		dr := din[a*n+a+1:]
+		if len(dr) < nl {
+			copy(w.din, dr)
+			dr = w.din
+		}
+		pairRowFused(l.p.Row(a), l.pt[a+1:], ldp, d, sq[a+1:], dr, w.c, w.rr, w.near, nl, sq[a], l.K, &w.tmp)
+		off := triOffset(a, n)
+		rra := rr[off : off+m]
+		copy(rra, w.rr[:m])
+		copy(ca[a+1:n], w.c[:m])
+		for q := range (m + 7) / 8 {
+			mask := w.near[q]
+			for mask != 0 {
+				bit := bits.TrailingZeros8(mask)
+				mask &^= 1 << bit
+				j := q*8 + bit
+				if j < m {
+					rra[j], ca[a+1+j] = l.pairNear(a, a+1+j, din[a*n+a+1+j])
+				}
+			}
+		}
+	}
+	mirrorRows(c, lo, hi)
+}
+
+// pairNear is pairScalar for a pair known to be near (its squared distance
+// comes from exact differences).
+func (l *Loss) pairNear(a, b int, din float64) (float64, float32) {
+	dist := math.Sqrt(sqDist(l.p.Row(a), l.p.Row(b)))
+	r := float64(l.K*dist) - din
+	var cab float32
+	if dist > 0 {
+		cab = float32(r / dist)
+	}
+	return 2 * r * r, cab
+}
+
+// pairRows fills rows [lo, hi) of the upper triangle of l.c with
+// C_ab = r_ab/d_ab (then mirrors them into the lower triangle) and the
+// packed triangle rr with 2·r_ab², using w's scratch.
+func (l *Loss) pairRows(lo, hi, n int, din, rr []float64, w *rowWork) {
+	near := w.near
+	sq, gram, c := l.sq[:n], &l.gram, &l.c
+	for a := lo; a < hi; a++ {
+		ca := c.Row(a)
+		ca[a] = 0
+		off := triOffset(a, n)
+		rra := rr[off : off+n-a-1]
+		ga := gram.Row(a)
+		done := pairRowVec(ga[a+1:n], sq[a+1:], din[a*n+a+1:a*n+n], ca[a+1:n], rra, near, sq[a], l.K)
+		for q := range done / 8 {
+			m := near[q]
+			for m != 0 {
+				bit := bits.TrailingZeros8(m)
+				m &^= 1 << bit
+				j := q*8 + bit
+				rra[j], ca[a+1+j] = l.pairScalar(a, a+1+j, ga, din[a*n+a+1+j])
+			}
+		}
+		for j := done; j < n-a-1; j++ {
+			rra[j], ca[a+1+j] = l.pairScalar(a, a+1+j, ga, din[a*n+a+1+j])
+		}
+	}
+	mirrorRows(c, lo, hi)
+}
+
+// pairScalar returns 2·r² and C_ab for the pair (a, b), b > a, of the
+// centred block l.p with Gram row ga of a and input distance din.
+func (l *Loss) pairScalar(a, b int, ga []float32, din float64) (float64, float32) {
+	sq := l.sq
+	s2 := sq[a] + sq[b] - 2*float64(ga[b])
+	if s2 < 1e-2*(sq[a]+sq[b]) {
+		s2 = sqDist(l.p.Row(a), l.p.Row(b)) // near pair: avoid cancellation
+	}
+	dist := math.Sqrt(s2)
+	r := float64(l.K*dist) - din
+	var cab float32
+	if dist > 0 {
+		cab = float32(r / dist)
+	}
+	return 2 * r * r, cab
+}
+
+// mirrorRows copies rows [lo, hi) of the upper triangle of the square c
+// into the lower triangle (columns [lo, hi)), in blocks that stay in cache.
+func mirrorRows(c *tensor.Mat, lo, hi int) {
+	n := c.Rows
+	const bs = 32
+	for i0 := lo; i0 < hi; i0 += bs {
+		i1 := min(i0+bs, hi)
+		for j0 := i0; j0 < n; j0 += bs {
+			j1 := min(j0+bs, n)
+			for i := i0; i < i1; i++ {
+				src := c.Data[i*n : i*n+n]
+				for j := max(j0, i+1); j < j1; j++ {
+					c.Data[j*n+i] = src[j]
+				}
+			}
+		}
+	}
+}
+
+// rowSums sets rs[a] = Σ_b c_ab of the symmetric c, added in order of b (as
+// its column sums).
+func rowSums(c *tensor.Mat, rs []float64) {
+	n := c.Rows
+	clear(rs)
+	done := colSumVec(rs, c.Data, n, n, n)
+	for b := 0; b < n; b++ {
+		row := c.Row(b)
+		for a := done; a < n; a++ {
+			rs[a] += float64(row[a])
+		}
+	}
 }

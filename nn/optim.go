@@ -35,14 +35,28 @@ func (a *Adam) Step(params []*Param) {
 	stepSize := float32(a.LR / bc1)
 	sqrtBC2 := float32(math.Sqrt(bc2))
 	b1, b2, eps := float32(a.Beta1), float32(a.Beta2), float32(a.Eps)
-	for k, p := range params {
-		m, v := a.M[k], a.V[k]
-		for i, g := range p.Grad {
-			m[i] = b1*m[i] + (1-b1)*g
-			v[i] = b2*v[i] + (1-b2)*g*g
-			denom := float32(math.Sqrt(float64(v[i])))/sqrtBC2 + eps
-			p.Data[i] -= stepSize * m[i] / denom
-		}
+	k := adamConsts{b1, 1 - b1, b2, 1 - b2, stepSize, sqrtBC2, eps}
+	for j, p := range params {
+		m, v := a.M[j], a.V[j]
+		done := adamVec(p.Data, p.Grad, m, v, &k)
+		adamGo(p.Data[done:], p.Grad[done:], m[done:], v[done:], &k)
+	}
+}
+
+// adamConsts are the float32 constants of one Adam step, in the order the
+// vector kernel reads them.
+type adamConsts struct {
+	b1, omb1, b2, omb2, stepSize, sqrtBC2, eps float32
+}
+
+// adamGo is one Adam step over p in plain Go; the vector kernel rounds every
+// operation the same way.
+func adamGo(p, grad, m, v []float32, k *adamConsts) {
+	for i, g := range grad {
+		m[i] = k.b1*m[i] + k.omb1*g
+		v[i] = k.b2*v[i] + k.omb2*g*g
+		denom := float32(math.Sqrt(float64(v[i])))/k.sqrtBC2 + k.eps
+		p[i] -= k.stepSize * m[i] / denom
 	}
 }
 

@@ -7,17 +7,18 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"time"
 
-	"github.com/isonet/isonet/experiment"
+	"github.com/isonet/isonet/bench"
 )
 
 func init() {
-	register(&command{name: "bench", summary: "the PyTorch peer benchmark's workloads (train-b0, train-b1, fgsm, pgd10, toy-b1)", run: runBench})
+	register(&command{name: "bench", summary: "the PyTorch peer benchmark's workloads (train-b0, train-b1, fgsm, pgd10, toy-b1), umap-70k, FLOPs and the machine's peak", run: runBench})
 }
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("bench", "[--only train-b0,...] [--json]", stderr)
-	only := fs.String("only", "", "comma-separated workloads (default: all of "+strings.Join(experiment.BenchWorkloads, ", ")+")")
+	only := fs.String("only", "", "comma-separated workloads (default: all of "+strings.Join(bench.Workloads, ", ")+")")
 	asJSON := fs.Bool("json", false, "print JSON")
 	seed := fs.Uint64("seed", 0, "seed of the synthetic data")
 	if err := parse(fs, args); err != nil {
@@ -26,22 +27,39 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var names []string
 	if *only != "" {
 		for _, n := range strings.Split(*only, ",") {
-			if !slices.Contains(experiment.BenchWorkloads, n) {
-				return fmt.Errorf("--only: unknown workload %q (want %s)", n, strings.Join(experiment.BenchWorkloads, ", "))
+			if !slices.Contains(bench.Workloads, n) {
+				return fmt.Errorf("--only: unknown workload %q (want %s)", n, strings.Join(bench.Workloads, ", "))
 			}
 			names = append(names, n)
 		}
 	}
-	rates := experiment.Bench(names, *seed)
+	peak := bench.MeasurePeak(time.Second)
+	rates := bench.Bench(names, *seed, peak.GFLOPS)
 	if *asJSON {
 		m := map[string]float64{}
 		for _, r := range rates {
-			m[r.Name] = r.Rate
+			if r.Skipped == "" {
+				m[r.Name] = r.Rate
+			}
 		}
-		return writeJSON(stdout, map[string]any{"isonet": "go", "threads": runtime.GOMAXPROCS(0), "rates": m})
+		return writeJSON(stdout, map[string]any{"isonet": "go", "threads": runtime.GOMAXPROCS(0), "rates": m, "workloads": rates, "peak": peak})
 	}
+	fmt.Fprintf(stdout, "%-10s %12s %-10s %9s %12s %9s %7s\n", "workload", "rate", "unit", "seconds", "FLOP/unit", "GFLOP/s", "% peak")
 	for _, r := range rates {
-		fmt.Fprintf(stdout, "%-10s %12.1f %s\n", r.Name, r.Rate, r.Unit)
+		if r.Skipped != "" {
+			fmt.Fprintf(stdout, "%-10s skipped: %s\n", r.Name, r.Skipped)
+			continue
+		}
+		if r.FLOPs == 0 {
+			fmt.Fprintf(stdout, "%-10s %12.1f %-10s %9.2f %12s %9s %7s", r.Name, r.Rate, r.Unit, r.Seconds, "-", "-", "-")
+		} else {
+			fmt.Fprintf(stdout, "%-10s %12.1f %-10s %9.2f %12.4g %9.2f %6.1f%%", r.Name, r.Rate, r.Unit, r.Seconds, r.FLOPs, r.GFLOPS, 100*r.PeakFraction)
+		}
+		if r.Name == "umap-70k" {
+			fmt.Fprintf(stdout, "  (2-D 10-NN label accuracy %.4f)", r.KNNAccuracy)
+		}
+		fmt.Fprintln(stdout)
 	}
+	fmt.Fprintf(stdout, "peak: %.1f GFLOP/s fp32 (register-only FMA loop, %s, %d threads)\n", peak.GFLOPS, peak.ISA, peak.Threads)
 	return nil
 }

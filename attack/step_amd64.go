@@ -1,0 +1,22 @@
+//go:build amd64 && !purego
+
+package attack
+
+import "golang.org/x/sys/cpu"
+
+//go:noescape
+func stepInf512(dst, cur, grad, x0 *float32, n int, ab uint64, eps float64)
+
+// stepAVX512 says whether stepInf's vector kernel runs; tests turn it off.
+var stepAVX512 = cpu.X86.HasAVX512F
+
+// stepInfVec does stepInf over the longest multiple of 8 of dst and returns
+// how many elements it did.
+func stepInfVec(dst, cur, g, x0 []float32, ab uint64, eps float64) int {
+	n := len(dst) &^ 7
+	if !stepAVX512 || n == 0 {
+		return 0
+	}
+	stepInf512(&dst[0], &cur[0], &g[0], &x0[0], n, ab, eps)
+	return n
+}

@@ -1,0 +1,58 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+DATA stepc_sign<>+0(SB)/8, $0x80000000
+GLOBL stepc_sign<>(SB), RODATA|NOPTR, $8
+DATA stepc_abs<>+0(SB)/8, $0x7fffffff
+GLOBL stepc_abs<>(SB), RODATA|NOPTR, $8
+DATA stepc_one<>+0(SB)/8, $0x3ff0000000000000
+GLOBL stepc_one<>(SB), RODATA|NOPTR, $8
+
+// func stepInf512(dst, cur, grad, x0 *float32, n int, ab uint64, eps float64)
+// stepInf for n elements (a multiple of 8), lane by lane the same float64
+// arithmetic: d = ±|a| with g's sign (+0 where g = ±0), then
+// float32(min(max(cur + d, max(x0 − eps, 0)), min(x0 + eps, 1))). Ties of
+// zeros resolve as Go's min and max do for the values that can occur
+// (the lower bound is never −0); the inputs are finite.
+TEXT ·stepInf512(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ cur+8(FP), SI
+	MOVQ grad+16(FP), DX
+	MOVQ x0+24(FP), R8
+	MOVQ n+32(FP), CX
+	SHRQ $3, CX
+	JZ sdone
+	VPBROADCASTQ ab+40(FP), Z0
+	VBROADCASTSD eps+48(FP), Z1
+	VPBROADCASTQ stepc_sign<>(SB), Z2
+	VPBROADCASTQ stepc_abs<>(SB), Z3
+	VBROADCASTSD stepc_one<>(SB), Z4
+	VPXORQ Z5, Z5, Z5
+sloop:
+	VPMOVZXDQ 0(DX), Z6         // g bits, one per 64-bit lane
+	VPTESTMQ Z3, Z6, K1         // g ≠ ±0
+	VPANDQ Z2, Z6, Z7
+	VPSLLQ $32, Z7, Z7          // g's sign at bit 63
+	VPORQ Z0, Z7, Z7            // ±|a|
+	VMOVAPD.Z Z7, K1, Z7        // +0 where g = ±0
+	VCVTPS2PD 0(SI), Z8
+	VADDPD Z7, Z8, Z8           // cur + d
+	VCVTPS2PD 0(R8), Z9         // c
+	VSUBPD Z1, Z9, Z10          // c − eps
+	VMAXPD Z5, Z10, Z10         // lo = max(c − eps, +0)
+	VADDPD Z1, Z9, Z11          // c + eps
+	VMINPD Z4, Z11, Z11         // hi = min(c + eps, 1)
+	VMAXPD Z10, Z8, Z8          // max(cur + d, lo)
+	VMINPD Z11, Z8, Z8          // min(·, hi)
+	VCVTPD2PS Z8, Y8
+	VMOVUPS Y8, 0(DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R8
+	DECQ CX
+	JNZ sloop
+	VZEROUPPER
+sdone:
+	RET

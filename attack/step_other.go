@@ -1,0 +1,7 @@
+//go:build !amd64 || purego
+
+package attack
+
+var stepAVX512 = false
+
+func stepInfVec(dst, cur, g, x0 []float32, ab uint64, eps float64) int { return 0 }

@@ -1,0 +1,53 @@
+package attack
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestStepInfVectorBitIdentical compares stepInf's vector kernel with its Go
+// loop bit for bit: pixels at 0 and 1, zero and negative-zero gradients,
+// points on and beyond the faces of the ball, ε = 0, a = 0.
+func TestStepInfVectorBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	const n = 8*41 + 5
+	pick := func() float32 {
+		switch rng.IntN(6) {
+		case 0:
+			return 0
+		case 1:
+			return 1
+		default:
+			return rng.Float32()
+		}
+	}
+	for _, a := range []float64{0, 0.003, 0.05, -0.2, 1.5} {
+		for _, eps := range []float64{0, 0.01, 0.3, 2} {
+			cur, g, x0 := make([]float32, n), make([]float32, n), make([]float32, n)
+			for j := range cur {
+				x0[j] = pick()
+				cur[j] = x0[j] + float32(eps*(2*rng.Float64()-1)*1.2)
+				switch rng.IntN(5) {
+				case 0:
+					g[j] = 0
+				case 1:
+					g[j] = float32(math.Copysign(0, -1))
+				default:
+					g[j] = float32(rng.NormFloat64())
+				}
+			}
+			got, want := make([]float32, n), make([]float32, n)
+			stepInf(got, cur, g, x0, a, eps)
+			old := stepAVX512
+			stepAVX512 = false
+			stepInf(want, cur, g, x0, a, eps)
+			stepAVX512 = old
+			for j := range got {
+				if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+					t.Fatalf("a %g eps %g, element %d (cur %v, g %v, x0 %v): %v, want %v", a, eps, j, cur[j], g[j], x0[j], got[j], want[j])
+				}
+			}
+		}
+	}
+}
