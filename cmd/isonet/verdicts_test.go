@@ -207,7 +207,6 @@ func TestInterruptLongCommands(t *testing.T) {
 		{"attack apgd", syscall.SIGTERM, []string{"attack", "--model", m, "--data-dir", data, "--attack", "apgd", "--steps", "1000000000", "--eps", "0.001"}},
 		{"attack square", syscall.SIGINT, []string{"attack", "--model", m, "--data-dir", data, "--attack", "square", "--steps", "1000000000", "--eps", "0.001"}},
 		{"attack sweep", syscall.SIGINT, []string{"attack", "--model", m, "--data-dir", data, "--sweep", "--steps", "1000000000"}},
-		{"eval", syscall.SIGINT, []string{"eval", "--model", bundled}},
 		{"embed", syscall.SIGINT, []string{"embed", "--model", bundled, "--out", filepath.Join(outDir, "u")}},
 		{"geometry", syscall.SIGTERM, []string{"geometry", "--model", bundled, "--max-points", "-1", "--max-per-class", "-1", "--out", filepath.Join(outDir, "geo")}},
 	} {
@@ -258,9 +257,20 @@ func TestInterruptLongCommands(t *testing.T) {
 }
 
 // TestInterruptInProcess: a cancelled context (what Ctrl-C does) stops
-// a 10⁹-step attack through run() too.
+// a 10⁹-step attack through run() too; and eval, which on an idle machine
+// finishes within the second TestInterruptLongCommands waits, stops at
+// once on a context cancelled before it starts (exit 130, nothing on
+// stdout).
 func TestInterruptInProcess(t *testing.T) {
 	m, data := tinyModel(t, 20)
+	{
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		var out, errb strings.Builder
+		if code := run(ctx, []string{"eval", "--model", m, "--data-dir", data}, &out, &errb); code != 130 || out.String() != "" || errb.String() != "isonet eval: interrupted\n" {
+			t.Errorf("eval: exit %d, stdout %q, stderr %q", code, out.String(), errb.String())
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	time.AfterFunc(500*time.Millisecond, cancel)
