@@ -237,9 +237,8 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// buildIsonet builds the isonet binary the jobs run.
-func buildIsonet(t *testing.T, dir string) string {
-	t.Helper()
+// buildIsonet builds the isonet binary into dir.
+func buildIsonet(dir string) (string, error) {
 	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
 	if _, err := os.Stat(gobin); err != nil {
 		gobin = "go"
@@ -249,10 +248,10 @@ func buildIsonet(t *testing.T, dir string) string {
 		// Where git cannot describe the checkout (another owner, no git),
 		// build without the revision: phases then carry the binary's hash.
 		if out2, err2 := exec.Command(gobin, "build", "-buildvcs=false", "-o", bin, ".").CombinedOutput(); err2 != nil {
-			t.Fatalf("go build: %v\n%s\n%s", err2, out, out2)
+			return "", fmt.Errorf("%v\n%s\n%s", err2, out, out2)
 		}
 	}
-	return bin
+	return bin, nil
 }
 
 // TestSlurm brings up a real single-node Slurm cluster (Debian's slurm-wlm
@@ -273,7 +272,7 @@ func TestSlurm(t *testing.T) {
 		}
 	}
 	dir := t.TempDir()
-	bin := buildIsonet(t, dir)
+	bin := isonetBinary(t)
 	c := startCluster(t, filepath.Join(dir, "cluster"))
 	flags := []string{"rings", "--quick", "--seeds", "0,1"}
 

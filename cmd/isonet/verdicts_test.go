@@ -157,29 +157,24 @@ var (
 	binErr  error
 )
 
-// isonetBinary builds the command once for the tests that signal it.
+// isonetBinary builds the command once for the tests that run it as a
+// process (signals, Slurm jobs); TestMain removes it.
 func isonetBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "isonet-bin")
+		dir, err := os.MkdirTemp("", "isonet-bin-")
 		if err != nil {
 			binErr = err
 			return
 		}
-		binPath = filepath.Join(dir, "isonet")
-		if out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput(); err != nil {
-			binErr = &buildError{string(out)}
-		}
+		sharedDirs = append(sharedDirs, dir)
+		binPath, binErr = buildIsonet(dir)
 	})
 	if binErr != nil {
 		t.Fatalf("go build: %v", binErr)
 	}
 	return binPath
 }
-
-type buildError struct{ out string }
-
-func (e *buildError) Error() string { return e.out }
 
 // TestInterruptLongCommands (issue 17 case 5): SIGINT a second into a
 // long attack (10⁹ PGD, APGD or Square steps, or a sweep of them) stops it
