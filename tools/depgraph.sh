@@ -18,6 +18,7 @@ cd "$(dirname "$0")/.."
 
 floors='
 tensor 1
+verdict 1
 nn 2
 iso 3
 data 4
@@ -32,6 +33,7 @@ stacked 7
 experiment 8
 reproduce 9
 report 9
+bench 9
 cmd/isonet 10
 '
 
