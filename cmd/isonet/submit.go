@@ -47,8 +47,9 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	what, whatGiven := "all", false
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		what, args, whatGiven = args[0], args[1:], true
+		what, args = afterReproduce(what, args)
 	}
-	fs := newFlags("submit slurm", "[--shards N] [--partition P] [--time T] [--dry-run] [--isonet PATH] [all|rings|torus|mnist] [reproduce flags…]", stderr)
+	fs := newFlags("submit slurm", "[--shards N] [--partition P] [--time T] [--dry-run] [--isonet PATH] [reproduce] [all|rings|torus|mnist|fashion] [reproduce flags…]", stderr)
 	partition := fs.String("partition", "", "Slurm partition (sbatch --partition; default: SBATCH_PARTITION or the cluster's default)")
 	timeLimit := fs.String("time", "", "time limit of each job (sbatch --time, e.g. 2:00:00; default: SBATCH_TIMELIMIT or the partition's)")
 	dryRun := fs.Bool("dry-run", false, "print the batch scripts and the sbatch commands instead of submitting")
@@ -58,7 +59,7 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.Lookup("shards").Usage = "number of array tasks (shards) the phases are split into (default 4)"
 	if fs.Parse(args) == nil && fs.NArg() > 0 && !whatGiven {
 		// The experiment may follow the submit flags: submit slurm --shards 4 rings --quick.
-		what, args = fs.Arg(0), fs.Args()[1:]
+		what, args = afterReproduce(fs.Arg(0), fs.Args()[1:])
 		f.what = what
 	}
 	if err := parse(fs, args); err != nil {
@@ -213,4 +214,17 @@ func shellJoin(args []string) string {
 		q[i] = shellQuote(a)
 	}
 	return strings.Join(q, " ")
+}
+
+// afterReproduce lets the command read as the one it submits: in
+// `submit slurm reproduce mnist --quick` the word reproduce is skipped and
+// the experiment follows it (all when none does).
+func afterReproduce(what string, args []string) (string, []string) {
+	if what != "reproduce" {
+		return what, args
+	}
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return args[0], args[1:]
+	}
+	return "all", args
 }

@@ -45,6 +45,22 @@ func TestSubmitDryRun(t *testing.T) {
 	if _, err := os.Stat("run"); !os.IsNotExist(err) {
 		t.Errorf("--dry-run created the output folder: %v", err)
 	}
+	// The same with the word reproduce before the experiment, before or
+	// after the submit flags, and with no experiment (all).
+	for _, c := range []struct {
+		what string
+		args []string
+	}{
+		{"rings", []string{"--shards", "3", "--isonet", bin, "--dry-run", "reproduce", "rings", "--quick", "--out", "run"}},
+		{"rings", []string{"reproduce", "rings", "--shards", "3", "--isonet", bin, "--dry-run", "--quick", "--out", "run"}},
+		{"all", []string{"--shards", "3", "--isonet", bin, "--dry-run", "reproduce", "--quick", "--out", "run"}},
+	} {
+		args, what := c.args, c.what
+		code, stdout, stderr := isonet(t, append([]string{"submit", "slurm"}, args...)...)
+		if w := "exec '" + bin + "' reproduce " + what + " --quick=true --out=" + abs; code != 0 || !strings.Contains(stdout, w) {
+			t.Errorf("%v: exit %d, stderr %q; stdout lacks %q", args, code, stderr, w)
+		}
+	}
 }
 
 // TestPlanCLI: --plan prints every phase with its shard, settings hash,
