@@ -2,8 +2,10 @@ package reproduce
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/isonet/isonet/data"
@@ -18,20 +20,24 @@ type Trained struct {
 	Result *experiment.Result `json:"result"`
 }
 
-type dataKey struct {
-	name, dir         string
-	seed              uint64
-	trainSub, testSub int
-}
-
-var dataCache = map[dataKey][2]*data.Set{}
+// dataCache holds the sets loaded in this process, keyed by the whole
+// data spec (as JSON, so a field added to data.Spec is part of the key);
+// dataMu guards it for every Env of the process.
+var (
+	dataMu    sync.Mutex
+	dataCache = map[string][2]*data.Set{}
+)
 
 // Data loads (once per process) the sets a DataSpec names.
 func (e *Env) Data(d experiment.DataSpec) (trainSet, testSet *data.Set, err error) {
-	k := dataKey{d.Name, d.Dir, d.Seed, d.TrainSubset, d.TestSubset}
-	e.mu.Lock()
+	kb, err := json.Marshal(d)
+	if err != nil {
+		return nil, nil, err
+	}
+	k := string(kb)
+	dataMu.Lock()
 	p, ok := dataCache[k]
-	e.mu.Unlock()
+	dataMu.Unlock()
 	if ok {
 		return p[0], p[1], nil
 	}
@@ -39,9 +45,9 @@ func (e *Env) Data(d experiment.DataSpec) (trainSet, testSet *data.Set, err erro
 	if err != nil {
 		return nil, nil, err
 	}
-	e.mu.Lock()
+	dataMu.Lock()
 	dataCache[k] = [2]*data.Set{trainSet, testSet}
-	e.mu.Unlock()
+	dataMu.Unlock()
 	return trainSet, testSet, nil
 }
 
