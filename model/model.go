@@ -108,7 +108,7 @@ func Exists(dir string) bool {
 // Save writes m, and metrics (any JSON-encodable value, or nil) into dir.
 // The folder appears complete or not at all: everything is written into a
 // temporary folder beside dir, which is then renamed. An existing non-empty
-// dir is an error unless force is set, in which case it is replaced.
+// dir is an error (SaveForce may replace a model folder).
 func Save(dir string, m *Model, metrics any) error {
 	return SaveForce(dir, m, metrics, false)
 }
