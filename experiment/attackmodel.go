@@ -35,7 +35,7 @@ type AttackModel struct {
 // NewAttackModel returns the attack view of m's network with the given
 // attack loss, taking the training-loss settings from m's config.
 func NewAttackModel(m *model.Model, loss string) *AttackModel {
-	b := m.Config.Blocks[len(m.Config.Blocks)-1]
+	b := m.LastBlock()
 	return &AttackModel{Net: m.Net(), Loss: loss, Alpha: b.Train.Alpha, Beta: b.Train.Beta, K: b.Train.K,
 		IsoLayer: b.Train.IsoLayer, Mask: b.Train.Mask}
 }

@@ -26,13 +26,13 @@ type Evaluation struct {
 
 // MaxPerClass bounds the points per class used for distance statistics,
 // so that evaluating on 10000 MNIST images stays cheap.
-const MaxPerClass = 500
+const MaxPerClass = iso.MaxPerClass
 
 // Evaluate measures m's accuracy on set and the isometry of its isometric
 // layer (per class, up to MaxPerClass points each, seeded).
 func Evaluate(m *model.Model, set *data.Set, seed uint64) Evaluation {
 	net := m.Net()
-	b := m.Config.Blocks[len(m.Config.Blocks)-1]
+	b := m.LastBlock()
 	ev := Evaluation{Dataset: set.Name, Examples: set.Len(), Accuracy: train.Accuracy(net, set.X, set.Y())}
 	layer := b.Train.IsoLayer
 	rep := train.Representation(net, set.X, layer)

@@ -358,7 +358,7 @@ func LayerName(m *model.Model, l int) string {
 	default:
 		s = "hidden layer " + strconv.Itoa(l)
 	}
-	if tc := m.Config.Blocks[len(m.Config.Blocks)-1].Train; l == tc.IsoLayer && l > 0 && tc.Beta > 0 && tc.Mask != iso.MaskNone {
+	if tc := m.LastBlock().Train; l == tc.IsoLayer && l > 0 && tc.Beta > 0 && tc.Mask != iso.MaskNone {
 		s += " (isometric)"
 	}
 	return s

@@ -54,7 +54,7 @@ type Options struct {
 
 // Defaults of Options.
 const (
-	DefaultMaxPerClass     = 500
+	DefaultMaxPerClass     = iso.MaxPerClass
 	DefaultMaxBetweenPairs = 2_000_000
 	DefaultNeighbors       = 10
 	DefaultMaxPoints       = 2000

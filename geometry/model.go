@@ -17,12 +17,12 @@ func Layers(m *model.Model) int { return len(m.Net().Layers) }
 // IsoLayer returns the layer m's isometric term acted on (the default layer
 // to analyse).
 func IsoLayer(m *model.Model) int {
-	return m.Config.Blocks[len(m.Config.Blocks)-1].Train.IsoLayer
+	return m.LastBlock().Train.IsoLayer
 }
 
 // IsoScale returns the representation-distance scale K m was trained with.
 func IsoScale(m *model.Model) float64 {
-	return m.Config.Blocks[len(m.Config.Blocks)-1].Train.K
+	return m.LastBlock().Train.K
 }
 
 // CheckLayer returns an error unless 0 ≤ layer ≤ Layers(m).

@@ -79,6 +79,11 @@ type ClassDistances struct {
 	Agreement
 }
 
+// MaxPerClass is the usual bound on the points per class of WithinClass
+// (the evaluation of a model, its geometry): 500 points give 124,750
+// pairs per class.
+const MaxPerClass = 500
+
 // WithinClass compares the distances between same-class points of the
 // input x and of the representation phi, per class. Classes with more than
 // maxPerClass points (when maxPerClass > 0) are subsampled with seed, so the

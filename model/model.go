@@ -77,6 +77,11 @@ type Model struct {
 // Stacked reports whether m has more than one block.
 func (m *Model) Stacked() bool { return len(m.Blocks) > 1 }
 
+// LastBlock returns the description of the model's last block (its only
+// one when flat): the block whose isometric settings (iso layer, K, mask)
+// describe the model's representation.
+func (m *Model) LastBlock() Block { return m.Config.Blocks[len(m.Config.Blocks)-1] }
+
 // Net returns the single network of a flat model (the last block of a
 // stacked one).
 func (m *Model) Net() *nn.MLP { return m.Blocks[len(m.Blocks)-1] }
