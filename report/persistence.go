@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/isonet/isonet/topology"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -122,4 +123,16 @@ func PersistenceDiagram(base, title string, dims map[int][][2]float64, opts ...O
 		leg.add(fmt.Sprintf("H%d (%d)", k, len(pairs)), sc)
 	}
 	return save(base, cfg, func(c draw.Canvas) { drawWithLegend(c, p, leg) })
+}
+
+// DrawDiagram draws d's H0 and H1 bars with PersistenceDiagram into
+// base.png and base.svg.
+func DrawDiagram(base, title string, d *topology.Diagram) error {
+	dims := map[int][][2]float64{}
+	for k, bars := range [][]topology.Bar{d.H0, d.H1} {
+		for _, b := range bars {
+			dims[k] = append(dims[k], [2]float64{b.Birth, b.Death})
+		}
+	}
+	return PersistenceDiagram(base, title, dims)
 }

@@ -3,7 +3,6 @@ package reproduce
 import (
 	"context"
 	"fmt"
-	"math"
 	"path/filepath"
 	"strings"
 
@@ -15,222 +14,25 @@ import (
 	"github.com/isonet/isonet/topology"
 )
 
-// TopologyOptions sets how CompareTopology summarises a persistence
-// diagram. Both fractions are relative to each point cloud's own diameter,
-// so the summaries do not depend on the scale of a layer.
-type TopologyOptions struct {
-	// Threshold is the largest edge of the Vietoris–Rips complexes, in
-	// input units (representation distances are multiplied by the iso
-	// scale K first). 0 means each cloud's enclosing radius, beyond which
-	// no loop survives, so nothing is lost.
-	Threshold float64 `json:"threshold"`
-	// ScaleFraction sets the scale of the Betti numbers: β₀ and β₁ of the
-	// Rips complex at ScaleFraction × the cloud's diameter. The default
-	// 0.25 lies in the middle of a round loop's life, which runs from the
-	// widest gap of the sample to about 0.87 × the diameter: a ring of 500
-	// or 200 random points has gaps up to about 0.1 of its diameter, so at
-	// 0.1 a sparse sample can still be a broken ring (β₁ = 0), while at
-	// 0.25 it reads β₀ = β₁ = 1.
-	ScaleFraction float64 `json:"scale_fraction"`
-	// LongFraction sets which H1 bars count as loops: those whose
-	// persistence exceeds LongFraction × the cloud's diameter.
-	//
-	// Why relative to the diameter, and why 0.1 by default: by the
-	// stability theorem for Rips filtrations (bottleneck distance ≤ 2 ×
-	// the Gromov–Hausdorff distance), a sample within Hausdorff distance h
-	// of a shape has every H1 bar the shape lacks at persistence ≤ 4h.
-	// With 0.1, a bar is taken as a real loop when the sample is within
-	// 2.5% of its diameter of the underlying shape (for a ring of
-	// diameter 2 sampled by 300–500 points with σ = 0.01 noise, h is about
-	// 0.02, a quarter of the bound), while a round loop persists for about
-	// 0.87 of its diameter (from the spacing to the side √3·r of the
-	// inscribed equilateral triangle). A rule relative to the longest bar
-	// (say, > 25% of it) would always find at least one loop, even in a
-	// filled disk whose bars are all noise, so it cannot tell a loop
-	// from none.
-	LongFraction float64 `json:"long_fraction"`
-}
+// The per-class topology comparison lives in package topology (Compare)
+// and its figure in package report (DrawDiagram); these names keep the
+// reproduction's code and results unchanged.
+type (
+	TopologyOptions    = topology.CompareOptions
+	CloudTopology      = topology.Cloud
+	TopologyComparison = topology.Comparison
+)
 
-// DefaultTopologyOptions returns Threshold 0 (the enclosing radius), the
-// Betti numbers at 0.25 of the diameter and long H1 bars over 0.1 of it.
-func DefaultTopologyOptions() TopologyOptions {
-	return TopologyOptions{ScaleFraction: 0.25, LongFraction: 0.1}
-}
+// DefaultTopologyOptions is topology.DefaultCompareOptions.
+func DefaultTopologyOptions() TopologyOptions { return topology.DefaultCompareOptions() }
 
-// Validate checks the options.
-func (o TopologyOptions) Validate() error {
-	if !(o.Threshold >= 0) || math.IsInf(o.Threshold, 0) {
-		return fmt.Errorf("topology: threshold must be a finite number ≥ 0 (0 = enclosing radius), got %g", o.Threshold)
-	}
-	if !(o.ScaleFraction > 0 && o.ScaleFraction <= 1) {
-		return fmt.Errorf("topology: scale fraction must be in (0, 1], got %g", o.ScaleFraction)
-	}
-	if !(o.LongFraction > 0 && o.LongFraction <= 1) {
-		return fmt.Errorf("topology: long-bar fraction must be in (0, 1], got %g", o.LongFraction)
-	}
-	return nil
-}
-
-// CloudTopology summarises the Vietoris–Rips persistence of one point
-// cloud. Distances (Diameter, Threshold, Scale, persistences) are rounded
-// to 4 decimals; the diagram's bars are not.
-type CloudTopology struct {
-	// Diameter is the largest distance between two points.
-	Diameter float64 `json:"diameter"`
-	// Threshold is the largest edge of the complex that was computed.
-	Threshold float64 `json:"threshold"`
-	// Scale is ScaleFraction × Diameter, where Betti0 and Betti1 are taken.
-	Scale  float64 `json:"scale"`
-	Betti0 int     `json:"betti0"`
-	Betti1 int     `json:"betti1"`
-	// LongH1 counts the H1 bars longer than LongFraction × Diameter.
-	LongH1 int `json:"long_h1"`
-	// LongestH1 and SecondH1 are the two largest H1 persistences (0 when
-	// there are fewer bars); a bar still open at the threshold counts up
-	// to the threshold.
-	LongestH1 float64          `json:"longest_h1"`
-	SecondH1  float64          `json:"second_h1"`
-	Diagram   topology.Diagram `json:"diagram"`
-}
-
-// TopologyComparison compares one class's point cloud in the input with
-// the same points in a representation.
-type TopologyComparison struct {
-	Points int `json:"points"`
-	// K is the iso scale the representation distances were multiplied
-	// by, so that both clouds are in input units.
-	K     float64       `json:"iso_scale"`
-	Input CloudTopology `json:"input"`
-	Rep   CloudTopology `json:"representation"`
-	// BottleneckH0 and BottleneckH1 are the bottleneck distances between
-	// the input's and the representation's diagrams, in input units,
-	// rounded to 4 decimals; null (nil) when infinite, which happens only
-	// when a threshold leaves the two with different numbers of essential
-	// classes.
-	BottleneckH0 *float64 `json:"bottleneck_h0"`
-	BottleneckH1 *float64 `json:"bottleneck_h1"`
-	// KeepsLoops reports whether the representation has as many long H1
-	// bars as the input.
-	KeepsLoops bool `json:"keeps_loops"`
-}
-
-// CompareTopology computes the Vietoris–Rips persistence (H0 and H1) of the
-// rows of x and of the rows of rep, whose distances are multiplied by k,
-// and compares them. x and rep must have the same number of rows.
+// CompareTopology is topology.Compare.
 func CompareTopology(x, rep *tensor.Mat, k float64, o TopologyOptions) (*TopologyComparison, error) {
-	if x.Rows != rep.Rows {
-		panic(fmt.Sprintf("reproduce: CompareTopology: %d input rows, %d representation rows", x.Rows, rep.Rows))
-	}
-	if err := o.Validate(); err != nil {
-		return nil, err
-	}
-	if !(k > 0) || math.IsInf(k, 0) {
-		return nil, fmt.Errorf("topology: iso scale K = %g, need a finite number > 0", k)
-	}
-	in, err := cloudTopology(x, 1, o)
-	if err != nil {
-		return nil, fmt.Errorf("input: %w", err)
-	}
-	out, err := cloudTopology(rep, k, o)
-	if err != nil {
-		return nil, fmt.Errorf("representation: %w", err)
-	}
-	c := &TopologyComparison{Points: x.Rows, K: k, Input: *in, Rep: *out, KeepsLoops: in.LongH1 == out.LongH1}
-	c.BottleneckH0 = finiteR4(topology.Bottleneck(in.Diagram.H0, out.Diagram.H0))
-	c.BottleneckH1 = finiteR4(topology.Bottleneck(in.Diagram.H1, out.Diagram.H1))
-	return c, nil
+	return topology.Compare(x, rep, k, o)
 }
 
-func finiteR4(x float64) *float64 {
-	if math.IsInf(x, 0) {
-		return nil
-	}
-	v := R4(x)
-	return &v
-}
-
-// pairDistances returns the Euclidean distances between the rows of x,
-// times k, as an exactly symmetric matrix.
-func pairDistances(x *tensor.Mat, k float64) ([][]float64, error) {
-	n := x.Rows
-	d := make([][]float64, n)
-	for i := range d {
-		d[i] = make([]float64, n)
-	}
-	for i := range n {
-		xi := x.Row(i)
-		for j := range i {
-			xj := x.Row(j)
-			var s float64
-			for c, a := range xi {
-				t := float64(a) - float64(xj[c])
-				s += t * t
-			}
-			v := k * math.Sqrt(s)
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, fmt.Errorf("distance between points %d and %d is %v", j, i, v)
-			}
-			d[i][j], d[j][i] = v, v
-		}
-	}
-	return d, nil
-}
-
-func cloudTopology(x *tensor.Mat, k float64, o TopologyOptions) (*CloudTopology, error) {
-	d, err := pairDistances(x, k)
-	if err != nil {
-		return nil, err
-	}
-	diag, err := topology.RipsDistances(d, topology.Options{MaxDim: 1, Threshold: o.Threshold})
-	if err != nil {
-		return nil, err
-	}
-	diam, enclosing := 0.0, math.Inf(1)
-	for _, row := range d {
-		m := 0.0
-		for _, v := range row {
-			m = max(m, v)
-		}
-		diam, enclosing = max(diam, m), min(enclosing, m)
-	}
-	thr := o.Threshold
-	if thr == 0 {
-		thr = enclosing
-	}
-	c := &CloudTopology{Diameter: R4(diam), Threshold: R4(thr), Scale: R4(o.ScaleFraction * diam), Diagram: *diag}
-	scale := o.ScaleFraction * diam
-	c.Betti0 = topology.BettiAt(diag, 0, scale)
-	c.Betti1 = topology.BettiAt(diag, 1, scale)
-	var pers []float64
-	for _, b := range diag.H1 {
-		p := min(b.Death, thr) - b.Birth
-		pers = append(pers, p)
-		if p > o.LongFraction*diam {
-			c.LongH1++
-		}
-	}
-	for _, b := range topology.LongestBars(diag.H1, 2) {
-		p := R4(min(b.Death, thr) - b.Birth)
-		if c.LongestH1 == 0 {
-			c.LongestH1 = p
-		} else {
-			c.SecondH1 = p
-		}
-	}
-	return c, nil
-}
-
-// DrawDiagram draws d's H0 and H1 bars with report.PersistenceDiagram into
-// base.png and base.svg.
-func DrawDiagram(base, title string, d *topology.Diagram) error {
-	dims := map[int][][2]float64{}
-	for k, bars := range [][]topology.Bar{d.H0, d.H1} {
-		for _, b := range bars {
-			dims[k] = append(dims[k], [2]float64{b.Birth, b.Death})
-		}
-	}
-	return report.PersistenceDiagram(base, title, dims)
-}
+// DrawDiagram is report.DrawDiagram.
+func DrawDiagram(base, title string, d *topology.Diagram) error { return report.DrawDiagram(base, title, d) }
 
 // RingTopology is the persistence of one test ring in the input and in the
 // last hidden layer of one model. The stored diagrams keep only their H1

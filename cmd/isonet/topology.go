@@ -11,8 +11,9 @@ import (
 	"github.com/isonet/isonet/geometry"
 	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/model"
-	"github.com/isonet/isonet/reproduce"
+	"github.com/isonet/isonet/report"
 	"github.com/isonet/isonet/tensor"
+	"github.com/isonet/isonet/topology"
 )
 
 func init() {
@@ -31,12 +32,12 @@ type topologyReport struct {
 	Layer     int    `json:"layer"`
 	LayerName string `json:"layer_name"`
 	// K multiplies the layer's distances so that they are in input units.
-	K         float64                   `json:"iso_scale"`
-	MaxPoints int                       `json:"max_points_per_class"`
-	Seed      uint64                    `json:"seed"`
-	Options   reproduce.TopologyOptions `json:"options"`
-	Classes   []classTopology           `json:"classes"`
-	Data      *dataReport               `json:"data"` // the data used, against the data the model was trained on
+	K         float64                 `json:"iso_scale"`
+	MaxPoints int                     `json:"max_points_per_class"`
+	Seed      uint64                  `json:"seed"`
+	Options   topology.CompareOptions `json:"options"`
+	Classes   []classTopology         `json:"classes"`
+	Data      *dataReport             `json:"data"` // the data used, against the data the model was trained on
 }
 
 // classTopology is one class: which test examples were used and, when
@@ -47,7 +48,7 @@ type classTopology struct {
 	Name     string `json:"name"`
 	Examples int    `json:"examples"` // test examples of the class
 	Indices  []int  `json:"indices"`  // the rows of the test set used, ascending
-	*reproduce.TopologyComparison
+	*topology.Comparison
 	Figures map[string]string `json:"figures,omitempty"`
 }
 
@@ -56,7 +57,7 @@ func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	mf := newModelFlags(fs, "analysed", false, true)
 	points := fs.Int("points", 300, "at most N points per class (seeded subsample of the test split; at least 3)")
 	threshold := fs.Float64("threshold", 0, "largest Rips edge, in input units (the layer's distances are multiplied by the iso scale K); 0 = each cloud's enclosing radius, which loses nothing")
-	defaults := reproduce.DefaultTopologyOptions()
+	defaults := topology.DefaultCompareOptions()
 	scale := fs.Float64("scale", defaults.ScaleFraction, "Betti numbers are taken at this fraction of each cloud's diameter")
 	long := fs.Float64("long", defaults.LongFraction, "an H1 bar is a loop (long) when its persistence exceeds this fraction of its cloud's diameter")
 	asJSON := fs.Bool("json", false, "print the JSON report to stdout instead of the text summary")
@@ -73,7 +74,7 @@ func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *points < 3 || *points > maxTopologyPoints {
 		return fmt.Errorf("--points must be between 3 and %d (a loop needs 3 points), got %d", maxTopologyPoints, *points)
 	}
-	o := reproduce.TopologyOptions{Threshold: *threshold, ScaleFraction: *scale, LongFraction: *long}
+	o := topology.CompareOptions{Threshold: *threshold, ScaleFraction: *scale, LongFraction: *long}
 	if err := o.Validate(); err != nil {
 		return fmt.Errorf("--threshold, --scale or --long: %w", err)
 	}
@@ -135,8 +136,8 @@ func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			rep.Classes = append(rep.Classes, ct)
 			continue
 		}
-		cmp, err := interruptible(ctx, func() (*reproduce.TopologyComparison, error) {
-			return reproduce.CompareTopology(rows(te.X, ct.Indices), rows(phi, ct.Indices), k, o)
+		cmp, err := interruptible(ctx, func() (*topology.Comparison, error) {
+			return topology.Compare(rows(te.X, ct.Indices), rows(phi, ct.Indices), k, o)
 		})
 		if err != nil && ctx.Err() != nil {
 			return err
@@ -144,14 +145,14 @@ func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err != nil {
 			return fmt.Errorf("class %s: %w", ct.Name, err)
 		}
-		ct.TopologyComparison = cmp
+		ct.Comparison = cmp
 		ct.Figures = map[string]string{
 			"input":          fmt.Sprintf("%s-class%d-input", stem, c),
 			"representation": fmt.Sprintf("%s-class%d-layer%d", stem, c, l),
 		}
 		base := filepath.Join(filepath.Dir(*out), ct.Figures["input"])
 		title := fmt.Sprintf("Class %s, input (%d points)", ct.Name, cmp.Points)
-		if err := reproduce.DrawDiagram(base, title, &cmp.Input.Diagram); err != nil {
+		if err := report.DrawDiagram(base, title, &cmp.Input.Diagram); err != nil {
 			return err
 		}
 		base = filepath.Join(filepath.Dir(*out), ct.Figures["representation"])
@@ -159,7 +160,7 @@ func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if k != 1 {
 			title = fmt.Sprintf("Class %s, %g × %s", ct.Name, k, lname)
 		}
-		if err := reproduce.DrawDiagram(base, title, &cmp.Rep.Diagram); err != nil {
+		if err := report.DrawDiagram(base, title, &cmp.Rep.Diagram); err != nil {
 			return err
 		}
 		rep.Classes = append(rep.Classes, ct)
@@ -174,14 +175,14 @@ func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fmt.Fprintf(stdout, "Betti numbers at %g × each cloud's diameter; a long H1 bar persists over %g × its cloud's diameter\n", *scale, *long)
 	fmt.Fprintf(stdout, "  %-22s %9s %4s %4s %7s %10s %10s\n", "", "diameter", "β0", "β1", "long H1", "longest H1", "2nd H1")
 	for _, ct := range rep.Classes {
-		if ct.TopologyComparison == nil {
+		if ct.Comparison == nil {
 			fmt.Fprintf(stdout, "  class %s: %d test examples, too few for a diagram\n", ct.Name, ct.Examples)
 			continue
 		}
 		fmt.Fprintf(stdout, "  class %s (%d points)\n", ct.Name, ct.Points)
 		for _, row := range []struct {
 			name string
-			c    reproduce.CloudTopology
+			c    topology.Cloud
 		}{{"input", ct.Input}, {fmt.Sprintf("layer %d", l), ct.Rep}} {
 			c := row.c
 			fmt.Fprintf(stdout, "    %-20s %9.4f %4d %4d %7d %10.4f %10.4f\n", row.name, c.Diameter, c.Betti0, c.Betti1, c.LongH1, c.LongestH1, c.SecondH1)
@@ -206,7 +207,7 @@ func fmtDist(p *float64) string {
 func countDiagrams(cs []classTopology) int {
 	n := 0
 	for _, c := range cs {
-		if c.TopologyComparison != nil {
+		if c.Comparison != nil {
 			n++
 		}
 	}

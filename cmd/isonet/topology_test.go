@@ -12,7 +12,6 @@ import (
 	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/geometry"
 	"github.com/isonet/isonet/model"
-	"github.com/isonet/isonet/reproduce"
 	"github.com/isonet/isonet/tensor"
 	"github.com/isonet/isonet/topology"
 )
@@ -76,7 +75,7 @@ func TestTopologyRings(t *testing.T) {
 	if r.Layer != 4 || r.K != 1 || len(r.Classes) != 2 || r.Examples != 1000 || r.MaxPoints != 200 || r.Seed != 3 {
 		t.Fatalf("report header %+v", r)
 	}
-	if r.Options != (reproduce.TopologyOptions{ScaleFraction: 0.25, LongFraction: 0.1}) {
+	if r.Options != (topology.CompareOptions{ScaleFraction: 0.25, LongFraction: 0.1}) {
 		t.Errorf("options %+v", r.Options)
 	}
 
@@ -94,7 +93,7 @@ func TestTopologyRings(t *testing.T) {
 	}
 	y := te.Y()
 	for c, ct := range r.Classes {
-		if ct.TopologyComparison == nil || ct.Class != c || ct.Name != []string{"A", "B"}[c] || ct.Examples != 500 || ct.Points != 200 || len(ct.Indices) != 200 {
+		if ct.Comparison == nil || ct.Class != c || ct.Name != []string{"A", "B"}[c] || ct.Examples != 500 || ct.Points != 200 || len(ct.Indices) != 200 {
 			t.Fatalf("class %d: %+v", c, ct)
 		}
 		for j, i := range ct.Indices {
@@ -127,13 +126,13 @@ func TestTopologyRings(t *testing.T) {
 		if !sameBars(out.Diagram.H0, wantRep.H0, 1e-12) || !sameBars(out.Diagram.H1, wantRep.H1, 1e-12) {
 			t.Errorf("ring %s: layer diagram differs from RipsPoints of the representation", ct.Name)
 		}
-		for _, cl := range []reproduce.CloudTopology{in, out} {
-			if b0, b1 := topology.BettiAt(&cl.Diagram, 0, cl.Scale), topology.BettiAt(&cl.Diagram, 1, cl.Scale); math.Abs(cl.Scale-reproduce.R4(0.25*cl.Diameter)) > 1e-9 || b0 != cl.Betti0 || b1 != cl.Betti1 {
+		for _, cl := range []topology.Cloud{in, out} {
+			if b0, b1 := topology.BettiAt(&cl.Diagram, 0, cl.Scale), topology.BettiAt(&cl.Diagram, 1, cl.Scale); math.Abs(cl.Scale-r4(0.25*cl.Diameter)) > 1e-9 || b0 != cl.Betti0 || b1 != cl.Betti1 {
 				t.Errorf("ring %s: Betti (%d, %d) at %g, recomputed (%d, %d)", ct.Name, cl.Betti0, cl.Betti1, cl.Scale, b0, b1)
 			}
 		}
-		b0 := reproduce.R4(topology.Bottleneck(in.Diagram.H0, out.Diagram.H0))
-		b1 := reproduce.R4(topology.Bottleneck(in.Diagram.H1, out.Diagram.H1))
+		b0 := r4(topology.Bottleneck(in.Diagram.H0, out.Diagram.H0))
+		b1 := r4(topology.Bottleneck(in.Diagram.H1, out.Diagram.H1))
 		if ct.BottleneckH0 == nil || *ct.BottleneckH0 != b0 || ct.BottleneckH1 == nil || *ct.BottleneckH1 != b1 {
 			t.Errorf("ring %s: bottleneck %v %v, recomputed %g %g", ct.Name, ct.BottleneckH0, ct.BottleneckH1, b0, b1)
 		}
@@ -192,7 +191,7 @@ func TestTopologyLayerZeroAndJSON(t *testing.T) {
 			t.Errorf("class %s: %d points, want all 500", ct.Name, ct.Points)
 		}
 		if *ct.BottleneckH0 != 0 || *ct.BottleneckH1 != 0 || !ct.KeepsLoops || ct.Input.LongestH1 != ct.Rep.LongestH1 || ct.Rep.LongH1 != 1 {
-			t.Errorf("class %s at layer 0: %+v", ct.Name, ct.TopologyComparison)
+			t.Errorf("class %s at layer 0: %+v", ct.Name, ct.Comparison)
 		}
 	}
 }
@@ -250,3 +249,6 @@ func TestTopologyErrors(t *testing.T) {
 		t.Errorf("errors left files: %v", entries)
 	}
 }
+
+// r4 rounds to 4 decimals, as the JSON does.
+func r4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
