@@ -32,7 +32,9 @@ func CompareTopology(x, rep *tensor.Mat, k float64, o TopologyOptions) (*Topolog
 }
 
 // DrawDiagram is report.DrawDiagram.
-func DrawDiagram(base, title string, d *topology.Diagram) error { return report.DrawDiagram(base, title, d) }
+func DrawDiagram(base, title string, d *topology.Diagram) error {
+	return report.DrawDiagram(base, title, d)
+}
 
 // RingTopology is the persistence of one test ring in the input and in the
 // last hidden layer of one model. The stored diagrams keep only their H1

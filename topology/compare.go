@@ -85,8 +85,8 @@ type Cloud struct {
 	// LongestH1 and SecondH1 are the two largest H1 persistences (0 when
 	// there are fewer bars); a bar still open at the threshold counts up
 	// to the threshold.
-	LongestH1 float64          `json:"longest_h1"`
-	SecondH1  float64          `json:"second_h1"`
+	LongestH1 float64 `json:"longest_h1"`
+	SecondH1  float64 `json:"second_h1"`
 	Diagram   Diagram `json:"diagram"`
 }
 
@@ -96,9 +96,9 @@ type Comparison struct {
 	Points int `json:"points"`
 	// K is the iso scale the representation distances were multiplied
 	// by, so that both clouds are in input units.
-	K     float64       `json:"iso_scale"`
-	Input Cloud `json:"input"`
-	Rep   Cloud `json:"representation"`
+	K     float64 `json:"iso_scale"`
+	Input Cloud   `json:"input"`
+	Rep   Cloud   `json:"representation"`
 	// BottleneckH0 and BottleneckH1 are the bottleneck distances between
 	// the input's and the representation's diagrams, in input units,
 	// rounded to 4 decimals; null (nil) when infinite, which happens only
@@ -216,7 +216,6 @@ func cloud(x *tensor.Mat, k float64, o CompareOptions) (*Cloud, error) {
 	}
 	return c, nil
 }
-
 
 // round4 rounds x to 4 decimals, as the reports print numbers.
 func round4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
