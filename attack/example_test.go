@@ -9,7 +9,6 @@ import (
 
 	"github.com/isonet/isonet/attack"
 	"github.com/isonet/isonet/data"
-	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/nn"
 	"github.com/isonet/isonet/tensor"
@@ -48,10 +47,8 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	for t.Epoch < cfg.Epochs {
-		if _, err := t.RunEpoch(context.Background(), tr, train.Hooks{}); err != nil {
-			log.Fatal(err)
-		}
+	if _, err := t.Fit(context.Background(), tr, nil, train.FitOptions{}); err != nil {
+		log.Fatal(err)
 	}
 	fmt.Printf("test accuracy %.3f\n", train.Accuracy(net, te.X, te.Y()))
 	rep := train.Representation(net, te.X, cfg.IsoLayer)
@@ -59,7 +56,7 @@ func Example() {
 	for _, c := range perClass {
 		fmt.Printf("class %d: Pearson r %.3f\n", c.Class, c.Pearson)
 	}
-	am := &experiment.AttackModel{Net: net, Loss: experiment.LossCE} // attack the cross-entropy
+	am := train.NewAttackModel(net, train.CrossEntropy()) // attack the cross-entropy
 	for _, ac := range []attack.Config{
 		{Attack: attack.AttackPGD, Eps: 0.07, Step: 0.01, Steps: 20},
 		{Attack: attack.AttackAPGD, Eps: 0.07, Steps: 20},

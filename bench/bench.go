@@ -16,8 +16,6 @@ import (
 	"github.com/isonet/isonet/attack"
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/embed"
-	"github.com/isonet/isonet/experiment"
-	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/nn"
 	"github.com/isonet/isonet/tensor"
 	"github.com/isonet/isonet/train"
@@ -215,7 +213,7 @@ func benchMLP(rng *rand.Rand, in, width, classes int) *nn.MLP {
 // benchTrain takes steps training steps on consecutive batches of x and
 // returns the seconds they took and the FLOPs it counted. A full batch (the
 // whole of x every step) reuses its input distances after the first step,
-// as the training loop (train.RunEpoch) does: the inputs do not change.
+// as the training loop ((*train.Trainer).Fit) does: the inputs do not change.
 func benchTrain(m *nn.MLP, x *tensor.Mat, y []int, beta float64, batch, steps int) (secs, flops float64) {
 	cfg := train.Defaults(len(m.Layers))
 	cfg.Beta, cfg.Batch = beta, batch
@@ -258,7 +256,7 @@ func benchTrain(m *nn.MLP, x *tensor.Mat, y []int, beta float64, batch, steps in
 // benchAttack runs PGD (steps = 1: FGSM) with ε 0.5, step 0.05 over x in
 // batches, spread over all cores, and returns the seconds it took.
 func benchAttack(net *nn.MLP, x *tensor.Mat, y []int, steps, batch int) float64 {
-	am := experiment.NewAttackModel(&model.Model{Blocks: []*nn.MLP{net}, Config: model.Flat(net.Sizes(), nn.Tanh, train.Defaults(len(net.Layers)))}, experiment.LossCE)
+	am := train.NewAttackModel(net, train.CrossEntropy())
 	workers := runtime.GOMAXPROCS(0)
 	jobs := make(chan int)
 	var wg sync.WaitGroup

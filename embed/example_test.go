@@ -40,10 +40,8 @@ func trainLIL(set *data.Set) *nn.MLP {
 	if err != nil {
 		log.Fatal(err)
 	}
-	for t.Epoch < cfg.Epochs {
-		if _, err := t.RunEpoch(context.Background(), set, train.Hooks{}); err != nil {
-			log.Fatal(err)
-		}
+	if _, err := t.Fit(context.Background(), set, nil, train.FitOptions{}); err != nil {
+		log.Fatal(err)
 	}
 	return net
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/isonet/isonet/attack"
-	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/report"
 	"github.com/isonet/isonet/tensor"
@@ -185,7 +184,7 @@ type BaselineResults struct {
 // BaselineSpec returns the training spec of a baseline: the standard
 // protocol's β = 0 model with method's loss, batches or weights; advEps is
 // adversarial training's ε (ignored by the other methods).
-func BaselineSpec(e *Env, o BaselineOptions, method string, advEps float64, seed uint64) (experiment.Spec, error) {
+func BaselineSpec(e *Env, o BaselineOptions, method string, advEps float64, seed uint64) (train.Spec, error) {
 	s := MNISTSpec(e, o.MNIST, Standard, 0, seed)
 	if err := s.Train.SetMethod(method); err != nil {
 		return s, err
@@ -212,7 +211,7 @@ func Baselines(ctx context.Context, e *Env, o BaselineOptions) (*BaselineResults
 		name, method string
 		beta, advEps float64
 		eps          []float64
-		spec         experiment.Spec
+		spec         train.Spec
 	}
 	study := o.MNIST.Info().Name
 	for _, seed := range e.SeedList() {
@@ -260,7 +259,7 @@ func Baselines(ctx context.Context, e *Env, o BaselineOptions) (*BaselineResults
 
 // strongSettings is what determines an attack phase's result.
 type strongSettings struct {
-	Spec          experiment.Spec
+	Spec          train.Spec
 	Eps           []float64
 	PGDSteps      int
 	APGDSteps     int
@@ -278,7 +277,7 @@ func strongConfigs(o BaselineOptions, eps float64, seed uint64) []attack.Config 
 	}
 }
 
-func strongPhase(ctx context.Context, e *Env, name string, tr Trained, spec experiment.Spec, o BaselineOptions, epsList []float64, method string, beta float64, seed uint64) (BaselineRun, error) {
+func strongPhase(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, o BaselineOptions, epsList []float64, method string, beta float64, seed uint64) (BaselineRun, error) {
 	settings := strongSettings{spec, epsList, o.PGDSteps, o.APGDSteps, o.SquareQueries, o.AttackSubset}
 	return Do(ctx, e, name, settings, nil, func(ctx context.Context) (BaselineRun, error) {
 		m, err := model.Load(tr.Dir)
@@ -294,7 +293,7 @@ func strongPhase(ctx context.Context, e *Env, name string, tr Trained, spec expe
 			x, y = rowsOf(x, n), y[:n]
 		}
 		run := BaselineRun{Method: method, Beta: beta, Seed: seed, Examples: x.Rows, TrainSeconds: R4(tr.Result.Seconds), Dir: tr.Dir}
-		am := experiment.NewAttackModel(m, experiment.LossCE)
+		am := train.NewAttackModel(m.Net(), train.CrossEntropy())
 		for _, eps := range epsList {
 			var rs []attack.Result
 			for _, cfg := range strongConfigs(o, eps, seed) {
@@ -426,7 +425,7 @@ func (r *BaselineResults) Markdown() string {
 	if rows == nil {
 		rows = r.Rows()
 	}
-	spec := experiment.DefaultSpec("mnist")
+	spec := train.DefaultSpec("mnist")
 	var b strings.Builder
 	n := 0
 	if len(r.Runs) > 0 {

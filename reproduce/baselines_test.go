@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/train"
 )
@@ -178,7 +177,7 @@ func TestBaselinesQuick(t *testing.T) {
 	}
 }
 
-func mustSpec(t *testing.T, e *Env, o BaselineOptions, method string) experiment.Spec {
+func mustSpec(t *testing.T, e *Env, o BaselineOptions, method string) train.Spec {
 	t.Helper()
 	s, err := BaselineSpec(e, o, method, 0, 0)
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/isonet/isonet/experiment"
+	"github.com/isonet/isonet/attack"
 	"github.com/isonet/isonet/train"
 )
 
@@ -19,9 +19,9 @@ func handRuns(protos []string, betas []float64, seeds []uint64, examples int, cl
 	o := DefaultMNIST(true)
 	o.Betas, o.Protocols, o.TestSubset = betas, protos, examples
 	r := &MNISTResults{Options: o}
-	vals := experiment.SweepValues(experiment.PaperSweep())
-	curve := func(attack string, a float64) experiment.Curve {
-		c := experiment.Curve{Attack: attack, Label: attack, Values: vals}
+	vals := attack.SweepValues(attack.PaperSweep())
+	curve := func(name string, a float64) attack.Curve {
+		c := attack.Curve{Attack: name, Label: name, Values: vals}
 		for range vals {
 			c.Acc = append(c.Acc, a)
 		}

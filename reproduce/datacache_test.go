@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/isonet/isonet/experiment"
+	"github.com/isonet/isonet/data"
 )
 
 // TestDataCacheKey: the process-wide data cache tells apart specs that
@@ -24,8 +24,8 @@ func TestDataCacheKey(t *testing.T) {
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	spec := func(frac float64, cols []int) experiment.DataSpec {
-		return experiment.DataSpec{Name: "csv:" + path, TestFrac: frac, LabelCols: cols}
+	spec := func(frac float64, cols []int) data.Spec {
+		return data.Spec{Name: "csv:" + path, TestFrac: frac, LabelCols: cols}
 	}
 	var wg sync.WaitGroup
 	for range 4 {

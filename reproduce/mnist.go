@@ -7,8 +7,8 @@ import (
 
 	"github.com/isonet/isonet/attack"
 	"github.com/isonet/isonet/data"
-	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/model"
+	"github.com/isonet/isonet/train"
 )
 
 // Protocols of SPEC §6.
@@ -137,17 +137,17 @@ type Budget struct {
 
 // MNISTRun is one model attacked under one attack protocol.
 type MNISTRun struct {
-	Model    string           `json:"model_protocol"`  // how the model was trained
-	Attack   string           `json:"attack_protocol"` // how it was attacked
-	Beta     float64          `json:"beta"`
-	Seed     uint64           `json:"seed"`
-	Clean    float64          `json:"clean_accuracy"`
-	FGSM     experiment.Curve `json:"fgsm"`
-	PGD      experiment.Curve `json:"pgd"`
-	Budgets  []Budget         `json:"pgd_budgets"`
-	GradMean float64          `json:"input_grad_mean"` // mean ‖∇_x CE‖₂ over the test set
-	GradMax  float64          `json:"input_grad_max"`
-	Examples int              `json:"test_examples,omitempty"` // test examples attacked
+	Model    string       `json:"model_protocol"`  // how the model was trained
+	Attack   string       `json:"attack_protocol"` // how it was attacked
+	Beta     float64      `json:"beta"`
+	Seed     uint64       `json:"seed"`
+	Clean    float64      `json:"clean_accuracy"`
+	FGSM     attack.Curve `json:"fgsm"`
+	PGD      attack.Curve `json:"pgd"`
+	Budgets  []Budget     `json:"pgd_budgets"`
+	GradMean float64      `json:"input_grad_mean"` // mean ‖∇_x CE‖₂ over the test set
+	GradMax  float64      `json:"input_grad_max"`
+	Examples int          `json:"test_examples,omitempty"` // test examples attacked
 }
 
 // MNISTModel is one trained model.
@@ -173,8 +173,8 @@ type MNISTResults struct {
 }
 
 // MNISTSpec returns the training spec of one model of the sweep.
-func MNISTSpec(e *Env, o MNISTOptions, protocol string, beta float64, seed uint64) experiment.Spec {
-	s := experiment.DefaultSpec("mnist")
+func MNISTSpec(e *Env, o MNISTOptions, protocol string, beta float64, seed uint64) train.Spec {
+	s := train.DefaultSpec("mnist")
 	switch st := o.Info(); {
 	case o.DataDir != "":
 		s.Data.Dir = o.DataDir // any IDX set, read as MNIST is from a folder
@@ -195,11 +195,11 @@ func MNISTSpec(e *Env, o MNISTOptions, protocol string, beta float64, seed uint6
 }
 
 // attackSettings returns the sweep settings of an attack protocol.
-func attackSettings(o MNISTOptions, protocol string, seed uint64) experiment.SweepSettings {
-	s := experiment.PaperSweep()
+func attackSettings(o MNISTOptions, protocol string, seed uint64) attack.SweepSettings {
+	s := attack.PaperSweep()
 	s.N, s.Seed = o.SweepPoints, seed
 	if protocol == Authors {
-		s.PGDAttack, s.Loss = attack.AttackPGDPaper, experiment.LossTrain
+		s.PGDAttack, s.Loss = attack.AttackPGDPaper, attack.LossTrain
 	}
 	return s
 }
@@ -252,10 +252,10 @@ func MNIST(ctx context.Context, e *Env, o MNISTOptions) (*MNISTResults, error) {
 	return res, nil
 }
 
-func attackPhase(ctx context.Context, e *Env, name string, tr Trained, spec experiment.Spec, o MNISTOptions, proto, ap string, beta float64, seed uint64) (MNISTRun, error) {
+func attackPhase(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, o MNISTOptions, proto, ap string, beta float64, seed uint64) (MNISTRun, error) {
 	settings := struct {
-		Spec    experiment.Spec
-		Sweep   experiment.SweepSettings
+		Spec    train.Spec
+		Sweep   attack.SweepSettings
 		Budgets []float64
 	}{spec, attackSettings(o, ap, seed), o.Budgets}
 	return Do(ctx, e, name, settings, nil, func(ctx context.Context) (MNISTRun, error) {
@@ -268,22 +268,30 @@ func attackPhase(ctx context.Context, e *Env, name string, tr Trained, spec expe
 			return MNISTRun{}, err
 		}
 		run := MNISTRun{Model: proto, Attack: ap, Beta: beta, Seed: seed, Clean: tr.Result.TestAcc, Examples: te.Len()}
-		if run.FGSM, run.PGD, err = experiment.SweepsContext(ctx, m, te, settings.Sweep); err != nil {
+		am, err := m.AttackModel(settings.Sweep.Loss)
+		if err != nil {
+			return run, err
+		}
+		if run.FGSM, run.PGD, err = attack.Sweeps(ctx, am, te.X, te.Y(), settings.Sweep); err != nil {
 			return run, err
 		}
 		for _, eps := range o.Budgets {
 			cfg := attack.Config{Attack: attack.AttackPGD, Norm: attack.NormInf, Eps: eps, Step: eps / 4, Steps: 10, Seed: seed}
-			loss := experiment.LossCE
+			loss := attack.LossCE
 			if ap == Authors {
-				cfg.Attack, loss = attack.AttackPGDPaper, experiment.LossTrain
+				cfg.Attack, loss = attack.AttackPGDPaper, attack.LossTrain
 			}
-			r, err := experiment.AttackContext(ctx, m, te, cfg, loss)
+			am, err := m.AttackModel(loss)
+			if err != nil {
+				return run, err
+			}
+			r, err := attack.RobustAccuracyContext(ctx, am, te.X, te.Y(), cfg)
 			if err != nil {
 				return run, err
 			}
 			run.Budgets = append(run.Budgets, Budget{Eps: eps, Accuracy: r.Accuracy})
 		}
-		run.GradMean, run.GradMax = attack.InputGradStats(experiment.NewAttackModel(m, experiment.LossCE), te.X, te.Y(), 1000)
+		run.GradMean, run.GradMax = attack.InputGradStats(train.NewAttackModel(m.Net(), train.CrossEntropy()), te.X, te.Y(), 1000)
 		return run, nil
 	})
 }

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/isonet/isonet/experiment"
+	"github.com/isonet/isonet/attack"
 	"github.com/isonet/isonet/report"
 	"github.com/isonet/isonet/verdict"
 )
@@ -104,8 +104,8 @@ type KeyRow struct {
 	Protocol string  `json:"protocol"`
 	Beta     float64 `json:"beta"`
 	Clean    Stat    `json:"clean"`
-	FGSM     []Stat  `json:"fgsm_at_key_eps"` // at experiment.KeyPoints
-	PGD      []Stat  `json:"pgd_at_key_step"` // at experiment.KeyPoints (step size a, ball 0.5)
+	FGSM     []Stat  `json:"fgsm_at_key_eps"` // at attack.KeyPoints
+	PGD      []Stat  `json:"pgd_at_key_step"` // at attack.KeyPoints (step size a, ball 0.5)
 	Budgets  []Stat  `json:"pgd_at_budgets"`  // at Options.Budgets
 	Grad     Stat    `json:"input_grad_mean"` // mean ‖∇_x CE‖₂
 	PGDLabel string  `json:"pgd_label"`
@@ -135,9 +135,9 @@ type MNISTSummary struct {
 // Summarize computes the summary and writes the robustness figures into
 // dir/mnist (paths in the summary are relative to dir).
 func (r *MNISTResults) Summarize(dir string) (*MNISTSummary, error) {
-	ps := experiment.PaperSweep()
+	ps := attack.PaperSweep()
 	st := r.Options.Info()
-	s := &MNISTSummary{Study: st, KeyPoints: experiment.KeyPoints, PGDBall: ps.PGDEps, PGDSteps: ps.PGDSteps, Budgets: r.Options.Budgets, Figures: map[string]string{},
+	s := &MNISTSummary{Study: st, KeyPoints: attack.KeyPoints, PGDBall: ps.PGDEps, PGDSteps: ps.PGDSteps, Budgets: r.Options.Budgets, Figures: map[string]string{},
 		TestExamples: r.testExamples()}
 	if err := os.MkdirAll(filepath.Join(dir, st.Name), 0o755); err != nil {
 		return nil, err
@@ -173,7 +173,7 @@ func (r *MNISTResults) Summarize(dir string) (*MNISTSummary, error) {
 				k.Seeds = append(k.Seeds, run.Seed)
 			}
 			k.Clean = newStat(collect(sel, func(m MNISTRun) float64 { return m.Clean }))
-			for _, v := range experiment.KeyPoints {
+			for _, v := range attack.KeyPoints {
 				k.FGSM = append(k.FGSM, newStat(collect(sel, func(m MNISTRun) float64 { return m.FGSM.At(v) })))
 				k.PGD = append(k.PGD, newStat(collect(sel, func(m MNISTRun) float64 { return m.PGD.At(v) })))
 			}
@@ -248,7 +248,7 @@ func (r *MNISTResults) plotCurves(base string, runs []MNISTRun, which, proto str
 	var series []report.Series
 	var label, xlabel string
 	for _, b := range sortedUnique(r.Options.Betas) {
-		var curves []experiment.Curve
+		var curves []attack.Curve
 		var seen []uint64
 		for _, run := range runs {
 			if run.Beta == b && !slices.Contains(seen, run.Seed) {

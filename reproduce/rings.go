@@ -10,11 +10,11 @@ import (
 
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/embed"
-	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/geometry"
 	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/report"
+	"github.com/isonet/isonet/train"
 )
 
 // RingsOptions sets the scale of the entangled-rings experiment (paper
@@ -127,8 +127,8 @@ type RingsResults struct {
 // RingsSpec returns the training spec of one rings model: the paper's
 // settings (width 20, depth 4, tanh, full batch) with β, the epochs and the
 // seed (of the weights and of the data) set.
-func RingsSpec(o RingsOptions, beta float64, seed uint64) experiment.Spec {
-	s := experiment.DefaultSpec("rings")
+func RingsSpec(o RingsOptions, beta float64, seed uint64) train.Spec {
+	s := train.DefaultSpec("rings")
 	s.Seed, s.Data.Seed = seed, seed
 	s.Train.Beta, s.Train.Epochs = beta, o.Epochs
 	return s
@@ -147,13 +147,13 @@ func Rings(ctx context.Context, e *Env, o RingsOptions) (*RingsResults, error) {
 		return nil, err
 	}
 	spec0 := RingsSpec(o, 0, 0)
-	res := &RingsResults{Options: o, PointsPerRing: experiment.RingsPoints, Sigma: experiment.RingsSigma, Width: spec0.Width, Depth: spec0.Depth}
+	res := &RingsResults{Options: o, PointsPerRing: data.RingsPoints, Sigma: data.RingsSigma, Width: spec0.Width, Depth: spec0.Depth}
 	input, err := ringsInput(ctx, e, RingsSpec(o, 0, seeds[0]).Data)
 	if err != nil {
 		return nil, err
 	}
 	res.Input = input
-	err = eachRingsModel(ctx, e, o, func(name string, tr Trained, spec experiment.Spec, beta float64, seed uint64) error {
+	err = eachRingsModel(ctx, e, o, func(name string, tr Trained, spec train.Spec, beta float64, seed uint64) error {
 		run, err := ringsGeometry(ctx, e, name+"/geometry", tr, spec, o, beta, seed)
 		res.Runs = append(res.Runs, run)
 		return err
@@ -166,7 +166,7 @@ func Rings(ctx context.Context, e *Env, o RingsOptions) (*RingsResults, error) {
 
 // eachRingsModel trains (or reuses) the rings model of every β and seed, in
 // that order, and calls f with its phase name prefix and spec.
-func eachRingsModel(ctx context.Context, e *Env, o RingsOptions, f func(name string, tr Trained, spec experiment.Spec, beta float64, seed uint64) error) error {
+func eachRingsModel(ctx context.Context, e *Env, o RingsOptions, f func(name string, tr Trained, spec train.Spec, beta float64, seed uint64) error) error {
 	for _, beta := range o.Betas {
 		for _, seed := range e.SeedList() {
 			name := fmt.Sprintf("rings/beta=%g/seed=%d", beta, seed)
@@ -196,7 +196,7 @@ func figuresExist(dir string, bases ...string) bool {
 	return true
 }
 
-func ringsInput(ctx context.Context, e *Env, d experiment.DataSpec) (string, error) {
+func ringsInput(ctx context.Context, e *Env, d data.Spec) (string, error) {
 	rel := filepath.Join("rings", "input")
 	valid := func(s string) bool { return figuresExist(e.Dir, s) }
 	return Do(ctx, e, "rings/input", d, valid, func(ctx context.Context) (string, error) {
@@ -227,9 +227,9 @@ func ringNames(s *data.Set) []string {
 // figures change, so that stored results are recomputed.
 const ringsGeometryVersion = 3
 
-func ringsGeometry(ctx context.Context, e *Env, name string, tr Trained, spec experiment.Spec, o RingsOptions, beta float64, seed uint64) (RingsRun, error) {
+func ringsGeometry(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, o RingsOptions, beta float64, seed uint64) (RingsRun, error) {
 	settings := struct {
-		Spec      experiment.Spec
+		Spec      train.Spec
 		Neighbors int
 		MinDist   float64
 		K         int

@@ -3,9 +3,10 @@ package reproduce
 import (
 	"context"
 	"fmt"
-	"github.com/isonet/isonet/train"
 	"strings"
 	"time"
+
+	"github.com/isonet/isonet/train"
 )
 
 // Experiments lists what `reproduce all` runs, in order; ExtendedExperiments

@@ -11,12 +11,12 @@ import (
 
 	"github.com/isonet/isonet/attack"
 	"github.com/isonet/isonet/data"
-	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/geometry"
 	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/report"
 	"github.com/isonet/isonet/tensor"
+	"github.com/isonet/isonet/train"
 )
 
 // IsometryPerClass bounds the test points per class whose pairwise
@@ -46,9 +46,9 @@ type MNISTIsometry struct {
 	Worst    float64         `json:"worst_pearson_r"`
 }
 
-func isometryPhase(ctx context.Context, e *Env, name string, tr Trained, spec experiment.Spec, proto string, beta float64, seed uint64) (MNISTIsometry, error) {
+func isometryPhase(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, proto string, beta float64, seed uint64) (MNISTIsometry, error) {
 	settings := struct {
-		Spec     experiment.Spec
+		Spec     train.Spec
 		PerClass int
 	}{spec, IsometryPerClass}
 	return Do(ctx, e, name, settings, nil, func(ctx context.Context) (MNISTIsometry, error) {
@@ -184,10 +184,10 @@ type Grid struct {
 // group (NAME/grid beside NAME/train), so a shard that trains the model
 // also draws its row and --merge finds every row stored. The clean row
 // (Beta < 0) comes first.
-func gridRowPhase(ctx context.Context, e *Env, name string, tr Trained, spec experiment.Spec, o MNISTOptions, beta float64, seed uint64) (Grid, error) {
+func gridRowPhase(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, o MNISTOptions, beta float64, seed uint64) (Grid, error) {
 	st := o.Info()
 	settings := struct {
-		Spec experiment.Spec
+		Spec train.Spec
 		Eps  float64
 		N    int
 	}{spec, st.KeyEps, GridImages}
@@ -218,7 +218,7 @@ func gridRowPhase(ctx context.Context, e *Env, name string, tr Trained, spec exp
 		if err != nil {
 			return g, err
 		}
-		am := experiment.NewAttackModel(m, experiment.LossCE)
+		am := train.NewAttackModel(m.Net(), train.CrossEntropy())
 		cfg := attack.Config{Attack: attack.AttackPGD, Norm: attack.NormInf, Eps: st.KeyEps, Step: st.KeyEps / 4, Steps: 10, Seed: seed}
 		var adv, logits tensor.Mat
 		attack.PGD(&adv, am, x, g.Labels, cfg)

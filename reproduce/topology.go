@@ -6,12 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/geometry"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/report"
 	"github.com/isonet/isonet/tensor"
 	"github.com/isonet/isonet/topology"
+	"github.com/isonet/isonet/train"
 )
 
 // The per-class topology comparison lives in package topology (Compare)
@@ -96,7 +96,7 @@ func RingsTopology(ctx context.Context, e *Env, o RingsOptions) (*TopologyResult
 	to := DefaultTopologyOptions()
 	res := &TopologyResults{Options: o, Topology: to}
 	perBeta := map[float64]int{} // β → index in res.PerBeta
-	err := eachRingsModel(ctx, e, o, func(name string, tr Trained, spec experiment.Spec, beta float64, seed uint64) error {
+	err := eachRingsModel(ctx, e, o, func(name string, tr Trained, spec train.Spec, beta float64, seed uint64) error {
 		run, err := ringsTopologyPhase(ctx, e, name+"/topology", tr, spec, to, beta, seed)
 		if err != nil {
 			return err
@@ -123,9 +123,9 @@ func RingsTopology(ctx context.Context, e *Env, o RingsOptions) (*TopologyResult
 	return res, nil
 }
 
-func ringsTopologyPhase(ctx context.Context, e *Env, name string, tr Trained, spec experiment.Spec, to TopologyOptions, beta float64, seed uint64) (TopologyRun, error) {
+func ringsTopologyPhase(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, to TopologyOptions, beta float64, seed uint64) (TopologyRun, error) {
 	settings := struct {
-		Spec     experiment.Spec
+		Spec     train.Spec
 		Topology TopologyOptions
 		Version  int
 	}{spec, to, ringsTopologyVersion}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/embed"
-	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/report"
 	"github.com/isonet/isonet/stacked"
@@ -71,7 +70,7 @@ func TorusSpec(o TorusOptions, seed uint64) stacked.Spec {
 // its class mapped up the label tree) as the authors did; isometry
 // numbers are over the test set's same-class pairs of that level, the
 // block's input against its representation (at most
-// experiment.MaxPerClass points per class); all rounded to 4 decimals.
+// iso.MaxPerClass points per class); all rounded to 4 decimals.
 type TorusBlock struct {
 	Block         int     `json:"block"`
 	Level         int     `json:"level"`
@@ -146,7 +145,7 @@ func Torus(ctx context.Context, e *Env, o TorusOptions) (*TorusResults, error) {
 		return nil, err
 	}
 	res := &TorusResults{Options: o, Points: tr0.Len(), Grid: int(math.Round(math.Sqrt(float64(tr0.Len())))),
-		Noise: experiment.TorusNoise, Width: spec0.Width, Depth: spec0.Depth, Levels: tr0.Classes}
+		Noise: data.TorusNoise, Width: spec0.Width, Depth: spec0.Depth, Levels: tr0.Classes}
 	input, err := torusInput(ctx, e, spec0)
 	if err != nil {
 		return nil, err

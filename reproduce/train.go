@@ -9,15 +9,14 @@ import (
 	"time"
 
 	"github.com/isonet/isonet/data"
-	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/train"
 )
 
 // Trained is a model trained by a phase: where it is and what training measured.
 type Trained struct {
-	Dir    string             `json:"model_dir"`
-	Result *experiment.Result `json:"result"`
+	Dir    string        `json:"model_dir"`
+	Result *train.Result `json:"result"`
 }
 
 // dataCache holds the sets loaded in this process, keyed by the whole
@@ -29,7 +28,7 @@ var (
 )
 
 // Data loads (once per process) the sets a DataSpec names.
-func (e *Env) Data(d experiment.DataSpec) (trainSet, testSet *data.Set, err error) {
+func (e *Env) Data(d data.Spec) (trainSet, testSet *data.Set, err error) {
 	kb, err := json.Marshal(d)
 	if err != nil {
 		return nil, nil, err
@@ -56,7 +55,7 @@ func (e *Env) Data(d experiment.DataSpec) (trainSet, testSet *data.Set, err erro
 // While training it saves a checkpoint (beside the model folder, every
 // e.CheckpointEvery and when interrupted); a run killed mid-phase resumes
 // from it, to the same weights, when the phase runs again with the same spec.
-func TrainPhase(ctx context.Context, e *Env, name string, spec experiment.Spec) (Trained, error) {
+func TrainPhase(ctx context.Context, e *Env, name string, spec train.Spec) (Trained, error) {
 	dir := e.ModelDir(name)
 	valid := func(t Trained) bool {
 		_, err := model.Load(t.Dir)
@@ -70,14 +69,18 @@ func TrainPhase(ctx context.Context, e *Env, name string, spec experiment.Spec) 
 		if err := spec.Validate(); err != nil {
 			return Trained{}, err
 		}
-		ckDir := experiment.CheckpointDir(dir)
-		t, m, res := resumable(e, name, ckDir, spec)
+		ckDir := train.CheckpointDir(dir)
+		t := resumable(e, name, ckDir, spec)
 		if t == nil {
-			if t, m, err = experiment.Start(spec, tr.Dim(), tr.NumClasses()); err != nil {
+			if t, err = train.Start(spec, tr.Dim(), tr.NumClasses()); err != nil {
 				return Trained{}, err
 			}
 		}
-		ck := &experiment.Checkpointing{Dir: ckDir, Interval: e.CheckpointEvery, Model: m,
+		m, err := model.New(t.Spec(), t.Net())
+		if err != nil {
+			return Trained{}, err
+		}
+		ck := &train.Checkpointing{Dir: ckDir, Interval: e.CheckpointEvery,
 			Warn: func(err error) { e.Logf("%s: a checkpoint could not be saved (training goes on): %v", name, err) }}
 		switch {
 		case e.CheckpointEvery < 0:
@@ -90,7 +93,7 @@ func TrainPhase(ctx context.Context, e *Env, name string, spec experiment.Spec) 
 				return Trained{}, err
 			}
 		}
-		res, err = experiment.Run(ctx, t, spec, tr, te, train.Hooks{}, res, ck)
+		res, err := t.Fit(ctx, tr, te, train.FitOptions{Checkpoint: ck})
 		if err != nil {
 			return Trained{}, err
 		}
@@ -102,23 +105,23 @@ func TrainPhase(ctx context.Context, e *Env, name string, spec experiment.Spec) 
 	})
 }
 
-// resumable returns the trainer, model and partial result of the
-// checkpoint in ckDir when it was saved for the same spec (nils otherwise).
-func resumable(e *Env, name, ckDir string, spec experiment.Spec) (*train.Trainer, *model.Model, *experiment.Result) {
+// resumable returns the trainer of the checkpoint in ckDir when it was
+// saved for the same spec (nil otherwise).
+func resumable(e *Env, name, ckDir string, spec train.Spec) *train.Trainer {
 	if _, err := os.Stat(ckDir); err != nil {
-		return nil, nil, nil
+		return nil
 	}
-	t, m, s, res, err := experiment.LoadCheckpoint(ckDir)
+	t, err := train.Resume(ckDir)
 	if err != nil {
 		e.Logf("%s: not resuming from %s: %v", name, ckDir, err)
-		return nil, nil, nil
+		return nil
 	}
-	h1, _ := Hash(s)
+	h1, _ := Hash(t.Spec())
 	h2, _ := Hash(spec)
 	if h1 != h2 {
 		e.Logf("%s: not resuming from %s: it was saved for other settings", name, ckDir)
-		return nil, nil, nil
+		return nil
 	}
-	e.Logf("%s: resuming from its checkpoint at epoch %d", name, t.Epoch+1)
-	return t, m, res
+	e.Logf("%s: resuming from its checkpoint at epoch %d", name, t.Epoch()+1)
+	return t
 }

@@ -2,7 +2,6 @@ package stacked
 
 import (
 	"github.com/isonet/isonet/data"
-	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/model"
 )
@@ -42,7 +41,7 @@ type Eval struct {
 
 // Evaluate measures m's accuracy on set at every level (t is the label
 // tree, needed with a shared head) and every block's isometry with its own
-// partition, on up to experiment.MaxPerClass points per class (subsampled
+// partition, on up to iso.MaxPerClass points per class (subsampled
 // with seed). set must have m's label levels.
 func Evaluate(m *model.Model, set *data.Set, t Tree, seed uint64) (Eval, error) {
 	acc, err := Accuracies(m, set, t)
@@ -56,8 +55,8 @@ func Evaluate(m *model.Model, set *data.Set, t Tree, seed uint64) (Eval, error) 
 	inputs, reps := Forward(m, set.X)
 	for k, b := range m.Config.Blocks {
 		y := set.Labels[b.Level]
-		per, all := iso.WithinClass(inputs[k], reps[k], y, b.Train.K, experiment.MaxPerClass, seed)
-		_, vs := iso.WithinClass(set.X, reps[k], y, b.Train.K, experiment.MaxPerClass, seed)
+		per, all := iso.WithinClass(inputs[k], reps[k], y, b.Train.K, iso.MaxPerClass, seed)
+		_, vs := iso.WithinClass(set.X, reps[k], y, b.Train.K, iso.MaxPerClass, seed)
 		ev.Blocks = append(ev.Blocks, BlockIsometry{Block: k, Level: b.Level, Layer: b.Train.IsoLayer, K: b.Train.K,
 			PerClass: per, All: all, VsData: vs})
 	}

@@ -39,7 +39,6 @@ import (
 	"slices"
 
 	"github.com/isonet/isonet/data"
-	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/nn"
 	"github.com/isonet/isonet/tensor"
@@ -47,11 +46,11 @@ import (
 )
 
 // Spec is everything that defines a stacked run. The embedded
-// experiment.Spec gives the data, the width and depth of every block, and
+// train.Spec gives the data, the width and depth of every block, and
 // the training settings of every block (each block gets a copy, its seed
 // offset by its index).
 type Spec struct {
-	experiment.Spec
+	train.Spec
 	// SharedHead predicts every level with the last block's classifier
 	// (see the package comment).
 	SharedHead bool `json:"shared_head,omitempty"`
@@ -60,11 +59,11 @@ type Spec struct {
 	Tree Tree `json:"tree,omitempty"`
 }
 
-// DefaultSpec returns experiment.DefaultSpec for the data set; for the
+// DefaultSpec returns train.DefaultSpec for the data set; for the
 // torus that is the paper's setting: β = 100, width 20, depth 4, one batch
 // of all points, 10000 epochs per block.
 func DefaultSpec(dataset string) Spec {
-	return Spec{Spec: experiment.DefaultSpec(dataset)}
+	return Spec{Spec: train.DefaultSpec(dataset)}
 }
 
 // Validate checks the spec before any work is done.
@@ -174,7 +173,7 @@ type Stack struct {
 }
 
 // blockRNG returns the weight-initialisation generator of block k. Block
-// 0's is the one experiment.Spec.NewModel uses, so block 0 of a stack and a
+// 0's is the one train.Spec.NewNet uses, so block 0 of a stack and a
 // flat model trained on level 0 with the same seed start equal.
 func blockRNG(seed uint64, k int) *rand.Rand {
 	return rand.New(rand.NewPCG(seed+uint64(k)*0x9e3779b97f4a7c15, seed^0x1417))
@@ -222,7 +221,7 @@ func New(s Spec, trainSet, testSet *data.Set) (*Stack, error) {
 // Done reports whether every block is trained.
 func (st *Stack) Done() bool {
 	k := len(st.Trainers)
-	return k > 0 && k == len(st.Model.Blocks) && st.Trainers[k-1].Epoch == st.Trainers[k-1].Cfg.Epochs
+	return k > 0 && k == len(st.Model.Blocks) && st.Trainers[k-1].Done()
 }
 
 // TrainNext trains the next block to the end with a fresh trainer and
@@ -234,7 +233,9 @@ func (st *Stack) TrainNext(ctx context.Context, hooks train.Hooks) (BlockResult,
 		return BlockResult{}, errors.New("stacked: every block is already trained")
 	}
 	net, b := st.Model.Blocks[k], st.Model.Config.Blocks[k]
-	t, err := train.NewTrainer(net, b.Train)
+	spec := st.Spec.Spec
+	spec.Train, spec.Seed = b.Train, b.Train.Seed // the block's settings and shuffling seed
+	t, err := train.New(net, spec)
 	if err != nil {
 		return BlockResult{}, fmt.Errorf("block %d: %w", k, err)
 	}
@@ -244,9 +245,7 @@ func (st *Stack) TrainNext(ctx context.Context, hooks train.Hooks) (BlockResult,
 	if st.testSet != nil {
 		teSet = levelSet(st.testSet, st.inTest, b.Level)
 	}
-	spec := st.Spec.Spec
-	spec.Train = b.Train
-	res, err := experiment.Run(ctx, t, spec, trSet, teSet, hooks, nil, nil)
+	res, err := t.Fit(ctx, trSet, teSet, train.FitOptions{Hooks: hooks})
 	br := BlockResult{Block: k, Level: b.Level, Classes: st.trainSet.Classes[b.Level]}
 	if res != nil {
 		br.Epochs, br.Seconds, br.TrainAcc, br.TestAcc = res.Epochs, res.Seconds, res.TrainAcc, res.TestAcc

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/isonet/isonet/data"
-	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/nn"
@@ -168,7 +167,7 @@ func equalBits(a, b [][]float32) bool {
 // TestStopGradient: training block 1 leaves block 0's weights, gradients
 // and Adam state bit-identical; block 0 equals block 0 of a stack in which
 // it was trained alone, and a flat model trained on level 0 with the same
-// seed through experiment.Fit (an independent path through the trainer).
+// seed through train.Fit (an independent path through the trainer).
 func TestStopGradient(t *testing.T) {
 	s, tr, te := smallTorus(40)
 	st, err := New(s, tr, te)
@@ -181,12 +180,12 @@ func TestStopGradient(t *testing.T) {
 	if _, err := st.TrainNext(context.Background(), train.Hooks{}); err != nil {
 		t.Fatal(err)
 	}
-	after0 := snap(st.Model.Blocks[0], st.Trainers[0].Opt)
+	after0 := snap(st.Model.Blocks[0], st.Trainers[0].Optimizer())
 	init1 := snap(st.Model.Blocks[1], nn.NewAdam(1))
 	if _, err := st.TrainNext(context.Background(), train.Hooks{}); err != nil {
 		t.Fatal(err)
 	}
-	after1 := snap(st.Model.Blocks[0], st.Trainers[0].Opt)
+	after1 := snap(st.Model.Blocks[0], st.Trainers[0].Optimizer())
 	if st.Done() {
 		t.Error("Done with 2 of 3 blocks trained")
 	}
@@ -199,10 +198,10 @@ func TestStopGradient(t *testing.T) {
 	if after0.t != after1.t || after0.t != s.Train.Epochs || !equalBits(after0.m, after1.m) || !equalBits(after0.v, after1.v) {
 		t.Errorf("block 0's Adam state moved: steps %d → %d (want %d)", after0.t, after1.t, s.Train.Epochs)
 	}
-	if equalBits(init1.weights, snap(st.Model.Blocks[1], st.Trainers[1].Opt).weights) {
+	if equalBits(init1.weights, snap(st.Model.Blocks[1], st.Trainers[1].Optimizer()).weights) {
 		t.Error("block 1's weights did not change: the check above is vacuous")
 	}
-	if a := st.Trainers[1].Opt.(*nn.Adam); a.T != s.Train.Epochs || len(a.M) != len(st.Model.Blocks[1].Params()) {
+	if a := st.Trainers[1].Optimizer().(*nn.Adam); a.T != s.Train.Epochs || len(a.M) != len(st.Model.Blocks[1].Params()) {
 		t.Errorf("block 1's Adam: %d steps over %d tensors, want %d over %d", a.T, len(a.M), s.Train.Epochs, len(st.Model.Blocks[1].Params()))
 	}
 
@@ -213,18 +212,18 @@ func TestStopGradient(t *testing.T) {
 	if _, err := alone.TrainNext(context.Background(), train.Hooks{}); err != nil {
 		t.Fatal(err)
 	}
-	if !equalBits(snap(alone.Model.Blocks[0], alone.Trainers[0].Opt).weights, after1.weights) {
+	if !equalBits(snap(alone.Model.Blocks[0], alone.Trainers[0].Optimizer()).weights, after1.weights) {
 		t.Error("block 0 of the 3-block stack differs from block 0 trained alone with the same seed")
 	}
 
 	flat := s.Spec
 	level0 := &data.Set{Name: tr.Name, X: tr.X, Labels: [][]int{tr.Labels[0]}, Classes: []int{tr.Classes[0]}}
-	fm, _, err := experiment.Fit(context.Background(), flat, level0, nil, train.Hooks{})
+	ft, _, err := train.Fit(context.Background(), flat, level0, nil, train.FitOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var fw [][]float32
-	for _, p := range fm.Net().Params() {
+	for _, p := range ft.Net().Params() {
 		fw = append(fw, p.Data)
 	}
 	if !equalBits(fw, after1.weights) {
@@ -343,7 +342,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	inputs, reps := Forward(m2, te.X)
 	for k, b := range ev.Blocks {
-		per, all := iso.WithinClass(inputs[k], reps[k], te.Labels[k], 1, experiment.MaxPerClass, 3)
+		per, all := iso.WithinClass(inputs[k], reps[k], te.Labels[k], 1, iso.MaxPerClass, 3)
 		if b.Level != k || len(b.PerClass) != te.Classes[k] || b.All != all || b.PerClass[0].Agreement != per[0].Agreement {
 			t.Errorf("block %d: level %d, %d classes, agreement %+v; want level %d, %d classes, %+v", k, b.Level, len(b.PerClass), b.All, k, te.Classes[k], all)
 		}

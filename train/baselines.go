@@ -123,13 +123,13 @@ func (c *Config) validateMethod() error {
 
 // initMethod prepares the state of cfg's method for t (called by NewTrainer).
 func (t *Trainer) initMethod() {
-	switch t.Cfg.Method {
+	switch t.cfg.Method {
 	case MethodAdv:
-		t.adv = newAdvTrainer(t.Model)
+		t.adv = newAdvTrainer(t.net)
 	case MethodJacobian:
-		t.jac = newJacobian(t.Model)
+		t.jac = newJacobian(t.net)
 	case MethodSpecNorm:
-		t.sn = newSpecNorm(t.Model, t.Cfg.Seed)
+		t.sn = newSpecNorm(t.net, t.cfg.Seed)
 	}
 }
 
@@ -152,13 +152,13 @@ func (t *Trainer) checkSet(set *data.Set) error {
 
 // advTrainer generates the adversarial batches of MethodAdv.
 type advTrainer struct {
-	m       inputGrad
-	x       tensor.Mat // the adversarial batch
-	checked *data.Set  // the last set found inside [0,1]
+	m       *AttackModel // the network under cross-entropy
+	x       tensor.Mat   // the adversarial batch
+	checked *data.Set    // the last set found inside [0,1]
 }
 
 func newAdvTrainer(net *nn.MLP) *advTrainer {
-	return &advTrainer{m: inputGrad{net: net}}
+	return &advTrainer{m: NewAttackModel(net, CrossEntropy())}
 }
 
 // perturb returns the PGD adversarials of (x, y) for the current weights.
@@ -167,40 +167,9 @@ func newAdvTrainer(net *nn.MLP) *advTrainer {
 func (a *advTrainer) perturb(c Config, rng *rand.PCG, x *tensor.Mat, y []int) *tensor.Mat {
 	cfg := attack.Config{Attack: attack.AttackPGD, Norm: attack.NormInf, Eps: c.AdvEps, Step: c.AdvStep,
 		Steps: c.AdvSteps, RandomStart: true, Seed: rng.Uint64()}
-	attack.PGD(&a.x, &a.m, x, y, cfg)
+	attack.PGD(&a.x, a.m, x, y, cfg)
 	return &a.x
 }
-
-// inputGrad is the attack.Model view of an MLP under cross-entropy: its
-// backward pass computes only the input gradient, never touching the
-// weights or their gradients.
-type inputGrad struct {
-	net *nn.MLP
-	ws  *nn.Workspace
-	dl  tensor.Mat
-}
-
-func (g *inputGrad) InputDim() int   { return g.net.InputDim() }
-func (g *inputGrad) NumClasses() int { return g.net.NumClasses() }
-
-func (g *inputGrad) Logits(dst, x *tensor.Mat) {
-	if g.ws == nil {
-		g.ws = g.net.NewWorkspace()
-	}
-	dst.CopyFrom(g.net.Forward(g.ws, x))
-}
-
-// LossGrad is the batch-mean CE and ∂CE/∂x.
-func (g *inputGrad) LossGrad(dx, x *tensor.Mat, y []int) float64 {
-	if g.ws == nil {
-		g.ws = g.net.NewWorkspace()
-	}
-	loss := nn.SoftmaxCE(&g.dl, g.net.Forward(g.ws, x), y, 1)
-	g.net.Backward(g.ws, &g.dl, nil, false, dx)
-	return loss
-}
-
-func (g *inputGrad) Fork() attack.Model { return &inputGrad{net: g.net} }
 
 // ---- Jacobian regularisation (double backpropagation) ----
 

@@ -294,7 +294,7 @@ func trainWith(t *testing.T, method string, set *data.Set) *nn.MLP {
 		t.Fatal(err)
 	}
 	for range 8 {
-		if _, err := tr.RunEpoch(context.Background(), set, Hooks{}); err != nil {
+		if _, err := tr.runEpoch(context.Background(), set, Hooks{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -344,8 +344,8 @@ func TestAdversarialBatch(t *testing.T) {
 	}
 	w0 := slices.Clone(m.Params()[0].Data)
 	g0 := slices.Clone(m.Params()[0].Grad)
-	rngCopy := *tr.RNG
-	adv := tr.adv.perturb(cfg, tr.RNG, x, y).Clone()
+	rngCopy := *tr.rng
+	adv := tr.adv.perturb(cfg, tr.rng, x, y).Clone()
 	if !slices.Equal(w0, m.Params()[0].Data) || !slices.Equal(g0, m.Params()[0].Grad) {
 		t.Fatal("generating adversarials changed the weights or their gradients")
 	}
@@ -367,7 +367,7 @@ func TestAdversarialBatch(t *testing.T) {
 		t.Errorf("CE on the adversarial batch %g ≤ clean %g", attacked, clean)
 	}
 	// Step = plain step on the adversarial batch drawn from the same RNG state.
-	*tr.RNG = rngCopy
+	*tr.rng = rngCopy
 	tr.Step(x, y, false)
 	plainCfg := cfg
 	plainCfg.SetMethod(MethodLIL)
@@ -385,12 +385,12 @@ func TestAdvNeedsUnitBox(t *testing.T) {
 	set.X.Data[7] = 1.5
 	m := tinyMLP(t, []int{6, 4, 3}, nn.Tanh, 1)
 	tr, _ := NewTrainer(m, methodConfig(t, MethodAdv))
-	_, err := tr.RunEpoch(context.Background(), set, Hooks{})
+	_, err := tr.runEpoch(context.Background(), set, Hooks{})
 	if err == nil || !strings.Contains(err.Error(), "[0, 1]") {
 		t.Errorf("adv training on data outside [0,1]: err = %v", err)
 	}
 	tr, _ = NewTrainer(m, methodConfig(t, MethodJacobian))
-	if _, err := tr.RunEpoch(context.Background(), set, Hooks{}); err != nil {
+	if _, err := tr.runEpoch(context.Background(), set, Hooks{}); err != nil {
 		t.Errorf("jacobian training refused data outside [0,1]: %v", err)
 	}
 }
@@ -405,7 +405,7 @@ func TestSpecNormTraining(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 20 {
-		if _, err := tr.RunEpoch(context.Background(), set, Hooks{}); err != nil {
+		if _, err := tr.runEpoch(context.Background(), set, Hooks{}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -490,7 +490,7 @@ func TestMethodValidation(t *testing.T) {
 // reports CE and its input gradient like attack.Model requires.
 func TestInputGradMatchesAttackContract(t *testing.T) {
 	m := tinyMLP(t, []int{3, 4, 2}, nn.Tanh, 2)
-	var am attack.Model = &inputGrad{net: m}
+	var am attack.Model = NewAttackModel(m, CrossEntropy())
 	x := uniformBatch(2, 3, 3)
 	y := []int{1, 0}
 	dx := tensor.New(2, 3)
@@ -520,13 +520,13 @@ func TestMethodsResume(t *testing.T) {
 		straight := tinyMLP(t, []int{6, 8, 3}, nn.Tanh, 4)
 		st, _ := NewTrainer(straight, cfg)
 		for range 2 {
-			if _, err := st.RunEpoch(context.Background(), set, Hooks{}); err != nil {
+			if _, err := st.runEpoch(context.Background(), set, Hooks{}); err != nil {
 				t.Fatal(err)
 			}
 		}
 		first := tinyMLP(t, []int{6, 8, 3}, nn.Tanh, 4)
 		ft, _ := NewTrainer(first, cfg)
-		if _, err := ft.RunEpoch(context.Background(), set, Hooks{}); err != nil {
+		if _, err := ft.runEpoch(context.Background(), set, Hooks{}); err != nil {
 			t.Fatal(err)
 		}
 		// What LoadCheckpoint restores: weights, then a new trainer, then its state.
@@ -535,14 +535,14 @@ func TestMethodsResume(t *testing.T) {
 			copy(p.Data, first.Params()[i].Data)
 		}
 		rt, _ := NewTrainer(resumed, cfg)
-		rng, _ := ft.RNG.MarshalBinary()
-		if err := rt.RNG.UnmarshalBinary(rng); err != nil {
+		rng, _ := ft.rng.MarshalBinary()
+		if err := rt.rng.UnmarshalBinary(rng); err != nil {
 			t.Fatal(err)
 		}
-		rt.Epoch = ft.Epoch
-		fa, ra := ft.Opt.(*nn.Adam), rt.Opt.(*nn.Adam)
+		rt.epoch = ft.epoch
+		fa, ra := ft.opt.(*nn.Adam), rt.opt.(*nn.Adam)
 		ra.T, ra.M, ra.V = fa.T, fa.M, fa.V
-		if _, err := rt.RunEpoch(context.Background(), set, Hooks{}); err != nil {
+		if _, err := rt.runEpoch(context.Background(), set, Hooks{}); err != nil {
 			t.Fatal(err)
 		}
 		var maxDiff float64

@@ -46,10 +46,8 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	for t.Epoch < cfg.Epochs {
-		if _, err := t.RunEpoch(context.Background(), tr, train.Hooks{}); err != nil {
-			log.Fatal(err)
-		}
+	if _, err := t.Fit(context.Background(), tr, nil, train.FitOptions{}); err != nil {
+		log.Fatal(err)
 	}
 	fmt.Printf("test accuracy %.3f\n", train.Accuracy(net, te.X, te.Y()))
 	rep := train.Representation(net, te.X, cfg.IsoLayer)

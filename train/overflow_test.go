@@ -33,7 +33,7 @@ func TestOverflowIsDivergence(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = tr.RunEpoch(context.Background(), set, Hooks{})
+		_, err = tr.runEpoch(context.Background(), set, Hooks{})
 		if !errors.Is(err, ErrDiverged) || !strings.HasPrefix(err.Error(), c.wantPrefix) || !strings.HasSuffix(err.Error(), "): try a smaller --lr or --beta") {
 			t.Errorf("%s lr %g β %g: error %v, want divergence %q...", c.opt, c.lr, c.beta, err, c.wantPrefix)
 		}
@@ -43,7 +43,7 @@ func TestOverflowIsDivergence(t *testing.T) {
 	m := tinyMLP(t, []int{6, 8, 8, 3}, nn.Tanh, 21)
 	tr, _ := NewTrainer(m, cfg)
 	for range 2 {
-		if _, err := tr.RunEpoch(context.Background(), set, Hooks{}); err != nil {
+		if _, err := tr.runEpoch(context.Background(), set, Hooks{}); err != nil {
 			t.Fatal(err)
 		}
 	}

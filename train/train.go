@@ -100,149 +100,179 @@ type Hooks struct {
 // being a finite number.
 var ErrDiverged = errors.New("training diverged")
 
-// Trainer holds everything that changes during training, so that a run can
-// be checkpointed and resumed exactly.
+// Trainer holds everything that changes during training — the network,
+// the optimizer, the epoch and step, the shuffling generator, the result so
+// far — so that a run can be checkpointed and resumed exactly (see
+// SaveCheckpoint and Resume).
 type Trainer struct {
-	Model *nn.MLP
-	Cfg   Config
-	Opt   nn.Optimizer
-	// Epoch is the number of finished epochs.
-	Epoch int
-	// RNG drives shuffling; its state is part of a checkpoint.
-	RNG *rand.PCG
-	// Pos is the number of steps done in the unfinished epoch, Perm that
-	// epoch's example order, and SumCE, SumIso, Elapsed its running sums.
-	Pos           int
-	Perm          []int
-	SumCE, SumIso float64
-	Elapsed       float64
+	net  *nn.MLP
+	cfg  Config
+	spec Spec       // the run: LogEvery, and the Result's and checkpoint's spec
+	obj  *Objective // α·CE + β·iso
+	opt  nn.Optimizer
+	// epoch is the number of finished epochs.
+	epoch int
+	// rng drives shuffling; its state is part of a checkpoint.
+	rng *rand.PCG
+	// pos is the number of steps done in the unfinished epoch, perm that
+	// epoch's example order, and sumCE, sumIso, elapsed its running sums.
+	pos           int
+	perm          []int
+	sumCE, sumIso float64
+	elapsed       float64
+	res           *Result // what Fit measured so far (nil before it starts)
 
-	ws     *nn.Workspace
-	dl     *tensor.Mat
-	diso   *tensor.Mat
-	xb     *tensor.Mat
-	yb     []int
-	groups [][]int
-	extra  map[int]*tensor.Mat
-	loss   iso.Loss
-	fixed  *data.Set // full batch of this set in fixed order: the iso loss's input distances are reused
+	ws    *nn.Workspace
+	xb    *tensor.Mat
+	yb    []int
+	fixed *data.Set // full batch of this set in fixed order: the iso loss's input distances are reused
 
-	// The baselines' state (nil unless Cfg.Method names them).
+	// The baselines' state (nil unless cfg.Method names them).
 	adv *advTrainer
 	jac *jacobian
 	sn  *specNorm
 }
 
-// NewTrainer returns a trainer for m with cfg, which must be valid.
+// NewTrainer returns a trainer for m with cfg, which must be valid; cfg.Seed
+// seeds the shuffling.
 func NewTrainer(m *nn.MLP, cfg Config) (*Trainer, error) {
-	if err := cfg.Validate(len(m.Layers)); err != nil {
+	return New(m, Spec{Train: cfg, Seed: cfg.Seed})
+}
+
+// New returns a trainer that trains net as s says: with s.Train's settings,
+// s.Seed seeding the shuffling. Its Fit measures accuracy every s.LogEvery
+// epochs and reports s as its result's spec.
+func New(net *nn.MLP, s Spec) (*Trainer, error) {
+	cfg := s.Train
+	cfg.Seed = s.Seed
+	if err := cfg.Validate(len(net.Layers)); err != nil {
 		return nil, err
 	}
-	t := &Trainer{Model: m, Cfg: cfg, RNG: rand.NewPCG(cfg.Seed, cfg.Seed^0x15e7e7),
-		ws: m.NewWorkspace(), dl: &tensor.Mat{}, diso: &tensor.Mat{}, xb: &tensor.Mat{}}
+	t := &Trainer{net: net, cfg: cfg, spec: s, obj: cfg.Objective(), rng: rand.NewPCG(cfg.Seed, cfg.Seed^0x15e7e7),
+		ws: net.NewWorkspace(), xb: &tensor.Mat{}}
 	if cfg.Optimizer == "sgd" {
-		t.Opt = &nn.SGD{LR: cfg.LR}
+		t.opt = &nn.SGD{LR: cfg.LR}
 	} else {
-		t.Opt = nn.NewAdam(cfg.LR)
+		t.opt = nn.NewAdam(cfg.LR)
 	}
 	t.initMethod()
 	return t, nil
 }
 
+// Start returns a trainer for a freshly initialised network (Spec.NewNet)
+// for d inputs and c classes, as s says.
+func Start(s Spec, d, c int) (*Trainer, error) {
+	net, err := s.NewNet(d, c)
+	if err != nil {
+		return nil, err
+	}
+	return New(net, s)
+}
+
+// Net returns the network being trained.
+func (t *Trainer) Net() *nn.MLP { return t.net }
+
+// Config returns the training settings (the spec's, with its seed).
+func (t *Trainer) Config() Config { return t.cfg }
+
+// Spec returns the run's spec.
+func (t *Trainer) Spec() Spec { return t.spec }
+
+// Epoch returns the number of finished epochs.
+func (t *Trainer) Epoch() int { return t.epoch }
+
+// StepInEpoch returns the number of steps done in the unfinished epoch (0
+// between epochs).
+func (t *Trainer) StepInEpoch() int { return t.pos }
+
+// Optimizer returns the optimizer, whose moments are part of the state.
+func (t *Trainer) Optimizer() nn.Optimizer { return t.opt }
+
+// Done reports whether every epoch is finished.
+func (t *Trainer) Done() bool { return t.epoch >= t.cfg.Epochs }
+
 // Step takes one optimizer step on the batch (x, y) and returns the mean CE
 // and the isometric loss (before β). The labels y also define the partition
-// of the class mask. A baseline method (Cfg.Method) changes the step as
-// baselines.go describes: adversarial training replaces the batch, the
-// Jacobian regulariser adds its gradient, spectral normalisation updates
-// the raw weights and renormalises.
+// of the class mask; with reuseIso the input distances of the previous step
+// are kept (the same batch in the same order). A baseline method
+// (Config.Method) changes the step as baselines.go describes: adversarial
+// training replaces the batch, the Jacobian regulariser adds its gradient,
+// spectral normalisation updates the raw weights and renormalises.
 func (t *Trainer) Step(x *tensor.Mat, y []int, reuseIso bool) (ce, isoLoss float64) {
-	m, c := t.Model, t.Cfg
+	m, c := t.net, t.cfg
 	if t.sn != nil {
 		t.sn.powerIteration() // one step per training step; W = V/σ
 		t.sn.apply(m)
 	}
 	if t.adv != nil {
-		x = t.adv.perturb(c, t.RNG, x, y) // the weights do not change
+		x = t.adv.perturb(c, t.rng, x, y) // the weights do not change
 		reuseIso = false
 	}
 	m.ZeroGrad()
 	logits := m.Forward(t.ws, x)
-	ce = nn.SoftmaxCE(t.dl, logits, y, c.Alpha)
-	var extra map[int]*tensor.Mat
-	if c.Beta > 0 && c.Mask != iso.MaskNone {
-		if !reuseIso {
-			t.groups = iso.Groups(t.groups, y, c.Mask)
-			t.loss.Reset(x, t.groups, c.K)
-		}
-		h := t.ws.H[c.IsoLayer]
-		t.diso.Resize(h.Rows, h.Cols)
-		t.diso.Zero()
-		isoLoss = t.loss.Eval(t.diso, h, c.Beta)
-		if t.extra == nil {
-			t.extra = map[int]*tensor.Mat{}
-		}
-		t.extra[c.IsoLayer] = t.diso
-		extra = t.extra
+	if !reuseIso {
+		t.obj.SetInputs(x, y)
 	}
+	ce, isoLoss, dl, extra := t.obj.Eval(t.ws, logits, y)
 	if t.jac != nil {
-		t.jac.drawV(x.Rows, m.NumClasses(), t.RNG.Uint64())
+		t.jac.drawV(x.Rows, m.NumClasses(), t.rng.Uint64())
 		extra = t.jac.step(m, t.ws, c.JacLambda, extra) // adds the backward graph's W̄ to the gradients
 	}
-	m.Backward(t.ws, t.dl, extra, true, nil)
+	m.Backward(t.ws, dl, extra, true, nil)
 	if t.sn != nil {
-		t.Opt.Step(t.sn.backward(m)) // the optimizer updates V
+		t.opt.Step(t.sn.backward(m)) // the optimizer updates V
 		t.sn.measure()
 		t.sn.apply(m)
 		return ce, isoLoss
 	}
-	t.Opt.Step(m.Params())
+	t.opt.Step(m.Params())
 	return ce, isoLoss
 }
 
-// ErrInterrupted is wrapped by RunEpoch's error when ctx was cancelled
+// ErrInterrupted is wrapped by Fit's error when ctx was cancelled
 // between two steps; the trainer's state is then consistent (see State) and
-// the epoch can be continued by calling RunEpoch again.
+// the run can be continued by calling Fit again or saved with SaveCheckpoint.
 var ErrInterrupted = errors.New("training interrupted")
 
-// RunEpoch trains one epoch over set and returns its statistics (without
+// runEpoch trains one epoch over set and returns its statistics (without
 // accuracies). It continues an epoch left unfinished by an interruption. ctx
 // is checked between steps.
-func (t *Trainer) RunEpoch(ctx context.Context, set *data.Set, hooks Hooks) (EpochStats, error) {
+func (t *Trainer) runEpoch(ctx context.Context, set *data.Set, hooks Hooks) (EpochStats, error) {
 	if err := t.checkSet(set); err != nil {
 		return EpochStats{}, err
 	}
 	start := time.Now()
 	n := set.Len()
-	bs := min(t.Cfg.Batch, n)
+	bs := min(t.cfg.Batch, n)
 	full := bs == n
-	fresh := t.Pos == 0 // a new epoch: its order is drawn below
+	fresh := t.pos == 0 // a new epoch: its order is drawn below
 	if fresh {
 		// Stop before drawing the order: a checkpoint at step 0 keeps no
 		// order, so the RNG must not have moved.
 		if err := ctx.Err(); err != nil {
-			return EpochStats{}, fmt.Errorf("%w at epoch %d, step 1: %w", ErrInterrupted, t.Epoch+1, err)
+			return EpochStats{}, fmt.Errorf("%w at epoch %d, step 1: %w", ErrInterrupted, t.epoch+1, err)
 		}
-		if len(t.Perm) != n {
-			t.Perm = make([]int, n)
+		if len(t.perm) != n {
+			t.perm = make([]int, n)
 		}
-		for i := range t.Perm {
-			t.Perm[i] = i
+		for i := range t.perm {
+			t.perm[i] = i
 		}
 		if !full {
-			rng := rand.New(t.RNG)
-			rng.Shuffle(n, func(i, j int) { t.Perm[i], t.Perm[j] = t.Perm[j], t.Perm[i] })
+			rng := rand.New(t.rng)
+			rng.Shuffle(n, func(i, j int) { t.perm[i], t.perm[j] = t.perm[j], t.perm[i] })
 		}
-		t.SumCE, t.SumIso, t.Elapsed = 0, 0, 0
-	} else if len(t.Perm) != n {
-		return EpochStats{}, fmt.Errorf("train: resumed epoch was over %d examples, the data set has %d", len(t.Perm), n)
+		t.sumCE, t.sumIso, t.elapsed = 0, 0, 0
+	} else if len(t.perm) != n {
+		return EpochStats{}, fmt.Errorf("train: resumed epoch was over %d examples, the data set has %d", len(t.perm), n)
 	}
 	steps := (n + bs - 1) / bs
-	for ; t.Pos < steps; t.Pos++ {
-		if err := ctx.Err(); err != nil && !(fresh && t.Pos == 0) { // once drawn, the order is kept by taking step 1
-			t.Elapsed += time.Since(start).Seconds()
-			return EpochStats{}, fmt.Errorf("%w at epoch %d, step %d: %w", ErrInterrupted, t.Epoch+1, t.Pos+1, err)
+	for ; t.pos < steps; t.pos++ {
+		if err := ctx.Err(); err != nil && !(fresh && t.pos == 0) { // once drawn, the order is kept by taking step 1
+			t.elapsed += time.Since(start).Seconds()
+			return EpochStats{}, fmt.Errorf("%w at epoch %d, step %d: %w", ErrInterrupted, t.epoch+1, t.pos+1, err)
 		}
-		s := t.Pos
+		s := t.pos
 		lo, hi := s*bs, min((s+1)*bs, n)
 		var x *tensor.Mat
 		var y []int
@@ -252,7 +282,7 @@ func (t *Trainer) RunEpoch(ctx context.Context, set *data.Set, hooks Hooks) (Epo
 			reuse = t.fixed == set
 			t.fixed = set
 		} else {
-			idx := t.Perm[lo:hi]
+			idx := t.perm[lo:hi]
 			x = tensor.Gather(t.xb, set.X, idx)
 			t.yb = t.yb[:0]
 			for _, i := range idx {
@@ -261,24 +291,24 @@ func (t *Trainer) RunEpoch(ctx context.Context, set *data.Set, hooks Hooks) (Epo
 			y = t.yb
 		}
 		ce, il := t.Step(x, y, reuse)
-		loss := t.Cfg.Alpha*ce + t.Cfg.Beta*il
+		loss := t.cfg.Alpha*ce + t.cfg.Beta*il
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return EpochStats{}, fmt.Errorf("%w at epoch %d, step %d (loss %g): try a smaller --lr or --beta", ErrDiverged, t.Epoch+1, s+1, loss)
+			return EpochStats{}, fmt.Errorf("%w at epoch %d, step %d (loss %g): try a smaller --lr or --beta", ErrDiverged, t.epoch+1, s+1, loss)
 		}
-		if what := overflow(t.Model); what != "" {
-			return EpochStats{}, fmt.Errorf("%w at epoch %d, step %d (%s): try a smaller --lr or --beta", ErrDiverged, t.Epoch+1, s+1, what)
+		if what := overflow(t.net); what != "" {
+			return EpochStats{}, fmt.Errorf("%w at epoch %d, step %d (%s): try a smaller --lr or --beta", ErrDiverged, t.epoch+1, s+1, what)
 		}
-		t.SumCE += ce
-		t.SumIso += il
+		t.sumCE += ce
+		t.sumIso += il
 		if hooks.Step != nil {
-			hooks.Step(t.Epoch+1, s+1, steps, ce, il)
+			hooks.Step(t.epoch+1, s+1, steps, ce, il)
 		}
 	}
-	t.Epoch++
-	t.Pos = 0
-	st := EpochStats{Epoch: t.Epoch, CE: t.SumCE / float64(steps), Iso: t.SumIso / float64(steps)}
-	st.Loss = t.Cfg.Alpha*st.CE + t.Cfg.Beta*st.Iso
-	st.Seconds = t.Elapsed + time.Since(start).Seconds()
+	t.epoch++
+	t.pos = 0
+	st := EpochStats{Epoch: t.epoch, CE: t.sumCE / float64(steps), Iso: t.sumIso / float64(steps)}
+	st.Loss = t.cfg.Alpha*st.CE + t.cfg.Beta*st.Iso
+	st.Seconds = t.elapsed + time.Since(start).Seconds()
 	st.Rate = float64(n) / st.Seconds
 	return st, nil
 }

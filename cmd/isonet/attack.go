@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 
 	"github.com/isonet/isonet/attack"
-	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/model"
 )
@@ -39,7 +38,7 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := mf.required(); err != nil {
 		return err
 	}
-	if *loss != experiment.LossCE && *loss != experiment.LossTrain {
+	if *loss != attack.LossCE && *loss != attack.LossTrain {
 		return fmt.Errorf("--attack-loss must be ce or train, got %q", *loss)
 	}
 	if *batch < 1 {
@@ -63,7 +62,7 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	cfg := attack.Config{Attack: *name, Norm: *norm, Eps: *eps, Step: stepSize, Steps: *steps, Restarts: *restarts,
 		RandomStart: *randomStart, BatchSize: *batch, Workers: *workers}
-	s := experiment.PaperSweep()
+	s := attack.PaperSweep()
 	epsSweep := *name == attack.AttackAPGD || *name == attack.AttackSquare
 	if *sweep {
 		if isSet(fs, "step") {
@@ -100,8 +99,12 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	mf.printNotes(ctx, stderr)
 	cfg.Seed = mf.seed
+	am, err := m.AttackModel(*loss)
+	if err != nil {
+		return err
+	}
 	if !*sweep {
-		res, err := experiment.AttackContext(ctx, m, d.test, cfg, *loss)
+		res, err := attack.RobustAccuracyContext(ctx, am, d.test.X, d.test.Y(), cfg)
 		if err != nil {
 			return err
 		}
@@ -120,16 +123,16 @@ func runAttack(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return nil
 	}
 	s.Seed = mf.seed
-	res := map[string]experiment.Curve{}
+	res := map[string]attack.Curve{}
 	var cols []string
 	if epsSweep {
-		c, err := experiment.EpsSweep(ctx, m, d.test, s, *name)
+		c, err := attack.EpsSweep(ctx, am, d.test.X, d.test.Y(), s, *name)
 		if err != nil {
 			return err
 		}
 		res[*name], cols = c, []string{*name}
 	} else {
-		fg, pg, err := experiment.SweepsContext(ctx, m, d.test, s)
+		fg, pg, err := attack.Sweeps(ctx, am, d.test.X, d.test.Y(), s)
 		if err != nil {
 			return err
 		}

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/safetensors"
+	"github.com/isonet/isonet/train"
 )
 
 // errorFixtures makes a temporary working folder (and changes into it, so
@@ -127,18 +127,18 @@ func errorFixtures(t *testing.T) {
 	write("bad.checkpoint/checkpoint.json", "x")
 	for _, name := range []string{"r3", "rf"} {
 		write(name+".csv", "1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,0,0\n")
-		s := experiment.DefaultSpec("csv:" + name + ".csv")
+		s := train.DefaultSpec("csv:" + name + ".csv")
 		s.Width, s.Depth, s.Train.Epochs = 3, 1, 2
 		s.Train.IsoLayer = 1
 		tr, _, err := s.Data.Load()
 		if err != nil {
 			t.Fatal(err)
 		}
-		tt, m, err := experiment.Start(s, tr.Dim(), tr.NumClasses())
+		tt, err := train.Start(s, tr.Dim(), tr.NumClasses())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := experiment.SaveCheckpoint(experiment.CheckpointDir(name), tt, m, s, nil); err != nil {
+		if err := tt.SaveCheckpoint(train.CheckpointDir(name)); err != nil {
 			t.Fatal(err)
 		}
 	}

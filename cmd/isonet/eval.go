@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/isonet/isonet/experiment"
+	"github.com/isonet/isonet/geometry"
 	"github.com/isonet/isonet/model"
 )
 
@@ -34,7 +34,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	ev, err := interruptible(ctx, func() (experiment.Evaluation, error) { return experiment.Evaluate(m, d.test, mf.seed), nil })
+	ev, err := interruptible(ctx, func() (geometry.Evaluation, error) { return geometry.Evaluate(m, d.test, mf.seed), nil })
 	if err != nil {
 		return err
 	}
@@ -68,6 +68,6 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // evalJSON is eval's JSON output: the evaluation and, under "data", which
 // data it used against the data the model was trained on.
 type evalJSON struct {
-	experiment.Evaluation
+	geometry.Evaluation
 	Data *dataReport `json:"data"`
 }

@@ -5,9 +5,9 @@ import (
 	"os"
 	"strings"
 
-	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/model"
+	"github.com/isonet/isonet/train"
 )
 
 // dataInputs lists the files a data set is read from (a CSV file, an IDX
@@ -50,7 +50,7 @@ func withExts(base string, exts ...string) []string {
 // may be discarded (the caller removes it once the run finishes); anything
 // else at that path is never touched. It returns whether one exists.
 func checkCheckpoint(out string, force bool) (bool, error) {
-	ck := experiment.CheckpointDir(out)
+	ck := train.CheckpointDir(out)
 	info, err := outdir.Classify(ck)
 	if err != nil {
 		return false, fmt.Errorf("--out %s: %v", out, err)
@@ -85,7 +85,7 @@ func lockOut(out string, force bool, inputs []outdir.Input) (*outdir.Lock, error
 // removeIfCheckpoint removes out's checkpoint folder if it is an isonet
 // checkpoint (a finished run's, or one --force discarded).
 func removeIfCheckpoint(out string) {
-	ck := experiment.CheckpointDir(out)
+	ck := train.CheckpointDir(out)
 	if info, err := outdir.Classify(ck); err == nil && info.Kind == outdir.Owned && info.What == "checkpoint" {
 		os.RemoveAll(ck)
 	}

@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/isonet/isonet/data"
-	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/stacked"
@@ -152,7 +151,7 @@ type evalOptions struct {
 // metrics.json); flags override them. A model folder from before isonet
 // recorded its data takes the data spec from metrics.json.
 func evalStacked(m *model.Model, f *stackedFlags, o evalOptions, stdout io.Writer) error {
-	ds := experiment.DataSpec{Name: m.Config.Dataset}
+	ds := data.Spec{Name: m.Config.Dataset}
 	var tree stacked.Tree
 	if b, err := os.ReadFile(filepath.Join(o.dir, model.MetricsFile)); err == nil {
 		var res stacked.Result
@@ -199,7 +198,7 @@ func evalStacked(m *model.Model, f *stackedFlags, o evalOptions, stdout io.Write
 		ds.Name = m.Config.Dataset
 	} else {
 		if isSet(f.fs, "dataset") {
-			ds = experiment.DataSpec{Name: o.dataset}
+			ds = data.Spec{Name: o.dataset}
 		}
 		if isSet(f.fs, "seed") {
 			ds.Seed = o.seed
@@ -221,7 +220,7 @@ func evalStacked(m *model.Model, f *stackedFlags, o evalOptions, stdout io.Write
 		rep = &dataReport{TrainedOn: unknownData, EvaluatedOn: ds.Name,
 			Warnings: []string{fmt.Sprintf("the model in %s does not record its data (written before isonet did); using the data spec of its metrics.json", o.dir)}}
 	}
-	s := stacked.Spec{Spec: experiment.Spec{Data: ds}, Tree: tree}
+	s := stacked.Spec{Spec: train.Spec{Data: ds}, Tree: tree}
 	_, te, t, err := s.Levels(trainSet, testSet)
 	if err != nil {
 		return err

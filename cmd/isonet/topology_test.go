@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/isonet/isonet/experiment"
+	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/geometry"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/tensor"
@@ -79,7 +79,7 @@ func TestTopologyRings(t *testing.T) {
 		t.Errorf("options %+v", r.Options)
 	}
 
-	_, te, err := (&experiment.DataSpec{Name: "rings", Seed: 3}).Load()
+	_, te, err := (&data.Spec{Name: "rings", Seed: 3}).Load()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"golang.org/x/term"
 	"io"
 	"os"
 	"strconv"
@@ -12,14 +13,12 @@ import (
 	"time"
 
 	"github.com/isonet/isonet/data"
-	"github.com/isonet/isonet/experiment"
 	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/nn"
 	"github.com/isonet/isonet/train"
 	"github.com/schollz/progressbar/v3"
-	"golang.org/x/term"
 )
 
 func init() {
@@ -96,8 +95,8 @@ func (f *specFlags) applyMethod(fs *flag.FlagSet, t *train.Config) error {
 }
 
 // spec turns the parsed flags into a validated Spec.
-func (f *specFlags) spec(fs *flag.FlagSet) (experiment.Spec, error) {
-	s := experiment.DefaultSpec(f.dataset)
+func (f *specFlags) spec(fs *flag.FlagSet) (train.Spec, error) {
+	s := train.DefaultSpec(f.dataset)
 	if isSet(fs, "test-frac") && f.testFrac == 0 {
 		// The spec's zero means "the default 0.2"; refused rather than replaced.
 		return s, fmt.Errorf("--test-frac 0 would leave no test set (want a fraction in (0, 1), default 0.2)")
@@ -167,10 +166,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("--checkpoint-every must be ≥ -1, got %d", *every)
 	}
 	var (
-		spec experiment.Spec
+		spec train.Spec
 		t    *train.Trainer
-		m    *model.Model
-		res  *experiment.Result
 		err  error
 	)
 	if *resume != "" {
@@ -178,9 +175,10 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		*out = *resume
-		if t, m, spec, res, err = experiment.LoadCheckpoint(experiment.CheckpointDir(*resume)); err != nil {
+		if t, err = train.Resume(train.CheckpointDir(*resume)); err != nil {
 			return err
 		}
+		spec = t.Spec()
 	} else {
 		if spec, err = sf.spec(fs); err != nil {
 			return err
@@ -213,20 +211,24 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	trainSet, testSet := loaded.Train, loaded.Test
 	if t == nil {
-		if t, m, err = experiment.Start(spec, trainSet.Dim(), trainSet.NumClasses()); err != nil {
+		if t, err = train.Start(spec, trainSet.Dim(), trainSet.NumClasses()); err != nil {
 			return err
 		}
-	} else if in := m.Net().InputDim(); in != trainSet.Dim() {
+	} else if in := t.Net().InputDim(); in != trainSet.Dim() {
 		return fmt.Errorf("checkpoint model takes %d inputs but the data set has %d", in, trainSet.Dim())
-	} else if c := m.Net().NumClasses(); c < trainSet.NumClasses() {
+	} else if c := t.Net().NumClasses(); c < trainSet.NumClasses() {
 		return fmt.Errorf("checkpoint model has %d outputs but the data set has %d classes", c, trainSet.NumClasses())
 	}
 	if err := checkTwoClasses(trainSet); err != nil {
 		return err
 	}
+	m, err := model.New(t.Spec(), t.Net())
+	if err != nil {
+		return err
+	}
 	m.Config.Data = &loaded.Prov
 	if *resume != "" {
-		fmt.Fprintf(stderr, "resuming %s at epoch %d, step %d\n", *resume, t.Epoch+1, t.Pos+1)
+		fmt.Fprintf(stderr, "resuming %s at epoch %d, step %d\n", *resume, t.Epoch()+1, t.StepInEpoch()+1)
 	}
 	for _, w := range append(loaded.Warnings, spec.Warnings(trainSet)...) {
 		fmt.Fprintln(stderr, "isonet train: warning:", w)
@@ -234,7 +236,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stderr, "training on %s: %d examples × %d features, %d classes; %d test examples\n",
 		trainSet.Name, trainSet.Len(), trainSet.Dim(), trainSet.NumClasses(), testSet.Len())
 	ckFailed := 0
-	ck := &experiment.Checkpointing{Dir: experiment.CheckpointDir(*out), Every: *every, Interval: time.Minute, Model: m,
+	ck := &train.Checkpointing{Dir: train.CheckpointDir(*out), Every: *every, Interval: time.Minute,
 		Warn: func(err error) {
 			ckFailed++
 			if ckFailed == 1 { // once, not every epoch of a long run on a full disk
@@ -245,8 +247,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ck.Dir = ""
 	}
 	prog := newProgress(stderr, spec, trainSet.Len(), *quiet)
-	prog.done = (t.Epoch*prog.total/spec.Train.Epochs + t.Pos)
-	res, err = experiment.Run(ctx, t, spec, trainSet, testSet, prog.hooks(), res, ck)
+	prog.done = (t.Epoch()*prog.total/spec.Train.Epochs + t.StepInEpoch())
+	res, err := t.Fit(ctx, trainSet, testSet, train.FitOptions{Hooks: prog.hooks(), Checkpoint: ck})
 	prog.finish()
 	if ckFailed > 1 {
 		fmt.Fprintf(stderr, "isonet train: warning: %d periodic checkpoints could not be saved\n", ckFailed)
@@ -254,7 +256,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		if errors.Is(err, train.ErrInterrupted) && ck.Dir != "" {
 			fmt.Fprintf(stderr, "isonet train: interrupted at epoch %d, step %d; checkpoint saved in %s\nresume with: isonet train --resume %s\n",
-				t.Epoch+1, t.Pos+1, ck.Dir, *out)
+				t.Epoch()+1, t.StepInEpoch()+1, ck.Dir, *out)
 		}
 		if errors.Is(err, train.ErrDiverged) && ck.Dir != "" {
 			if _, serr := os.Stat(ck.Dir); serr == nil {
@@ -286,7 +288,7 @@ func checkResumeFlags(fs *flag.FlagSet, dir string) error {
 	if len(bad) > 0 {
 		return fmt.Errorf("%s cannot be used with --resume: the run continues with the settings in its checkpoint", strings.Join(bad, ", "))
 	}
-	ck := experiment.CheckpointDir(dir)
+	ck := train.CheckpointDir(dir)
 	if _, err := os.Stat(ck); errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("--resume %s: there is no checkpoint %s (a run saves one every --checkpoint-every epochs and on Ctrl-C; a finished run removes it)", dir, ck)
 	}
@@ -323,7 +325,7 @@ type progress struct {
 	beta    float64
 }
 
-func newProgress(w io.Writer, s experiment.Spec, n int, quiet bool) *progress {
+func newProgress(w io.Writer, s train.Spec, n int, quiet bool) *progress {
 	bs := min(s.Train.Batch, n)
 	steps := (n + bs - 1) / bs
 	p := &progress{w: w, quiet: quiet, start: time.Now(), last: time.Now(), total: steps * s.Train.Epochs, perStep: bs, beta: s.Train.Beta}

@@ -1,28 +1,23 @@
-package experiment
+package train
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
-	"time"
 
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/iso"
-	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/nn"
-	"github.com/isonet/isonet/train"
 )
 
 // Spec is everything that defines one training run.
 type Spec struct {
-	Data     DataSpec      `json:"data"`
+	Data     data.Spec     `json:"data"`
 	Width    int           `json:"width"`
 	Depth    int           `json:"depth"` // hidden layers in the LIL
 	Act      nn.Activation `json:"activation"`
 	Init     nn.Init       `json:"init"`
 	Seed     uint64        `json:"seed"` // weight initialisation and shuffling
-	Train    train.Config  `json:"train"`
+	Train    Config        `json:"train"`
 	LogEvery int           `json:"log_every"` // epochs between accuracy measurements (0: about 100 per run)
 	Protocol string        `json:"protocol,omitempty"`
 }
@@ -32,8 +27,8 @@ type Spec struct {
 // depth 4, batch 100, 5 epochs; the toy sets width 20, depth 4, full batch,
 // 10000 epochs; a CSV file the toy settings with batch 100 and 100 epochs.
 func DefaultSpec(dataset string) Spec {
-	s := Spec{Data: DataSpec{Name: dataset}, Width: 20, Depth: 4, Act: nn.Tanh, Init: nn.InitPyTorch}
-	s.Train = train.Defaults(s.Depth + 1)
+	s := Spec{Data: data.Spec{Name: dataset}, Width: 20, Depth: 4, Act: nn.Tanh, Init: nn.InitPyTorch}
+	s.Train = Defaults(s.Depth + 1)
 	switch s.Data.Kind() {
 	case "mnist", "fashion-mnist":
 		s.Width = 100
@@ -91,23 +86,18 @@ func (s *Spec) Sizes(d, c int) []int {
 	return append(sizes, c)
 }
 
-// NewModel builds a freshly initialised flat model for the data.
-func (s *Spec) NewModel(d, c int) (*model.Model, error) {
-	cfg := model.Flat(s.Sizes(d, c), s.Act, s.Train)
-	cfg.Dataset, cfg.Init, cfg.Seed, cfg.Protocol = s.Data.Name, string(s.Init), s.Seed, s.Protocol
+// NewNet returns a freshly initialised network for d inputs and c classes,
+// as s says: s.Init drawn from a generator seeded by s.Seed, layer by layer.
+func (s *Spec) NewNet(d, c int) (*nn.MLP, error) {
 	rng := rand.New(rand.NewPCG(s.Seed, s.Seed^0x1417))
-	return model.Build(cfg, func(_ int, m *nn.MLP) {
-		for _, l := range m.Layers {
-			l.Reset(s.Init, rng)
-		}
-	})
+	return nn.NewMLP(s.Sizes(d, c), s.Act, s.Init, rng)
 }
 
 // Result is what a training run produced.
 type Result struct {
-	Spec    Spec               `json:"spec"`
-	Epochs  []train.EpochStats `json:"epochs"`
-	Seconds float64            `json:"seconds"`
+	Spec    Spec         `json:"spec"`
+	Epochs  []EpochStats `json:"epochs"`
+	Seconds float64      `json:"seconds"`
 	// TestAcc and TrainAcc are measured after the last epoch.
 	TrainAcc float64 `json:"train_acc"`
 	TestAcc  float64 `json:"test_acc"`
@@ -123,96 +113,11 @@ func (s *Spec) Warnings(trainSet *data.Set) []string {
 	if s.Train.Beta > 0 && s.Train.Mask == iso.MaskNone {
 		w = append(w, "--beta > 0 with --mask none: the isometric term is off")
 	}
-	if m := s.Train.Method; m != "" && m != train.MethodLIL && s.Train.Beta > 0 {
+	if m := s.Train.Method; m != "" && m != MethodLIL && s.Train.Beta > 0 {
 		w = append(w, fmt.Sprintf("--method %s with --beta > 0: the isometric term is added to the baseline's loss", m))
 	}
-	if s.Train.Method == train.MethodAdv {
+	if s.Train.Method == MethodAdv {
 		w = append(w, fmt.Sprintf("--method adv: every step first runs %d PGD steps, so training takes about %d times as long", s.Train.AdvSteps, s.Train.AdvSteps+1))
 	}
 	return w
-}
-
-// Fit trains a new model on trainSet as s says, measuring accuracy every
-// LogEvery epochs and at the end.
-func Fit(ctx context.Context, s Spec, trainSet, testSet *data.Set, hooks train.Hooks) (*model.Model, *Result, error) {
-	if err := s.Validate(); err != nil {
-		return nil, nil, err
-	}
-	t, m, err := Start(s, trainSet.Dim(), trainSet.NumClasses())
-	if err != nil {
-		return nil, nil, err
-	}
-	res, err := Run(ctx, t, s, trainSet, testSet, hooks, nil, nil)
-	return m, res, err
-}
-
-// Start builds a freshly initialised model for d inputs and c classes and
-// its trainer, as s says.
-func Start(s Spec, d, c int) (*train.Trainer, *model.Model, error) {
-	m, err := s.NewModel(d, c)
-	if err != nil {
-		return nil, nil, err
-	}
-	tc := s.Train
-	tc.Seed = s.Seed
-	t, err := train.NewTrainer(m.Net(), tc)
-	if err != nil {
-		return nil, nil, err
-	}
-	return t, m, nil
-}
-
-// Run continues trainer t until its epochs are done (so it serves a fresh
-// run and a resumed one alike), appending to res (nil: a new Result). With
-// ck not nil it saves checkpoints as ck says, and one more when ctx is
-// cancelled, so that the run can be resumed exactly.
-func Run(ctx context.Context, t *train.Trainer, s Spec, trainSet, testSet *data.Set, hooks train.Hooks, res *Result, ck *Checkpointing) (*Result, error) {
-	every := s.LogEvery
-	if every <= 0 {
-		every = max(1, s.Train.Epochs/100)
-	}
-	if res == nil {
-		res = &Result{Spec: s}
-	}
-	save := func() error {
-		if ck == nil || ck.Dir == "" {
-			return nil
-		}
-		ck.last = time.Now()
-		return SaveCheckpoint(ck.Dir, t, ck.Model, s, res)
-	}
-	for t.Epoch < t.Cfg.Epochs {
-		st, err := t.RunEpoch(ctx, trainSet, hooks)
-		if err != nil {
-			if errors.Is(err, train.ErrInterrupted) {
-				if serr := save(); serr != nil {
-					return res, fmt.Errorf("%w (and the checkpoint could not be written: %v)", err, serr)
-				}
-			}
-			return res, err
-		}
-		res.Seconds += st.Seconds
-		if t.Epoch%every == 0 || t.Epoch == t.Cfg.Epochs {
-			st.TrainAcc = train.Accuracy(t.Model, trainSet.X, trainSet.Y())
-			if testSet != nil {
-				st.TestAcc = train.Accuracy(t.Model, testSet.X, testSet.Y())
-			}
-			res.Epochs = append(res.Epochs, st)
-			res.TrainAcc, res.TestAcc = st.TrainAcc, st.TestAcc
-		}
-		if hooks.Epoch != nil {
-			if err := hooks.Epoch(st); err != nil {
-				return res, err
-			}
-		}
-		if t.Epoch < t.Cfg.Epochs && ck.due(t.Epoch) {
-			if err := save(); err != nil {
-				if ck.Warn == nil {
-					return res, err
-				}
-				ck.Warn(err)
-			}
-		}
-	}
-	return res, nil
 }

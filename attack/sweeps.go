@@ -1,25 +1,30 @@
-package experiment
+package attack
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"slices"
 
-	"github.com/isonet/isonet/attack"
-	"github.com/isonet/isonet/data"
-	"github.com/isonet/isonet/model"
+	"github.com/isonet/isonet/tensor"
+)
+
+// Attack losses: what the attacked model's LossGrad computes. Sweep
+// settings and results record it; the model adapter (train.AttackModel)
+// computes it.
+const (
+	LossCE    = "ce"    // cross-entropy of the logits (the field's standard)
+	LossTrain = "train" // the training loss α·CE + β·iso, D_in from the clean batch (the authors')
 )
 
 // Curve is robust accuracy as a function of one attack parameter.
 type Curve struct {
-	Attack string          `json:"attack"` // fgsm, pgd, pgd-paper
-	Label  string          `json:"label"`
-	Param  string          `json:"param"` // eps or step
-	Loss   string          `json:"attack_loss"`
-	Values []float64       `json:"values"`
-	Acc    []float64       `json:"accuracy"`
-	Runs   []attack.Result `json:"-"`
+	Attack string    `json:"attack"` // fgsm, pgd, pgd-paper
+	Label  string    `json:"label"`
+	Param  string    `json:"param"` // eps or step
+	Loss   string    `json:"attack_loss"`
+	Values []float64 `json:"values"`
+	Acc    []float64 `json:"accuracy"`
+	Runs   []Result  `json:"-"`
 }
 
 // SweepSettings are the paper's sweeps: FGSM over ε and PGD over the step
@@ -32,7 +37,7 @@ type SweepSettings struct {
 	PGDSteps int
 	// PGDAttack is pgd (correct) or pgd-paper (the authors' fixed gradient).
 	PGDAttack string
-	Loss      string // LossCE or LossTrain
+	Loss      string // LossCE or LossTrain: the model attacked must use it
 	Batch     int
 	Workers   int
 	Seed      uint64
@@ -47,44 +52,40 @@ type SweepSettings struct {
 // PaperSweep returns the paper's sweep settings (SPEC §4) with the
 // standard protocol's attack (correct PGD on CE).
 func PaperSweep() SweepSettings {
-	return SweepSettings{Lo: 0.01, Hi: 1, N: 20, PGDEps: 0.5, PGDSteps: 10, PGDAttack: attack.AttackPGD, Loss: LossCE}
+	return SweepSettings{Lo: 0.01, Hi: 1, N: 20, PGDEps: 0.5, PGDSteps: 10, PGDAttack: AttackPGD, Loss: LossCE}
 }
 
-// Sweeps runs the FGSM ε sweep and the PGD step-size sweep on set.
-func Sweeps(m *model.Model, set *data.Set, s SweepSettings) (fgsm, pgd Curve, err error) {
-	return SweepsContext(context.Background(), m, set, s)
-}
-
-// SweepsContext is Sweeps stopped by ctx.
-func SweepsContext(ctx context.Context, m *model.Model, set *data.Set, s SweepSettings) (fgsm, pgd Curve, err error) {
-	am := NewAttackModel(m, s.Loss)
+// Sweeps runs the FGSM ε sweep and the PGD step-size sweep of s on the
+// examples (x, y) against m, which must compute s.Loss (the settings only
+// record it).
+func Sweeps(ctx context.Context, m Model, x *tensor.Mat, y []int, s SweepSettings) (fgsm, pgd Curve, err error) {
 	vals := SweepValues(s)
-	base := s.base(attack.AttackFGSM)
-	fgsm, err = curve(ctx, am, set, base, vals, "eps", s.Loss)
+	base := s.base(AttackFGSM)
+	fgsm, err = curve(ctx, m, x, y, base, vals, "eps", s.Loss)
 	if err != nil {
 		return fgsm, pgd, err
 	}
 	base.Attack, base.Eps, base.Steps = s.PGDAttack, s.PGDEps, s.PGDSteps
-	pgd, err = curve(ctx, am, set, base, vals, "step", s.Loss)
+	pgd, err = curve(ctx, m, x, y, base, vals, "step", s.Loss)
 	return fgsm, pgd, err
 }
 
-func (s SweepSettings) base(name string) attack.Config {
+func (s SweepSettings) base(name string) Config {
 	norm := s.Norm
 	if norm == "" {
-		norm = attack.NormInf
+		norm = NormInf
 	}
-	return attack.Config{Attack: name, Norm: norm, BatchSize: s.Batch, Workers: s.Workers, Seed: s.Seed,
+	return Config{Attack: name, Norm: norm, BatchSize: s.Batch, Workers: s.Workers, Seed: s.Seed,
 		Restarts: s.Restarts, RandomStart: s.RandomStart}
 }
 
 // EpsSweep runs the ε sweep of one attack (fgsm, apgd or square: the
-// attacks without a step size to sweep) with PGDSteps iterations (Square:
-// queries).
-func EpsSweep(ctx context.Context, m *model.Model, set *data.Set, s SweepSettings, name string) (Curve, error) {
+// attacks without a step size to sweep) with s.PGDSteps iterations
+// (Square: queries) on the examples (x, y) against m.
+func EpsSweep(ctx context.Context, m Model, x *tensor.Mat, y []int, s SweepSettings, name string) (Curve, error) {
 	base := s.base(name)
 	base.Steps = s.PGDSteps
-	return curve(ctx, NewAttackModel(m, s.Loss), set, base, SweepValues(s), "eps", s.Loss)
+	return curve(ctx, m, x, y, base, SweepValues(s), "eps", s.Loss)
 }
 
 // KeyPoints are sweep values always included, so that tables can quote
@@ -94,7 +95,7 @@ var KeyPoints = []float64{0.01, 0.1, 0.3, 1}
 // SweepValues returns the log-spaced sweep values of s merged with the
 // KeyPoints inside [Lo, Hi], sorted and without duplicates.
 func SweepValues(s SweepSettings) []float64 {
-	vals := attack.LogSpace(s.Lo, s.Hi, s.N)
+	vals := LogSpace(s.Lo, s.Hi, s.N)
 	for _, k := range KeyPoints {
 		if k >= s.Lo && k <= s.Hi {
 			vals = append(vals, k)
@@ -110,8 +111,8 @@ func SweepValues(s SweepSettings) []float64 {
 	return out
 }
 
-func curve(ctx context.Context, am *AttackModel, set *data.Set, base attack.Config, vals []float64, param, loss string) (Curve, error) {
-	runs, err := attack.SweepContext(ctx, am, set.X, set.Y(), base, vals, param)
+func curve(ctx context.Context, m Model, x *tensor.Mat, y []int, base Config, vals []float64, param, loss string) (Curve, error) {
+	runs, err := SweepContext(ctx, m, x, y, base, vals, param)
 	if err != nil {
 		return Curve{}, err
 	}
@@ -141,17 +142,4 @@ func abs(x float64) float64 {
 		return -x
 	}
 	return x
-}
-
-// Attack runs one attack on set and returns its result.
-func Attack(m *model.Model, set *data.Set, cfg attack.Config, loss string) (attack.Result, error) {
-	return AttackContext(context.Background(), m, set, cfg, loss)
-}
-
-// AttackContext is Attack stopped by ctx.
-func AttackContext(ctx context.Context, m *model.Model, set *data.Set, cfg attack.Config, loss string) (attack.Result, error) {
-	if loss != LossCE && loss != LossTrain {
-		return attack.Result{}, fmt.Errorf("--attack-loss must be ce or train, got %q", loss)
-	}
-	return attack.RobustAccuracyContext(ctx, NewAttackModel(m, loss), set.X, set.Y(), cfg)
 }

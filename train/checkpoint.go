@@ -1,4 +1,4 @@
-package experiment
+package train
 
 import (
 	"bytes"
@@ -9,13 +9,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"time"
 
+	"github.com/isonet/isonet/internal/atomicfile"
 	"github.com/isonet/isonet/internal/outdir"
-	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/nn"
 	"github.com/isonet/isonet/safetensors"
-	"github.com/isonet/isonet/train"
 )
 
 // CheckpointFormat is the value of checkpoint.json's "format" field.
@@ -40,28 +38,30 @@ type Checkpoint struct {
 // CheckpointDir returns the checkpoint folder of the model folder out.
 func CheckpointDir(out string) string { return filepath.Clean(out) + ".checkpoint" }
 
-// SaveCheckpoint writes t's state (and the result so far) into dir atomically.
-func SaveCheckpoint(dir string, t *train.Trainer, m *model.Model, spec Spec, res *Result) error {
-	rng, err := t.RNG.MarshalBinary()
+// SaveCheckpoint writes t's state — weights, optimizer moments, position,
+// shuffling generator and the result so far — into the folder dir
+// atomically, as checkpoint.json and state.safetensors.
+func (t *Trainer) SaveCheckpoint(dir string) error {
+	rng, err := t.rng.MarshalBinary()
 	if err != nil {
 		return err
 	}
-	c := Checkpoint{Format: CheckpointFormat, Spec: spec, Epoch: t.Epoch, Pos: t.Pos, SumCE: t.SumCE, SumIso: t.SumIso,
-		Elapsed: t.Elapsed, RNG: rng, Result: res}
-	if t.Pos > 0 {
-		c.Perm = t.Perm
+	c := Checkpoint{Format: CheckpointFormat, Spec: t.spec, Epoch: t.epoch, Pos: t.pos, SumCE: t.sumCE, SumIso: t.sumIso,
+		Elapsed: t.elapsed, RNG: rng, Result: t.res}
+	if t.pos > 0 {
+		c.Perm = t.perm
 	}
-	tensors := m.Tensors()
-	switch o := t.Opt.(type) {
+	tensors := netTensors(t.net)
+	switch o := t.opt.(type) {
 	case *nn.Adam:
 		c.AdamT = o.T
-		tensors = append(tensors, moments(m, "adam.m.", o.M)...)
-		tensors = append(tensors, moments(m, "adam.v.", o.V)...)
+		tensors = append(tensors, moments(t.net, "adam.m.", o.M)...)
+		tensors = append(tensors, moments(t.net, "adam.v.", o.V)...)
 	case *nn.SGD:
-		tensors = append(tensors, moments(m, "sgd.buf.", o.Buf)...)
+		tensors = append(tensors, moments(t.net, "sgd.buf.", o.Buf)...)
 	}
-	return model.WriteDir(dir, true, func(tmp string) error {
-		if err := model.WriteJSON(filepath.Join(tmp, "checkpoint.json"), c); err != nil {
+	return atomicfile.WriteDir(dir, true, func(tmp string) error {
+		if err := atomicfile.WriteJSON(filepath.Join(tmp, "checkpoint.json"), c); err != nil {
 			return err
 		}
 		if err := safetensors.WriteFile(filepath.Join(tmp, "state.safetensors"), tensors, nil); err != nil {
@@ -71,22 +71,34 @@ func SaveCheckpoint(dir string, t *train.Trainer, m *model.Model, spec Spec, res
 	})
 }
 
-func moments(m *model.Model, prefix string, v [][]float32) []*safetensors.Tensor {
+// netTensors lists net's parameters (sharing their memory) under their
+// names, layers.{i}.weight and layers.{i}.bias: the layout of a flat model's
+// weights file.
+func netTensors(net *nn.MLP) []*safetensors.Tensor {
+	var ts []*safetensors.Tensor
+	for _, p := range net.Params() {
+		ts = append(ts, &safetensors.Tensor{Name: p.Name, DType: "F32", Shape: p.Shape, Data: p.Data})
+	}
+	return ts
+}
+
+func moments(net *nn.MLP, prefix string, v [][]float32) []*safetensors.Tensor {
 	if v == nil {
 		return nil
 	}
 	var out []*safetensors.Tensor
-	for i, p := range m.Tensors() {
+	for i, p := range netTensors(net) {
 		out = append(out, &safetensors.Tensor{Name: prefix + p.Name, DType: "F32", Shape: p.Shape, Data: v[i]})
 	}
 	return out
 }
 
-// LoadCheckpoint restores a trainer, its model, spec and partial result
-// from a checkpoint folder.
-func LoadCheckpoint(dir string) (*train.Trainer, *model.Model, Spec, *Result, error) {
-	fail := func(err error) (*train.Trainer, *model.Model, Spec, *Result, error) {
-		return nil, nil, Spec{}, nil, fmt.Errorf("checkpoint %s: %w", dir, err)
+// Resume restores a trainer — its network, spec, state and result so far —
+// from a checkpoint folder written by SaveCheckpoint; its Fit continues the
+// run to the weights an uninterrupted run reaches.
+func Resume(dir string) (*Trainer, error) {
+	fail := func(err error) (*Trainer, error) {
+		return nil, fmt.Errorf("checkpoint %s: %w", dir, err)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "checkpoint.json"))
 	if err != nil {
@@ -134,7 +146,7 @@ func LoadCheckpoint(dir string) (*train.Trainer, *model.Model, Spec, *Result, er
 			return fail(err)
 		}
 	}
-	m, err := c.Spec.NewModel(first.Shape[1], last.Shape[0])
+	net, err := nn.NewMLP(sizes, c.Spec.Act, c.Spec.Init, nil)
 	if err != nil {
 		return fail(err)
 	}
@@ -151,22 +163,20 @@ func LoadCheckpoint(dir string) (*train.Trainer, *model.Model, Spec, *Result, er
 		copy(dst, t.Data)
 		return nil
 	}
-	ps := m.Tensors()
+	ps := netTensors(net)
 	for _, p := range ps {
 		if err := load(p.Name, p.Data, p.Shape); err != nil {
 			return fail(err)
 		}
 	}
-	tc := c.Spec.Train
-	tc.Seed = c.Spec.Seed
-	t, err := train.NewTrainer(m.Net(), tc)
+	t, err := New(net, c.Spec)
 	if err != nil {
 		return fail(err)
 	}
-	if err := t.RNG.UnmarshalBinary(c.RNG); err != nil {
+	if err := t.rng.UnmarshalBinary(c.RNG); err != nil {
 		return fail(fmt.Errorf("rng: %w", err))
 	}
-	t.Epoch, t.Pos, t.Perm, t.SumCE, t.SumIso, t.Elapsed = c.Epoch, c.Pos, c.Perm, c.SumCE, c.SumIso, c.Elapsed
+	t.epoch, t.pos, t.perm, t.sumCE, t.sumIso, t.elapsed = c.Epoch, c.Pos, c.Perm, c.SumCE, c.SumIso, c.Elapsed
 	restore := func(prefix string) ([][]float32, error) {
 		if _, ok := f.Tensors[prefix+ps[0].Name]; !ok {
 			return nil, nil
@@ -180,7 +190,7 @@ func LoadCheckpoint(dir string) (*train.Trainer, *model.Model, Spec, *Result, er
 		}
 		return out, nil
 	}
-	switch o := t.Opt.(type) {
+	switch o := t.opt.(type) {
 	case *nn.Adam:
 		o.T = c.AdamT
 		if o.M, err = restore("adam.m."); err == nil {
@@ -195,7 +205,8 @@ func LoadCheckpoint(dir string) (*train.Trainer, *model.Model, Spec, *Result, er
 	if c.Result == nil {
 		c.Result = &Result{Spec: c.Spec}
 	}
-	return t, m, c.Spec, c.Result, nil
+	t.res = c.Result
+	return t, nil
 }
 
 // checkPosition checks that the epoch and step lie within the run and that
@@ -231,32 +242,4 @@ func (c *Checkpoint) checkPosition() error {
 		seen[p] = true
 	}
 	return nil
-}
-
-// Checkpointing says when Run saves checkpoints: every Every epochs, or,
-// when Every is 0, whenever Interval has passed since the last one (checked
-// at epoch ends). Dir "" disables it.
-type Checkpointing struct {
-	Dir      string
-	Every    int
-	Interval time.Duration
-	Model    *model.Model
-	// Warn, when set, is told of a periodic checkpoint that could not be
-	// written (a full disk), and the run goes on; when nil such an error
-	// ends the run. The checkpoint saved on interruption is never optional.
-	Warn func(error)
-	last time.Time
-}
-
-func (c *Checkpointing) due(epoch int) bool {
-	if c == nil || c.Dir == "" {
-		return false
-	}
-	if c.Every > 0 {
-		return epoch%c.Every == 0
-	}
-	if c.last.IsZero() {
-		c.last = time.Now()
-	}
-	return c.Interval > 0 && time.Since(c.last) >= c.Interval
 }

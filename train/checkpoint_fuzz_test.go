@@ -1,4 +1,4 @@
-package experiment
+package train
 
 import (
 	"context"
@@ -13,12 +13,11 @@ import (
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/nn"
 	"github.com/isonet/isonet/tensor"
-	"github.com/isonet/isonet/train"
 )
 
-// The seed corpus lives in testdata/fuzz/FuzzLoadCheckpoint/ and runs as
-// ordinary tests under `go test`; `go test -fuzz=FuzzLoadCheckpoint
-// ./experiment/` explores more.
+// The seed corpus lives in testdata/fuzz/FuzzResume/ and runs as
+// ordinary tests under `go test`; `go test -fuzz=FuzzResume
+// ./train/` explores more.
 
 // interruptedCheckpoint trains a small rings model with opt and cancels it
 // after stop steps (10 steps per epoch), returning the bytes of the
@@ -27,26 +26,26 @@ func interruptedCheckpoint(tb testing.TB, opt string, stop int) (ckJSON, state [
 	tb.Helper()
 	s := DefaultSpec("rings")
 	s.Width, s.Depth = 3, 1
-	s.Train = train.Defaults(s.Depth + 1)
+	s.Train = Defaults(s.Depth + 1)
 	s.Train.Beta, s.Train.Epochs, s.Train.Batch, s.Train.Optimizer = 1, 3, 100, opt
 	tr, te, err := s.Data.Load()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tt, m, err := Start(s, tr.Dim(), tr.NumClasses())
+	tt, err := Start(s, tr.Dim(), tr.NumClasses())
 	if err != nil {
 		tb.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	steps := 0
-	hooks := train.Hooks{Step: func(epoch, step, n int, ce, iso float64) {
+	hooks := Hooks{Step: func(epoch, step, n int, ce, iso float64) {
 		if steps++; steps == stop {
 			cancel()
 		}
 	}}
 	dir := filepath.Join(tb.TempDir(), "ck")
-	if _, err := Run(ctx, tt, s, tr, te, hooks, nil, &Checkpointing{Dir: dir, Every: 1, Model: m}); !errors.Is(err, train.ErrInterrupted) {
+	if _, err := tt.Fit(ctx, tr, te, FitOptions{Hooks: hooks, Checkpoint: &Checkpointing{Dir: dir, Every: 1}}); !errors.Is(err, ErrInterrupted) {
 		tb.Fatalf("run was not interrupted: %v", err)
 	}
 	if ckJSON, err = os.ReadFile(filepath.Join(dir, "checkpoint.json")); err != nil {
@@ -72,13 +71,13 @@ func writeCheckpoint(tb testing.TB, dir string, ckJSON, state []byte) {
 	}
 }
 
-// FuzzLoadCheckpoint feeds corrupted checkpoint.json and state.safetensors
-// files to LoadCheckpoint. It must not panic nor allocate beyond what the
+// FuzzResume feeds corrupted checkpoint.json and state.safetensors
+// files to Resume. It must not panic nor allocate beyond what the
 // files hold, and its errors are one line. What it accepts must be safe to
 // train on: the epoch and step within the run, a resumed epoch's order a
 // permutation, finite weights and optimizer moments shaped like the
 // parameters — and one more epoch on a data set of the right shape runs.
-func FuzzLoadCheckpoint(f *testing.F) {
+func FuzzResume(f *testing.F) {
 	j1, s1 := interruptedCheckpoint(f, "adam", 13)
 	j2, s2 := interruptedCheckpoint(f, "sgd", 10)
 	f.Add(j1, s1)
@@ -88,13 +87,13 @@ func FuzzLoadCheckpoint(f *testing.F) {
 		writeCheckpoint(t, dir, ckJSON, state)
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		tt, m, spec, res, err := LoadCheckpoint(dir)
+		tt, err := Resume(dir)
 		runtime.ReadMemStats(&after)
 		// The model with gradients and optimizer moments, the decoded
 		// file, the JSON: a bound that a spec claiming layers larger than
 		// the state file breaks.
 		if grew := after.TotalAlloc - before.TotalAlloc; grew > uint64(64*(len(state)+len(ckJSON)))+1<<20 {
-			t.Fatalf("LoadCheckpoint allocated %d bytes for %d bytes of files", grew, len(state)+len(ckJSON))
+			t.Fatalf("Resume allocated %d bytes for %d bytes of files", grew, len(state)+len(ckJSON))
 		}
 		if err != nil {
 			if strings.Contains(err.Error(), "\n") {
@@ -102,27 +101,28 @@ func FuzzLoadCheckpoint(f *testing.F) {
 			}
 			return
 		}
-		if tt.Epoch < 0 || tt.Epoch > spec.Train.Epochs || tt.Pos < 0 || res == nil {
-			t.Fatalf("accepted epoch %d of %d, step %d, result %v", tt.Epoch, spec.Train.Epochs, tt.Pos, res)
+		spec, res := tt.Spec(), tt.Result()
+		if tt.epoch < 0 || tt.epoch > spec.Train.Epochs || tt.pos < 0 || res == nil {
+			t.Fatalf("accepted epoch %d of %d, step %d, result %v", tt.epoch, spec.Train.Epochs, tt.pos, res)
 		}
 		n := 7
-		if tt.Pos > 0 {
-			n = len(tt.Perm)
+		if tt.pos > 0 {
+			n = len(tt.perm)
 			seen := make([]bool, n)
-			for _, p := range tt.Perm {
+			for _, p := range tt.perm {
 				if p < 0 || p >= n || seen[p] {
-					t.Fatalf("accepted a resumed order that is not a permutation: %v", tt.Perm)
+					t.Fatalf("accepted a resumed order that is not a permutation: %v", tt.perm)
 				}
 				seen[p] = true
 			}
 			bs := min(spec.Train.Batch, n)
-			if tt.Pos >= (n+bs-1)/bs {
-				t.Fatalf("accepted step %d of an epoch of %d steps", tt.Pos, (n+bs-1)/bs)
+			if tt.pos >= (n+bs-1)/bs {
+				t.Fatalf("accepted step %d of an epoch of %d steps", tt.pos, (n+bs-1)/bs)
 			}
 		}
-		ps := m.Net().Params()
+		ps := tt.Net().Params()
 		var moments [][][]float32
-		switch o := tt.Opt.(type) {
+		switch o := tt.opt.(type) {
 		case *nn.Adam:
 			moments = [][][]float32{o.M, o.V}
 		case *nn.SGD:
@@ -150,7 +150,7 @@ func FuzzLoadCheckpoint(f *testing.F) {
 		}
 		// A data set the model fits: n examples, labels cycling through
 		// the classes.
-		net := m.Net()
+		net := tt.Net()
 		if net.InputDim()*n > 1<<16 {
 			return
 		}
@@ -164,16 +164,16 @@ func FuzzLoadCheckpoint(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		tt.Cfg.Epochs = tt.Epoch + 1
-		if _, err := tt.RunEpoch(context.Background(), set, train.Hooks{}); err != nil && !errors.Is(err, train.ErrDiverged) {
+		tt.cfg.Epochs = tt.epoch + 1
+		if _, err := tt.runEpoch(context.Background(), set, Hooks{}); err != nil && !errors.Is(err, ErrDiverged) {
 			t.Fatalf("resumed epoch: %v", err)
 		}
 	})
 }
 
-// TestLoadCheckpointErrors: each kind of damage to a checkpoint folder is a
+// TestResumeErrors: each kind of damage to a checkpoint folder is a
 // one-line error that names the folder and the problem.
-func TestLoadCheckpointErrors(t *testing.T) {
+func TestResumeErrors(t *testing.T) {
 	j, s := interruptedCheckpoint(t, "adam", 13)
 	js := string(j)
 	// js holds "step_in_epoch": 3 and a 1000-long "perm".
@@ -218,7 +218,7 @@ func TestLoadCheckpointErrors(t *testing.T) {
 			writeCheckpoint(t, dir, c.ckJSON, c.st)
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
-			_, _, _, _, err := LoadCheckpoint(dir)
+			_, err := Resume(dir)
 			runtime.ReadMemStats(&after)
 			if err == nil {
 				t.Fatal("loaded")

@@ -1,4 +1,4 @@
-package experiment
+package train
 
 import (
 	"context"
@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/isonet/isonet/train"
 )
 
 // TestResumeIsBitIdentical interrupts a run in the middle of an epoch (a
@@ -22,40 +20,40 @@ func TestResumeIsBitIdentical(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, wantRes, err := Fit(context.Background(), s, tr, te, train.Hooks{})
+		want, wantRes, err := Fit(context.Background(), s, tr, te, FitOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 
 		dir := filepath.Join(t.TempDir(), "ck")
 		ctx, cancel := context.WithCancel(context.Background())
-		tt, m, err := Start(s, tr.Dim(), tr.NumClasses())
+		tt, err := Start(s, tr.Dim(), tr.NumClasses())
 		if err != nil {
 			t.Fatal(err)
 		}
 		steps := 0
-		hooks := train.Hooks{Step: func(epoch, step, n int, ce, iso float64) {
+		hooks := Hooks{Step: func(epoch, step, n int, ce, iso float64) {
 			if steps++; steps == 37 { // epoch 4, step 7 of 10
 				cancel()
 			}
 		}}
-		_, err = Run(ctx, tt, s, tr, te, hooks, nil, &Checkpointing{Dir: dir, Every: 2, Model: m})
-		if !errors.Is(err, train.ErrInterrupted) || !errors.Is(err, context.Canceled) {
+		_, err = tt.Fit(ctx, tr, te, FitOptions{Hooks: hooks, Checkpoint: &Checkpointing{Dir: dir, Every: 2}})
+		if !errors.Is(err, ErrInterrupted) || !errors.Is(err, context.Canceled) {
 			t.Fatalf("%s: interrupted run returned %v", opt, err)
 		}
-		rt, rm, rs, res, err := LoadCheckpoint(dir)
+		rt, err := Resume(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rt.Epoch != 3 || rt.Pos != 7 {
-			t.Fatalf("%s: checkpoint at epoch %d step %d, want 3 and 7", opt, rt.Epoch, rt.Pos)
+		if rt.epoch != 3 || rt.pos != 7 {
+			t.Fatalf("%s: checkpoint at epoch %d step %d, want 3 and 7", opt, rt.epoch, rt.pos)
 		}
-		res, err = Run(context.Background(), rt, rs, tr, te, train.Hooks{}, res, nil)
+		res, err := rt.Fit(context.Background(), tr, te, FitOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, p := range want.Tensors() {
-			q := rm.Tensors()[i]
+		for i, p := range netTensors(want.Net()) {
+			q := netTensors(rt.Net())[i]
 			for j := range p.Data {
 				if p.Data[j] != q.Data[j] {
 					t.Fatalf("%s: %s[%d]: uninterrupted %g, resumed %g", opt, p.Name, j, p.Data[j], q.Data[j])
@@ -74,18 +72,18 @@ func TestDivergenceNamesEpochAndStep(t *testing.T) {
 	s := DefaultSpec("rings")
 	s.Train.Epochs, s.Train.Batch = 3, 250
 	tr, te, _ := s.Data.Load()
-	tt, m, err := Start(s, tr.Dim(), tr.NumClasses())
+	tt, err := Start(s, tr.Dim(), tr.NumClasses())
 	if err != nil {
 		t.Fatal(err)
 	}
 	steps := 0
-	hooks := train.Hooks{Step: func(epoch, step, n int, ce, iso float64) {
+	hooks := Hooks{Step: func(epoch, step, n int, ce, iso float64) {
 		if steps++; steps == 6 {
-			m.Net().Layers[0].W.Data[0] = float32(math.NaN())
+			tt.Net().Layers[0].W.Data[0] = float32(math.NaN())
 		}
 	}}
-	_, err = Run(context.Background(), tt, s, tr, te, hooks, nil, nil)
-	if !errors.Is(err, train.ErrDiverged) {
+	_, err = tt.Fit(context.Background(), tr, te, FitOptions{Hooks: hooks})
+	if !errors.Is(err, ErrDiverged) {
 		t.Fatalf("got %v, want divergence", err)
 	}
 	for _, want := range []string{"epoch 2", "step 3", "--lr"} {

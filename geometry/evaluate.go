@@ -1,4 +1,4 @@
-package experiment
+package geometry
 
 import (
 	"github.com/isonet/isonet/data"
@@ -24,19 +24,15 @@ type Evaluation struct {
 	Isometry Isometry `json:"isometry"`
 }
 
-// MaxPerClass bounds the points per class used for distance statistics,
-// so that evaluating on 10000 MNIST images stays cheap.
-const MaxPerClass = iso.MaxPerClass
-
 // Evaluate measures m's accuracy on set and the isometry of its isometric
-// layer (per class, up to MaxPerClass points each, seeded).
+// layer (per class, up to iso.MaxPerClass points each, seeded).
 func Evaluate(m *model.Model, set *data.Set, seed uint64) Evaluation {
 	net := m.Net()
 	b := m.LastBlock()
 	ev := Evaluation{Dataset: set.Name, Examples: set.Len(), Accuracy: train.Accuracy(net, set.X, set.Y())}
 	layer := b.Train.IsoLayer
 	rep := train.Representation(net, set.X, layer)
-	per, all := iso.WithinClass(set.X, rep, set.Y(), b.Train.K, MaxPerClass, seed)
+	per, all := iso.WithinClass(set.X, rep, set.Y(), b.Train.K, iso.MaxPerClass, seed)
 	ev.Isometry = Isometry{Layer: layer, K: b.Train.K, PerClass: per, All: all}
 	return ev
 }

@@ -1,11 +1,11 @@
-package experiment
+package train
 
 import (
 	"context"
 	"testing"
 
 	"github.com/isonet/isonet/data"
-	"github.com/isonet/isonet/train"
+	"github.com/isonet/isonet/iso"
 )
 
 // TestRingsIsometry: on the entangled rings, β = 1 makes the last hidden
@@ -25,16 +25,17 @@ func TestRingsIsometry(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, res, err := Fit(context.Background(), s, tr, te, train.Hooks{})
+		tt, res, err := Fit(context.Background(), s, tr, te, FitOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if res.TestAcc < 0.99 {
 			t.Errorf("β=%g: rings test accuracy %.4f", beta, res.TestAcc)
 		}
-		ev := Evaluate(m, te, 0)
+		rep := Representation(tt.Net(), te.X, s.Train.IsoLayer)
+		per, _ := iso.WithinClass(te.X, rep, te.Y(), s.Train.K, iso.MaxPerClass, 0)
 		worst := 1.0
-		for _, c := range ev.Isometry.PerClass {
+		for _, c := range per {
 			worst = min(worst, c.Pearson)
 		}
 		r[beta] = worst
@@ -61,7 +62,7 @@ func TestMNISTSubset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, res, err := Fit(context.Background(), s, tr, te, train.Hooks{})
+	_, res, err := Fit(context.Background(), s, tr, te, FitOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

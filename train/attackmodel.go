@@ -1,0 +1,67 @@
+package train
+
+import (
+	"github.com/isonet/isonet/attack"
+	"github.com/isonet/isonet/nn"
+	"github.com/isonet/isonet/tensor"
+)
+
+// AttackModel is the attack.Model view of a network under an Objective:
+// its LossGrad is the objective and its gradient with respect to the
+// inputs. It never changes the weights: its backward passes compute only
+// the input gradient. With the isometric term on, the input distances are
+// those of the clean batch the attack starts from (attack.CleanSetter),
+// else of the batch LossGrad is given.
+type AttackModel struct {
+	net *nn.MLP
+	obj *Objective
+	ws  *nn.Workspace
+}
+
+// NewAttackModel returns the attack view of net under obj — CrossEntropy()
+// for the standard attack loss, Config.Objective for the training loss.
+// The model takes obj over; Fork gives each copy its own.
+func NewAttackModel(net *nn.MLP, obj *Objective) *AttackModel {
+	return &AttackModel{net: net, obj: obj}
+}
+
+// Objective returns the loss the attack maximises.
+func (a *AttackModel) Objective() *Objective { return a.obj }
+
+// InputDim implements attack.Model.
+func (a *AttackModel) InputDim() int { return a.net.InputDim() }
+
+// NumClasses implements attack.Model.
+func (a *AttackModel) NumClasses() int { return a.net.NumClasses() }
+
+func (a *AttackModel) workspace() *nn.Workspace {
+	if a.ws == nil {
+		a.ws = a.net.NewWorkspace()
+	}
+	return a.ws
+}
+
+// Logits implements attack.Model.
+func (a *AttackModel) Logits(dst, x *tensor.Mat) {
+	dst.CopyFrom(a.net.Forward(a.workspace(), x))
+}
+
+// SetClean implements attack.CleanSetter: the isometric term measures the
+// input distances on the clean batch.
+func (a *AttackModel) SetClean(x *tensor.Mat, y []int) { a.obj.SetInputs(x, y) }
+
+// LossGrad implements attack.Model: the batch-mean objective and its
+// gradient with respect to x.
+func (a *AttackModel) LossGrad(dx, x *tensor.Mat, y []int) float64 {
+	ws := a.workspace()
+	logits := a.net.Forward(ws, x)
+	if a.obj.Isometric() && !a.obj.HasInputs(x.Rows) {
+		a.obj.SetInputs(x, y) // no clean batch given: measure D_in here
+	}
+	ce, il, dl, extra := a.obj.Eval(ws, logits, y)
+	a.net.Backward(ws, dl, extra, false, dx)
+	return a.obj.Value(ce, il)
+}
+
+// Fork implements attack.Model.
+func (a *AttackModel) Fork() attack.Model { return &AttackModel{net: a.net, obj: a.obj.Fork()} }
