@@ -451,18 +451,18 @@ func TestValidate(t *testing.T) {
 	}{
 		{Config{Attack: "fgsm", Eps: 0.1}, ""},
 		{Config{Attack: "pgd", Norm: "2", Eps: 0.5, Step: 0.1, Steps: 10}, ""},
-		{Config{Attack: "fgsm", Eps: -1}, "--eps must be ≥ 0, got -1"},
-		{Config{Attack: "fgsm", Eps: math.NaN()}, "--eps must be ≥ 0, got NaN"},
-		{Config{Attack: "pgd", Eps: 0.5, Step: 0.1, Steps: 0}, "--steps must be ≥ 1 for --attack pgd, got 0"},
-		{Config{Attack: "pgd-paper", Eps: 0.5, Step: 0.1}, "--steps must be ≥ 1 for --attack pgd-paper, got 0"},
-		{Config{Attack: "apgd", Eps: 0.5}, "--steps must be ≥ 1 for --attack apgd, got 0"},
-		{Config{Attack: "square", Eps: 0.5}, "--steps must be ≥ 1 for --attack square, got 0"},
-		{Config{Attack: "pgd", Eps: 0.5, Step: -0.1, Steps: 3}, "--step must be ≥ 0, got -0.1"},
-		{Config{Attack: "fgsm", Norm: "1", Eps: 0.1}, `--norm must be inf or 2, got "1"`},
-		{Config{Attack: "cw", Eps: 0.1}, `--attack must be one of fgsm, pgd, pgd-paper, apgd, square, got "cw"`},
-		{Config{Attack: "square", Norm: "2", Eps: 0.1, Steps: 10}, "--norm 2 is not supported by --attack square (L∞ only)"},
-		{Config{Attack: "fgsm", Eps: 0.1, Restarts: -1}, "--restarts must be ≥ 0, got -1"},
-		{Config{Attack: "fgsm", Eps: 0.1, BatchSize: -5}, "--batch must be ≥ 0, got -5"},
+		{Config{Attack: "fgsm", Eps: -1}, "Eps must be ≥ 0, got -1"},
+		{Config{Attack: "fgsm", Eps: math.NaN()}, "Eps must be ≥ 0, got NaN"},
+		{Config{Attack: "pgd", Eps: 0.5, Step: 0.1, Steps: 0}, "Steps must be ≥ 1 for Attack pgd, got 0"},
+		{Config{Attack: "pgd-paper", Eps: 0.5, Step: 0.1}, "Steps must be ≥ 1 for Attack pgd-paper, got 0"},
+		{Config{Attack: "apgd", Eps: 0.5}, "Steps must be ≥ 1 for Attack apgd, got 0"},
+		{Config{Attack: "square", Eps: 0.5}, "Steps must be ≥ 1 for Attack square, got 0"},
+		{Config{Attack: "pgd", Eps: 0.5, Step: -0.1, Steps: 3}, "Step must be ≥ 0, got -0.1"},
+		{Config{Attack: "fgsm", Norm: "1", Eps: 0.1}, `Norm must be inf or 2, got "1"`},
+		{Config{Attack: "cw", Eps: 0.1}, `Attack must be one of fgsm, pgd, pgd-paper, apgd, square, got "cw"`},
+		{Config{Attack: "square", Norm: "2", Eps: 0.1, Steps: 10}, "Norm 2 is not supported by Attack square (L∞ only)"},
+		{Config{Attack: "fgsm", Eps: 0.1, Restarts: -1}, "Restarts must be ≥ 0, got -1"},
+		{Config{Attack: "fgsm", Eps: 0.1, BatchSize: -5}, "BatchSize must be ≥ 0, got -5"},
 	}
 	for _, c := range cases {
 		err := c.cfg.Validate()
@@ -478,7 +478,7 @@ func TestValidate(t *testing.T) {
 	}
 	// RobustAccuracy returns the same error rather than attacking.
 	m, x, y := testSet(10)
-	if _, err := RobustAccuracy(m, x, y, Config{Attack: "pgd", Eps: 0.3}); err == nil || !strings.HasPrefix(err.Error(), "--steps") {
+	if _, err := RobustAccuracy(m, x, y, Config{Attack: "pgd", Eps: 0.3}); err == nil || !strings.HasPrefix(err.Error(), "Steps") {
 		t.Errorf("RobustAccuracy with 0 steps: %v", err)
 	}
 }
@@ -563,7 +563,7 @@ func TestSweep(t *testing.T) {
 	if _, err := Sweep(m, x, y, base, steps, "steps"); err == nil || err.Error() != `attack: sweep parameter must be eps or step, got "steps"` {
 		t.Errorf("bad sweep parameter: %v", err)
 	}
-	if _, err := Sweep(m, x, y, base, []float64{-1}, "eps"); err == nil || err.Error() != "attack: sweep eps = -1: --eps must be ≥ 0, got -1" {
+	if _, err := Sweep(m, x, y, base, []float64{-1}, "eps"); err == nil || err.Error() != "attack: sweep eps = -1: Eps must be ≥ 0, got -1" {
 		t.Errorf("negative ε in sweep: %v", err)
 	}
 }

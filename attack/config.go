@@ -1,7 +1,7 @@
 package attack
 
 import (
-	"fmt"
+	"github.com/isonet/isonet/internal/field"
 	"math"
 	"runtime"
 )
@@ -85,40 +85,40 @@ func (c Config) Validate() error {
 	switch c.Attack {
 	case AttackFGSM, AttackPGD, AttackPGDPaper, AttackAPGD, AttackSquare:
 	default:
-		return fmt.Errorf("--attack must be one of fgsm, pgd, pgd-paper, apgd, square, got %q", c.Attack)
+		return field.Errorf("{Attack} must be one of fgsm, pgd, pgd-paper, apgd, square, got %q", c.Attack)
 	}
 	switch c.Norm {
 	case "", NormInf, NormL2:
 	default:
-		return fmt.Errorf("--norm must be inf or 2, got %q", c.Norm)
+		return field.Errorf("{Norm} must be inf or 2, got %q", c.Norm)
 	}
 	if c.Attack == AttackSquare && c.Norm == NormL2 {
-		return fmt.Errorf("--norm 2 is not supported by --attack square (L∞ only)")
+		return field.Errorf("{Norm} 2 is not supported by {Attack} square (L∞ only)")
 	}
 	if !(c.Eps >= 0) || math.IsInf(c.Eps, 0) {
-		return fmt.Errorf("--eps must be ≥ 0, got %g", c.Eps)
+		return field.Errorf("{Eps} must be ≥ 0, got %g", c.Eps)
 	}
 	if c.iterative() {
 		if c.Steps < 1 {
-			return fmt.Errorf("--steps must be ≥ 1 for --attack %s, got %d", c.Attack, c.Steps)
+			return field.Errorf("{Steps} must be ≥ 1 for {Attack} %s, got %d", c.Attack, c.Steps)
 		}
 	}
 	if c.Attack == AttackPGD || c.Attack == AttackPGDPaper {
 		if !(c.Step >= 0) || math.IsInf(c.Step, 0) {
-			return fmt.Errorf("--step must be ≥ 0, got %g", c.Step)
+			return field.Errorf("{Step} must be ≥ 0, got %g", c.Step)
 		}
 	}
 	if c.Restarts < 0 {
-		return fmt.Errorf("--restarts must be ≥ 0, got %d", c.Restarts)
+		return field.Errorf("{Restarts} must be ≥ 0, got %d", c.Restarts)
 	}
 	if c.BatchSize < 0 {
-		return fmt.Errorf("--batch must be ≥ 0, got %d", c.BatchSize)
+		return field.Errorf("{BatchSize} must be ≥ 0, got %d", c.BatchSize)
 	}
 	if c.Workers < 0 {
-		return fmt.Errorf("--workers must be ≥ 0, got %d", c.Workers)
+		return field.Errorf("{Workers} must be ≥ 0, got %d", c.Workers)
 	}
 	if !(c.SquareP >= 0 && c.SquareP <= 1) {
-		return fmt.Errorf("--square-p must be in [0, 1], got %g", c.SquareP)
+		return field.Errorf("{SquareP} must be in [0, 1], got %g", c.SquareP)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package data
 
 import (
 	"fmt"
+	"github.com/isonet/isonet/internal/field"
 	"strings"
 )
 
@@ -56,19 +57,19 @@ func (d Spec) Validate() error {
 	case "mnist", "fashion-mnist", "rings", "torus":
 	case "csv":
 		if strings.TrimPrefix(d.Name, "csv:") == "" {
-			return fmt.Errorf("--dataset csv:PATH needs a path after csv:")
+			return field.Errorf("{Name} csv:PATH needs a path after csv:")
 		}
 	default:
 		return fmt.Errorf("unknown dataset %q (want %s)", d.Name, Names)
 	}
 	if d.TestFrac < 0 || d.TestFrac >= 1 {
-		return fmt.Errorf("--test-frac must be in [0, 1), got %g", d.TestFrac)
+		return field.Errorf("{TestFrac} must be in [0, 1), got %g", d.TestFrac)
 	}
 	if d.TrainSubset < 0 {
-		return fmt.Errorf("--subset must be ≥ 0, got %d", d.TrainSubset)
+		return field.Errorf("{TrainSubset} must be ≥ 0, got %d", d.TrainSubset)
 	}
 	if d.TestSubset < 0 {
-		return fmt.Errorf("--test-subset must be ≥ 0, got %d", d.TestSubset)
+		return field.Errorf("{TestSubset} must be ≥ 0, got %d", d.TestSubset)
 	}
 	return nil
 }

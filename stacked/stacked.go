@@ -35,6 +35,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/isonet/isonet/internal/field"
 	"math/rand/v2"
 	"slices"
 
@@ -73,7 +74,7 @@ func (s *Spec) Validate() error {
 	}
 	if s.Tree != nil {
 		if _, err := s.Tree.Classes(); err != nil {
-			return fmt.Errorf("--levels: %w", err)
+			return field.Errorf("{Tree}: %w", err)
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package stacked
 
 import (
 	"fmt"
+	"github.com/isonet/isonet/internal/field"
 	"strconv"
 	"strings"
 )
@@ -143,14 +144,14 @@ func ParseTree(s string) (Tree, error) {
 		for _, f := range strings.Split(part, ",") {
 			v, err := strconv.Atoi(strings.TrimSpace(f))
 			if err != nil || v < 0 {
-				return nil, fmt.Errorf("--levels: parent array %d: %q is not a class number ≥ 0", k+1, strings.TrimSpace(f))
+				return nil, field.Errorf("{Tree}: parent array %d: %q is not a class number ≥ 0", k+1, strings.TrimSpace(f))
 			}
 			parent = append(parent, v)
 		}
 		t = append(t, parent)
 	}
 	if _, err := t.Classes(); err != nil {
-		return nil, fmt.Errorf("--levels: %w", err)
+		return nil, field.Errorf("{Tree}: %w", err)
 	}
 	return t, nil
 }

@@ -1,7 +1,7 @@
 package train
 
 import (
-	"fmt"
+	"github.com/isonet/isonet/internal/field"
 	"math"
 	"math/rand/v2"
 
@@ -73,7 +73,7 @@ func (c *Config) SetMethod(method string) error {
 	case MethodJacobian:
 		c.JacLambda = DefaultJacLambda
 	default:
-		return fmt.Errorf("--method must be one of lil, adv, jacobian, specnorm, got %q", method)
+		return field.Errorf("{Method} must be one of lil, adv, jacobian, specnorm, got %q", method)
 	}
 	if method == MethodLIL {
 		method = "" // the paper's method is the zero value: its config JSON stays as before
@@ -97,26 +97,26 @@ func (c *Config) validateMethod() error {
 	switch m {
 	case MethodLIL, MethodAdv, MethodJacobian, MethodSpecNorm:
 	default:
-		return fmt.Errorf("--method must be one of lil, adv, jacobian, specnorm, got %q", c.Method)
+		return field.Errorf("{Method} must be one of lil, adv, jacobian, specnorm, got %q", c.Method)
 	}
 	if m == MethodAdv {
 		switch {
 		case !(c.AdvEps > 0 && c.AdvEps <= 1):
-			return fmt.Errorf("--adv-eps must be in (0, 1], got %g", c.AdvEps)
+			return field.Errorf("{AdvEps} must be in (0, 1], got %g", c.AdvEps)
 		case !(c.AdvStep > 0) || math.IsInf(c.AdvStep, 0):
-			return fmt.Errorf("--adv-step must be a finite number > 0, got %g", c.AdvStep)
+			return field.Errorf("{AdvStep} must be a finite number > 0, got %g", c.AdvStep)
 		case c.AdvSteps < 1:
-			return fmt.Errorf("--adv-steps must be ≥ 1, got %d", c.AdvSteps)
+			return field.Errorf("{AdvSteps} must be ≥ 1, got %d", c.AdvSteps)
 		}
 	} else if c.AdvEps != 0 || c.AdvStep != 0 || c.AdvSteps != 0 {
-		return fmt.Errorf("--adv-eps, --adv-step and --adv-steps need --method adv (method is %s)", m)
+		return field.Errorf("{AdvEps}, {AdvStep} and {AdvSteps} need {Method} adv (method is %s)", m)
 	}
 	if m == MethodJacobian {
 		if !(c.JacLambda > 0) || math.IsInf(c.JacLambda, 0) {
-			return fmt.Errorf("--jacobian-lambda must be a finite number > 0, got %g", c.JacLambda)
+			return field.Errorf("{JacLambda} must be a finite number > 0, got %g", c.JacLambda)
 		}
 	} else if c.JacLambda != 0 {
-		return fmt.Errorf("--jacobian-lambda needs --method jacobian (method is %s)", m)
+		return field.Errorf("{JacLambda} needs {Method} jacobian (method is %s)", m)
 	}
 	return nil
 }
@@ -141,7 +141,7 @@ func (t *Trainer) checkSet(set *data.Set) error {
 	}
 	for k, v := range set.X.Data {
 		if !(v >= 0 && v <= 1) {
-			return fmt.Errorf("--method adv needs inputs in [0, 1] (PGD keeps its points in that box), example %d has %g", k/set.X.Cols, v)
+			return field.Errorf("{Method} adv needs inputs in [0, 1] (PGD keeps its points in that box), example %d has %g", k/set.X.Cols, v)
 		}
 	}
 	t.adv.checked = set

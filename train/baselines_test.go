@@ -443,21 +443,21 @@ func TestMethodValidation(t *testing.T) {
 		edit func(c *Config)
 		flag string
 	}{
-		{"unknown", func(c *Config) { c.Method = "mixup" }, "--method"},
-		{"adv eps 0", func(c *Config) { c.SetMethod(MethodAdv); c.AdvEps = 0 }, "--adv-eps"},
-		{"adv eps > 1", func(c *Config) { c.SetMethod(MethodAdv); c.AdvEps = 2 }, "--adv-eps"},
-		{"adv steps 0", func(c *Config) { c.SetMethod(MethodAdv); c.AdvSteps = 0 }, "--adv-steps"},
-		{"adv step NaN", func(c *Config) { c.SetMethod(MethodAdv); c.AdvStep = math.NaN() }, "--adv-step"},
-		{"jacobian λ 0", func(c *Config) { c.SetMethod(MethodJacobian); c.JacLambda = 0 }, "--jacobian-lambda"},
-		{"λ without jacobian", func(c *Config) { c.JacLambda = 0.1 }, "--jacobian-lambda"},
-		{"ε without adv", func(c *Config) { c.SetMethod(MethodSpecNorm); c.AdvEps = 0.1 }, "--adv-eps"},
+		{"unknown", func(c *Config) { c.Method = "mixup" }, "Method"},
+		{"adv eps 0", func(c *Config) { c.SetMethod(MethodAdv); c.AdvEps = 0 }, "AdvEps"},
+		{"adv eps > 1", func(c *Config) { c.SetMethod(MethodAdv); c.AdvEps = 2 }, "AdvEps"},
+		{"adv steps 0", func(c *Config) { c.SetMethod(MethodAdv); c.AdvSteps = 0 }, "AdvSteps"},
+		{"adv step NaN", func(c *Config) { c.SetMethod(MethodAdv); c.AdvStep = math.NaN() }, "AdvStep"},
+		{"jacobian λ 0", func(c *Config) { c.SetMethod(MethodJacobian); c.JacLambda = 0 }, "JacLambda"},
+		{"λ without jacobian", func(c *Config) { c.JacLambda = 0.1 }, "JacLambda"},
+		{"ε without adv", func(c *Config) { c.SetMethod(MethodSpecNorm); c.AdvEps = 0.1 }, "AdvEps"},
 	}
 	for _, tc := range bad {
 		c := Defaults(3)
 		tc.edit(&c)
 		err := c.Validate(3)
 		if err == nil || !strings.Contains(err.Error(), tc.flag) {
-			t.Errorf("%s: err = %v, want one naming %s", tc.name, err, tc.flag)
+			t.Errorf("%s: err = %v, want one naming field %s", tc.name, err, tc.flag)
 		}
 	}
 	c := Defaults(3)

@@ -199,7 +199,7 @@ func TestResumeErrors(t *testing.T) {
 		{"trailing data", append(append([]byte{}, j...), "{}"...), s, "data after the JSON object"},
 		{"unknown field", replace(`"epoch"`, `"epoh"`), s, "unknown field"},
 		{"wrong format", replace(CheckpointFormat, "isonet-checkpoint/9"), s, `format "isonet-checkpoint/9"`},
-		{"bad spec", replace(`"lr": 0.001`, `"lr": -1`), s, "--lr must be"},
+		{"bad spec", replace(`"lr": 0.001`, `"lr": -1`), s, "LR must be"},
 		{"negative step", replace(`"step_in_epoch": 3`, `"step_in_epoch": -3`), s, "step -3"},
 		{"step past the epoch", replace(`"step_in_epoch": 3`, `"step_in_epoch": 10`), s, "step 10"},
 		{"epoch past the run", replace(`"epoch": 1`, `"epoch": 4`), s, "epoch 4"},

@@ -86,7 +86,7 @@ func TestDivergenceNamesEpochAndStep(t *testing.T) {
 	if !errors.Is(err, ErrDiverged) {
 		t.Fatalf("got %v, want divergence", err)
 	}
-	for _, want := range []string{"epoch 2", "step 3", "--lr"} {
+	for _, want := range []string{"epoch 2", "step 3", "LR"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not mention %q", err, want)
 		}

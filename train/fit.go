@@ -110,10 +110,12 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *data.Set, o FitOpt
 // resumed trainer's result includes the epochs before the checkpoint).
 func (t *Trainer) Result() *Result { return t.res }
 
-// Fit validates s and trains a freshly initialised network on trainSet as
-// s says (Start, then (*Trainer).Fit). testSet may be nil.
+// Fit trains a freshly initialised network on trainSet as s says (Start,
+// then (*Trainer).Fit), after checking s's network and training settings.
+// s.Data only records where the sets came from — any sets will do, your
+// own among them. testSet may be nil.
 func Fit(ctx context.Context, s Spec, trainSet, testSet *data.Set, o FitOptions) (*Trainer, *Result, error) {
-	if err := s.Validate(); err != nil {
+	if err := s.ValidateTraining(); err != nil {
 		return nil, nil, err
 	}
 	t, err := Start(s, trainSet.Dim(), trainSet.NumClasses())

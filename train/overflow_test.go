@@ -34,7 +34,7 @@ func TestOverflowIsDivergence(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = tr.runEpoch(context.Background(), set, Hooks{})
-		if !errors.Is(err, ErrDiverged) || !strings.HasPrefix(err.Error(), c.wantPrefix) || !strings.HasSuffix(err.Error(), "): try a smaller --lr or --beta") {
+		if !errors.Is(err, ErrDiverged) || !strings.HasPrefix(err.Error(), c.wantPrefix) || !strings.HasSuffix(err.Error(), "): try a smaller LR or Beta") {
 			t.Errorf("%s lr %g β %g: error %v, want divergence %q...", c.opt, c.lr, c.beta, err, c.wantPrefix)
 		}
 	}

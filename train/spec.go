@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"github.com/isonet/isonet/internal/field"
 	"math/rand/v2"
 
 	"github.com/isonet/isonet/data"
@@ -52,27 +53,34 @@ const (
 	MaxDepth = 1000
 )
 
-// Validate checks the spec before any work is done.
+// Validate checks the spec before any work is done: the data it names and
+// the network and training settings (ValidateTraining).
 func (s *Spec) Validate() error {
 	if err := s.Data.Validate(); err != nil {
 		return err
 	}
+	return s.ValidateTraining()
+}
+
+// ValidateTraining checks the network and training settings, not the data
+// (the package-level Fit, given the sets, needs no name for them).
+func (s *Spec) ValidateTraining() error {
 	if s.Width < 1 || s.Width > MaxWidth {
-		return fmt.Errorf("--width must be in 1..%d, got %d", MaxWidth, s.Width)
+		return field.Errorf("{Width} must be in 1..%d, got %d", MaxWidth, s.Width)
 	}
 	if s.Depth < 1 || s.Depth > MaxDepth {
-		return fmt.Errorf("--depth must be in 1..%d, got %d", MaxDepth, s.Depth)
+		return field.Errorf("{Depth} must be in 1..%d, got %d", MaxDepth, s.Depth)
 	}
 	if s.LogEvery < 0 {
-		return fmt.Errorf("--log-every must be ≥ 0, got %d", s.LogEvery)
+		return field.Errorf("{LogEvery} must be ≥ 0, got %d", s.LogEvery)
 	}
 	if s.Act != nn.Tanh && s.Act != nn.ReLU {
-		return fmt.Errorf("--act must be tanh or relu, got %q", s.Act)
+		return field.Errorf("{Act} must be tanh or relu, got %q", s.Act)
 	}
 	switch s.Init {
 	case nn.InitPyTorch, nn.InitXavier, nn.InitOrthogonal:
 	default:
-		return fmt.Errorf("--init must be pytorch, xavier or orthogonal, got %q", s.Init)
+		return field.Errorf("{Init} must be pytorch, xavier or orthogonal, got %q", s.Init)
 	}
 	return s.Train.Validate(s.Depth + 1)
 }

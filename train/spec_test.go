@@ -2,10 +2,13 @@ package train
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/iso"
+	"github.com/isonet/isonet/nn"
+	"github.com/isonet/isonet/tensor"
 )
 
 // TestRingsIsometry: on the entangled rings, β = 1 makes the last hidden
@@ -91,5 +94,30 @@ func TestSpecValidate(t *testing.T) {
 	s := DefaultSpec("mnist")
 	if err := s.Validate(); err != nil || s.Width != 100 || s.Train.Batch != 100 || s.Train.Epochs != 5 || s.Train.IsoLayer != 4 {
 		t.Errorf("MNIST defaults: %+v %v", s, err)
+	}
+}
+
+// TestFitOwnData: Fit trains on the sets it is given whatever s.Data names
+// — a library user's own matrix needs no data set name — and still refuses
+// bad training settings, naming the field.
+func TestFitOwnData(t *testing.T) {
+	x := tensor.New(40, 2)
+	y := make([]int, 40)
+	for i := range y {
+		y[i] = i % 2
+		x.Data[2*i] = float32(y[i]) + 0.01*float32(i)
+	}
+	set, err := data.NewSet("mine", x, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Spec{Width: 4, Depth: 1, Act: nn.Tanh, Init: nn.InitPyTorch, Train: Defaults(2)}
+	s.Train.Epochs, s.Train.Beta = 3, 1
+	if _, res, err := Fit(context.Background(), s, set, nil, FitOptions{}); err != nil || len(res.Epochs) != 3 {
+		t.Fatalf("Fit on own data: %v, %+v", err, res)
+	}
+	s.Train.LR = -1
+	if _, _, err := Fit(context.Background(), s, set, nil, FitOptions{}); err == nil || !strings.HasPrefix(err.Error(), "LR must be") {
+		t.Fatalf("bad LR: %v, want an error naming the field LR", err)
 	}
 }

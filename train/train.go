@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/isonet/isonet/internal/field"
 	"math"
 	"math/rand/v2"
 	"time"
@@ -54,24 +55,24 @@ func Defaults(layers int) Config {
 func (c *Config) Validate(layers int) error {
 	switch {
 	case !(c.Beta >= 0) || math.IsInf(c.Beta, 0):
-		return fmt.Errorf("--beta must be a finite number ≥ 0, got %g", c.Beta)
+		return field.Errorf("{Beta} must be a finite number ≥ 0, got %g", c.Beta)
 	case !(c.Alpha >= 0) || math.IsInf(c.Alpha, 0):
-		return fmt.Errorf("--alpha must be a finite number ≥ 0, got %g", c.Alpha)
+		return field.Errorf("{Alpha} must be a finite number ≥ 0, got %g", c.Alpha)
 	case !(c.K > 0) || math.IsInf(c.K, 0):
-		return fmt.Errorf("--iso-scale must be a finite number > 0, got %g", c.K)
+		return field.Errorf("{K} must be a finite number > 0, got %g", c.K)
 	case c.Epochs < 1:
-		return fmt.Errorf("--epochs must be ≥ 1, got %d", c.Epochs)
+		return field.Errorf("{Epochs} must be ≥ 1, got %d", c.Epochs)
 	case c.Batch < 1:
-		return fmt.Errorf("--batch must be ≥ 1, got %d", c.Batch)
+		return field.Errorf("{Batch} must be ≥ 1, got %d", c.Batch)
 	case !(c.LR > 0) || math.IsInf(c.LR, 0):
-		return fmt.Errorf("--lr must be a finite number > 0, got %g", c.LR)
+		return field.Errorf("{LR} must be a finite number > 0, got %g", c.LR)
 	case c.IsoLayer < 1 || c.IsoLayer > layers:
-		return fmt.Errorf("--iso-layer must be in 1..%d (1..%d hidden, %d = logits), got %d", layers, layers-1, layers, c.IsoLayer)
+		return field.Errorf("{IsoLayer} must be in 1..%d (1..%d hidden, %d = logits), got %d", layers, layers-1, layers, c.IsoLayer)
 	case c.Optimizer != "adam" && c.Optimizer != "sgd":
-		return fmt.Errorf("--optimizer must be adam or sgd, got %q", c.Optimizer)
+		return field.Errorf("{Optimizer} must be adam or sgd, got %q", c.Optimizer)
 	}
 	if _, err := iso.ParseMask(string(c.Mask)); err != nil {
-		return fmt.Errorf("--mask: %v", err)
+		return field.Errorf("{Mask}: %v", err)
 	}
 	return c.validateMethod()
 }
@@ -293,10 +294,10 @@ func (t *Trainer) runEpoch(ctx context.Context, set *data.Set, hooks Hooks) (Epo
 		ce, il := t.Step(x, y, reuse)
 		loss := t.cfg.Alpha*ce + t.cfg.Beta*il
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return EpochStats{}, fmt.Errorf("%w at epoch %d, step %d (loss %g): try a smaller --lr or --beta", ErrDiverged, t.epoch+1, s+1, loss)
+			return EpochStats{}, field.Errorf("%w at epoch %d, step %d (loss %g): try a smaller {LR} or {Beta}", ErrDiverged, t.epoch+1, s+1, loss)
 		}
 		if what := overflow(t.net); what != "" {
-			return EpochStats{}, fmt.Errorf("%w at epoch %d, step %d (%s): try a smaller --lr or --beta", ErrDiverged, t.epoch+1, s+1, what)
+			return EpochStats{}, field.Errorf("%w at epoch %d, step %d (%s): try a smaller {LR} or {Beta}", ErrDiverged, t.epoch+1, s+1, what)
 		}
 		t.sumCE += ce
 		t.sumIso += il

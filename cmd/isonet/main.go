@@ -72,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "isonet %s: interrupted\n", c.name)
 		return 130
 	}
-	fmt.Fprintf(stderr, "isonet %s: %s\n", c.name, oneLine(err.Error()))
+	fmt.Fprintf(stderr, "isonet %s: %s\n", c.name, oneLine(message(err)))
 	return 2
 }
 

@@ -136,7 +136,12 @@ func Classify(path string) (Info, error) {
 			}
 		}
 	}
+	seen := 0
 	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), "."+MarkerFile+".tmp-") {
+			continue // another isonet process writing the marker right now
+		}
+		seen++
 		if known[e.Name()] {
 			continue
 		}
@@ -145,6 +150,10 @@ func Classify(path string) (Info, error) {
 			name += "/"
 		}
 		info.Foreign = append(info.Foreign, name)
+	}
+	if seen == 0 {
+		info.Kind = Empty
+		return info, nil
 	}
 	if len(info.Foreign) > 0 { // without a marker every entry is foreign
 		info.Kind = Foreign

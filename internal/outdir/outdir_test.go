@@ -367,3 +367,24 @@ func TestLockHolderKilled(t *testing.T) {
 	}
 	l.Release()
 }
+
+// TestMarkerBeingWritten: a folder holding only the temporary file of a
+// marker another isonet process is writing (atomicfile's .NAME.tmp-*) is
+// empty, not foreign — two processes starting in one new folder race
+// there (TestTwoProcessesOneFolder).
+func TestMarkerBeingWritten(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "."+MarkerFile+".tmp-123"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	info, err := Classify(dir)
+	if err != nil || info.Kind != Empty {
+		t.Fatalf("Classify = %+v, %v; want Empty", info, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "mine.txt"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := Classify(dir); info.Kind != Foreign || len(info.Foreign) != 1 || info.Foreign[0] != "mine.txt" {
+		t.Fatalf("with a user's file: %+v, want Foreign [mine.txt]", info)
+	}
+}

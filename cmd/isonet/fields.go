@@ -1,0 +1,45 @@
+package main
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/isonet/isonet/internal/field"
+)
+
+// flagOf maps a settings field named by a library error (internal/field)
+// to the flag that sets it: the library speaks of train.Config.Beta, the
+// command line of --beta.
+var flagOf = map[string]string{
+	// train.Config and train.Spec
+	"Alpha": "--alpha", "Beta": "--beta", "K": "--iso-scale", "IsoLayer": "--iso-layer", "Mask": "--mask",
+	"Epochs": "--epochs", "Batch": "--batch", "LR": "--lr", "Optimizer": "--optimizer",
+	"Method": "--method", "AdvEps": "--adv-eps", "AdvStep": "--adv-step", "AdvSteps": "--adv-steps",
+	"JacLambda": "--jacobian-lambda",
+	"Width":     "--width", "Depth": "--depth", "LogEvery": "--log-every", "Act": "--act", "Init": "--init",
+	// data.Spec
+	"Name": "--dataset", "TestFrac": "--test-frac", "TrainSubset": "--subset", "TestSubset": "--test-subset",
+	// attack.Config
+	"Attack": "--attack", "Norm": "--norm", "Eps": "--eps", "Steps": "--steps", "Step": "--step",
+	"Restarts": "--restarts", "BatchSize": "--batch", "Workers": "--workers", "SquareP": "--square-p",
+	// stacked.Spec
+	"Tree": "--levels",
+}
+
+func flagName(f string) string {
+	if n, ok := flagOf[f]; ok {
+		return n
+	}
+	return f
+}
+
+// message returns err's text with the settings fields a library error
+// names replaced by their flags.
+func message(err error) string {
+	msg := err.Error()
+	var fe *field.Error
+	if errors.As(err, &fe) {
+		msg = strings.Replace(msg, fe.Error(), fe.Render(flagName), 1)
+	}
+	return msg
+}
