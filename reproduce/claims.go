@@ -93,12 +93,22 @@ func notRun(c Claim, why string) Claim {
 // CostMargin); and whether robustness rises with β under each protocol.
 // Rows of a protocol that was not run say so.
 func SummaryClaims(s *MNISTSummary) []Claim {
-	var out []Claim
 	st := s.Study
 	if st.Title == "" {
 		st = Studies["mnist"]
 	}
-	dataset, prefix := st.Title, studyPrefix(st)
+	prefix := studyPrefix(st)
+	out := s.table1Claims(st.Title)
+	if st.Paper == nil {
+		out = append(out, s.fairnessClaims(st, prefix)...)
+	}
+	return append(out, s.trendClaims(prefix)...)
+}
+
+// table1Claims judges the clean accuracy at β = 0 and 10 against the
+// paper's Table 1, under each protocol, where the paper has a number.
+func (s *MNISTSummary) table1Claims(dataset string) []Claim {
+	var out []Claim
 	for _, beta := range []float64{0, 10} {
 		i := slices.IndexFunc(s.Table1, func(r Table1Row) bool { return r.Beta == beta })
 		if i < 0 || s.Table1[i].Paper == nil {
@@ -121,21 +131,24 @@ func SummaryClaims(s *MNISTSummary) []Claim {
 			out = append(out, judged(c, verdict.Matches(iv, paper, TableMargin), Effect{Name: "clean accuracy", Interval: iv}))
 		}
 	}
-	if st.Paper == nil {
-		out = append(out, s.fairnessClaims(st, prefix)...)
-	}
+	return out
+}
+
+// trendClaims judges, under each protocol, whether robustness rises with β
+// (see trend).
+func (s *MNISTSummary) trendClaims(prefix string) []Claim {
+	var out []Claim
 	for _, proto := range []string{Standard, Authors} {
 		c := Claim{Claim: prefix + "robustness rises with β (FGSM and PGD), " + proto + " protocol", Paper: "yes (Fig. 3)"}
 		t := s.trend(proto)
 		switch {
 		case !t.ran:
 			out = append(out, notRun(c, "not run"))
-			continue
 		case !t.ok:
 			out = append(out, notRun(c, "needs two β values"))
-			continue
+		default:
+			out = append(out, t.claim(c))
 		}
-		out = append(out, t.claim(c))
 	}
 	return out
 }
