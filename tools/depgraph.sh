@@ -4,9 +4,8 @@
 # dropped) — and checks that imports go one way, down the floors of the
 # README's Library section:
 #
-#   tensor → nn → iso → data → train → model/safetensors →
-#   attack/embed/geometry/topology/stacked → experiment → reproduce/report →
-#   cmd/isonet
+#   tensor, safetensors, verdict → nn, attack → iso → data → train → model →
+#   embed/geometry/topology/stacked → report → reproduce/bench → cmd/isonet
 #
 # A package may import packages of its own floor or of lower ones; internal/*
 # sits below them all. (An import cycle makes go list itself fail, so a graph
@@ -18,21 +17,20 @@ cd "$(dirname "$0")/.."
 
 floors='
 tensor 1
+safetensors 1
 verdict 1
 nn 2
+attack 2
 iso 3
 data 4
 train 5
 model 6
-safetensors 6
-attack 7
 embed 7
 geometry 7
 topology 7
 stacked 7
-experiment 8
+report 8
 reproduce 9
-report 9
 bench 9
 cmd/isonet 10
 '

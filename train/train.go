@@ -1,7 +1,10 @@
-// Package train runs the training loop of a Locally Isometric Layer network:
-// batch → forward → loss (α·CE + β·iso) → backward → Adam step → log.
-// The same loop trains the robustness baselines (Config.Method): PGD
-// adversarial training, Jacobian regularisation and spectral normalisation.
+// Package train trains Locally Isometric Layer networks: a run's Spec
+// (data, width, depth, settings), the loop batch → forward → Objective
+// (α·CE + β·iso) → backward → Adam step ((*Trainer).Fit), its checkpoints
+// and exact resume (SaveCheckpoint, Resume), and the attack view of a
+// network under the same Objective (AttackModel). The same loop trains the
+// robustness baselines (Config.Method): PGD adversarial training, Jacobian
+// regularisation and spectral normalisation.
 package train
 
 import (
