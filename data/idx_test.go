@@ -349,6 +349,12 @@ func TestMNISTDirModCache(t *testing.T) {
 	if err != nil || got != want {
 		t.Errorf("MNISTDir() = %q, %v; want %q", got, err, want)
 	}
+	// LookupMNIST finds it too, and with PATH empty it could not have run
+	// the go command.
+	t.Setenv("PATH", "")
+	if got, ok, err := LookupMNIST(); !ok || err != nil || got != want {
+		t.Errorf("LookupMNIST() = %q, %v, %v; want %q", got, ok, err, want)
+	}
 }
 
 // With no cache anywhere and no go command, the error says how to fix it.
@@ -359,6 +365,9 @@ func TestMNISTDirMissing(t *testing.T) {
 	t.Setenv("GOPATH", empty)
 	t.Setenv("HOME", empty)
 	t.Setenv("PATH", empty)
+	if d, ok, err := LookupMNIST(); ok || err != nil {
+		t.Errorf("LookupMNIST() = %q, %v, %v; want nothing found, no error", d, ok, err)
+	}
 	_, err := MNISTDir()
 	checkErr(t, err, "not found", "no go command", "--data-dir", "ISONET_MNIST_DIR")
 	_, err = LoadMNIST("", true)

