@@ -85,7 +85,7 @@ func DefaultFashionBaselines(quick bool) BaselineOptions {
 const PGDStepScale = 2.5
 
 func (o BaselineOptions) pgdStep() string {
-	return fmt.Sprintf("%s·ε/%d", Num(PGDStepScale), o.PGDSteps)
+	return fmt.Sprintf("%s·ε/%d", num(PGDStepScale), o.PGDSteps)
 }
 
 // keyIndex returns the index of KeyEps in Eps (0 when it is not there).
@@ -157,7 +157,7 @@ func (r BaselineRun) Label() string { return methodLabel(r.Method, r.Beta, r.Adv
 func methodLabel(method string, beta, advEps float64) string {
 	switch method {
 	case train.MethodAdv:
-		return "PGD adversarial training at ε = " + Num(advEps)
+		return "PGD adversarial training at ε = " + num(advEps)
 	case train.MethodJacobian:
 		return "Jacobian regularisation"
 	case train.MethodSpecNorm:
@@ -166,7 +166,7 @@ func methodLabel(method string, beta, advEps float64) string {
 	if beta == 0 {
 		return "plain CE (LIL β = 0)"
 	}
-	return "LIL β = " + Num(beta)
+	return "LIL β = " + num(beta)
 }
 
 // BaselineResults is everything the comparison measured.
@@ -292,7 +292,7 @@ func strongPhase(ctx context.Context, e *Env, name string, tr Trained, spec trai
 		if n := o.AttackSubset; n > 0 && n < x.Rows {
 			x, y = rowsOf(x, n), y[:n]
 		}
-		run := BaselineRun{Method: method, Beta: beta, Seed: seed, Examples: x.Rows, TrainSeconds: R4(tr.Result.Seconds), Dir: tr.Dir}
+		run := BaselineRun{Method: method, Beta: beta, Seed: seed, Examples: x.Rows, TrainSeconds: r4(tr.Result.Seconds), Dir: tr.Dir}
 		am := train.NewAttackModel(m.Net(), train.CrossEntropy())
 		for _, eps := range epsList {
 			var rs []attack.Result
@@ -307,9 +307,9 @@ func strongPhase(ctx context.Context, e *Env, name string, tr Trained, spec trai
 				e.Logf("%s: %s ε = %g: robust accuracy %.4f", name, cfg.Attack, eps, r.Accuracy)
 				rs = append(rs, r)
 			}
-			run.Clean = R4(rs[0].Clean)
-			run.Budgets = append(run.Budgets, StrongBudget{Eps: eps, PGD: R4(rs[0].Accuracy), APGD: R4(rs[1].Accuracy),
-				Square: R4(rs[2].Accuracy), Worst: R4(attack.WorstOf(rs...))})
+			run.Clean = r4(rs[0].Clean)
+			run.Budgets = append(run.Budgets, StrongBudget{Eps: eps, PGD: r4(rs[0].Accuracy), APGD: r4(rs[1].Accuracy),
+				Square: r4(rs[2].Accuracy), Worst: r4(attack.WorstOf(rs...))})
 		}
 		return run, nil
 	})
@@ -433,10 +433,10 @@ func (r *BaselineResults) Markdown() string {
 	}
 	fmt.Fprintf(&b, "Every model attacked on %d %s test examples under L∞: PGD-%d (random start, step %s), APGD-CE (%d iterations, random start; Croce & Hein 2020) and the gradient-free Square attack (%d queries, as in AutoAttack; Andriushchenko et al. 2020). "+
 		"\"Worst\" counts an example as robust only if no attack breaks it. Baselines: PGD adversarial training, trained at each ε it is scored at and scored at that ε only (%d steps of ε/4, random start), Jacobian regularisation (λ = %s, one projection), spectral normalisation of every layer; all trained like the LILs (width %d, depth %d, batch %d, %d epochs).\n\n",
-		n, o.MNIST.Info().Title, o.PGDSteps, o.pgdStep(), o.APGDSteps, o.SquareQueries, o.AdvSteps, Num(o.JacLambda), spec.Width, spec.Depth, spec.Train.Batch, o.MNIST.Epochs)
+		n, o.MNIST.Info().Title, o.PGDSteps, o.pgdStep(), o.APGDSteps, o.SquareQueries, o.AdvSteps, num(o.JacLambda), spec.Width, spec.Depth, spec.Train.Batch, o.MNIST.Epochs)
 	header := []string{"method", "clean"}
 	for _, eps := range o.Eps {
-		header = append(header, "worst ε = "+Num(eps))
+		header = append(header, "worst ε = "+num(eps))
 	}
 	var tab [][]string
 	for _, row := range rows {
@@ -455,7 +455,7 @@ func (r *BaselineResults) Markdown() string {
 			if row.Worst[i].N == 0 {
 				continue
 			}
-			tab = append(tab, []string{row.Label, Num(eps), frac(row.Clean), frac(row.PGD[i]), frac(row.APGD[i]), frac(row.Square[i]), frac(row.Worst[i])})
+			tab = append(tab, []string{row.Label, num(eps), frac(row.Clean), frac(row.PGD[i]), frac(row.APGD[i]), frac(row.Square[i]), frac(row.Worst[i])})
 		}
 	}
 	b.WriteString(report.MarkdownTable([]string{"method", "ε", "clean", fmt.Sprintf("PGD-%d", o.PGDSteps), "APGD-CE", "Square", "worst"}, tab))
@@ -492,7 +492,7 @@ func (r *BaselineResults) Verdict() string {
 		return "No LIL with β > 0 was attacked, so the table cannot speak to the paper's claim."
 	}
 	s := fmt.Sprintf("At ε = %s under the worst of all attacks, the most robust LIL (β = %s, clean %s) keeps %s of the test examples",
-		Num(r.Options.Eps[k]), Num(best.Beta), pct(best.Clean), pct(best.Worst[k]))
+		num(r.Options.Eps[k]), num(best.Beta), pct(best.Clean), pct(best.Worst[k]))
 	gain := false
 	if ce != nil && ok {
 		gain = v.Outcome == verdict.Holds
@@ -514,7 +514,7 @@ func (r *BaselineResults) Verdict() string {
 		if match {
 			word = "a LIL of equal clean accuracy matches it"
 		}
-		s += fmt.Sprintf(", while PGD adversarial training at ε = %s (clean %s) keeps %s and %s", Num(adv.AdvEps), pct(adv.Clean), pct(adv.Worst[k]), word)
+		s += fmt.Sprintf(", while PGD adversarial training at ε = %s (clean %s) keeps %s and %s", num(adv.AdvEps), pct(adv.Clean), pct(adv.Worst[k]), word)
 	}
 	switch {
 	case gain && match:

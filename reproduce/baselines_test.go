@@ -64,7 +64,7 @@ func TestBaselinesQuick(t *testing.T) {
 	mo.Betas, mo.Protocols, mo.TrainSubset, mo.TestSubset, mo.Epochs, mo.SweepPoints = []float64{0, 1}, []string{Standard}, 3000, 300, 2, 2
 	// The LILs as the MNIST phase trains them.
 	for _, beta := range mo.Betas {
-		if _, err := TrainPhase(context.Background(), e, "mnist/standard/beta="+Num(beta)+"/seed=0/train", MNISTSpec(e, mo, Standard, beta, 0)); err != nil {
+		if _, err := TrainPhase(context.Background(), e, "mnist/standard/beta="+num(beta)+"/seed=0/train", MNISTSpec(e, mo, Standard, beta, 0)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -120,7 +120,7 @@ func TestBaselinesQuick(t *testing.T) {
 	}
 	// Adversarial training is attacked only at the budget it was trained at.
 	for _, eps := range o.Eps {
-		run := by["PGD adversarial training at ε = "+Num(eps)]
+		run := by["PGD adversarial training at ε = "+num(eps)]
 		if run.AdvEps != eps || len(run.Budgets) != 1 || run.Budgets[0].Eps != eps {
 			t.Errorf("adversarial training at ε = %g: trained at %g, attacked at %+v", eps, run.AdvEps, run.Budgets)
 		}

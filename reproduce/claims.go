@@ -121,13 +121,13 @@ func (s *MNISTSummary) table1Claims(dataset string) []Claim {
 			if proto == Standard {
 				st, note = row.Standard, ""
 			}
-			c := Claim{Claim: fmt.Sprintf("%s clean accuracy at β = %s (Table 1), %s protocol%s", dataset, Num(beta), proto, note), Paper: Num(paper)}
+			c := Claim{Claim: fmt.Sprintf("%s clean accuracy at β = %s (Table 1), %s protocol%s", dataset, num(beta), proto, note), Paper: num(paper)}
 			iv, ok := verdict.Accuracy(st.perSeed(), s.TestExamples)
 			if st.N == 0 || !ok {
 				out = append(out, notRun(c, "not run"))
 				continue
 			}
-			c.Measured = fmt.Sprintf("%s (95 %% interval [%s, %s]; match: within ± %s)", st.String(), Num(R4(iv.Lo)), Num(R4(iv.Hi)), Num(TableMargin))
+			c.Measured = fmt.Sprintf("%s (95 %% interval [%s, %s]; match: within ± %s)", st.String(), num(r4(iv.Lo)), num(r4(iv.Hi)), num(TableMargin))
 			out = append(out, judged(c, verdict.Matches(iv, paper, TableMargin), Effect{Name: "clean accuracy", Interval: iv}))
 		}
 	}
@@ -215,12 +215,12 @@ func (t trend) claim(c Claim) Claim {
 	var parts []string
 	var eff []Effect
 	if t.okF {
-		parts = append(parts, fmt.Sprintf("FGSM ε = 0.1: %s at β = %s → %s at β = %s, change %s", t.lo.FGSM[t.fg].String(), Num(t.lo.Beta),
-			t.hi.FGSM[t.fg].String(), Num(t.hi.Beta), t.fgsm.String()))
+		parts = append(parts, fmt.Sprintf("FGSM ε = 0.1: %s at β = %s → %s at β = %s, change %s", t.lo.FGSM[t.fg].String(), num(t.lo.Beta),
+			t.hi.FGSM[t.fg].String(), num(t.hi.Beta), t.fgsm.String()))
 		eff = append(eff, Effect{Name: "FGSM ε = 0.1, largest minus smallest β", Interval: t.fgsm})
 	}
 	if t.okP {
-		parts = append(parts, fmt.Sprintf("%s ε = %s: %s → %s, change %s", t.lo.PGDLabel, Num(t.budget), t.lo.Budgets[t.kb].String(), t.hi.Budgets[t.kb].String(), t.pgd.String()))
+		parts = append(parts, fmt.Sprintf("%s ε = %s: %s → %s, change %s", t.lo.PGDLabel, num(t.budget), t.lo.Budgets[t.kb].String(), t.hi.Budgets[t.kb].String(), t.pgd.String()))
 		eff = append(eff, Effect{Name: "PGD at the key budget, largest minus smallest β", Interval: t.pgd})
 	}
 	c.Measured = strings.Join(parts, "; ")
@@ -237,7 +237,7 @@ func (t trend) claim(c Claim) Claim {
 // below it at β = 0, each judged on its interval.
 func ringsClaim(r *RingsResults) Claim {
 	c := Claim{Claim: "LIL preserves within-ring distances on the entangled rings (Fig. 2B)",
-		Paper: fmt.Sprintf("near-perfect with β > 0, lost with β = 0 (here: worst per-ring r above %s, resp. below)", Num(RingR))}
+		Paper: fmt.Sprintf("near-perfect with β > 0, lost with β = 0 (here: worst per-ring r above %s, resp. below)", num(RingR))}
 	betas := slices.Clone(r.Options.Betas)
 	slices.Sort(betas)
 	betas = slices.Compact(betas)
@@ -267,8 +267,8 @@ func ringsClaim(r *RingsResults) Claim {
 			v = verdict.Below(iv, RingR)
 		}
 		vs = append(vs, v)
-		eff = append(eff, Effect{Name: "worst per-ring Pearson r at β = " + Num(b), Interval: iv})
-		parts = append(parts, fmt.Sprintf("worst per-ring Pearson r %s [%s, %s] at β = %s", Num(R4(iv.Estimate)), Num(R4(iv.Lo)), Num(R4(iv.Hi)), Num(b)))
+		eff = append(eff, Effect{Name: "worst per-ring Pearson r at β = " + num(b), Interval: iv})
+		parts = append(parts, fmt.Sprintf("worst per-ring Pearson r %s [%s, %s] at β = %s", num(r4(iv.Estimate)), num(r4(iv.Lo)), num(r4(iv.Hi)), num(b)))
 	}
 	if len(parts) == 0 {
 		return notRun(c, "")
@@ -286,7 +286,7 @@ func pairsToPoints(pairs int) int {
 // accuracy of every level, with each block's own classifier, above
 // TorusAcc, each level judged on its interval.
 func (r *TorusResults) Claim() Claim {
-	c := Claim{Claim: "stacked LILs classify the torus at every level (Fig. 4)", Paper: "> " + Num(TorusAcc) + " at every level"}
+	c := Claim{Claim: "stacked LILs classify the torus at every level (Fig. 4)", Paper: "> " + num(TorusAcc) + " at every level"}
 	if len(r.Runs) == 0 {
 		return notRun(c, "")
 	}
@@ -306,7 +306,7 @@ func (r *TorusResults) Claim() Claim {
 		}
 		vs = append(vs, verdict.Above(iv, TorusAcc))
 		eff = append(eff, Effect{Name: fmt.Sprintf("test accuracy, level %d", blk.Level), Interval: iv})
-		parts = append(parts, fmt.Sprintf("level %d: %s [%s, %s]", blk.Level, r.levelStat(k, func(b TorusBlock) float64 { return b.TestAccuracy }).String(), Num(R4(iv.Lo)), Num(R4(iv.Hi))))
+		parts = append(parts, fmt.Sprintf("level %d: %s [%s, %s]", blk.Level, r.levelStat(k, func(b TorusBlock) float64 { return b.TestAccuracy }).String(), num(r4(iv.Lo)), num(r4(iv.Hi))))
 	}
 	c.Measured = "test accuracy per level, " + strings.Join(parts, "; ")
 	return judged(c, verdict.All(vs...), eff...)
@@ -357,9 +357,9 @@ func (r *BaselineResults) claim() (Claim, bool) {
 		return Claim{}, false
 	}
 	k := r.Options.keyIndex()
-	c := Claim{Claim: fmt.Sprintf("%sLILs are more robust than plain CE under the strongest attacks (worst of PGD, APGD-CE, Square at ε = %s)", studyPrefix(r.Options.MNIST.Info()), Num(r.Options.Eps[k])),
+	c := Claim{Claim: fmt.Sprintf("%sLILs are more robust than plain CE under the strongest attacks (worst of PGD, APGD-CE, Square at ε = %s)", studyPrefix(r.Options.MNIST.Info()), num(r.Options.Eps[k])),
 		Paper:    "implied (Fig. 3)",
-		Measured: fmt.Sprintf("best LIL (β = %s) %s vs plain CE %s, change %s", Num(best.Beta), best.Worst[k].String(), ce.Worst[k].String(), iv.String())}
+		Measured: fmt.Sprintf("best LIL (β = %s) %s vs plain CE %s, change %s", num(best.Beta), best.Worst[k].String(), ce.Worst[k].String(), iv.String())}
 	return judged(c, v, Effect{Name: "worst-of-all accuracy, best LIL minus plain CE", Interval: iv}), true
 }
 
@@ -385,7 +385,7 @@ func (s *MNISTSummary) fairnessClaims(st Study, prefix string) []Claim {
 	}
 	if st.RefHi > 0 {
 		c := Claim{Claim: prefix + "β = 0 clean accuracy in the range an MLP of this size reaches (fair starting point), standard protocol",
-			Paper: fmt.Sprintf("%s to %s (published MLPs, see the %s section)", Num(st.RefLo), Num(st.RefHi), st.Title)}
+			Paper: fmt.Sprintf("%s to %s (published MLPs, see the %s section)", num(st.RefLo), num(st.RefHi), st.Title)}
 		iv, ok := verdict.Interval{}, false
 		if zero != nil && zero.Standard.N > 0 {
 			iv, ok = verdict.Accuracy(zero.Standard.perSeed(), s.TestExamples)
@@ -393,12 +393,12 @@ func (s *MNISTSummary) fairnessClaims(st Study, prefix string) []Claim {
 		if !ok {
 			out = append(out, notRun(c, "not run"))
 		} else {
-			c.Measured = fmt.Sprintf("%s (95 %% interval [%s, %s])", zero.Standard.String(), Num(R4(iv.Lo)), Num(R4(iv.Hi)))
+			c.Measured = fmt.Sprintf("%s (95 %% interval [%s, %s])", zero.Standard.String(), num(r4(iv.Lo)), num(r4(iv.Hi)))
 			out = append(out, judged(c, verdict.All(verdict.Above(iv, st.RefLo), verdict.Below(iv, st.RefHi)), Effect{Name: "clean accuracy at β = 0", Interval: iv}))
 		}
 	}
 	c := Claim{Claim: prefix + "clean accuracy cost of β = 10 against β = 0, standard protocol",
-		Paper: fmt.Sprintf("%s on MNIST (Table 1; match: within ± %s)", Num(R4(PaperTable1[0]-PaperTable1[10])), Num(CostMargin))}
+		Paper: fmt.Sprintf("%s on MNIST (Table 1; match: within ± %s)", num(r4(PaperTable1[0]-PaperTable1[10])), num(CostMargin))}
 	if zero == nil || ten == nil || zero.Standard.N == 0 || ten.Standard.N == 0 {
 		return append(out, notRun(c, "not run"))
 	}
@@ -407,5 +407,5 @@ func (s *MNISTSummary) fairnessClaims(st Study, prefix string) []Claim {
 		return append(out, notRun(c, "not run"))
 	}
 	c.Measured = fmt.Sprintf("%s → %s, cost %s", zero.Standard.String(), ten.Standard.String(), iv.String())
-	return append(out, judged(c, verdict.Matches(iv, R4(PaperTable1[0]-PaperTable1[10]), CostMargin), Effect{Name: "clean accuracy, β = 0 minus β = 10", Interval: iv}))
+	return append(out, judged(c, verdict.Matches(iv, r4(PaperTable1[0]-PaperTable1[10]), CostMargin), Effect{Name: "clean accuracy, β = 0 minus β = 10", Interval: iv}))
 }

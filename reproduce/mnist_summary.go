@@ -51,8 +51,8 @@ func (s Stat) perSeed() []float64 {
 	return s.Values
 }
 
-// R4 rounds x to 4 decimals.
-func R4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
+// r4 rounds x to 4 decimals.
+func r4(x float64) float64 { return math.Round(x*1e4) / 1e4 }
 
 func newStat(v []float64) Stat {
 	if len(v) == 0 {
@@ -69,7 +69,7 @@ func newStat(v []float64) Stat {
 	if len(v) > 1 {
 		s = math.Sqrt(s / float64(len(v)-1))
 	}
-	st := Stat{Mean: R4(m), SD: R4(s), N: len(v)}
+	st := Stat{Mean: r4(m), SD: r4(s), N: len(v)}
 	if len(v) > 1 {
 		st.Values = slices.Clone(v)
 	}
@@ -83,13 +83,13 @@ func (s Stat) String() string {
 		return "not run"
 	}
 	if s.N == 1 {
-		return Num(s.Mean)
+		return num(s.Mean)
 	}
-	return Num(s.Mean) + " ± " + Num(s.SD)
+	return num(s.Mean) + " ± " + num(s.SD)
 }
 
-// Num formats a number exactly as encoding/json writes it.
-func Num(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+// num formats a number exactly as encoding/json writes it.
+func num(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 
 // Table1Row is clean test accuracy per β: the paper's and ours.
 type Table1Row struct {
@@ -264,7 +264,7 @@ func (r *MNISTResults) plotCurves(base string, runs []MNISTRun, which, proto str
 			continue
 		}
 		label = curves[0].Label
-		s := report.Series{Name: "β = " + Num(b), X: curves[0].Values}
+		s := report.Series{Name: "β = " + num(b), X: curves[0].Values}
 		for i := range curves[0].Values {
 			vals := make([]float64, len(curves))
 			for j, c := range curves {
@@ -307,9 +307,9 @@ func (s *MNISTSummary) verdict() []string {
 			}
 		}
 		line := fmt.Sprintf("Under the %s protocol%s: FGSM accuracy at ε = 0.1 goes from %s at β = %s to %s at β = %s (change %s; rises with β: %s; best %s at β = %s).",
-			proto, protocolNote(proto), Num(t.lo.FGSM[t.fg].Mean), Num(t.lo.Beta), Num(t.hi.FGSM[t.fg].Mean), Num(t.hi.Beta), t.fgsm.String(), t.vF.Text, Num(best.FGSM[t.fg].Mean), Num(best.Beta))
+			proto, protocolNote(proto), num(t.lo.FGSM[t.fg].Mean), num(t.lo.Beta), num(t.hi.FGSM[t.fg].Mean), num(t.hi.Beta), t.fgsm.String(), t.vF.Text, num(best.FGSM[t.fg].Mean), num(best.Beta))
 		if t.okP {
-			line += fmt.Sprintf(" Under %s at ε = %s (step ε/4, 10 steps): %s → %s (change %s; %s).", t.lo.PGDLabel, Num(t.budget), Num(t.lo.Budgets[0].Mean), Num(t.hi.Budgets[0].Mean), t.pgd.String(), t.vP.Text)
+			line += fmt.Sprintf(" Under %s at ε = %s (step ε/4, 10 steps): %s → %s (change %s; %s).", t.lo.PGDLabel, num(t.budget), num(t.lo.Budgets[0].Mean), num(t.hi.Budgets[0].Mean), t.pgd.String(), t.vP.Text)
 		}
 		out = append(out, line)
 	}
@@ -338,11 +338,11 @@ func (s *MNISTSummary) Markdown() string {
 	var rows [][]string
 	header := []string{"β", "paper", "ours, standard", "ours, authors"}
 	for _, r := range s.Table1 {
-		row := []string{Num(r.Beta), r.Standard.String(), r.Authors.String()}
+		row := []string{num(r.Beta), r.Standard.String(), r.Authors.String()}
 		if st.Paper != nil {
 			p := "–"
 			if r.Paper != nil {
-				p = Num(*r.Paper)
+				p = num(*r.Paper)
 			}
 			row = append([]string{row[0], p}, row[1:]...)
 		}
@@ -353,10 +353,10 @@ func (s *MNISTSummary) Markdown() string {
 	}
 	b.WriteString(report.MarkdownTable(header, rows))
 	if st.Paper == nil && st.RefHi > 0 {
-		fmt.Fprintf(&b, "\nThe paper reports no %s numbers. Fairness check: an MLP of this size reaches %s to %s clean accuracy on %s (%s).\n", st.Title, Num(st.RefLo), Num(st.RefHi), st.Title, st.RefSource)
+		fmt.Fprintf(&b, "\nThe paper reports no %s numbers. Fairness check: an MLP of this size reaches %s to %s clean accuracy on %s (%s).\n", st.Title, num(st.RefLo), num(st.RefHi), st.Title, st.RefSource)
 	}
 	b.WriteString("\n### Robust accuracy, protocols side by side\n\n")
-	fmt.Fprintf(&b, "standard: K = 1, depth 4, attacks on the cross-entropy, correct PGD. authors: K = 10, depth 5, attack loss = the training loss, the authors' fixed-gradient PGD (`pgd-paper`). cross: the authors' models under the standard attacks. FGSM columns: accuracy at the step ε; PGD a=…: the paper's sweep of the step size a in a ball of %s, %d steps; PGD ε=…: the field's budgets, step ε/4, %d steps.\n\n", Num(s.PGDBall), s.PGDSteps, s.PGDSteps)
+	fmt.Fprintf(&b, "standard: K = 1, depth 4, attacks on the cross-entropy, correct PGD. authors: K = 10, depth 5, attack loss = the training loss, the authors' fixed-gradient PGD (`pgd-paper`). cross: the authors' models under the standard attacks. FGSM columns: accuracy at the step ε; PGD a=…: the paper's sweep of the step size a in a ball of %s, %d steps; PGD ε=…: the field's budgets, step ε/4, %d steps.\n\n", num(s.PGDBall), s.PGDSteps, s.PGDSteps)
 	b.WriteString(report.MarkdownTable(s.sideHeader(), s.sideRows()))
 	b.WriteString("\n")
 	for _, v := range s.Verdict {
@@ -375,7 +375,7 @@ func (s *MNISTSummary) Markdown() string {
 		}
 		var tab [][]string
 		for _, r := range s.Isometry {
-			line := []string{r.Protocol, Num(r.Beta), r.Mean.String(), r.Worst.String()}
+			line := []string{r.Protocol, num(r.Beta), r.Mean.String(), r.Worst.String()}
 			for _, c := range r.PerClass {
 				line = append(line, c.String())
 			}
@@ -389,13 +389,13 @@ func (s *MNISTSummary) Markdown() string {
 func (s *MNISTSummary) sideHeader() []string {
 	h := []string{"protocol", "β", "clean"}
 	for _, k := range s.KeyPoints {
-		h = append(h, "FGSM ε="+Num(k))
+		h = append(h, "FGSM ε="+num(k))
 	}
 	for _, k := range s.KeyPoints {
-		h = append(h, "PGD a="+Num(k))
+		h = append(h, "PGD a="+num(k))
 	}
 	for _, e := range s.Budgets {
-		h = append(h, "PGD ε="+Num(e))
+		h = append(h, "PGD ε="+num(e))
 	}
 	return append(h, "mean ‖∇ₓCE‖")
 }
@@ -403,7 +403,7 @@ func (s *MNISTSummary) sideHeader() []string {
 func (s *MNISTSummary) sideRows() [][]string {
 	var rows [][]string
 	for _, k := range s.Keys {
-		r := []string{k.Protocol, Num(k.Beta), k.Clean.String()}
+		r := []string{k.Protocol, num(k.Beta), k.Clean.String()}
 		for _, st := range k.FGSM {
 			r = append(r, st.String())
 		}

@@ -124,7 +124,7 @@ func MakePlan(ctx context.Context, e *Env, o Options, shards int) (*Plan, error)
 		p.Phases[i].Shard = owner[p.Phases[i].Group]
 	}
 	for i := range p.ShardCost {
-		p.ShardCost[i] = R4(p.ShardCost[i])
+		p.ShardCost[i] = r4(p.ShardCost[i])
 	}
 	return p, nil
 }
@@ -145,7 +145,7 @@ func (p *Plan) Text() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d phases, %d shards; expected cost per shard:", len(p.Phases), p.Shards)
 	for _, c := range p.ShardCost {
-		fmt.Fprintf(&b, " %s", Num(c))
+		fmt.Fprintf(&b, " %s", num(c))
 	}
 	b.WriteString("\n")
 	w := len("phase")
@@ -158,7 +158,7 @@ func (p *Plan) Text() string {
 		if needs == "" {
 			needs = "-"
 		}
-		fmt.Fprintf(&b, "%5d  %-*s  %-12s  %8s  %s\n", ph.Shard, w, ph.Name, ph.Hash[:12], Num(R4(ph.Cost)), needs)
+		fmt.Fprintf(&b, "%5d  %-*s  %-12s  %8s  %s\n", ph.Shard, w, ph.Name, ph.Hash[:12], num(r4(ph.Cost)), needs)
 	}
 	return b.String()
 }

@@ -177,12 +177,12 @@ func (r *Results) Markdown() string {
 	b.WriteString("\n## How this was run\n\n")
 	fmt.Fprintf(&b, "- command: `%s`\n", r.Command)
 	fmt.Fprintf(&b, "- seeds: %s\n", joinSeeds(r.Seeds))
-	fmt.Fprintf(&b, "- started: %s; total time %s s\n", r.Started, Num(r.TotalSeconds))
+	fmt.Fprintf(&b, "- started: %s; total time %s s\n", r.Started, num(r.TotalSeconds))
 	fmt.Fprintf(&b, "- machine: %s, %d cores, %s/%s, %s, isonet %s\n", r.Machine.CPU, r.Machine.Cores, r.Machine.OS, r.Machine.Arch, r.Machine.GoVersion, r.Machine.Module)
 	b.WriteString("\n")
 	rows = nil
 	for _, p := range r.PhaseSeconds {
-		rows = append(rows, []string{p.Experiment, Num(p.Seconds)})
+		rows = append(rows, []string{p.Experiment, num(p.Seconds)})
 	}
 	b.WriteString(report.MarkdownTable([]string{"experiment", "seconds"}, rows))
 	return b.String()

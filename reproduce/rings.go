@@ -71,7 +71,7 @@ type RingIsometry struct {
 // ringIsometry rounds a's numbers to 4 decimals, Pearson r to 6 (it is
 // often within 10⁻⁴ of 1).
 func ringIsometry(name string, a iso.Agreement) RingIsometry {
-	return RingIsometry{Ring: name, Pairs: a.Pairs, Pearson: math.Round(a.Pearson*1e6) / 1e6, MeanAbsDiff: R4(a.MeanAbsDiff), Stress: R4(a.Stress)}
+	return RingIsometry{Ring: name, Pairs: a.Pairs, Pearson: math.Round(a.Pearson*1e6) / 1e6, MeanAbsDiff: r4(a.MeanAbsDiff), Stress: r4(a.Stress)}
 }
 
 // LipschitzStats is geometry.Lipschitz rounded to 4 decimals.
@@ -251,8 +251,8 @@ func ringsGeometry(ctx context.Context, e *Env, name string, tr Trained, spec tr
 			return RingsRun{}, err
 		}
 		layer := spec.Train.IsoLayer // the last hidden layer
-		run := RingsRun{Beta: beta, Seed: seed, Layer: layer, TestAccuracy: R4(tr.Result.TestAcc),
-			TrainAccuracy: R4(tr.Result.TrainAcc), TrainSeconds: R4(tr.Result.Seconds), ModelDir: tr.Dir, Figures: figs}
+		run := RingsRun{Beta: beta, Seed: seed, Layer: layer, TestAccuracy: r4(tr.Result.TestAcc),
+			TrainAccuracy: r4(tr.Result.TrainAcc), TrainSeconds: r4(tr.Result.Seconds), ModelDir: tr.Dir, Figures: figs}
 		g, err := geometry.AnalyzeLayer(m, te, layer, geometry.Options{Neighbors: o.LipschitzK, MaxPerClass: -1, MaxBetweenPairs: -1, MaxPoints: -1, Seed: seed})
 		if err != nil {
 			return run, err
@@ -264,7 +264,7 @@ func ringsGeometry(ctx context.Context, e *Env, name string, tr Trained, spec tr
 		run.All = ringIsometry("both", g.WithinAll)
 		run.Between = ringIsometry("between", g.BetweenAll)
 		l := g.Lipschitz
-		run.Lipschitz = LipschitzStats{Neighbors: l.Neighbors, Points: l.Points, P50: R4(l.P50), P90: R4(l.P90), P99: R4(l.P99), Max: R4(l.Max), Mean: R4(l.Mean)}
+		run.Lipschitz = LipschitzStats{Neighbors: l.Neighbors, Points: l.Points, P50: r4(l.P50), P90: r4(l.P90), P99: r4(l.P99), Max: r4(l.Max), Mean: r4(l.Mean)}
 		if err := ctx.Err(); err != nil {
 			return run, err
 		}
@@ -274,7 +274,7 @@ func ringsGeometry(ctx context.Context, e *Env, name string, tr Trained, spec tr
 			return run, err
 		}
 		emb.ClassNames = names
-		run.UMAPInit, run.UMAPTrustworthiness, run.UMAPKNNAccuracy = emb.UMAP.Init, R4(emb.Trustworthiness), R4(emb.KNNAccuracy)
+		run.UMAPInit, run.UMAPTrustworthiness, run.UMAPKNNAccuracy = emb.UMAP.Init, r4(emb.Trustworthiness), r4(emb.KNNAccuracy)
 		title := fmt.Sprintf("β = %g: UMAP of the last hidden layer", beta)
 		if err := emb.Plot(filepath.Join(e.Dir, figs["umap"]), title); err != nil {
 			return run, err
@@ -318,7 +318,7 @@ func (r *RingsResults) Markdown() string {
 	groups := r.byBeta()
 	header := []string{"measured on the test rings, last hidden layer"}
 	for _, beta := range r.Options.Betas {
-		header = append(header, "β = "+Num(beta))
+		header = append(header, "β = "+num(beta))
 	}
 	type line struct {
 		name string
@@ -364,16 +364,16 @@ func (r *RingsResults) Markdown() string {
 		rows = append(rows, append([]string{l.name}, stat(l)...))
 	}
 	fmt.Fprintf(&b, "Two linked rings of %d points each (σ = %s), a tanh network of width %d and depth %d, full batch, %d epochs. ",
-		r.PointsPerRing, Num(r.Sigma), r.Width, r.Depth, r.Options.Epochs)
+		r.PointsPerRing, num(r.Sigma), r.Width, r.Depth, r.Options.Epochs)
 	fmt.Fprintf(&b, "Distances are compared over all same-ring pairs of the 1000 test points; the Lipschitz ratios ‖Φ(x)−Φ(x′)‖/‖x−x′‖ over each point's %d nearest input neighbours.\n\n", r.Options.LipschitzK)
 	b.WriteString(report.MarkdownTable(header, rows))
 	if lo, hi := r.betaExtremes(); lo != nil && hi != nil && lo[0].Beta != hi[0].Beta {
 		fmt.Fprintf(&b, "\nWorst per-ring Pearson r: %s at β = %s, %s at β = %s (paper, Fig. 2B: near-perfect preservation with the isometric term).\n",
-			Num(minWorst(hi)), Num(hi[0].Beta), Num(minWorst(lo)), Num(lo[0].Beta))
+			num(minWorst(hi)), num(hi[0].Beta), num(minWorst(lo)), num(lo[0].Beta))
 	}
 	if len(r.Runs) > 0 {
 		fmt.Fprintf(&b, "\nUMAP of the test points' last hidden layer with n_neighbors %d, min_dist %s; layout started from: %s.",
-			r.Options.Neighbors, Num(r.Options.MinDist), r.Runs[0].UMAPInit)
+			r.Options.Neighbors, num(r.Options.MinDist), r.Runs[0].UMAPInit)
 		if r.Runs[0].UMAPInit == embed.InitDisconnected {
 			b.WriteString(" (Each ring is its own component of the neighbour graph; from a random start UMAP can cut a ring into arcs, so an open arc is not by itself a broken ring — the distance histograms are the direct evidence.)")
 		}
@@ -386,8 +386,8 @@ func (r *RingsResults) Markdown() string {
 		if len(runs) == 0 {
 			continue
 		}
-		fmt.Fprintf(&b, "\n![β = %s, UMAP](%s.png)\n", Num(runs[0].Beta), runs[0].Figures["umap"])
-		fmt.Fprintf(&b, "\n![β = %s, same-ring distances](%s.png)\n", Num(runs[0].Beta), runs[0].Figures["hist"])
+		fmt.Fprintf(&b, "\n![β = %s, UMAP](%s.png)\n", num(runs[0].Beta), runs[0].Figures["umap"])
+		fmt.Fprintf(&b, "\n![β = %s, same-ring distances](%s.png)\n", num(runs[0].Beta), runs[0].Figures["hist"])
 	}
 	return b.String()
 }
@@ -399,7 +399,7 @@ func pearsonStat(v []float64) string {
 		return "–"
 	}
 	if len(v) == 1 {
-		return Num(v[0])
+		return num(v[0])
 	}
 	st := newStat(v)
 	var m float64
@@ -407,7 +407,7 @@ func pearsonStat(v []float64) string {
 		m += x
 	}
 	m /= float64(len(v))
-	return Num(math.Round(m*1e6)/1e6) + " ± " + Num(st.SD)
+	return num(math.Round(m*1e6)/1e6) + " ± " + num(st.SD)
 }
 
 // betaExtremes returns the runs of the smallest and the largest β.

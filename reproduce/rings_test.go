@@ -86,7 +86,7 @@ func TestRingsQuick(t *testing.T) {
 		t.Errorf("worst per-ring Pearson r: β=0 %g, β=1 %g; want β=1 ≥ 0.99 > β=0", r0, r1)
 	}
 	md := res.Markdown()
-	for _, want := range []string{"β = 0 |", "β = 1 |", "Pearson r, ring A", Num(res.Runs[1].Rings[0].Pearson), res.Runs[1].Figures["umap"] + ".png"} {
+	for _, want := range []string{"β = 0 |", "β = 1 |", "Pearson r, ring A", num(res.Runs[1].Rings[0].Pearson), res.Runs[1].Figures["umap"] + ".png"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md)
 		}

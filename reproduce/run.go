@@ -127,7 +127,7 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 	for i, ex := range o.Experiments {
 		if ran[i] {
 			r.Sections = append(r.Sections, ex)
-			r.PhaseSeconds = append(r.PhaseSeconds, PhaseTotal{Experiment: ex, Seconds: R4(secs[i])})
+			r.PhaseSeconds = append(r.PhaseSeconds, PhaseTotal{Experiment: ex, Seconds: r4(secs[i])})
 		}
 	}
 	// The phases' timings in the order of a run one experiment after
@@ -139,7 +139,7 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 	slices.SortStableFunc(e.Timings, func(a, b Timing) int {
 		return order[experimentOf(a.Phase)] - order[experimentOf(b.Phase)]
 	})
-	r.TotalSeconds = R4(time.Since(start).Seconds())
+	r.TotalSeconds = r4(time.Since(start).Seconds())
 	if e.Mode == ModeMerge {
 		// The time is the shards': the sum of the stored phases' times.
 		r.TotalSeconds = 0
@@ -150,14 +150,14 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 					sum += t.Seconds
 				}
 			}
-			r.PhaseSeconds[i].Seconds = R4(sum)
+			r.PhaseSeconds[i].Seconds = r4(sum)
 			r.TotalSeconds += sum
 		}
-		r.TotalSeconds = R4(r.TotalSeconds)
+		r.TotalSeconds = r4(r.TotalSeconds)
 	}
 	r.Timings = e.Timings
 	for i := range r.Timings {
-		r.Timings[i].Seconds = R4(r.Timings[i].Seconds)
+		r.Timings[i].Seconds = r4(r.Timings[i].Seconds)
 	}
 	if !partial {
 		r.Claims = r.claims()

@@ -72,10 +72,10 @@ func isometryPhase(ctx context.Context, e *Env, name string, tr Trained, spec tr
 
 // newIsometry rounds Pearson r to 4 decimals, as the report prints it.
 func newIsometry(proto string, beta float64, seed uint64, layer int, k float64, per []iso.ClassDistances, all iso.Agreement) MNISTIsometry {
-	r := MNISTIsometry{Protocol: proto, Beta: beta, Seed: seed, Layer: layer, K: k, Pooled: R4(all.Pearson), Worst: 1}
+	r := MNISTIsometry{Protocol: proto, Beta: beta, Seed: seed, Layer: layer, K: k, Pooled: r4(all.Pearson), Worst: 1}
 	var sum float64
 	for _, c := range per {
-		p := R4(c.Pearson)
+		p := r4(c.Pearson)
 		if math.IsNaN(p) {
 			p = 0
 		}
@@ -84,7 +84,7 @@ func newIsometry(proto string, beta float64, seed uint64, layer int, k float64, 
 		r.Worst = min(r.Worst, p)
 	}
 	if len(per) > 0 {
-		r.Mean = R4(sum / float64(len(per)))
+		r.Mean = r4(sum / float64(len(per)))
 	}
 	if math.IsNaN(r.Pooled) {
 		r.Pooled = 0
@@ -300,7 +300,7 @@ func (g *Grid) RowTitle(r GridRow) string {
 	if r.Beta < 0 {
 		return "test images, true label"
 	}
-	return fmt.Sprintf("β = %s after PGD ε = %s: predicted label (%d of %d right)", Num(r.Beta), Num(g.Eps), r.Correct, len(r.Pred))
+	return fmt.Sprintf("β = %s after PGD ε = %s: predicted label (%d of %d right)", num(r.Beta), num(g.Eps), r.Correct, len(r.Pred))
 }
 
 // Draw writes base.png and base.svg.
@@ -320,7 +320,7 @@ func (g *Grid) Draw(base, title string) error {
 func (g *Grid) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "![image grid](%s.png)\n\n", g.Figure)
-	fmt.Fprintf(&b, "The first test image of each class (top row, true label). Below, the same images after PGD at ε = %s (L∞, step ε/4, 10 steps, on the cross-entropy) against the standard protocol's model, with the label it predicts (red: wrong):\n\n", Num(g.Eps))
+	fmt.Fprintf(&b, "The first test image of each class (top row, true label). Below, the same images after PGD at ε = %s (L∞, step ε/4, 10 steps, on the cross-entropy) against the standard protocol's model, with the label it predicts (red: wrong):\n\n", num(g.Eps))
 	for _, r := range g.Rows[1:] {
 		fmt.Fprintf(&b, "- %s\n", g.RowTitle(r))
 	}

@@ -215,9 +215,9 @@ func (r *TopologyResults) Markdown() string {
 	}
 	first := r.Runs[0]
 	fmt.Fprintf(&b, "Vietoris–Rips persistence of each test ring (%d points) in the input and in the last hidden layer (layer %d), distances of the layer multiplied by the iso scale K = %s so that both are in input units. ",
-		first.Rings[0].Points, first.Layer, Num(first.Rings[0].K))
+		first.Rings[0].Points, first.Layer, num(first.Rings[0].K))
 	fmt.Fprintf(&b, "An H1 bar counts as a loop (long) when its persistence exceeds %s × the cloud's own diameter; a ring keeps β₁ = 1 when its representation has exactly one long bar. ",
-		Num(r.Topology.LongFraction))
+		num(r.Topology.LongFraction))
 	b.WriteString("Persistences are death − birth; the bottleneck distance is between the input's and the layer's H1 diagrams.\n\n")
 	header := []string{"β", "seed", "ring", "input: diameter", "longest / second H1", "long bars", "hidden layer: diameter", "longest / second H1", "long bars", "keeps β₁ = 1", "bottleneck H1"}
 	var rows [][]string
@@ -225,15 +225,15 @@ func (r *TopologyResults) Markdown() string {
 		for _, g := range run.Rings {
 			bn := "∞"
 			if g.BottleneckH1 != nil {
-				bn = Num(*g.BottleneckH1)
+				bn = num(*g.BottleneckH1)
 			}
 			keep := "no"
 			if g.KeepsLoop {
 				keep = "yes"
 			}
-			rows = append(rows, []string{Num(run.Beta), fmt.Sprint(run.Seed), g.Ring,
-				Num(g.Input.Diameter), Num(g.Input.LongestH1) + " / " + Num(g.Input.SecondH1), fmt.Sprint(g.Input.LongH1),
-				Num(g.Rep.Diameter), Num(g.Rep.LongestH1) + " / " + Num(g.Rep.SecondH1), fmt.Sprint(g.Rep.LongH1), keep, bn})
+			rows = append(rows, []string{num(run.Beta), fmt.Sprint(run.Seed), g.Ring,
+				num(g.Input.Diameter), num(g.Input.LongestH1) + " / " + num(g.Input.SecondH1), fmt.Sprint(g.Input.LongH1),
+				num(g.Rep.Diameter), num(g.Rep.LongestH1) + " / " + num(g.Rep.SecondH1), fmt.Sprint(g.Rep.LongH1), keep, bn})
 		}
 	}
 	b.WriteString(report.MarkdownTable(header, rows))
@@ -246,7 +246,7 @@ func (r *TopologyResults) Markdown() string {
 		case pb.Kept < pb.Rings:
 			verdict = "some rings lose their loop"
 		}
-		fmt.Fprintf(&b, "- β = %s: %s in the last hidden layer (%d of %d rings over all seeds).\n", Num(pb.Beta), verdict, pb.Kept, pb.Rings)
+		fmt.Fprintf(&b, "- β = %s: %s in the last hidden layer (%d of %d rings over all seeds).\n", num(pb.Beta), verdict, pb.Kept, pb.Rings)
 	}
 	for _, run := range r.Runs {
 		if run.Seed != first.Seed {
@@ -256,7 +256,7 @@ func (r *TopologyResults) Markdown() string {
 			if run.Beta == r.Runs[0].Beta {
 				fmt.Fprintf(&b, "\n![%s, input persistence](%s.png)\n", g.Ring, g.Figures["input"])
 			}
-			fmt.Fprintf(&b, "\n![β = %s, %s, hidden-layer persistence](%s.png)\n", Num(run.Beta), g.Ring, g.Figures["representation"])
+			fmt.Fprintf(&b, "\n![β = %s, %s, hidden-layer persistence](%s.png)\n", num(run.Beta), g.Ring, g.Figures["representation"])
 		}
 	}
 	return b.String()

@@ -56,8 +56,8 @@ func TestCompareTopologyHand(t *testing.T) {
 		if ct.Diameter != 2 || ct.Threshold != 2 || ct.Scale != 1 || ct.Betti0 != 1 || ct.Betti1 != 1 || ct.LongH1 != 1 {
 			t.Errorf("summary %+v", ct)
 		}
-		if ct.LongestH1 != R4(death-birth) || ct.SecondH1 != 0 {
-			t.Errorf("longest %g second %g, want %g and 0", ct.LongestH1, ct.SecondH1, R4(death-birth))
+		if ct.LongestH1 != r4(death-birth) || ct.SecondH1 != 0 {
+			t.Errorf("longest %g second %g, want %g and 0", ct.LongestH1, ct.SecondH1, r4(death-birth))
 		}
 	}
 	if c.BottleneckH0 == nil || *c.BottleneckH0 > tol || c.BottleneckH1 == nil || *c.BottleneckH1 > tol || !c.KeepsLoops || c.K != 0.5 || c.Points != 12 {
@@ -73,7 +73,7 @@ func TestCompareTopologyHand(t *testing.T) {
 	}
 	// The segment has no H1 bar: the input's loop is matched to the
 	// diagonal at half its persistence.
-	if want := R4((death - birth) / 2); f.BottleneckH1 == nil || math.Abs(*f.BottleneckH1-want) > 2e-4 {
+	if want := r4((death - birth) / 2); f.BottleneckH1 == nil || math.Abs(*f.BottleneckH1-want) > 2e-4 {
 		t.Errorf("bottleneck H1 %v, want %g", f.BottleneckH1, want)
 	}
 
@@ -84,7 +84,7 @@ func TestCompareTopologyHand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Input.Threshold != 1 || c.Input.LongestH1 != R4(1-birth) || !math.IsInf(c.Input.Diagram.H1[0].Death, 1) || *c.BottleneckH0 != 0 || *c.BottleneckH1 != 0 {
+	if c.Input.Threshold != 1 || c.Input.LongestH1 != r4(1-birth) || !math.IsInf(c.Input.Diagram.H1[0].Death, 1) || *c.BottleneckH0 != 0 || *c.BottleneckH1 != 0 {
 		t.Errorf("threshold 1: %+v, bottleneck %v %v", c.Input, *c.BottleneckH0, *c.BottleneckH1)
 	}
 	// Two points 1 apart, and 3 apart in the representation, with the
@@ -200,7 +200,7 @@ func TestRingsTopologyQuick(t *testing.T) {
 					t.Errorf("β=%g %s: summary %d long / %g disagrees with the stored H1 bars (%d long)", run.Beta, g.Ring, c.LongH1, c.LongestH1, long)
 				}
 			}
-			if bn := topology.Bottleneck(g.Input.Diagram.H1, g.Rep.Diagram.H1); g.BottleneckH1 == nil || *g.BottleneckH1 != R4(bn) {
+			if bn := topology.Bottleneck(g.Input.Diagram.H1, g.Rep.Diagram.H1); g.BottleneckH1 == nil || *g.BottleneckH1 != r4(bn) {
 				t.Errorf("β=%g %s: bottleneck H1 %v, recomputed %g", run.Beta, g.Ring, g.BottleneckH1, bn)
 			}
 			if g.KeepsLoop != (g.Rep.LongH1 == 1) {

@@ -252,7 +252,7 @@ func torusGeometry(ctx context.Context, e *Env, name string, tr TorusTrained, sp
 		if err != nil {
 			return TorusRun{}, err
 		}
-		run := TorusRun{Seed: spec.Seed, ModelDir: tr.Dir, TrainSeconds: R4(tr.Result.Seconds)}
+		run := TorusRun{Seed: spec.Seed, ModelDir: tr.Dir, TrainSeconds: r4(tr.Result.Seconds)}
 		shared := *m
 		shared.Config.SharedHead = true
 		sharedAcc, err := stacked.Accuracies(&shared, te, tr.Result.Tree)
@@ -269,18 +269,18 @@ func torusGeometry(ctx context.Context, e *Env, name string, tr TorusTrained, sp
 				worst = min(worst, c.Pearson)
 			}
 			tb := TorusBlock{Block: k, Level: b.Level, Classes: ev.Levels[b.Level].Classes,
-				TestAccuracy: R4(ev.Levels[b.Level].Accuracy), TrainAccuracy: R4(tr.Result.TrainAcc[b.Level]),
-				SharedHeadTestAccuracy: R4(sharedAcc[b.Level]),
-				Pearson:                R4(b.All.Pearson), WorstPearson: R4(worst), MeanAbsDiff: R4(b.All.MeanAbsDiff), Stress: R4(b.All.Stress),
-				PearsonVsData: R4(b.VsData.Pearson), TrainSeconds: R4(tr.Result.Blocks[k].Seconds), Figure: figs[k]}
+				TestAccuracy: r4(ev.Levels[b.Level].Accuracy), TrainAccuracy: r4(tr.Result.TrainAcc[b.Level]),
+				SharedHeadTestAccuracy: r4(sharedAcc[b.Level]),
+				Pearson:                r4(b.All.Pearson), WorstPearson: r4(worst), MeanAbsDiff: r4(b.All.MeanAbsDiff), Stress: r4(b.All.Stress),
+				PearsonVsData: r4(b.VsData.Pearson), TrainSeconds: r4(tr.Result.Blocks[k].Seconds), Figure: figs[k]}
 			y := te.Labels[b.Level]
 			u, err := embed.UMAPContext(ctx, reps[k], embed.UMAPOptions{Neighbors: o.Neighbors, MinDist: o.MinDist, Epochs: o.UMAPEpochs, Seed: spec.Seed})
 			if err != nil {
 				return run, fmt.Errorf("block %d: UMAP: %w", k, err)
 			}
 			tb.UMAPInit = u.Init
-			tb.UMAPTrustworthiness = R4(embed.Trustworthiness(reps[k], u.Y, 10))
-			tb.UMAPKNNAccuracy = R4(embed.KNNAccuracy(u.Y, y, 10))
+			tb.UMAPTrustworthiness = r4(embed.Trustworthiness(reps[k], u.Y, 10))
+			tb.UMAPKNNAccuracy = r4(embed.KNNAccuracy(u.Y, y, 10))
 			title := fmt.Sprintf("Block %d, layer %d: UMAP, level %d (%d classes)", k, b.Layer, b.Level, tb.Classes)
 			if err := report.Scatter(filepath.Join(e.Dir, figs[k]), title, points2(u.Y), y, torusNames(te, b.Level),
 				report.WithLegendTitle(fmt.Sprintf("level %d", b.Level))); err != nil {
@@ -328,7 +328,7 @@ func (r *TorusResults) Markdown() string {
 		"taking the previous block's last hidden layer as input with the gradient stopped between blocks. "+
 		"Accuracy on a second torus sample (fresh noise), predicted by each block's own classifier and by a shared head (the last block's classifier, its class mapped up the label tree, as the authors did); "+
 		"isometry over the test points' same-class pairs of each block's own level, the block's input against its representation, and the torus points against it.\n\n",
-		r.Points, r.Grid, r.Grid, Num(r.Noise), len(r.Levels), strings.Join(levels, ", "), hidden, Num(o.Beta), o.Epochs)
+		r.Points, r.Grid, r.Grid, num(r.Noise), len(r.Levels), strings.Join(levels, ", "), hidden, num(o.Beta), o.Epochs)
 	header := []string{"level (classes)", "test accuracy", "test accuracy, shared head", "train accuracy", "Pearson r (block input)", "worst class r", "Pearson r (torus points)", "UMAP trustworthiness", "training seconds"}
 	var rows [][]string
 	if len(r.Runs) > 0 {
@@ -354,7 +354,7 @@ func (r *TorusResults) Markdown() string {
 		fmt.Fprintf(&b, "\n![the torus, coloured by the finest level](%s.png)\n", r.Input)
 	}
 	if len(r.Runs) > 0 {
-		fmt.Fprintf(&b, "\nUMAP (n_neighbors %d, min_dist %s) of each block's representation of the test points, seed %d, coloured by the block's level:\n", o.Neighbors, Num(o.MinDist), r.Runs[0].Seed)
+		fmt.Fprintf(&b, "\nUMAP (n_neighbors %d, min_dist %s) of each block's representation of the test points, seed %d, coloured by the block's level:\n", o.Neighbors, num(o.MinDist), r.Runs[0].Seed)
 		for _, blk := range r.Runs[0].Blocks {
 			fmt.Fprintf(&b, "\n![block %d, UMAP coloured by level %d](%s.png)\n", blk.Block, blk.Level, blk.Figure)
 		}

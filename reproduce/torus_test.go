@@ -84,7 +84,7 @@ func TestTorus(t *testing.T) {
 	}
 	json.Unmarshal(b, &metrics)
 	for k, blk := range res.Runs[0].Blocks {
-		if len(metrics.TestAcc) != 3 || R4(metrics.TestAcc[k]) != blk.TestAccuracy {
+		if len(metrics.TestAcc) != 3 || r4(metrics.TestAcc[k]) != blk.TestAccuracy {
 			t.Errorf("level %d: test accuracy %v, metrics.json %v", k, blk.TestAccuracy, metrics.TestAcc)
 		}
 	}
