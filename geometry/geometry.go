@@ -4,8 +4,10 @@
 // distances between their representations (the paper's Fig. 2B and its
 // numbers: Pearson r, mean |ΔD|, normalised stress), the same between classes,
 // and a local Lipschitz estimate of the map Φ from inputs to representations.
-// It also draws them: the distance histograms (PlotWithin, PlotBetween) and a
-// layer's UMAP or PCA picture (EmbedLayer, Embedding.Plot).
+// It also maps a layer to two or three dimensions by UMAP or PCA
+// (EmbedLayer). It only measures: package report draws the distance
+// histograms (report.DrawWithin, report.DrawBetween) and the embeddings
+// (report.DrawEmbedding).
 //
 // Representation distances are scaled by K, the representation-distance
 // scale of the isometric loss (SPEC §1), so that "isometric" means
