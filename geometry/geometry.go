@@ -264,19 +264,10 @@ func crossDistances(x *tensor.Mat, ia, ib []int, scale float64) []float64 {
 	for _, a := range ia {
 		ra := x.Row(a)
 		for _, b := range ib {
-			out = append(out, scale*math.Sqrt(sqDist(ra, x.Row(b))))
+			out = append(out, scale*math.Sqrt(tensor.SqDist(ra, x.Row(b))))
 		}
 	}
 	return out
-}
-
-func sqDist(a, b []float32) float64 {
-	var s float64
-	for k, v := range a {
-		d := float64(v) - float64(b[k])
-		s += d * d
-	}
-	return s
 }
 
 // LocalLipschitz estimates the local Lipschitz constant of the map taking
@@ -306,12 +297,12 @@ func LocalLipschitz(x, phi *tensor.Mat, k, maxPoints int, seed uint64) Lipschitz
 	parallelFor(len(anchors), func(t int) {
 		i := anchors[t]
 		for s, j := range nbrs[t*k : (t+1)*k] {
-			din := math.Sqrt(sqDist(x.Row(i), x.Row(j)))
+			din := math.Sqrt(tensor.SqDist(x.Row(i), x.Row(j)))
 			if din == 0 {
 				ratios[t*k+s] = math.NaN()
 				continue
 			}
-			ratios[t*k+s] = math.Sqrt(sqDist(phi.Row(i), phi.Row(j))) / din
+			ratios[t*k+s] = math.Sqrt(tensor.SqDist(phi.Row(i), phi.Row(j))) / din
 		}
 	})
 	ratios = slices.DeleteFunc(ratios, math.IsNaN)
@@ -367,7 +358,7 @@ func nearest(x *tensor.Mat, anchors []int, k int) []int {
 			sel := newSelector(k)
 			for j := 0; j < n; j++ {
 				if j != i {
-					sel.offer(sqDist(ri, x.Row(j)), j)
+					sel.offer(tensor.SqDist(ri, x.Row(j)), j)
 				}
 			}
 			sel.write(out[t*k : (t+1)*k])

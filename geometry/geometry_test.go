@@ -272,7 +272,7 @@ func TestNearest(t *testing.T) {
 				}
 			}
 			slices.SortFunc(js, func(a, b int) int {
-				da, db := sqDist(x.Row(i), x.Row(a)), sqDist(x.Row(i), x.Row(b))
+				da, db := tensor.SqDist(x.Row(i), x.Row(a)), tensor.SqDist(x.Row(i), x.Row(b))
 				switch {
 				case da < db:
 					return -1
