@@ -90,13 +90,7 @@ func (p *points) sqDist(i, j int) float32 {
 // exactDist is the Euclidean distance between rows i and j from their
 // differences, accumulated in float64.
 func (p *points) exactDist(i, j int) float32 {
-	a, b := p.x.Row(i), p.x.Row(j)
-	var s float64
-	for t, v := range a {
-		e := float64(v) - float64(b[t])
-		s += e * e
-	}
-	return float32(math.Sqrt(s))
+	return float32(math.Sqrt(tensor.SqDist(p.x.Row(i), p.x.Row(j))))
 }
 
 // neighbour is a candidate neighbour with its (squared) distance.

@@ -4,8 +4,10 @@
 // distances between their representations (the paper's Fig. 2B and its
 // numbers: Pearson r, mean |ΔD|, normalised stress), the same between classes,
 // and a local Lipschitz estimate of the map Φ from inputs to representations.
-// It also draws them: the distance histograms (PlotWithin, PlotBetween) and a
-// layer's UMAP or PCA picture (EmbedLayer, Embedding.Plot).
+// It also maps a layer to two or three dimensions by UMAP or PCA
+// (EmbedLayer). It only measures: package report draws the distance
+// histograms (report.DrawWithin, report.DrawBetween) and the embeddings
+// (report.DrawEmbedding).
 //
 // Representation distances are scaled by K, the representation-distance
 // scale of the isometric loss (SPEC §1), so that "isometric" means
@@ -262,19 +264,10 @@ func crossDistances(x *tensor.Mat, ia, ib []int, scale float64) []float64 {
 	for _, a := range ia {
 		ra := x.Row(a)
 		for _, b := range ib {
-			out = append(out, scale*math.Sqrt(sqDist(ra, x.Row(b))))
+			out = append(out, scale*math.Sqrt(tensor.SqDist(ra, x.Row(b))))
 		}
 	}
 	return out
-}
-
-func sqDist(a, b []float32) float64 {
-	var s float64
-	for k, v := range a {
-		d := float64(v) - float64(b[k])
-		s += d * d
-	}
-	return s
 }
 
 // LocalLipschitz estimates the local Lipschitz constant of the map taking
@@ -304,12 +297,12 @@ func LocalLipschitz(x, phi *tensor.Mat, k, maxPoints int, seed uint64) Lipschitz
 	parallelFor(len(anchors), func(t int) {
 		i := anchors[t]
 		for s, j := range nbrs[t*k : (t+1)*k] {
-			din := math.Sqrt(sqDist(x.Row(i), x.Row(j)))
+			din := math.Sqrt(tensor.SqDist(x.Row(i), x.Row(j)))
 			if din == 0 {
 				ratios[t*k+s] = math.NaN()
 				continue
 			}
-			ratios[t*k+s] = math.Sqrt(sqDist(phi.Row(i), phi.Row(j))) / din
+			ratios[t*k+s] = math.Sqrt(tensor.SqDist(phi.Row(i), phi.Row(j))) / din
 		}
 	})
 	ratios = slices.DeleteFunc(ratios, math.IsNaN)
@@ -365,7 +358,7 @@ func nearest(x *tensor.Mat, anchors []int, k int) []int {
 			sel := newSelector(k)
 			for j := 0; j < n; j++ {
 				if j != i {
-					sel.offer(sqDist(ri, x.Row(j)), j)
+					sel.offer(tensor.SqDist(ri, x.Row(j)), j)
 				}
 			}
 			sel.write(out[t*k : (t+1)*k])

@@ -272,7 +272,7 @@ func TestNearest(t *testing.T) {
 				}
 			}
 			slices.SortFunc(js, func(a, b int) int {
-				da, db := sqDist(x.Row(i), x.Row(a)), sqDist(x.Row(i), x.Row(b))
+				da, db := tensor.SqDist(x.Row(i), x.Row(a)), tensor.SqDist(x.Row(i), x.Row(b))
 				switch {
 				case da < db:
 					return -1
@@ -334,9 +334,9 @@ func TestAnalyzeErrors(t *testing.T) {
 	}
 }
 
-// TestRepresentation: layer 0 is the input, the top layer the logits, and a
-// stacked model feeds its first block's chosen layer into the second.
-func TestRepresentation(t *testing.T) {
+// TestAnalyzeLayer: AnalyzeLayer analyses the layer the model gives (see
+// model.Model.Representation) against the set's labels.
+func TestAnalyzeLayer(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	cfg := model.Config{Classes: []int{2}, Blocks: []model.Block{
 		{Sizes: []int{3, 5, 4, 2}, Activation: "tanh", Train: train.Defaults(3)},
@@ -351,27 +351,12 @@ func TestRepresentation(t *testing.T) {
 		t.Fatal(err)
 	}
 	set := data.Rings(20, 0.01, 1)
-	if Layers(m) != 2 || IsoLayer(m) != 1 {
-		t.Errorf("Layers %d, IsoLayer %d; want 2, 1", Layers(m), IsoLayer(m))
-	}
-	h0, _ := Representation(m, set.X, 0)
-	if h0 != set.X {
-		t.Error("layer 0 is not the input")
-	}
-	h1 := train.Representation(m.Blocks[0], set.X, 1)
-	want := train.Representation(m.Blocks[1], h1, 2)
-	got, err := Representation(m, set.X, 2)
-	if err != nil || !slices.Equal(got.Data, want.Data) || got.Cols != 2 {
-		t.Errorf("stacked logits differ from the chained forward pass (err %v)", err)
-	}
-	for _, l := range []int{-1, 3} {
-		if _, err := Representation(m, set.X, l); err == nil {
-			t.Errorf("layer %d accepted", l)
-		}
-	}
 	res, err := AnalyzeLayer(m, set, 2, Options{Neighbors: 5})
 	if err != nil || res.Points != 40 || len(res.Within) != 2 {
 		t.Errorf("AnalyzeLayer: %v, %+v", err, res)
+	}
+	if _, err := AnalyzeLayer(m, set, 3, Options{Neighbors: 5}); err == nil || err.Error() != "layer 3 out of range 0..2 (0 = input, 2 = logits)" {
+		t.Errorf("layer 3: %v", err)
 	}
 }
 

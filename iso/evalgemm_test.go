@@ -45,7 +45,7 @@ func evalGEMMRef(K float64, dphi, phi *tensor.Mat, idx []int, din []float64, gco
 		for b := a + 1; b < n; b++ {
 			s2 := sq[a] + sq[b] - 2*float64(ga[b])
 			if s2 < 1e-2*(sq[a]+sq[b]) {
-				s2 = sqDist(p.Row(a), p.Row(b))
+				s2 = tensor.SqDist(p.Row(a), p.Row(b))
 			}
 			dist := math.Sqrt(s2)
 			r := K*dist - din[a*n+b]
@@ -159,7 +159,7 @@ func evalPairsRef(K float64, dphi, phi *tensor.Mat, idx []int, din []float64, gc
 		}
 		for b := a + 1; b < n; b++ {
 			rb := phi.Row(idx[b])
-			d := math.Sqrt(sqDist(ra, rb))
+			d := math.Sqrt(tensor.SqDist(ra, rb))
 			r := K*d - din[a*n+b]
 			total += 2 * r * r
 			if dphi == nil || d == 0 {

@@ -146,7 +146,7 @@ func (w *blockWork) sqDists(x *tensor.Mat, idx []int) []float64 {
 	for a := 0; a < n; a++ {
 		ra := x.Row(idx[a])
 		for b := a + 1; b < n; b++ {
-			s[a*n+b] = sqDist(ra, x.Row(idx[b]))
+			s[a*n+b] = tensor.SqDist(ra, x.Row(idx[b]))
 		}
 	}
 	return s
@@ -259,15 +259,6 @@ func pairGrad(ga, gb, ra, rb []float32, c float64) {
 		ga[k] += float32(diff)
 		gb[k] -= float32(diff)
 	}
-}
-
-func sqDist(a, b []float32) float64 {
-	var s float64
-	for k, v := range a {
-		d := float64(v) - float64(b[k])
-		s += d * d
-	}
-	return s
 }
 
 // evalGEMM handles a large block with matrix products. The block's
@@ -560,7 +551,7 @@ func (l *Loss) pairRowsFused(lo, hi, n int, din, rr []float64, w *rowWork) {
 // pairNear is pairScalar for a pair known to be near (its squared distance
 // comes from exact differences).
 func (l *Loss) pairNear(a, b int, din float64) (float64, float32) {
-	dist := math.Sqrt(sqDist(l.p.Row(a), l.p.Row(b)))
+	dist := math.Sqrt(tensor.SqDist(l.p.Row(a), l.p.Row(b)))
 	r := float64(l.K*dist) - din
 	var cab float32
 	if dist > 0 {
@@ -604,7 +595,7 @@ func (l *Loss) pairScalar(a, b int, ga []float32, din float64) (float64, float32
 	sq := l.sq
 	s2 := sq[a] + sq[b] - 2*float64(ga[b])
 	if s2 < 1e-2*(sq[a]+sq[b]) {
-		s2 = sqDist(l.p.Row(a), l.p.Row(b)) // near pair: avoid cancellation
+		s2 = tensor.SqDist(l.p.Row(a), l.p.Row(b)) // near pair: avoid cancellation
 	}
 	dist := math.Sqrt(s2)
 	r := float64(l.K*dist) - din

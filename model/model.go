@@ -6,6 +6,11 @@
 // classifier last — PyTorch's nn.Linear layout, so
 // `safetensors.torch.load_file` reads it. A stacked model names its tensors
 // blocks.{k}.layers.{i}.*.
+//
+// A Model also knows its layers: layer 0 is the input, Layers() the logits
+// of its last block, IsoLayer() the layer its isometric term acted on, and
+// Representation computes any of them for a batch of inputs, feeding a
+// stacked model's blocks one into the next (Forward, BlockInputs).
 package model
 
 import (

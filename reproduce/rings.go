@@ -276,11 +276,11 @@ func ringsGeometry(ctx context.Context, e *Env, name string, tr Trained, spec tr
 		emb.ClassNames = names
 		run.UMAPInit, run.UMAPTrustworthiness, run.UMAPKNNAccuracy = emb.UMAP.Init, r4(emb.Trustworthiness), r4(emb.KNNAccuracy)
 		title := fmt.Sprintf("β = %g: UMAP of the last hidden layer", beta)
-		if err := emb.Plot(filepath.Join(e.Dir, figs["umap"]), title); err != nil {
+		if err := report.DrawEmbedding(filepath.Join(e.Dir, figs["umap"]), title, emb); err != nil {
 			return run, err
 		}
 		title = fmt.Sprintf("β = %g: same-ring distances, input vs last hidden layer", beta)
-		if err := geometry.PlotWithin(filepath.Join(e.Dir, figs["hist"]), title, g, names, "hidden layer"); err != nil {
+		if err := report.DrawWithin(filepath.Join(e.Dir, figs["hist"]), title, g, names, "hidden layer"); err != nil {
 			return run, err
 		}
 		return run, nil

@@ -11,7 +11,6 @@ import (
 
 	"github.com/isonet/isonet/attack"
 	"github.com/isonet/isonet/data"
-	"github.com/isonet/isonet/geometry"
 	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/report"
@@ -60,13 +59,13 @@ func isometryPhase(ctx context.Context, e *Env, name string, tr Trained, spec tr
 		if err != nil {
 			return MNISTIsometry{}, err
 		}
-		layer := geometry.IsoLayer(m)
-		phi, err := geometry.Representation(m, te.X, layer)
+		layer := m.IsoLayer()
+		phi, err := m.Representation(te.X, layer)
 		if err != nil {
 			return MNISTIsometry{}, err
 		}
-		per, all := iso.WithinClass(te.X, phi, te.Y(), geometry.IsoScale(m), IsometryPerClass, seed)
-		return newIsometry(proto, beta, seed, layer, geometry.IsoScale(m), per, all), nil
+		per, all := iso.WithinClass(te.X, phi, te.Y(), m.IsoScale(), IsometryPerClass, seed)
+		return newIsometry(proto, beta, seed, layer, m.IsoScale(), per, all), nil
 	})
 }
 

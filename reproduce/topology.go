@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/isonet/isonet/geometry"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/report"
 	"github.com/isonet/isonet/tensor"
@@ -147,12 +146,12 @@ func ringsTopologyPhase(ctx context.Context, e *Env, name string, tr Trained, sp
 			return TopologyRun{}, err
 		}
 		layer := spec.Train.IsoLayer // the last hidden layer
-		run := TopologyRun{Beta: beta, Seed: seed, Layer: layer, LayerName: geometry.LayerName(m, layer)}
-		phi, err := geometry.Representation(m, te.X, layer)
+		run := TopologyRun{Beta: beta, Seed: seed, Layer: layer, LayerName: m.LayerName(layer)}
+		phi, err := m.Representation(te.X, layer)
 		if err != nil {
 			return run, err
 		}
-		k := geometry.IsoScale(m)
+		k := m.IsoScale()
 		if k == 0 {
 			k = 1
 		}

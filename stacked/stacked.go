@@ -308,22 +308,9 @@ func Fit(ctx context.Context, s Spec, trainSet, testSet *data.Set, hooks func(bl
 
 // Forward runs every row of x through the stack and returns each block's
 // input (inputs[0] is x) and each block's representation at its isometric
-// layer.
+// layer: m.Forward.
 func Forward(m *model.Model, x *tensor.Mat) (inputs, reps []*tensor.Mat) {
-	cur := x
-	for k, net := range m.Blocks {
-		inputs = append(inputs, cur)
-		reps = append(reps, train.Representation(net, cur, m.Config.Blocks[k].Train.IsoLayer))
-		if k+1 < len(m.Blocks) {
-			next := m.Config.Blocks[k+1].InputLayer
-			if next == m.Config.Blocks[k].Train.IsoLayer {
-				cur = reps[k]
-			} else {
-				cur = train.Representation(net, cur, next)
-			}
-		}
-	}
-	return inputs, reps
+	return m.Forward(x)
 }
 
 // Predict returns m's predicted class of every row of x at every level,

@@ -1,6 +1,8 @@
 // Package tensor holds the row-major float32 matrices isonet computes with,
-// and the few kernels it needs: matrix products (Gemm) and the fused
-// element-wise steps of a tanh layer (AddBiasTanh, TanhBackward, SumRows).
+// and the few kernels it needs: matrix products (Gemm), the fused
+// element-wise steps of a tanh layer (AddBiasTanh, TanhBackward, SumRows),
+// and Euclidean distances between rows computed exactly in float64 (SqDist,
+// Distances).
 //
 // On amd64 the kernels run AVX-512 or AVX2+FMA assembly, chosen at run time
 // from the CPU's features; elsewhere, on older CPUs, or with the purego build

@@ -150,20 +150,14 @@ func finiteRound4(x float64) *float64 {
 // times k, as an exactly symmetric matrix.
 func pairDistances(x *tensor.Mat, k float64) ([][]float64, error) {
 	n := x.Rows
+	dist := tensor.Distances(x)
 	d := make([][]float64, n)
 	for i := range d {
 		d[i] = make([]float64, n)
 	}
 	for i := range n {
-		xi := x.Row(i)
 		for j := range i {
-			xj := x.Row(j)
-			var s float64
-			for c, a := range xi {
-				t := float64(a) - float64(xj[c])
-				s += t * t
-			}
-			v := k * math.Sqrt(s)
+			v := k * dist[i*n+j]
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				return nil, fmt.Errorf("distance between points %d and %d is %v", j, i, v)
 			}

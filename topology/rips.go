@@ -113,22 +113,7 @@ func RipsPoints(x *tensor.Mat, opt Options) (*Diagram, error) {
 			return nil, fmt.Errorf("topology: rips: point %d coordinate %d is %v", k/x.Cols, k%x.Cols, v)
 		}
 	}
-	n, dim := x.Rows, x.Cols
-	dist := make([]float64, n*n)
-	for i := 0; i < n; i++ {
-		xi := x.Data[i*dim : (i+1)*dim]
-		for j := 0; j < i; j++ {
-			xj := x.Data[j*dim : (j+1)*dim]
-			var s float64
-			for k, a := range xi {
-				d := float64(a) - float64(xj[k])
-				s += d * d
-			}
-			s = math.Sqrt(s)
-			dist[i*n+j], dist[j*n+i] = s, s
-		}
-	}
-	return rips(dist, n, opt), nil
+	return rips(tensor.Distances(x), x.Rows, opt), nil
 }
 
 // RipsDistances computes the Vietoris–Rips persistence diagram of the finite

@@ -8,6 +8,7 @@ import (
 
 	"github.com/isonet/isonet/geometry"
 	"github.com/isonet/isonet/internal/outdir"
+	"github.com/isonet/isonet/report"
 )
 
 func init() {
@@ -60,17 +61,17 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := outdir.Record(filepath.Dir(*out), "files", files...); err != nil {
 		return err
 	}
-	title := fmt.Sprintf("%s of %s, %s (%d points)", map[string]string{"umap": "UMAP", "pca": "PCA"}[e.Method], geometry.LayerName(m, l), d.test.Name, e.Y.Rows)
+	title := fmt.Sprintf("%s of %s, %s (%d points)", map[string]string{"umap": "UMAP", "pca": "PCA"}[e.Method], m.LayerName(l), d.test.Name, e.Y.Rows)
 	if e.Dims == 3 && e.Method == geometry.MethodPCA {
-		title = fmt.Sprintf("PCA of %s (axes scaled), %s", geometry.LayerName(m, l), d.test.Name)
+		title = fmt.Sprintf("PCA of %s (axes scaled), %s", m.LayerName(l), d.test.Name)
 	}
-	if err := e.Plot(*out, title); err != nil {
+	if err := report.DrawEmbedding(*out, title, e); err != nil {
 		return err
 	}
 	if err := e.WriteCSV(*out + ".csv"); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %d points of layer %d (%s) → %d-D", e.Method, e.Y.Rows, l, geometry.LayerName(m, l), e.Dims)
+	fmt.Fprintf(stdout, "%s: %d points of layer %d (%s) → %d-D", e.Method, e.Y.Rows, l, m.LayerName(l), e.Dims)
 	if e.UMAP != nil {
 		fmt.Fprintf(stdout, ", %s init, %s kNN", e.UMAP.Init, e.UMAP.KNNMethod)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/model"
+	"github.com/isonet/isonet/report"
 )
 
 func init() {
@@ -94,7 +95,7 @@ func writeGeometry(out string, m *model.Model, d *dataPair, l int, o geometry.Op
 		names = append(names, d.test.ClassName(d.test.Levels()-1, c))
 		panelNames = append(panelNames, "class "+names[c])
 	}
-	lname := geometry.LayerName(m, l)
+	lname := m.LayerName(l)
 	rep := geometryReport{Model: modelDir, Dataset: d.test.Name, Examples: d.test.Len(), Layer: l, LayerName: lname,
 		Options: o, Result: res, Figures: map[string]string{}, Data: data}
 	repLabel := fmt.Sprintf("layer %d", l)
@@ -102,13 +103,13 @@ func writeGeometry(out string, m *model.Model, d *dataPair, l int, o geometry.Op
 		repLabel = fmt.Sprintf("%g × layer %d", res.K, l)
 	}
 	within := filepath.Join(out, "within_class")
-	if err := geometry.PlotWithin(within, fmt.Sprintf("Same class: input vs %s", lname), res, panelNames, repLabel); err != nil {
+	if err := report.DrawWithin(within, fmt.Sprintf("Same class: input vs %s", lname), res, panelNames, repLabel); err != nil {
 		return err
 	}
 	rep.Figures["within_class"] = "within_class"
 	if len(res.Between) > 0 {
 		between := filepath.Join(out, "between_class")
-		if err := geometry.PlotBetween(between, fmt.Sprintf("Between classes: input vs %s", lname), res, panelNames, repLabel); err != nil {
+		if err := report.DrawBetween(between, fmt.Sprintf("Between classes: input vs %s", lname), res, panelNames, repLabel); err != nil {
 			return err
 		}
 		rep.Figures["between_class"] = "between_class"

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/isonet/isonet/data"
-	"github.com/isonet/isonet/geometry"
 	"github.com/isonet/isonet/model"
 )
 
@@ -87,11 +86,11 @@ func (f *modelFlags) load() (*model.Model, *dataPair, int, error) {
 	}
 	layer := 0
 	if f.hasLayer {
-		layer = geometry.IsoLayer(m)
+		layer = m.IsoLayer()
 		if isSet(f.fs, "layer") {
 			layer = f.layer
 		}
-		if err := geometry.CheckLayer(m, layer); err != nil {
+		if err := m.CheckLayer(layer); err != nil {
 			return nil, nil, 0, err
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/isonet/isonet/geometry"
 	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/report"
@@ -94,19 +93,19 @@ func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	mf.printNotes(ctx, stderr)
-	k := geometry.IsoScale(m)
+	k := m.IsoScale()
 	if k == 0 {
 		k = 1
 	}
 	te := d.test
-	phi, err := geometry.Representation(m, te.X, l)
+	phi, err := m.Representation(te.X, l)
 	if err != nil {
 		return err
 	}
 	if err := outdir.Record(filepath.Dir(*out), "files", files...); err != nil {
 		return err
 	}
-	lname := geometry.LayerName(m, l)
+	lname := m.LayerName(l)
 	rep := topologyReport{Model: mf.dir, Dataset: te.Name, Examples: te.Len(), Layer: l, LayerName: lname,
 		K: k, MaxPoints: *points, Seed: mf.seed, Options: o, Data: mf.report}
 	rng := rand.New(rand.NewPCG(mf.seed, mf.seed^0x9e3779b97f4a7c15))

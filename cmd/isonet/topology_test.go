@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/isonet/isonet/data"
-	"github.com/isonet/isonet/geometry"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/tensor"
 	"github.com/isonet/isonet/topology"
@@ -87,7 +86,7 @@ func TestTopologyRings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	phi, err := geometry.Representation(mm, te.X, 4)
+	phi, err := mm.Representation(te.X, 4)
 	if err != nil {
 		t.Fatal(err)
 	}

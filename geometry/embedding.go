@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -13,9 +12,7 @@ import (
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/embed"
 	"github.com/isonet/isonet/internal/atomicfile"
-	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/model"
-	"github.com/isonet/isonet/report"
 	"github.com/isonet/isonet/tensor"
 )
 
@@ -117,7 +114,7 @@ func EmbedLayer(m *model.Model, set *data.Set, layer int, o EmbedOptions) (*Embe
 // epoch).
 func EmbedLayerContext(ctx context.Context, m *model.Model, set *data.Set, layer int, o EmbedOptions) (*Embedding, error) {
 	o = o.withDefaults()
-	if err := CheckLayer(m, layer); err != nil {
+	if err := m.CheckLayer(layer); err != nil {
 		return nil, err
 	}
 	idx := make([]int, set.Len())
@@ -137,7 +134,7 @@ func EmbedLayerContext(ctx context.Context, m *model.Model, set *data.Set, layer
 	if len(idx) < set.Len() {
 		sub = set.Subset(idx)
 	}
-	rep, err := Representation(m, sub.X, layer)
+	rep, err := m.Representation(sub.X, layer)
 	if err != nil {
 		return nil, err
 	}
@@ -169,55 +166,6 @@ func EmbedLayerContext(ctx context.Context, m *model.Model, set *data.Set, layer
 	e.Trustworthiness = embed.Trustworthiness(rep, e.Y, e.QualityK)
 	e.KNNAccuracy = embed.KNNAccuracy(e.Y, e.Labels, e.QualityK)
 	return e, nil
-}
-
-// Plot draws the embedding coloured by class, with a legend, as base.png and
-// base.svg. A 3-D embedding is drawn in perspective, as report.Scatter3D
-// draws it, on axes x, y, z; for PCA each axis is first scaled to unit
-// standard deviation (as the 2-D scatter stretches each axis to fill the
-// plot), since the first principal axis often dwarfs the others.
-func (e *Embedding) Plot(base, title string) error {
-	axis := map[string]string{MethodUMAP: "UMAP", MethodPCA: "PC"}[e.Method]
-	if e.Dims == 3 {
-		pts := make([][3]float64, e.Y.Rows)
-		for i := range pts {
-			r := e.Y.Row(i)
-			pts[i] = [3]float64{float64(r[0]), float64(r[1]), float64(r[2])}
-		}
-		if e.Method == MethodPCA {
-			standardise(pts)
-		}
-		return report.Scatter3D(base, title, pts, e.Labels, e.ClassNames, -60, 25, report.WithLegendTitle("class"))
-	}
-	pts := make([][2]float64, e.Y.Rows)
-	for i := range pts {
-		r := e.Y.Row(i)
-		pts[i] = [2]float64{float64(r[0]), float64(r[1])}
-	}
-	return report.Scatter(base, title, pts, e.Labels, e.ClassNames,
-		report.WithAxisLabels(axis+" 1", axis+" 2"), report.WithLegendTitle("class"))
-}
-
-// standardise scales each coordinate of pts to unit standard deviation
-// about its mean (a constant coordinate is left centred at 0).
-func standardise(pts [][3]float64) {
-	for d := range 3 {
-		var m, s float64
-		for _, p := range pts {
-			m += p[d]
-		}
-		m /= float64(len(pts))
-		for _, p := range pts {
-			s += (p[d] - m) * (p[d] - m)
-		}
-		s = math.Sqrt(s / float64(len(pts)))
-		for i := range pts {
-			pts[i][d] -= m
-			if s > 0 {
-				pts[i][d] /= s
-			}
-		}
-	}
 }
 
 // WriteCSV writes the embedding to path (atomically): a header
@@ -262,73 +210,6 @@ func csvField(s string) string {
 	return s
 }
 
-// PlotWithin draws the paper's Fig. 2B for r: per class, the histograms of
-// same-class input distances and of (K-scaled) representation distances,
-// overlaid, as base.png and base.svg. Panels are titled with the class's
-// entry in classNames (for example "class 3" or "ring A") and its Pearson r;
-// repLabel names the representation (for example "layer 4").
-func PlotWithin(base, title string, r *Result, classNames []string, repLabel string) error {
-	var panels []report.HistPanel
-	for _, c := range r.Within {
-		if c.Pairs == 0 {
-			continue
-		}
-		panels = append(panels, report.HistPanel{
-			Title: fmt.Sprintf("%s: r = %s", className(classNames, c.Class), FormatR(c.Pearson)),
-			A:     c.DIn, B: c.DRep,
-			ALabel: "input", BLabel: repLabel,
-		})
-	}
-	if len(panels) == 0 {
-		return fmt.Errorf("%s: no class has two points", base)
-	}
-	return report.HistPairs(base, title, panels, histSize(len(panels))...)
-}
-
-// PlotBetween draws the between-class counterpart of PlotWithin: one panel
-// per pair of classes when there are at most 10 pairs, else one per class
-// pooling its pairs with every other class.
-func PlotBetween(base, title string, r *Result, classNames []string, repLabel string) error {
-	var panels []report.HistPanel
-	if len(r.Between) <= 10 {
-		for _, p := range r.Between {
-			panels = append(panels, report.HistPanel{
-				Title: fmt.Sprintf("%s vs %s: r = %s", className(classNames, p.ClassA), className(classNames, p.ClassB), FormatR(p.Pearson)),
-				A:     p.DIn, B: p.DRep,
-				ALabel: "input", BLabel: repLabel,
-			})
-		}
-	} else {
-		for _, w := range r.Within {
-			var din, drep []float64
-			for _, p := range r.Between {
-				if p.ClassA == w.Class || p.ClassB == w.Class {
-					din = append(din, p.DIn...)
-					drep = append(drep, p.DRep...)
-				}
-			}
-			panels = append(panels, report.HistPanel{
-				Title: fmt.Sprintf("%s vs rest", className(classNames, w.Class)),
-				A:     din, B: drep,
-				ALabel: "input", BLabel: repLabel,
-			})
-		}
-	}
-	if len(panels) == 0 {
-		return fmt.Errorf("%s: only one class, no between-class pairs", base)
-	}
-	return report.HistPairs(base, title, panels, histSize(len(panels))...)
-}
-
-// histSize widens a HistPairs figure of one panel so that its title fits
-// (report lays out up to five panels a row, 3.2 × 2.6 inches each).
-func histSize(panels int) []report.Option {
-	if panels > 1 {
-		return nil
-	}
-	return []report.Option{report.WithSize(5.5, 2.6+0.7)}
-}
-
 // FormatR formats a correlation with four decimals, or five when it is so
 // close to 1 that four would print 1.0000.
 func FormatR(r float64) string {
@@ -336,30 +217,4 @@ func FormatR(r float64) string {
 		return strconv.FormatFloat(r, 'f', 5, 64)
 	}
 	return strconv.FormatFloat(r, 'f', 4, 64)
-}
-
-func className(names []string, c int) string {
-	if c < len(names) {
-		return names[c]
-	}
-	return strconv.Itoa(c)
-}
-
-// LayerName describes layer l of m for titles: "input", "logits" or
-// "hidden layer l", marked "(isometric)" when a β > 0 isometric term acted
-// on it in training.
-func LayerName(m *model.Model, l int) string {
-	var s string
-	switch l {
-	case 0:
-		s = "input"
-	case Layers(m):
-		s = "logits"
-	default:
-		s = "hidden layer " + strconv.Itoa(l)
-	}
-	if tc := m.LastBlock().Train; l == tc.IsoLayer && l > 0 && tc.Beta > 0 && tc.Mask != iso.MaskNone {
-		s += " (isometric)"
-	}
-	return s
 }
