@@ -1,4 +1,7 @@
-// Package model saves and loads isonet models.
+// Package model is a trained isonet network as a whole: its blocks and
+// what it knows of itself (layers, isometric layer and scale, objective, the
+// forward pass through a stack, its attack view), saved and loaded as a
+// folder.
 //
 // A model is a folder holding config.json (sizes, activation, the isometric
 // settings, seed) and model.safetensors with float32 tensors layers.{i}.weight
