@@ -67,6 +67,38 @@ func newReproduceFlags(fs *flag.FlagSet) *reproduceFlags {
 
 // options turns the flags into the run's environment and options.
 func (f *reproduceFlags) options(stderr io.Writer) (*reproduce.Env, reproduce.Options, error) {
+	exps, err := f.experiments()
+	if err != nil {
+		return nil, reproduce.Options{}, err
+	}
+	env := f.env(stderr)
+	seedList, seedsSorted, err := parseSeeds(*f.seeds)
+	if err != nil {
+		return nil, reproduce.Options{}, err
+	}
+	env.Seeds = seedList
+	mo, betasSorted, err := f.mnistOptions()
+	if err != nil {
+		return nil, reproduce.Options{}, err
+	}
+	fo, err := f.fashionOptions(mo, exps, env)
+	if err != nil {
+		return nil, reproduce.Options{}, err
+	}
+	if seedsSorted {
+		fmt.Fprintf(stderr, "isonet reproduce: --seeds taken in increasing order: %s\n", joinUints(env.Seeds))
+	}
+	if betasSorted {
+		fmt.Fprintf(stderr, "isonet reproduce: --betas taken in increasing order: %s\n", joinFloats(mo.Betas))
+	}
+	opts := reproduce.DefaultOptions(*f.quick)
+	opts.Experiments, opts.MNIST, opts.Fashion = exps, mo, fo
+	opts.Extended, opts.Baselines = *f.extended, *f.baselines || *f.extended
+	return env, opts, nil
+}
+
+// experiments returns the experiments the run computes.
+func (f *reproduceFlags) experiments() ([]string, error) {
 	var exps []string
 	switch f.what {
 	case "all":
@@ -74,11 +106,16 @@ func (f *reproduceFlags) options(stderr io.Writer) (*reproduce.Env, reproduce.Op
 	case "rings", "torus", "mnist", "fashion":
 		exps = []string{f.what}
 	default:
-		return nil, reproduce.Options{}, fmt.Errorf("unknown experiment %q (want all, rings, torus, mnist or fashion)", f.what)
+		return nil, fmt.Errorf("unknown experiment %q (want all, rings, torus, mnist or fashion)", f.what)
 	}
 	if f.what == "all" && *f.extended {
 		exps = append(append([]string{}, exps...), reproduce.ExtendedExperiments...)
 	}
+	return exps, nil
+}
+
+// env returns the run's environment, without its seeds.
+func (f *reproduceFlags) env(stderr io.Writer) *reproduce.Env {
 	env := &reproduce.Env{Dir: *f.out, Force: *f.force, Quick: *f.quick, DataDir: *f.dataDir, Log: stderr, CheckpointEvery: *f.checkpointEvery}
 	if *f.checkpointEvery <= 0 {
 		env.CheckpointEvery = -1
@@ -86,34 +123,40 @@ func (f *reproduceFlags) options(stderr io.Writer) (*reproduce.Env, reproduce.Op
 	if *f.quiet {
 		env.Log = nil
 	}
-	seedList, seedsSorted, err := parseSeeds(*f.seeds)
-	if err != nil {
-		return nil, reproduce.Options{}, err
-	}
-	env.Seeds = seedList
-	mo := reproduce.DefaultMNIST(*f.quick)
-	var betasSorted bool
+	return env
+}
+
+// mnistOptions returns the validated MNIST study's options and whether
+// --betas had to be sorted.
+func (f *reproduceFlags) mnistOptions() (mo reproduce.MNISTOptions, betasSorted bool, err error) {
+	mo = reproduce.DefaultMNIST(*f.quick)
 	if mo.Betas, betasSorted, err = parseBetas(*f.betas); err != nil {
-		return nil, reproduce.Options{}, err
+		return mo, false, err
 	}
 	switch *f.protocol {
 	case "both":
 	case reproduce.Standard, reproduce.Authors:
 		mo.Protocols = []string{*f.protocol}
 	default:
-		return nil, reproduce.Options{}, fmt.Errorf("--protocol must be standard, authors or both, got %q", *f.protocol)
+		return mo, false, fmt.Errorf("--protocol must be standard, authors or both, got %q", *f.protocol)
 	}
 	if isSet(f.fs, "epochs") {
 		if *f.epochs < 1 {
-			return nil, reproduce.Options{}, fmt.Errorf("--epochs must be ≥ 1, got %d", *f.epochs)
+			return mo, false, fmt.Errorf("--epochs must be ≥ 1, got %d", *f.epochs)
 		}
 		mo.Epochs = *f.epochs
 	}
 	if err := mo.Validate(); err != nil {
-		return nil, reproduce.Options{}, err
+		return mo, false, err
 	}
-	// The fashion study: MNIST's settings on Fashion-MNIST's files, which
-	// must be there before anything is written.
+	return mo, betasSorted, nil
+}
+
+// fashionOptions returns the fashion study's options: MNIST's settings
+// mo on Fashion-MNIST's files, which must be there, when exps holds the
+// study, before anything is written. Fashion alone takes --data-dir from
+// env.
+func (f *reproduceFlags) fashionOptions(mo reproduce.MNISTOptions, exps []string, env *reproduce.Env) (reproduce.MNISTOptions, error) {
 	fo := mo
 	fo.Study, fo.Budgets = "fashion", reproduce.DefaultFashion(*f.quick).Budgets
 	for _, ex := range exps {
@@ -126,19 +169,10 @@ func (f *reproduceFlags) options(stderr io.Writer) (*reproduce.Env, reproduce.Op
 			env.DataDir = ""
 		}
 		if err := reproduce.CheckIDXDir(fo.DataDir, flag); err != nil {
-			return nil, reproduce.Options{}, err
+			return fo, err
 		}
 	}
-	if seedsSorted {
-		fmt.Fprintf(stderr, "isonet reproduce: --seeds taken in increasing order: %s\n", joinUints(env.Seeds))
-	}
-	if betasSorted {
-		fmt.Fprintf(stderr, "isonet reproduce: --betas taken in increasing order: %s\n", joinFloats(mo.Betas))
-	}
-	opts := reproduce.DefaultOptions(*f.quick)
-	opts.Experiments, opts.MNIST, opts.Fashion = exps, mo, fo
-	opts.Extended, opts.Baselines = *f.extended, *f.baselines || *f.extended
-	return env, opts, nil
+	return fo, nil
 }
 
 // parseShard reads --shard I/N.
@@ -167,8 +201,34 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	out := *f.out
-	shard, nShards := 0, 0
+	if err := f.check(); err != nil {
+		return err
+	}
+	shard, nShards, err := f.shardFlag()
+	if err != nil {
+		return err
+	}
+	if *f.plan {
+		return printPlan(ctx, env, opts, *f.shards, *f.jsonOut, stdout)
+	}
+	setMemoryLimit()
+	opts.Command = "isonet " + strings.Join(append([]string{"reproduce", what}, args...), " ")
+	if *f.merge {
+		return mergeReproduce(ctx, env, opts, f, stdout, stderr)
+	}
+	if err := prepareReproduceOut(*f.out); err != nil {
+		return err
+	}
+	defer reportOutdated(env, stderr)
+	if nShards > 0 {
+		return f.runShard(ctx, env, opts, shard, nShards, args, stdout, stderr)
+	}
+	return f.runAll(ctx, env, opts, stdout, stderr)
+}
+
+// check refuses the combinations of --plan, --merge, --shard, --shards,
+// --json, --force and --allow-mixed-versions that do not go together.
+func (f *reproduceFlags) check() error {
 	switch {
 	case *f.plan && *f.merge:
 		return errors.New("--plan and --merge cannot be used together")
@@ -180,32 +240,42 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return errors.New("--merge computes nothing; --force cannot be used with it")
 	case *f.jsonOut && !*f.plan:
 		return errors.New("--json needs --plan")
-	case isSet(fs, "shards") && !*f.plan && !*f.merge:
+	case isSet(f.fs, "shards") && !*f.plan && !*f.merge:
 		return errors.New("--shards needs --plan or --merge (a shard is chosen with --shard I/N)")
-	case isSet(fs, "shards") && *f.shards < 1:
+	case isSet(f.fs, "shards") && *f.shards < 1:
 		return fmt.Errorf("--shards must be ≥ 1, got %d", *f.shards)
 	case *f.allowMixed && !*f.merge:
 		return errors.New("--allow-mixed-versions needs --merge")
 	}
-	if *f.shard != "" {
-		if shard, nShards, err = parseShard(*f.shard); err != nil {
-			return err
-		}
+	return nil
+}
+
+// shardFlag returns --shard I/N, or 0, 0 without it.
+func (f *reproduceFlags) shardFlag() (i, n int, err error) {
+	if *f.shard == "" {
+		return 0, 0, nil
 	}
-	if *f.plan {
-		n := max(*f.shards, 1)
-		p, err := reproduce.MakePlan(ctx, env, opts, n)
-		if err != nil {
-			return err
-		}
-		if *f.jsonOut {
-			b, _ := json.MarshalIndent(p, "", "  ")
-			fmt.Fprintf(stdout, "%s\n", b)
-		} else {
-			fmt.Fprint(stdout, p.Text())
-		}
-		return nil
+	return parseShard(*f.shard)
+}
+
+// printPlan prints the plan of the run in shards shards (at least 1), as
+// text or as JSON.
+func printPlan(ctx context.Context, env *reproduce.Env, opts reproduce.Options, shards int, asJSON bool, stdout io.Writer) error {
+	p, err := reproduce.MakePlan(ctx, env, opts, max(shards, 1))
+	if err != nil {
+		return err
 	}
+	if asJSON {
+		b, _ := json.MarshalIndent(p, "", "  ")
+		fmt.Fprintf(stdout, "%s\n", b)
+	} else {
+		fmt.Fprint(stdout, p.Text())
+	}
+	return nil
+}
+
+// setMemoryLimit sets a soft memory limit unless GOMEMLIMIT does.
+func setMemoryLimit() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// MNIST's 70000 images take about 220 MB as float32; a soft limit
 		// makes the collector reclaim load-time buffers promptly, keeping
@@ -216,43 +286,48 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		// the same: the collector changes no result.
 		debug.SetMemoryLimit(260 << 20)
 	}
-	opts.Command = "isonet " + strings.Join(append([]string{"reproduce", what}, args...), " ")
-	if *f.merge {
-		return mergeReproduce(ctx, env, opts, f, stdout, stderr)
+}
+
+// reportOutdated says how many phases stored by another isonet version
+// the run recomputed.
+func reportOutdated(env *reproduce.Env, stderr io.Writer) {
+	if n := env.Outdated(); n > 0 {
+		fmt.Fprintf(stderr, "isonet reproduce: recomputed %d phase(s) stored by another isonet version (this is %s)\n", n, reproduce.BuildVersion())
 	}
-	if err := prepareReproduceOut(out); err != nil {
+}
+
+// runShard computes shard's phases of the run in nShards shards, and
+// says how to merge them; args are the command line after the experiment.
+func (f *reproduceFlags) runShard(ctx context.Context, env *reproduce.Env, opts reproduce.Options, shard, nShards int, args []string, stdout, stderr io.Writer) error {
+	out := *f.out
+	p, err := reproduce.MakePlan(ctx, env, opts, nShards)
+	if err != nil {
 		return err
 	}
-	defer func() {
-		if n := env.Outdated(); n > 0 {
-			fmt.Fprintf(stderr, "isonet reproduce: recomputed %d phase(s) stored by another isonet version (this is %s)\n", n, reproduce.BuildVersion())
-		}
-	}()
-	if nShards > 0 {
-		p, err := reproduce.MakePlan(ctx, env, opts, nShards)
-		if err != nil {
-			return err
-		}
-		if err := writePlan(out, p); err != nil {
-			return err
-		}
-		env.Owns = p.Owns(shard)
-		mine := 0
-		for _, ph := range p.Phases {
-			if ph.Shard == shard {
-				mine++
-			}
-		}
-		env.Plan(mine)
-		fmt.Fprintf(stderr, "isonet reproduce %s: shard %d/%d (%d of %d phases): writing to %s\n", what, shard, nShards, mine, len(p.Phases), out)
-		if _, err := reproduce.Run(ctx, env, opts); err != nil {
-			return notDone(env, p, err, stderr)
-		}
-		fmt.Fprintf(stdout, "shard %d/%d done: its %d of %d phases are stored in %s; when every shard is done: %s\n",
-			shard, nShards, mine, len(p.Phases), out, mergeCommand(what, args))
-		return nil
+	if err := writePlan(out, p); err != nil {
+		return err
 	}
-	fmt.Fprintf(stderr, "isonet reproduce %s: writing to %s\n", what, out)
+	env.Owns = p.Owns(shard)
+	mine := 0
+	for _, ph := range p.Phases {
+		if ph.Shard == shard {
+			mine++
+		}
+	}
+	env.Plan(mine)
+	fmt.Fprintf(stderr, "isonet reproduce %s: shard %d/%d (%d of %d phases): writing to %s\n", f.what, shard, nShards, mine, len(p.Phases), out)
+	if _, err := reproduce.Run(ctx, env, opts); err != nil {
+		return notDone(env, p, err, stderr)
+	}
+	fmt.Fprintf(stdout, "shard %d/%d done: its %d of %d phases are stored in %s; when every shard is done: %s\n",
+		shard, nShards, mine, len(p.Phases), out, mergeCommand(f.what, args))
+	return nil
+}
+
+// runAll computes every phase of the run and writes the report.
+func (f *reproduceFlags) runAll(ctx context.Context, env *reproduce.Env, opts reproduce.Options, stdout, stderr io.Writer) error {
+	out := *f.out
+	fmt.Fprintf(stderr, "isonet reproduce %s: writing to %s\n", f.what, out)
 	res, err := reproduce.Run(ctx, env, opts)
 	if err != nil {
 		p, perr := reproduce.MakePlan(context.WithoutCancel(ctx), env, opts, 1)
@@ -336,6 +411,29 @@ func mergeReproduce(ctx context.Context, env *reproduce.Env, opts reproduce.Opti
 		return err
 	}
 	states := p.Check(env)
+	if err := checkStored(states, len(p.Phases), n, out, stderr); err != nil {
+		return err
+	}
+	if err := checkVersions(states, *f.allowMixed); err != nil {
+		return err
+	}
+	env.Mode, env.AllowMixed = reproduce.ModeMerge, *f.allowMixed
+	fmt.Fprintf(stderr, "isonet reproduce %s: merging %d stored phases in %s\n", f.what, len(p.Phases), out)
+	res, err := reproduce.Run(ctx, env, opts)
+	if err != nil {
+		return err
+	}
+	if err := outdir.Record(out, reproduceKind, reproduceEntries...); err != nil {
+		return err
+	}
+	printReport(stdout, out, res)
+	return nil
+}
+
+// checkStored refuses to merge when a phase of the plan (of total phases
+// in n shards) is not stored in out, listing on stderr the missing ones
+// with the shards that own them.
+func checkStored(states []reproduce.PhaseState, total, n int, out string, stderr io.Writer) error {
 	var missing int
 	for _, st := range states {
 		if !st.Stored {
@@ -348,11 +446,17 @@ func mergeReproduce(ctx context.Context, env *reproduce.Env, opts reproduce.Opti
 				fmt.Fprintf(stderr, "  missing: %s (shard %d/%d)\n", st.Name, st.Shard, n)
 			}
 		}
-		return fmt.Errorf("--merge: %d of %d phases are not stored in %s (listed above with the shards that own them); run those shards, then --merge again", missing, len(p.Phases), out)
+		return fmt.Errorf("--merge: %d of %d phases are not stored in %s (listed above with the shards that own them); run those shards, then --merge again", missing, total, out)
 	}
+	return nil
+}
+
+// checkVersions refuses, unless allowMixed, to merge phases computed by
+// different isonet versions or by a version other than this one.
+func checkVersions(states []reproduce.PhaseState, allowMixed bool) error {
 	versions, count, example := reproduce.Versions(states)
 	self := reproduce.BuildVersion()
-	if !*f.allowMixed && len(versions) > 0 && (len(versions) > 1 || versions[0] != self) {
+	if !allowMixed && len(versions) > 0 && (len(versions) > 1 || versions[0] != self) {
 		var parts []string
 		for _, v := range versions {
 			parts = append(parts, fmt.Sprintf("%s (%d phases, e.g. %s)", v, count[v], example[v]))
@@ -363,16 +467,6 @@ func mergeReproduce(ctx context.Context, env *reproduce.Env, opts reproduce.Opti
 		}
 		return fmt.Errorf("--merge: %s%s; rerun the shards with one build, or pass --allow-mixed-versions", what, strings.Join(parts, ", "))
 	}
-	env.Mode, env.AllowMixed = reproduce.ModeMerge, *f.allowMixed
-	fmt.Fprintf(stderr, "isonet reproduce %s: merging %d stored phases in %s\n", f.what, len(p.Phases), out)
-	res, err := reproduce.Run(ctx, env, opts)
-	if err != nil {
-		return err
-	}
-	if err := outdir.Record(out, reproduceKind, reproduceEntries...); err != nil {
-		return err
-	}
-	printReport(stdout, out, res)
 	return nil
 }
 

@@ -103,15 +103,11 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.Spec, error) {
 	}
 	s.Data.Dir, s.Data.Seed, s.Data.TestFrac = f.dataDir, f.seed, f.testFrac
 	s.Data.TrainSubset, s.Data.TestSubset = f.subset, f.testSubset
-	if f.labelCols != "" {
-		for _, c := range strings.Split(f.labelCols, ",") {
-			v, err := strconv.Atoi(strings.TrimSpace(c))
-			if err != nil || v < 0 {
-				return s, fmt.Errorf("--label-cols: %q is not a column index ≥ 0", c)
-			}
-			s.Data.LabelCols = append(s.Data.LabelCols, v)
-		}
+	cols, err := parseLabelCols(f.labelCols)
+	if err != nil {
+		return s, err
 	}
+	s.Data.LabelCols = append(s.Data.LabelCols, cols...)
 	s.Seed, s.LogEvery = f.seed, f.logEvery
 	s.Act, s.Init = nn.Activation(f.act), nn.Init(f.init)
 	if isSet(fs, "width") {
@@ -143,135 +139,240 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.Spec, error) {
 	return s, nil
 }
 
+// parseLabelCols reads --label-cols: column indices, comma-separated
+// (none when s is empty).
+func parseLabelCols(s string) ([]int, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var cols []int
+	for _, c := range strings.Split(s, ",") {
+		v, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || v < 0 {
+			return nil, fmt.Errorf("--label-cols: %q is not a column index ≥ 0", c)
+		}
+		cols = append(cols, v)
+	}
+	return cols, nil
+}
+
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("train", "--dataset D [--beta B] --out DIR [flags]  |  --resume DIR", stderr)
-	var sf specFlags
-	sf.register(fs)
-	out := fs.String("out", "", "model folder to write (config.json, model.safetensors, metrics.json)")
-	force := fs.Bool("force", false, "replace an existing --out folder that isonet wrote (never a folder holding other files), and discard an interrupted run's checkpoint")
-	quiet := fs.Bool("quiet", false, "no progress display")
-	resume := fs.String("resume", "", "continue the interrupted run whose --out was DIR (from DIR.checkpoint)")
-	every := fs.Int("checkpoint-every", 0, "save a checkpoint every N epochs (0 = every minute; -1 = never)")
-	stackedOpts := registerStackedTrainFlags(fs)
+	f := newTrainFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if stackedOpts.used() {
-		if isSet(fs, "method") && sf.method != train.MethodLIL {
-			return errors.New("--method must be lil with --stacked (the baselines train flat models)")
-		}
-		return trainStacked(ctx, &sf, stackedOpts, *out, *force, *quiet, *resume, stdout, stderr)
+	if f.stacked.used() {
+		return f.trainStacked(ctx, stdout, stderr)
 	}
-	if *every < -1 {
-		return fmt.Errorf("--checkpoint-every must be ≥ -1, got %d", *every)
+	if f.every < -1 {
+		return fmt.Errorf("--checkpoint-every must be ≥ -1, got %d", f.every)
 	}
-	var (
-		spec train.Spec
-		t    *train.Trainer
-		err  error
-	)
-	if *resume != "" {
-		if err := checkResumeFlags(fs, *resume); err != nil {
-			return err
-		}
-		*out = *resume
-		if t, err = train.Resume(train.CheckpointDir(*resume)); err != nil {
-			return err
-		}
-		spec = t.Spec()
-	} else {
-		if spec, err = sf.spec(fs); err != nil {
-			return err
-		}
-		if *out == "" {
-			return errors.New("--out DIR is required")
-		}
-	}
-	// The output: refuse what must not be written (a file, a folder isonet
-	// did not write, the input, an interrupted run's checkpoint), then hold
-	// the output's lock until the model is in place.
-	inputs := dataInputs(spec.Data.Name, spec.Data.Dir)
-	replace := *force || *resume != ""
-	if _, err := outdir.CheckDir("--out", *out, replace, inputs...); err != nil {
+	spec, t, err := f.begin()
+	if err != nil {
 		return err
 	}
-	lock, err := lockOut(*out, replace, inputs)
+	lock, err := f.lockOut(spec)
 	if err != nil {
 		return err
 	}
 	defer lock.Release()
-	if *resume == "" { // under the lock: a running run's checkpoint is not an interrupted one
-		if _, err := checkCheckpoint(*out, *force); err != nil {
-			return err
+	loaded, t, err := openTrainData(spec, t)
+	if err != nil {
+		return err
+	}
+	m, err := newTrainedModel(t, loaded)
+	if err != nil {
+		return err
+	}
+	f.printStart(stderr, spec, t, loaded)
+	res, err := f.fit(ctx, spec, t, loaded, stderr)
+	if err != nil {
+		return err
+	}
+	if err := model.SaveForce(f.out, m, res, f.replace()); err != nil {
+		return err
+	}
+	removeIfCheckpoint(f.out)
+	fmt.Fprintf(stdout, "train accuracy %.4f, test accuracy %.4f, %.1f s (%.0f examples/s); model in %s\n",
+		res.TrainAcc, res.TestAcc, res.Seconds, float64(loaded.Train.Len()*spec.Train.Epochs)/res.Seconds, f.out)
+	return nil
+}
+
+// trainFlags are train's flags.
+type trainFlags struct {
+	fs          *flag.FlagSet
+	spec        specFlags
+	out, resume string
+	force       bool
+	quiet       bool
+	every       int
+	stacked     *stackedFlags
+}
+
+// newTrainFlags registers train's flags on fs.
+func newTrainFlags(fs *flag.FlagSet) *trainFlags {
+	f := &trainFlags{fs: fs}
+	f.spec.register(fs)
+	fs.StringVar(&f.out, "out", "", "model folder to write (config.json, model.safetensors, metrics.json)")
+	fs.BoolVar(&f.force, "force", false, "replace an existing --out folder that isonet wrote (never a folder holding other files), and discard an interrupted run's checkpoint")
+	fs.BoolVar(&f.quiet, "quiet", false, "no progress display")
+	fs.StringVar(&f.resume, "resume", "", "continue the interrupted run whose --out was DIR (from DIR.checkpoint)")
+	fs.IntVar(&f.every, "checkpoint-every", 0, "save a checkpoint every N epochs (0 = every minute; -1 = never)")
+	f.stacked = registerStackedTrainFlags(fs)
+	return f
+}
+
+// trainStacked trains a stacked model (--stacked), which only LIL trains.
+func (f *trainFlags) trainStacked(ctx context.Context, stdout, stderr io.Writer) error {
+	if isSet(f.fs, "method") && f.spec.method != train.MethodLIL {
+		return errors.New("--method must be lil with --stacked (the baselines train flat models)")
+	}
+	return trainStacked(ctx, &f.spec, f.stacked, f.out, f.force, f.quiet, f.resume, stdout, stderr)
+}
+
+// replace reports whether an existing --out folder may be replaced.
+func (f *trainFlags) replace() bool { return f.force || f.resume != "" }
+
+// begin returns the run's spec and, with --resume, the trainer restored
+// from the checkpoint (nil for a fresh start); --resume DIR sets --out.
+func (f *trainFlags) begin() (train.Spec, *train.Trainer, error) {
+	if f.resume != "" {
+		if err := checkResumeFlags(f.fs, f.resume); err != nil {
+			return train.Spec{}, nil, err
+		}
+		f.out = f.resume
+		t, err := train.Resume(train.CheckpointDir(f.resume))
+		if err != nil {
+			return train.Spec{}, nil, err
+		}
+		return t.Spec(), t, nil
+	}
+	spec, err := f.spec.spec(f.fs)
+	if err != nil {
+		return spec, nil, err
+	}
+	if f.out == "" {
+		return spec, nil, errors.New("--out DIR is required")
+	}
+	return spec, nil, nil
+}
+
+// lockOut refuses an output that must not be written (a file, a folder
+// isonet did not write, the input, an interrupted run's checkpoint) and
+// returns the output's lock, to hold until the model is in place.
+func (f *trainFlags) lockOut(spec train.Spec) (*outdir.Lock, error) {
+	inputs := dataInputs(spec.Data.Name, spec.Data.Dir)
+	if _, err := outdir.CheckDir("--out", f.out, f.replace(), inputs...); err != nil {
+		return nil, err
+	}
+	lock, err := lockOut(f.out, f.replace(), inputs)
+	if err != nil {
+		return nil, err
+	}
+	if f.resume == "" { // under the lock: a running run's checkpoint is not an interrupted one
+		if _, err := checkCheckpoint(f.out, f.force); err != nil {
+			lock.Release()
+			return nil, err
 		}
 	}
+	return lock, nil
+}
+
+// openTrainData opens the spec's data and returns it with the trainer: a
+// new one when t is nil, else t, checked against the data.
+func openTrainData(spec train.Spec, t *train.Trainer) (*data.Loaded, *train.Trainer, error) {
 	loaded, err := spec.Data.Open(data.OpenOptions{})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	trainSet, testSet := loaded.Train, loaded.Test
+	trainSet := loaded.Train
 	if t == nil {
 		if t, err = train.Start(spec, trainSet.Dim(), trainSet.NumClasses()); err != nil {
-			return err
+			return nil, nil, err
 		}
 	} else if in := t.Net().InputDim(); in != trainSet.Dim() {
-		return fmt.Errorf("checkpoint model takes %d inputs but the data set has %d", in, trainSet.Dim())
+		return nil, nil, fmt.Errorf("checkpoint model takes %d inputs but the data set has %d", in, trainSet.Dim())
 	} else if c := t.Net().NumClasses(); c < trainSet.NumClasses() {
-		return fmt.Errorf("checkpoint model has %d outputs but the data set has %d classes", c, trainSet.NumClasses())
+		return nil, nil, fmt.Errorf("checkpoint model has %d outputs but the data set has %d classes", c, trainSet.NumClasses())
 	}
 	if err := checkTwoClasses(trainSet); err != nil {
-		return err
+		return nil, nil, err
 	}
+	return loaded, t, nil
+}
+
+// newTrainedModel returns the model t trains, recording the data it is
+// trained on.
+func newTrainedModel(t *train.Trainer, loaded *data.Loaded) (*model.Model, error) {
 	m, err := model.New(t.Spec(), t.Net())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m.Config.Data = &loaded.Prov
-	if *resume != "" {
-		fmt.Fprintf(stderr, "resuming %s at epoch %d, step %d\n", *resume, t.Epoch()+1, t.StepInEpoch()+1)
+	return m, nil
+}
+
+// printStart says on stderr what the run trains on, after its warnings.
+func (f *trainFlags) printStart(stderr io.Writer, spec train.Spec, t *train.Trainer, loaded *data.Loaded) {
+	trainSet, testSet := loaded.Train, loaded.Test
+	if f.resume != "" {
+		fmt.Fprintf(stderr, "resuming %s at epoch %d, step %d\n", f.resume, t.Epoch()+1, t.StepInEpoch()+1)
 	}
 	for _, w := range append(loaded.Warnings, spec.Warnings(trainSet)...) {
 		fmt.Fprintln(stderr, "isonet train: warning:", w)
 	}
 	fmt.Fprintf(stderr, "training on %s: %d examples × %d features, %d classes; %d test examples\n",
 		trainSet.Name, trainSet.Len(), trainSet.Dim(), trainSet.NumClasses(), testSet.Len())
-	ckFailed := 0
-	ck := &train.Checkpointing{Dir: train.CheckpointDir(*out), Every: *every, Interval: time.Minute,
+}
+
+// checkpointing returns the periodic checkpoints' settings and the count
+// of saves that failed; the first failure is a warning on stderr.
+func (f *trainFlags) checkpointing(stderr io.Writer) (*train.Checkpointing, *int) {
+	failed := new(int)
+	ck := &train.Checkpointing{Dir: train.CheckpointDir(f.out), Every: f.every, Interval: time.Minute,
 		Warn: func(err error) {
-			ckFailed++
-			if ckFailed == 1 { // once, not every epoch of a long run on a full disk
+			*failed++
+			if *failed == 1 { // once, not every epoch of a long run on a full disk
 				fmt.Fprintf(stderr, "isonet train: warning: checkpoint not saved (training goes on): %v\n", err)
 			}
 		}}
-	if *every < 0 {
+	if f.every < 0 {
 		ck.Dir = ""
 	}
-	prog := newProgress(stderr, spec, trainSet.Len(), *quiet)
+	return ck, failed
+}
+
+// fit trains t with progress and periodic checkpoints.
+func (f *trainFlags) fit(ctx context.Context, spec train.Spec, t *train.Trainer, loaded *data.Loaded, stderr io.Writer) (*train.Result, error) {
+	trainSet, testSet := loaded.Train, loaded.Test
+	ck, failed := f.checkpointing(stderr)
+	prog := newProgress(stderr, spec, trainSet.Len(), f.quiet)
 	prog.done = (t.Epoch()*prog.total/spec.Train.Epochs + t.StepInEpoch())
 	res, err := t.Fit(ctx, trainSet, testSet, train.FitOptions{Hooks: prog.hooks(), Checkpoint: ck})
 	prog.finish()
-	if ckFailed > 1 {
-		fmt.Fprintf(stderr, "isonet train: warning: %d periodic checkpoints could not be saved\n", ckFailed)
+	if *failed > 1 {
+		fmt.Fprintf(stderr, "isonet train: warning: %d periodic checkpoints could not be saved\n", *failed)
 	}
 	if err != nil {
-		if errors.Is(err, train.ErrInterrupted) && ck.Dir != "" {
-			fmt.Fprintf(stderr, "isonet train: interrupted at epoch %d, step %d; checkpoint saved in %s\nresume with: isonet train --resume %s\n",
-				t.Epoch()+1, t.StepInEpoch()+1, ck.Dir, *out)
-		}
-		if errors.Is(err, train.ErrDiverged) && ck.Dir != "" {
-			if _, serr := os.Stat(ck.Dir); serr == nil {
-				err = fmt.Errorf("%w; the last good checkpoint is in %s", err, ck.Dir)
-			}
-		}
-		return err
+		return nil, f.fitFailed(err, t, ck.Dir, stderr)
 	}
-	if err := model.SaveForce(*out, m, res, replace); err != nil {
-		return err
+	return res, nil
+}
+
+// fitFailed returns Fit's error err, saying where the checkpoint ckDir
+// (if any) is to resume from or to go back to.
+func (f *trainFlags) fitFailed(err error, t *train.Trainer, ckDir string, stderr io.Writer) error {
+	if errors.Is(err, train.ErrInterrupted) && ckDir != "" {
+		fmt.Fprintf(stderr, "isonet train: interrupted at epoch %d, step %d; checkpoint saved in %s\nresume with: isonet train --resume %s\n",
+			t.Epoch()+1, t.StepInEpoch()+1, ckDir, f.out)
 	}
-	removeIfCheckpoint(*out)
-	fmt.Fprintf(stdout, "train accuracy %.4f, test accuracy %.4f, %.1f s (%.0f examples/s); model in %s\n",
-		res.TrainAcc, res.TestAcc, res.Seconds, float64(trainSet.Len()*spec.Train.Epochs)/res.Seconds, *out)
-	return nil
+	if errors.Is(err, train.ErrDiverged) && ckDir != "" {
+		if _, serr := os.Stat(ckDir); serr == nil {
+			err = fmt.Errorf("%w; the last good checkpoint is in %s", err, ckDir)
+		}
+	}
+	return err
 }
 
 // checkResumeFlags refuses flags that would change a resumed run (its
