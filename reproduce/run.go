@@ -3,9 +3,7 @@ package reproduce
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/isonet/isonet/train"
@@ -75,70 +73,45 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 	if planned == 0 { // not told by the caller (a shard knows its count)
 		e.Plan(o.phaseCount(len(e.Seeds)))
 	}
-	// The toy experiments (rings, torus) and the image studies (mnist,
-	// fashion) run in two lanes at once, each lane in order: the lanes
-	// share no state but the Env (which locks), so every number is what a
-	// run one experiment after another gives, and the CPUs that one lane
-	// leaves idle (a small full-batch network, a UMAP's serial part) work
-	// for the other. The image studies stay in one lane: each holds a large
-	// data set.
-	ran := make([]bool, len(o.Experiments))
-	secs := make([]float64, len(o.Experiments))
-	lctx, stop := context.WithCancel(ctx)
-	defer stop()
-	var (
-		errMu  sync.Mutex
-		runErr error // the first failure; it stops the other lane
-	)
-	runLane := func(image bool) {
-		for i, ex := range o.Experiments {
-			if (ex == "mnist" || ex == "fashion") != image {
-				continue
+	var runErr error
+	for _, ex := range o.Experiments {
+		t0 := time.Now()
+		var err error
+		switch ex {
+		case "mnist":
+			r.MNIST, r.MNISTSummary, err = runStudy(ctx, e, o.MNIST)
+			if err == nil && o.Baselines {
+				bo := DefaultBaselines(e.Quick)
+				bo.MNIST = o.MNIST
+				r.Baselines, err = Baselines(ctx, e, bo)
 			}
-			t0 := time.Now()
-			err := runExperiment(lctx, e, o, r, ex, partial)
-			if err != nil {
-				errMu.Lock()
-				if runErr == nil {
-					runErr = err
-					stop()
-				}
-				errMu.Unlock()
-				return
+		case "fashion":
+			r.Fashion, r.FashionSummary, err = runStudy(ctx, e, o.Fashion)
+			if err == nil && !partial {
+				r.FashionGrid, err = DrawGrid(e, o.Fashion, r.Fashion, r.FashionSummary)
 			}
-			ran[i], secs[i] = true, time.Since(t0).Seconds()
+			if err == nil {
+				bo := DefaultFashionBaselines(e.Quick)
+				bo.MNIST = o.Fashion
+				r.FashionBaselines, err = Baselines(ctx, e, bo)
+			}
+		case "rings":
+			r.Rings, err = Rings(ctx, e, o.Rings)
+			if err == nil && o.Extended {
+				r.RingsTopology, err = RingsTopology(ctx, e, o.Rings)
+			}
+		case "torus":
+			r.Torus, err = Torus(ctx, e, o.Torus)
+		default:
+			err = fmt.Errorf("unknown experiment %q (want %v)", ex, Experiments)
 		}
-	}
-	if e.Mode == ModeRun && e.Owns == nil {
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			runLane(false)
-		}()
-		runLane(true)
-		wg.Wait()
-	} else { // a plan, a shard or a merge lists its phases in a fixed order
-		runLane(false)
-		if runErr == nil {
-			runLane(true)
+		if err != nil {
+			runErr = err
+			break
 		}
+		r.Sections = append(r.Sections, ex)
+		r.PhaseSeconds = append(r.PhaseSeconds, PhaseTotal{Experiment: ex, Seconds: r4(time.Since(t0).Seconds())})
 	}
-	for i, ex := range o.Experiments {
-		if ran[i] {
-			r.Sections = append(r.Sections, ex)
-			r.PhaseSeconds = append(r.PhaseSeconds, PhaseTotal{Experiment: ex, Seconds: r4(secs[i])})
-		}
-	}
-	// The phases' timings in the order of a run one experiment after
-	// another (the lanes interleave them).
-	order := map[string]int{}
-	for i, ex := range o.Experiments {
-		order[ex] = i
-	}
-	slices.SortStableFunc(e.Timings, func(a, b Timing) int {
-		return order[experimentOf(a.Phase)] - order[experimentOf(b.Phase)]
-	})
 	r.TotalSeconds = r4(time.Since(start).Seconds())
 	if e.Mode == ModeMerge {
 		// The time is the shards': the sum of the stored phases' times.
@@ -163,47 +136,6 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 		r.Claims = r.claims()
 	}
 	return r, runErr
-}
-
-// runExperiment runs one experiment into r's fields for it.
-func runExperiment(ctx context.Context, e *Env, o Options, r *Results, ex string, partial bool) error {
-	var err error
-	switch ex {
-	case "mnist":
-		r.MNIST, r.MNISTSummary, err = runStudy(ctx, e, o.MNIST)
-		if err == nil && o.Baselines {
-			bo := DefaultBaselines(e.Quick)
-			bo.MNIST = o.MNIST
-			r.Baselines, err = Baselines(ctx, e, bo)
-		}
-	case "fashion":
-		r.Fashion, r.FashionSummary, err = runStudy(ctx, e, o.Fashion)
-		if err == nil && !partial {
-			r.FashionGrid, err = DrawGrid(e, o.Fashion, r.Fashion, r.FashionSummary)
-		}
-		if err == nil {
-			bo := DefaultFashionBaselines(e.Quick)
-			bo.MNIST = o.Fashion
-			r.FashionBaselines, err = Baselines(ctx, e, bo)
-		}
-	case "rings":
-		r.Rings, err = Rings(ctx, e, o.Rings)
-		if err == nil && o.Extended {
-			r.RingsTopology, err = RingsTopology(ctx, e, o.Rings)
-		}
-	case "torus":
-		r.Torus, err = Torus(ctx, e, o.Torus)
-	default:
-		err = fmt.Errorf("unknown experiment %q (want %v)", ex, Experiments)
-	}
-	return err
-}
-
-// experimentOf returns the experiment a phase belongs to: its name's first
-// element.
-func experimentOf(phase string) string {
-	name, _, _ := strings.Cut(phase, "/")
-	return name
 }
 
 // runStudy runs an IDX image study (MNIST or Fashion-MNIST) and
