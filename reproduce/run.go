@@ -3,7 +3,9 @@ package reproduce
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/isonet/isonet/train"
@@ -73,45 +75,76 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 	if planned == 0 { // not told by the caller (a shard knows its count)
 		e.Plan(o.phaseCount(len(e.Seeds)))
 	}
-	var runErr error
-	for _, ex := range o.Experiments {
+	// The toy experiments (rings, torus) run at the same time, then the
+	// image studies (mnist, fashion) one after another. The toy sets are
+	// small full-batch networks that keep a core and a little busy, so two
+	// of them fill the machine; an image study's GEMMs use every core
+	// already (and hold a large data set), so it runs alone. The
+	// experiments share no state but the Env (which locks): every number is
+	// what a run one experiment after another gives.
+	ran := make([]bool, len(o.Experiments))
+	secs := make([]float64, len(o.Experiments))
+	lctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var (
+		errMu  sync.Mutex
+		runErr error // the first failure; it stops the other lane
+	)
+	run := func(i int) bool {
 		t0 := time.Now()
-		var err error
-		switch ex {
-		case "mnist":
-			r.MNIST, r.MNISTSummary, err = runStudy(ctx, e, o.MNIST)
-			if err == nil && o.Baselines {
-				bo := DefaultBaselines(e.Quick)
-				bo.MNIST = o.MNIST
-				r.Baselines, err = Baselines(ctx, e, bo)
-			}
-		case "fashion":
-			r.Fashion, r.FashionSummary, err = runStudy(ctx, e, o.Fashion)
-			if err == nil && !partial {
-				r.FashionGrid, err = DrawGrid(e, o.Fashion, r.Fashion, r.FashionSummary)
-			}
-			if err == nil {
-				bo := DefaultFashionBaselines(e.Quick)
-				bo.MNIST = o.Fashion
-				r.FashionBaselines, err = Baselines(ctx, e, bo)
-			}
-		case "rings":
-			r.Rings, err = Rings(ctx, e, o.Rings)
-			if err == nil && o.Extended {
-				r.RingsTopology, err = RingsTopology(ctx, e, o.Rings)
-			}
-		case "torus":
-			r.Torus, err = Torus(ctx, e, o.Torus)
-		default:
-			err = fmt.Errorf("unknown experiment %q (want %v)", ex, Experiments)
-		}
+		err := runExperiment(lctx, e, o, r, o.Experiments[i], partial)
 		if err != nil {
-			runErr = err
+			errMu.Lock()
+			if runErr == nil {
+				runErr = err
+				stop()
+			}
+			errMu.Unlock()
+			return false
+		}
+		ran[i], secs[i] = true, time.Since(t0).Seconds()
+		return true
+	}
+	image := func(ex string) bool { return ex == "mnist" || ex == "fashion" }
+	if e.Mode == ModeRun && e.Owns == nil {
+		var wg sync.WaitGroup
+		for i, ex := range o.Experiments {
+			if !image(ex) {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					run(i)
+				}()
+			}
+		}
+		wg.Wait()
+	} else { // a plan, a shard or a merge lists its phases in a fixed order
+		for i, ex := range o.Experiments {
+			if !image(ex) && !run(i) {
+				break
+			}
+		}
+	}
+	for i, ex := range o.Experiments {
+		if image(ex) && (runErr != nil || !run(i)) {
 			break
 		}
-		r.Sections = append(r.Sections, ex)
-		r.PhaseSeconds = append(r.PhaseSeconds, PhaseTotal{Experiment: ex, Seconds: r4(time.Since(t0).Seconds())})
 	}
+	for i, ex := range o.Experiments {
+		if ran[i] {
+			r.Sections = append(r.Sections, ex)
+			r.PhaseSeconds = append(r.PhaseSeconds, PhaseTotal{Experiment: ex, Seconds: r4(secs[i])})
+		}
+	}
+	// The phases' timings in the order of a run one experiment after
+	// another (the lanes interleave them).
+	order := map[string]int{}
+	for i, ex := range o.Experiments {
+		order[ex] = i
+	}
+	slices.SortStableFunc(e.Timings, func(a, b Timing) int {
+		return order[experimentOf(a.Phase)] - order[experimentOf(b.Phase)]
+	})
 	r.TotalSeconds = r4(time.Since(start).Seconds())
 	if e.Mode == ModeMerge {
 		// The time is the shards': the sum of the stored phases' times.
@@ -136,6 +169,47 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 		r.Claims = r.claims()
 	}
 	return r, runErr
+}
+
+// runExperiment runs one experiment into r's fields for it.
+func runExperiment(ctx context.Context, e *Env, o Options, r *Results, ex string, partial bool) error {
+	var err error
+	switch ex {
+	case "mnist":
+		r.MNIST, r.MNISTSummary, err = runStudy(ctx, e, o.MNIST)
+		if err == nil && o.Baselines {
+			bo := DefaultBaselines(e.Quick)
+			bo.MNIST = o.MNIST
+			r.Baselines, err = Baselines(ctx, e, bo)
+		}
+	case "fashion":
+		r.Fashion, r.FashionSummary, err = runStudy(ctx, e, o.Fashion)
+		if err == nil && !partial {
+			r.FashionGrid, err = DrawGrid(e, o.Fashion, r.Fashion, r.FashionSummary)
+		}
+		if err == nil {
+			bo := DefaultFashionBaselines(e.Quick)
+			bo.MNIST = o.Fashion
+			r.FashionBaselines, err = Baselines(ctx, e, bo)
+		}
+	case "rings":
+		r.Rings, err = Rings(ctx, e, o.Rings)
+		if err == nil && o.Extended {
+			r.RingsTopology, err = RingsTopology(ctx, e, o.Rings)
+		}
+	case "torus":
+		r.Torus, err = Torus(ctx, e, o.Torus)
+	default:
+		err = fmt.Errorf("unknown experiment %q (want %v)", ex, Experiments)
+	}
+	return err
+}
+
+// experimentOf returns the experiment a phase belongs to: its name's first
+// element.
+func experimentOf(phase string) string {
+	name, _, _ := strings.Cut(phase, "/")
+	return name
 }
 
 // runStudy runs an IDX image study (MNIST or Fashion-MNIST) and
