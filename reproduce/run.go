@@ -88,7 +88,7 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 	defer stop()
 	var (
 		errMu  sync.Mutex
-		runErr error // the first failure; it stops the other lane
+		runErr error // the first failure; it cancels the experiments still running
 	)
 	run := func(i int) bool {
 		t0 := time.Now()
@@ -137,7 +137,7 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 		}
 	}
 	// The phases' timings in the order of a run one experiment after
-	// another (the lanes interleave them).
+	// another (the toy experiments interleave theirs).
 	order := map[string]int{}
 	for i, ex := range o.Experiments {
 		order[ex] = i

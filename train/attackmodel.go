@@ -25,9 +25,6 @@ func NewAttackModel(net *nn.MLP, obj *Objective) *AttackModel {
 	return &AttackModel{net: net, obj: obj}
 }
 
-// Objective returns the loss the attack maximises.
-func (a *AttackModel) Objective() *Objective { return a.obj }
-
 // InputDim implements attack.Model.
 func (a *AttackModel) InputDim() int { return a.net.InputDim() }
 

@@ -67,12 +67,3 @@ func (e *Error) Unwrap() []error {
 	}
 	return nil
 }
-
-// Fields returns the field names the message mentions, in order.
-func (e *Error) Fields() []string {
-	var out []string
-	for _, m := range token.FindAllStringSubmatch(e.format, -1) {
-		out = append(out, m[1])
-	}
-	return out
-}
