@@ -74,6 +74,7 @@ type pair struct {
 func (g *nnGraph) join(p *points, units, workers int, pairsOf func(u int, visit func(a, b int32))) int {
 	const batch = 512
 	found := make([][]pair, batch)
+	counts := make([]int, max(workers, 1))
 	updates := 0
 	for lo := 0; lo < units; lo += batch {
 		hi := min(lo+batch, units)
@@ -89,15 +90,29 @@ func (g *nnGraph) join(p *points, units, workers int, pairsOf func(u int, visit 
 				found[r] = buf
 			}
 		})
-		for r := 0; r < hi-lo; r++ {
-			for _, e := range found[r] {
-				if g.push(int(e.a), e.b, e.d) {
-					updates++
+		// Each worker owns a range of heaps and offers them, in unit
+		// order, the pairs that touch them: every heap sees the same
+		// offers in the same order as serially.
+		owners := min(workers, g.n)
+		parallelFor(owners, workers, 1, func(a, b int) {
+			for w := a; w < b; w++ {
+				from, to := int32(w*g.n/owners), int32((w+1)*g.n/owners)
+				u := 0
+				for r := 0; r < hi-lo; r++ {
+					for _, e := range found[r] {
+						if e.a >= from && e.a < to && g.push(int(e.a), e.b, e.d) {
+							u++
+						}
+						if e.b >= from && e.b < to && g.push(int(e.b), e.a, e.d) {
+							u++
+						}
+					}
 				}
-				if g.push(int(e.b), e.a, e.d) {
-					updates++
-				}
+				counts[w] = u
 			}
+		})
+		for w := 0; w < owners; w++ {
+			updates += counts[w]
 		}
 	}
 	return updates
@@ -278,32 +293,53 @@ func nnDescent(p *points, k int, seed uint64, workers int) [][]neighbour {
 
 	maxCand := min(20, k)
 	newC, oldC := newCandidates(n, maxCand), newCandidates(n, maxCand)
+	prio := make([]uint32, n*k)
 	rounds := max(5, int(math.Round(math.Log2(float64(n)))))
 	for round := 0; round < rounds; round++ {
 		newC.reset()
 		oldC.reset()
-		for i := 0; i < n; i++ {
-			for t := 0; t < k; t++ {
-				j := g.idx[i*k+t]
-				if j < 0 {
-					continue
-				}
-				pr := uint32(rng.Uint64() >> 32)
-				c := oldC
-				if g.isNew[i*k+t] {
-					c = newC
-				}
-				c.add(i, j, pr)
-				c.add(int(j), int32(i), pr)
+		for t, j := range g.idx { // the priorities, drawn in order
+			if j >= 0 {
+				prio[t] = uint32(rng.Uint64() >> 32)
 			}
 		}
-		for i := 0; i < n; i++ { // sampled new candidates become old
-			for t := 0; t < k; t++ {
-				if g.isNew[i*k+t] && newC.has(i, g.idx[i*k+t]) {
-					g.isNew[i*k+t] = false
+		// Each worker owns a range of points and makes, in order, the
+		// additions to their lists: each list sees the same additions in
+		// the same order as serially.
+		owners := min(workers, n)
+		parallelFor(owners, workers, 1, func(a, b int) {
+			for w := a; w < b; w++ {
+				from, to := int32(w*n/owners), int32((w+1)*n/owners)
+				for i := 0; i < n; i++ {
+					mine := int32(i) >= from && int32(i) < to
+					for t := 0; t < k; t++ {
+						j := g.idx[i*k+t]
+						if j < 0 {
+							continue
+						}
+						c := oldC
+						if g.isNew[i*k+t] {
+							c = newC
+						}
+						if mine {
+							c.add(i, j, prio[i*k+t])
+						}
+						if j >= from && j < to {
+							c.add(int(j), int32(i), prio[i*k+t])
+						}
+					}
 				}
 			}
-		}
+		})
+		parallelFor(n, workers, 1024, func(lo, hi int) { // sampled new candidates become old
+			for i := lo; i < hi; i++ {
+				for t := 0; t < k; t++ {
+					if g.isNew[i*k+t] && newC.has(i, g.idx[i*k+t]) {
+						g.isNew[i*k+t] = false
+					}
+				}
+			}
+		})
 		updates := g.join(p, n, workers, func(i int, visit func(a, b int32)) {
 			nw, old := newC.list(i), oldC.list(i)
 			for x, a := range nw {
