@@ -1,6 +1,8 @@
 package embed
 
 import (
+	"cmp"
+	"math/bits"
 	"math/rand/v2"
 	"slices"
 )
@@ -205,9 +207,14 @@ func clip4(g float64) float64 {
 // on the epoch's starting positions, so the result is the same for any
 // number of workers. On MNIST the trustworthiness and kNN accuracy equal
 // umap-learn's.
-func (l *layout) optimize(y []float64, p sgdParams) {
+func (l *layout) optimize(y []float64, p sgdParams) { l.optimizeWith(y, p, false) }
+
+// optimizeWith is optimize, running the general SGD step even in 2-D when
+// generic is set (tests compare the two).
+func (l *layout) optimizeWith(y []float64, p sgdParams, generic bool) {
 	ne, dims := len(l.tail), l.dims
 	s := &sgdState{
+		generic:   generic,
 		layout:    l,
 		sgdParams: p,
 		nextPos:   slices.Clone(l.epochsPerSample),
@@ -235,6 +242,18 @@ func (l *layout) optimize(y []float64, p sgdParams) {
 		workers[w].push = make([]float64, max(dims, 16))[:dims]
 	}
 	between := l.groups[nparts]
+	// The parts run largest first (by samples per epoch), which balances
+	// the workers better than part order; each part's work does not
+	// depend on when it runs.
+	byLoad := make([]int, nparts)
+	load := make([]float64, nparts)
+	for q := range byLoad {
+		byLoad[q] = q
+		for t := l.groups[q]; t < l.groups[q+1]; t++ {
+			load[q] += 1 / l.epochsPerSample[t]
+		}
+	}
+	slices.SortStableFunc(byLoad, func(q, r int) int { return cmp.Compare(load[r], load[q]) })
 	for e := 0; e < p.epochs; e++ {
 		select {
 		case <-p.done:
@@ -246,7 +265,7 @@ func (l *layout) optimize(y []float64, p sgdParams) {
 			copy(start, own)
 		}
 		parallelFor(nparts, p.workers, 1, func(lo, hi int) {
-			for q := lo; q < hi; q++ {
+			for _, q := range byLoad[lo:hi] {
 				w := &workers[q]
 				w.pcg.Seed(pcgSeeds(p.seed^mix64(uint64(e)<<8|uint64(q)), streamSGD))
 				s.run(l.groups[q], l.groups[q+1], e, alpha, own, start, l.parts[q], l.parts[q+1], w)
@@ -278,17 +297,96 @@ type sgdState struct {
 	*layout
 	sgdParams
 	nextPos, negEvery, nextNeg []float64
+	generic                    bool // run sample even in 2-D (for tests)
 }
 
 // run runs the edges lo..hi−1 that are due in epoch e, in order. Points
 // numbered from mine to mineEnd−1 are read from y, others from far.
 func (s *sgdState) run(lo, hi, e int, alpha float64, y, far []float64, mine, mineEnd int, w *sgdWorker) {
 	fe := float64(e)
+	if s.dims == 2 && !s.generic && !is32bit {
+		for t := lo; t < hi; t++ {
+			if s.nextPos[t] <= fe {
+				s.sample2(t, fe, alpha, y, far, mine, mineEnd, &w.pcg)
+			}
+		}
+		return
+	}
 	for t := lo; t < hi; t++ {
 		if s.nextPos[t] <= fe {
 			s.sample(t, fe, alpha, y, far, mine, mineEnd, w.rng, w.push)
 		}
 	}
+}
+
+// is32bit reports whether int is 32 bits wide, where rand.Rand.IntN draws
+// differently from intN.
+const is32bit = ^uint(0)>>32 == 0
+
+// intN is rand.New(pcg).IntN(n) on a 64-bit platform (the same algorithm,
+// so the same numbers), without the indirect call through rand.Source.
+func intN(pcg *rand.PCG, n uint64) int {
+	if n&(n-1) == 0 {
+		return int(pcg.Uint64() & (n - 1))
+	}
+	hi, lo := bits.Mul64(pcg.Uint64(), n)
+	if lo < n {
+		thresh := -n % n
+		for lo < thresh {
+			hi, lo = bits.Mul64(pcg.Uint64(), n)
+		}
+	}
+	return int(hi)
+}
+
+// sample2 is sample for a 2-D layout, with the same arithmetic in the same
+// order (so the same results, bit for bit) but the coordinates in
+// registers and the random points drawn from the PCG directly.
+func (s *sgdState) sample2(t int, fe, alpha float64, y, far []float64, mine, mineEnd int, pcg *rand.PCG) {
+	a, b := s.a, s.b
+	j, k := int(s.head[t]), int(s.tail[t])
+	cur, oth := y[2*j:2*j+2:2*j+2], y[2*k:2*k+2:2*k+2]
+	c0, c1 := cur[0], cur[1]
+	o0, o1 := oth[0], oth[1]
+	u0, u1 := c0-o0, c1-o1
+	if d2 := u0*u0 + u1*u1; d2 > 0 {
+		pb := powPos(d2, b) // d^(2b)
+		gc := -2 * a * b * pb / (d2 * (a*pb + 1))
+		g0 := clip4(gc*u0) * alpha
+		g1 := clip4(gc*u1) * alpha
+		c0, c1 = c0+g0, c1+g1
+		oth[0], oth[1] = o0-g0, o1-g1
+	}
+	s.nextPos[t] += s.epochsPerSample[t]
+
+	nNeg := int((fe - s.nextNeg[t]) / s.negEvery[t])
+	rep := 2 * s.gamma * b
+	srcs := [2][]float64{y, far}
+	n := uint64(s.n)
+	var p0, p1 float64
+	for q := 0; q < nNeg; q++ {
+		k := intN(pcg, n)
+		if k == j {
+			continue
+		}
+		f := 0
+		if k < mine || k >= mineEnd {
+			f = 1
+		}
+		oth := srcs[f][2*k : 2*k+2 : 2*k+2]
+		u0, u1 := c0-oth[0], c1-oth[1]
+		if d2 := u0*u0 + u1*u1; d2 > 0 {
+			pb := powPos(d2, b)
+			gc := rep / ((0.001 + d2) * (a*pb + 1))
+			p0 += clip4(gc*u0) * alpha
+			p1 += clip4(gc*u1) * alpha
+		} else { // coincident points: push apart along every axis
+			p0 += 4 * alpha
+			p1 += 4 * alpha
+		}
+	}
+	cur[0], cur[1] = c0+p0, c1+p1
+	s.nextNeg[t] += float64(nNeg) * s.negEvery[t]
 }
 
 // sample runs edge t in epoch fe: the attraction of its head to its tail
