@@ -215,7 +215,7 @@ func MNIST(ctx context.Context, e *Env, o MNISTOptions) (*MNISTResults, error) {
 	for _, proto := range o.Protocols {
 		for _, seed := range e.SeedList() {
 			for _, beta := range o.Betas {
-				name := fmt.Sprintf("%s/%s/beta=%g/seed=%d", o.Info().Name, proto, beta, seed)
+				name := o.runName(proto, beta, seed)
 				spec := MNISTSpec(e, o, proto, beta, seed)
 				tr, err := TrainPhase(ctx, e, name+"/train", spec)
 				if err != nil {
@@ -250,6 +250,33 @@ func MNIST(ctx context.Context, e *Env, o MNISTOptions) (*MNISTResults, error) {
 		}
 	}
 	return res, nil
+}
+
+// runName names the phases of one model of the study.
+func (o MNISTOptions) runName(proto string, beta float64, seed uint64) string {
+	return fmt.Sprintf("%s/%s/beta=%g/seed=%d", o.Info().Name, proto, beta, seed)
+}
+
+// prefetchTrainings trains the study's models, in the order MNIST takes
+// them, ahead of their turn (Prefetch): while a toy experiment keeps one
+// core busy, the other trains (a training step mostly runs on one core).
+// It stops at the first failure, which MNIST then meets and reports.
+func prefetchTrainings(ctx context.Context, e *Env, o MNISTOptions) {
+	if o.Validate() != nil {
+		return
+	}
+	for _, proto := range o.Protocols {
+		for _, seed := range e.SeedList() {
+			for _, beta := range o.Betas {
+				name := o.runName(proto, beta, seed) + "/train"
+				spec := MNISTSpec(e, o, proto, beta, seed)
+				err := Prefetch(ctx, e, name, func(ctx context.Context) (Trained, error) { return TrainPhase(ctx, e, name, spec) })
+				if err != nil {
+					return
+				}
+			}
+		}
+	}
 }
 
 func attackPhase(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, o MNISTOptions, proto, ap string, beta float64, seed uint64) (MNISTRun, error) {

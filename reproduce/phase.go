@@ -75,6 +75,7 @@ type Env struct {
 	seen     int     // phases started or reused so far
 	ran      int     // phases computed (not reused)
 	spent    float64 // seconds those took
+	flights  map[string]*flight
 }
 
 // Plan adds n to the number of phases the run expects, for the time
@@ -216,6 +217,35 @@ func Do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 		e.mu.Unlock()
 		return placeholder[T](), nil
 	}
+	// A phase computed ahead by a lane of this process (prefetch) is
+	// taken from it, once; the lane's own call records nothing.
+	lane, _ := ctx.Value(laneKey{}).(*flight)
+	if lane != nil && lane.name != name {
+		lane = nil
+	}
+	if lane == nil {
+		if f := e.flightOf(name); f != nil {
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return zero, ctx.Err()
+			}
+			if f.err != nil {
+				return zero, f.err
+			}
+			if res, ok := f.res.(T); ok {
+				e.record(f.timing)
+				return res, nil
+			}
+		}
+	}
+	record := func(t Timing) {
+		if lane != nil {
+			lane.timing = t
+		} else {
+			e.record(t)
+		}
+	}
 	path := e.PhasePath(name)
 	e.mu.Lock()
 	e.seen++
@@ -242,7 +272,7 @@ func Do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 		if json.Unmarshal(s.Result, &res) != nil || (valid != nil && !valid(res)) {
 			return zero, false, "its stored result is incomplete"
 		}
-		e.record(Timing{Phase: name, Seconds: s.Seconds, Reused: true})
+		record(Timing{Phase: name, Seconds: s.Seconds, Reused: true})
 		return res, true, ""
 	}
 	if e.Mode == ModeMerge {
@@ -302,7 +332,7 @@ func Do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 	if err := model.WriteJSON(path, stored{Phase: name, Hash: hash, Version: version, Settings: sb, Seconds: secs, Result: rb}); err != nil {
 		return zero, err
 	}
-	e.record(Timing{Phase: name, Seconds: secs})
+	record(Timing{Phase: name, Seconds: secs})
 	e.mu.Lock()
 	e.ran++
 	e.spent += secs
@@ -355,6 +385,52 @@ func fill(v reflect.Value, depth int) {
 			}
 		}
 	}
+}
+
+// flight is a phase computed ahead by a lane (Prefetch) for a later Do of
+// the same name in this process.
+type flight struct {
+	name   string
+	done   chan struct{} // closed when res, timing and err are set
+	res    any
+	timing Timing
+	err    error
+}
+
+type laneKey struct{}
+
+// flightOf returns the flight of phase name, or nil.
+func (e *Env) flightOf(name string) *flight {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.flights[name]
+}
+
+// Prefetch computes phase name ahead of its turn by calling run, which
+// must call Do for that name (e.g. TrainPhase) with the context it is
+// given; a later Do of the same name in this process waits for it and
+// takes its result (and its timing) instead of computing the phase again.
+// Prefetch does nothing unless e computes every phase (ModeRun, no shard).
+// It returns run's error.
+func Prefetch[T any](ctx context.Context, e *Env, name string, run func(ctx context.Context) (T, error)) error {
+	if e.Mode != ModeRun || e.Owns != nil {
+		return nil
+	}
+	f := &flight{name: name, done: make(chan struct{})}
+	e.mu.Lock()
+	if e.flights == nil {
+		e.flights = map[string]*flight{}
+	}
+	if e.flights[name] != nil {
+		e.mu.Unlock()
+		return nil
+	}
+	e.flights[name] = f
+	e.mu.Unlock()
+	defer close(f.done)
+	res, err := run(context.WithValue(ctx, laneKey{}, f))
+	f.res, f.err = res, err
+	return err
 }
 
 func (e *Env) record(t Timing) {

@@ -106,16 +106,38 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 		return true
 	}
 	image := func(ex string) bool { return ex == "mnist" || ex == "fashion" }
+	var lane sync.WaitGroup
 	if e.Mode == ModeRun && e.Owns == nil {
 		var wg sync.WaitGroup
+		toys := 0
+		freed := make(chan struct{}, len(o.Experiments))
 		for i, ex := range o.Experiments {
 			if !image(ex) {
+				toys++
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
 					run(i)
+					freed <- struct{}{}
 				}()
 			}
+		}
+		// The MNIST models are trained in a lane of their own as soon as
+		// a core is free of toy experiments; the study takes them as it
+		// reaches them (Prefetch).
+		if toys > 0 && slices.Contains(o.Experiments, "mnist") {
+			lane.Add(1)
+			go func() {
+				defer lane.Done()
+				if toys >= 2 {
+					select {
+					case <-freed:
+					case <-lctx.Done():
+						return
+					}
+				}
+				prefetchTrainings(lctx, e, o.MNIST)
+			}()
 		}
 		wg.Wait()
 	} else { // a plan, a shard or a merge lists its phases in a fixed order
@@ -130,6 +152,8 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 			break
 		}
 	}
+	stop() // a lane still training (the study failed) stops
+	lane.Wait()
 	for i, ex := range o.Experiments {
 		if ran[i] {
 			r.Sections = append(r.Sections, ex)
