@@ -44,7 +44,7 @@ func newReproduceFlags(fs *flag.FlagSet) *reproduceFlags {
 	return &reproduceFlags{
 		fs:         fs,
 		out:        fs.String("out", defaultOut, "output folder (report: index.html, report.md, results.json)"),
-		quick:      fs.Bool("quick", false, "reduced settings for a first look (about a minute)"),
+		quick:      fs.Bool("quick", false, "reduced settings for a first look (about 20 s on 2 cores)"),
 		force:      fs.Bool("force", false, "recompute phases whose results are already stored (files isonet did not write are kept)"),
 		seeds:      fs.String("seeds", "0", "seeds, comma-separated, ranges lo-hi allowed (0-4); several give mean ± sd, three or more a 95 % interval"),
 		protocol:   fs.String("protocol", "both", "MNIST attack protocol: standard, authors or both (SPEC §6)"),
