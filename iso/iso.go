@@ -611,14 +611,18 @@ func (l *Loss) pairScalar(a, b int, ga []float32, din float64) (float64, float32
 func mirrorRows(c *tensor.Mat, lo, hi int) {
 	n := c.Rows
 	const bs = 32
+	data := c.Data[:n*n]
+	// Blocks of 32×32: each row j of the lower triangle is filled from
+	// column j of the block's rows (a strided read, contiguous writes).
 	for i0 := lo; i0 < hi; i0 += bs {
 		i1 := min(i0+bs, hi)
 		for j0 := i0; j0 < n; j0 += bs {
 			j1 := min(j0+bs, n)
-			for i := i0; i < i1; i++ {
-				src := c.Data[i*n : i*n+n]
-				for j := max(j0, i+1); j < j1; j++ {
-					c.Data[j*n+i] = src[j]
+			for j := max(j0, i0+1); j < j1; j++ {
+				dst := data[j*n+i0 : j*n+min(i1, j)]
+				src := data[i0*n+j:]
+				for k := range dst {
+					dst[k] = src[k*n]
 				}
 			}
 		}
