@@ -212,49 +212,63 @@ func MNIST(ctx context.Context, e *Env, o MNISTOptions) (*MNISTResults, error) {
 		return nil, err
 	}
 	res := &MNISTResults{Options: o}
-	for _, proto := range o.Protocols {
-		for _, seed := range e.SeedList() {
-			for _, beta := range o.Betas {
-				name := o.runName(proto, beta, seed)
-				spec := MNISTSpec(e, o, proto, beta, seed)
-				tr, err := TrainPhase(ctx, e, name+"/train", spec)
-				if err != nil {
-					return nil, err
-				}
-				res.Models = append(res.Models, MNISTModel{Protocol: proto, Beta: beta, Seed: seed,
-					TestAcc: tr.Result.TestAcc, TrainSeconds: tr.Result.Seconds, Dir: tr.Dir})
-				isoRes, err := isometryPhase(ctx, e, name+"/isometry", tr, spec, proto, beta, seed)
-				if err != nil {
-					return nil, err
-				}
-				res.Isometry = append(res.Isometry, isoRes)
-				if o.Info().Grid && proto == Standard && seed == e.SeedList()[0] {
-					g, err := gridRowPhase(ctx, e, name+"/grid", tr, spec, o, beta, seed)
-					if err != nil {
-						return nil, err
-					}
-					res.Grids = append(res.Grids, g)
-				}
-				attacks := []string{proto}
-				if proto == Authors {
-					attacks = append(attacks, Standard)
-				}
-				for _, ap := range attacks {
-					run, err := attackPhase(ctx, e, name+"/attack-"+ap, tr, spec, o, proto, ap, beta, seed)
-					if err != nil {
-						return nil, err
-					}
-					res.Runs = append(res.Runs, run)
-				}
+	for _, sm := range o.models(e) {
+		name, spec, proto, beta, seed := sm.name, sm.spec, sm.proto, sm.beta, sm.seed
+		tr, err := TrainPhase(ctx, e, name+"/train", spec)
+		if err != nil {
+			return nil, err
+		}
+		res.Models = append(res.Models, MNISTModel{Protocol: proto, Beta: beta, Seed: seed,
+			TestAcc: tr.Result.TestAcc, TrainSeconds: tr.Result.Seconds, Dir: tr.Dir})
+		isoRes, err := isometryPhase(ctx, e, name+"/isometry", tr, spec, proto, beta, seed)
+		if err != nil {
+			return nil, err
+		}
+		res.Isometry = append(res.Isometry, isoRes)
+		if o.Info().Grid && proto == Standard && seed == e.SeedList()[0] {
+			g, err := gridRowPhase(ctx, e, name+"/grid", tr, spec, o, beta, seed)
+			if err != nil {
+				return nil, err
 			}
+			res.Grids = append(res.Grids, g)
+		}
+		attacks := []string{proto}
+		if proto == Authors {
+			attacks = append(attacks, Standard)
+		}
+		for _, ap := range attacks {
+			run, err := attackPhase(ctx, e, name+"/attack-"+ap, tr, spec, o, proto, ap, beta, seed)
+			if err != nil {
+				return nil, err
+			}
+			res.Runs = append(res.Runs, run)
 		}
 	}
 	return res, nil
 }
 
-// runName names the phases of one model of the study.
-func (o MNISTOptions) runName(proto string, beta float64, seed uint64) string {
-	return fmt.Sprintf("%s/%s/beta=%g/seed=%d", o.Info().Name, proto, beta, seed)
+// studyModel is one model of a study: its protocol, β and seed, the
+// prefix of its phases' names and its training spec.
+type studyModel struct {
+	proto string
+	beta  float64
+	seed  uint64
+	name  string
+	spec  train.Spec
+}
+
+// models lists the study's models in the order MNIST trains them.
+func (o MNISTOptions) models(e *Env) []studyModel {
+	var ms []studyModel
+	for _, proto := range o.Protocols {
+		for _, seed := range e.SeedList() {
+			for _, beta := range o.Betas {
+				name := fmt.Sprintf("%s/%s/beta=%g/seed=%d", o.Info().Name, proto, beta, seed)
+				ms = append(ms, studyModel{proto, beta, seed, name, MNISTSpec(e, o, proto, beta, seed)})
+			}
+		}
+	}
+	return ms
 }
 
 // prefetchTrainings trains the study's models, in the order MNIST takes
@@ -265,16 +279,11 @@ func prefetchTrainings(ctx context.Context, e *Env, o MNISTOptions) {
 	if o.Validate() != nil {
 		return
 	}
-	for _, proto := range o.Protocols {
-		for _, seed := range e.SeedList() {
-			for _, beta := range o.Betas {
-				name := o.runName(proto, beta, seed) + "/train"
-				spec := MNISTSpec(e, o, proto, beta, seed)
-				err := Prefetch(ctx, e, name, func(ctx context.Context) (Trained, error) { return TrainPhase(ctx, e, name, spec) })
-				if err != nil {
-					return
-				}
-			}
+	for _, sm := range o.models(e) {
+		name := sm.name + "/train"
+		err := Prefetch(ctx, e, name, func(ctx context.Context) (Trained, error) { return TrainPhase(ctx, e, name, sm.spec) })
+		if err != nil {
+			return
 		}
 	}
 }

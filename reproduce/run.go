@@ -77,11 +77,12 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 	}
 	// The toy experiments (rings, torus) run at the same time, then the
 	// image studies (mnist, fashion) one after another. The toy sets are
-	// small full-batch networks that keep a core and a little busy, so two
-	// of them fill the machine; an image study's GEMMs use every core
-	// already (and hold a large data set), so it runs alone. The
-	// experiments share no state but the Env (which locks): every number is
-	// what a run one experiment after another gives.
+	// small full-batch networks that keep about one core busy each; an
+	// image study's attacks use every core (and it holds a large data set),
+	// so it runs alone, except that its models train in a lane beside the
+	// last toy experiment (below). The experiments share no state but the
+	// Env (which locks): every number is what a run one experiment after
+	// another gives.
 	ran := make([]bool, len(o.Experiments))
 	secs := make([]float64, len(o.Experiments))
 	lctx, stop := context.WithCancel(ctx)

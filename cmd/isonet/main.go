@@ -46,18 +46,7 @@ func main() {
 	// ISONET_CPUPROFILE=FILE writes a CPU profile of the whole command (for
 	// `go tool pprof`), as `go test -cpuprofile` does for a test.
 	if path := os.Getenv("ISONET_CPUPROFILE"); path != "" {
-		f, err := os.Create(path)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "isonet: ISONET_CPUPROFILE: %v\n", err)
-			os.Exit(2)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			fmt.Fprintf(os.Stderr, "isonet: ISONET_CPUPROFILE: %v\n", err)
-			os.Exit(2)
-		}
-		code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-		pprof.StopCPUProfile()
-		f.Close()
+		code := profiled(path, func() int { return run(ctx, os.Args[1:], os.Stdout, os.Stderr) })
 		os.Exit(code)
 	}
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
@@ -92,6 +81,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "isonet %s: %s\n", c.name, oneLine(message(err)))
 	return 2
+}
+
+// profiled runs f with a CPU profile written to path and returns f's exit
+// status, or 2 when the profile cannot be written.
+func profiled(path string, f func() int) int {
+	out, err := os.Create(path)
+	if err == nil {
+		err = pprof.StartCPUProfile(out)
+		if err != nil {
+			out.Close()
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "isonet: ISONET_CPUPROFILE: %v\n", err)
+		return 2
+	}
+	code := f()
+	pprof.StopCPUProfile()
+	if err := out.Close(); err != nil {
+		fmt.Fprintf(os.Stderr, "isonet: ISONET_CPUPROFILE: %v\n", err)
+		return 2
+	}
+	return code
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
