@@ -16,8 +16,6 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
-	"sync"
-	"sync/atomic"
 
 	"github.com/isonet/isonet/tensor"
 )
@@ -164,12 +162,11 @@ type Loss struct {
 
 	p, gram, c, cp tensor.Mat // buffers of the GEMM path
 	sq, rs, mean   []float64
-	rr             []float64  // 2·r² of the pairs a < b, row by row
-	ws             [2]rowWork // per goroutine, scratch of the pair rows
-	pt             []float32  // Pᵀ, k-major, for the fused Gram values
-	sqp            []float64  // sq padded by a vector of zeros
-	bw             blockWork  // scratch of the small-block path
-	job            pairJob    // evalGEMM's share for the helper goroutine
+	rr             []float64 // 2·r² of the pairs a < b, row by row
+	ws             rowWork   // scratch of the pair rows
+	pt             []float32 // Pᵀ, k-major, for the fused Gram values
+	sqp            []float64 // sq padded by a vector of zeros
+	bw             blockWork // scratch of the small-block path
 }
 
 // NewLoss prepares the isometric loss for the batch x with the given blocks.
@@ -267,9 +264,8 @@ func pairGrad(ga, gb, ra, rb []float32, c float64) {
 // recomputed from exact differences where that formula would cancel. With
 // C_ab = r_ab/d_ab the gradient is ∂L/∂p_a = coef·(Σ_b C_ab·p_a − (C·P)_a).
 //
-// The pairs a < b are done row by row (AVX-512 where the CPU has it, chunks
-// of rows claimed by this goroutine and an idle helper), each pair rounded exactly as the scalar loop
-// pairScalar does; the loss is then summed pair by pair in row-major order
+// The pairs a < b are done row by row (AVX-512 where the CPU has it), each
+// pair rounded exactly as the scalar loop pairScalar does; the loss is then summed pair by pair in row-major order
 // and the row sums of C accumulated column by column of the mirrored C, in
 // the same order as a plain loop over b, so that every bit of the loss and
 // gradient is the same on every path.
@@ -340,39 +336,20 @@ func (l *Loss) evalGEMM(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef f
 		l.rr = make([]float64, tri)
 	}
 	rr := l.rr[:tri]
-	for w := range l.ws {
-		l.ws[w].grow(n + 32)
-	}
-	// The rows are cut into chunks of about equal numbers of pairs, which
-	// this goroutine and (when idle) the helper claim one at a time; then
-	// the helper (when idle) adds up the loss while this goroutine forms the
-	// row sums.
-	job := &l.job
-	job.reset(l, fused, n, din, rr)
-	par := n >= parallelMinRows && tensor.Threads() > 1
-	if par && offer(job) {
-		job.work(&l.ws[0])
-		<-job.done // the helper's chunks are finished
+	l.ws.grow(n + 32)
+	// One goroutine does the pairs: on the 2-vCPU machine measured, a
+	// helper sharing the rows made the torus 25 % and the rings 20 % slower
+	// (waking it, and both writing the mirrored rows' cache lines).
+	if fused {
+		l.pairRowsFused(0, n, n, din, rr, &l.ws)
 	} else {
-		job.work(&l.ws[0])
+		l.pairRows(0, n, n, din, rr, &l.ws)
 	}
-	job.sum = true
-	var total float64
-	if par && offer(job) {
-		if dphi != nil {
-			rowSums(c, rs)
-		}
-		<-job.done
-		total = job.total
-	} else {
-		total = sumSeq(rr)
-		if dphi != nil {
-			rowSums(c, rs)
-		}
-	}
+	total := sumSeq(rr)
 	if dphi == nil {
 		return total
 	}
+	rowSums(c, rs)
 	cp := &l.cp
 	cp.Resize(n, d)
 	tensor.Gemm(false, false, 1, c, p, 0, cp)
@@ -385,97 +362,6 @@ func (l *Loss) evalGEMM(dphi, phi *tensor.Mat, idx []int, din []float64, gcoef f
 	}
 	return total
 }
-
-// pairJob is evalGEMM's pair rows, cut into chunks that the caller and
-// the helper goroutine claim one at a time, or (sum) the loss sum.
-type pairJob struct {
-	l       *Loss
-	fused   bool
-	sum     bool
-	n       int
-	din, rr []float64
-	bounds  [pairChunks + 1]int
-	next    atomic.Int32
-	total   float64
-	done    chan struct{}
-}
-
-// pairChunks is the number of chunks of rows of one block.
-const pairChunks = 8
-
-// reset prepares j for the rows of a block of n.
-func (j *pairJob) reset(l *Loss, fused bool, n int, din, rr []float64) {
-	j.l, j.fused, j.sum, j.n, j.din, j.rr = l, fused, false, n, din, rr
-	// Rows [0, r) hold n·r − r(r+1)/2 pairs: chunk i ends near the row
-	// where that reaches i/pairChunks of all pairs.
-	for i := range j.bounds {
-		f := 1 - float64(i)/pairChunks
-		j.bounds[i] = min(n, max(0, n-int(math.Round(float64(n)*math.Sqrt(f)))))
-	}
-	j.bounds[pairChunks] = n
-	j.next.Store(0)
-}
-
-// work claims and computes chunks of rows until none is left.
-func (j *pairJob) work(w *rowWork) {
-	for {
-		i := int(j.next.Add(1)) - 1
-		if i >= pairChunks {
-			return
-		}
-		if lo, hi := j.bounds[i], j.bounds[i+1]; lo < hi {
-			if j.fused {
-				j.l.pairRowsFused(lo, hi, j.n, j.din, j.rr, w)
-			} else {
-				j.l.pairRows(lo, hi, j.n, j.din, j.rr, w)
-			}
-		}
-	}
-}
-
-// run does the helper's part and signals done.
-func (j *pairJob) run() {
-	if j.sum {
-		j.total = sumSeq(j.rr)
-	} else {
-		j.work(&j.l.ws[1])
-	}
-	j.done <- struct{}{}
-}
-
-// helperJobs feeds the package's helper goroutine (started on first use; it
-// never ends). A job is only handed over when the helper is idle, so the
-// caller never waits for it to start: results do not depend on who
-// computes what, and handing over allocates nothing.
-var (
-	helperOnce sync.Once
-	helperJobs chan *pairJob
-)
-
-// offer hands j to the helper goroutine and reports whether it took it.
-func offer(j *pairJob) bool {
-	helperOnce.Do(func() {
-		helperJobs = make(chan *pairJob)
-		go func() {
-			for j := range helperJobs {
-				j.run()
-			}
-		}()
-	})
-	if j.done == nil {
-		j.done = make(chan struct{}, 1)
-	}
-	select {
-	case helperJobs <- j:
-		return true
-	default:
-		return false
-	}
-}
-
-// parallelMinRows is the block size from which evalGEMM shares its pairs
-// with a second goroutine.
-const parallelMinRows = 128
 
 // sumSeq returns the sum of v added one by one in order.
 func sumSeq(v []float64) float64 {
