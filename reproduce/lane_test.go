@@ -7,11 +7,12 @@ import (
 	"testing"
 )
 
-// TestPrefetch checks that a phase computed ahead by Prefetch is taken by
-// the later Do of the same name: computed once, its result returned, its
+// TestLane checks that a phase computed ahead in a lane is taken by the
+// later Do of the same name: computed once, its result returned, its
 // timing recorded once (by the taker, in the taker's order), and stored so
-// that a later run reuses it.
-func TestPrefetch(t *testing.T) {
+// that a later run reuses it. The lane's phase runs narrow, and a phase it
+// runs inside computes for itself.
+func TestLane(t *testing.T) {
 	e := &Env{Dir: t.TempDir()}
 	calls := 0
 	compute := func(ctx context.Context) (int, error) {
@@ -22,32 +23,44 @@ func TestPrefetch(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		err := Prefetch(context.Background(), e, "a/train", func(ctx context.Context) (int, error) {
-			return Do(ctx, e, "a/train", "settings", nil, compute)
+		ctx := laneContext(context.Background(), make(chan struct{}))
+		_, err := Do(ctx, e, "a/train", "settings", nil, func(ctx context.Context) (int, error) {
+			if !narrow(ctx) {
+				t.Error("the lane's phase does not run narrow")
+			}
+			if _, err := Do(ctx, e, "a/inner", "x", nil, compute); err != nil {
+				return 0, err
+			}
+			return compute(ctx)
 		})
 		if err != nil {
 			t.Error(err)
 		}
 	}()
 	wg.Wait()
-	if len(e.Timings) != 0 {
-		t.Fatalf("the lane recorded timings %v", e.Timings)
+	if len(e.Timings) != 1 || e.Timings[0].Phase != "a/inner" {
+		t.Fatalf("the lane recorded timings %v, want only the inner phase's", e.Timings)
 	}
-	if _, err := Do(context.Background(), e, "b/other", "x", nil, compute); err != nil {
+	if _, err := Do(context.Background(), e, "b/other", "x", nil, func(ctx context.Context) (int, error) {
+		if narrow(ctx) {
+			t.Error("a phase outside the lane runs narrow")
+		}
+		return compute(ctx)
+	}); err != nil {
 		t.Fatal(err)
 	}
 	got, err := Do(context.Background(), e, "a/train", "settings", nil, func(ctx context.Context) (int, error) {
-		t.Error("the prefetched phase was computed again")
+		t.Error("the phase computed ahead was computed again")
 		return 0, nil
 	})
 	if err != nil || got != 42 {
-		t.Fatalf("Do after Prefetch: %v, %v; want 42", got, err)
+		t.Fatalf("Do after the lane: %v, %v; want 42", got, err)
 	}
-	if calls != 2 {
-		t.Errorf("%d computations, want 2", calls)
+	if calls != 3 {
+		t.Errorf("%d computations, want 3", calls)
 	}
-	if len(e.Timings) != 2 || e.Timings[0].Phase != "b/other" || e.Timings[1].Phase != "a/train" || e.Timings[1].Reused {
-		t.Errorf("timings %+v, want b/other then a/train (computed)", e.Timings)
+	if len(e.Timings) != 3 || e.Timings[1].Phase != "b/other" || e.Timings[2].Phase != "a/train" || e.Timings[2].Reused {
+		t.Errorf("timings %+v, want a/inner, b/other then a/train (computed)", e.Timings)
 	}
 	// The phase was stored: a new run reuses it.
 	e2 := &Env{Dir: e.Dir}
@@ -60,24 +73,36 @@ func TestPrefetch(t *testing.T) {
 	}
 }
 
-// TestPrefetchError checks that a lane's failure reaches the taker, and
-// that Prefetch computes nothing when planning or in a shard.
-func TestPrefetchError(t *testing.T) {
+// TestLaneStopAndError checks that a lane's failure reaches the taker,
+// that a stopped lane computes nothing, and that a lane changes nothing in
+// a shard.
+func TestLaneStopAndError(t *testing.T) {
 	e := &Env{Dir: t.TempDir()}
 	boom := errors.New("boom")
-	err := Prefetch(context.Background(), e, "a/train", func(ctx context.Context) (int, error) {
-		return Do(ctx, e, "a/train", 1, nil, func(ctx context.Context) (int, error) { return 0, boom })
-	})
-	if !errors.Is(err, boom) {
-		t.Fatalf("Prefetch: %v, want boom", err)
+	stop := make(chan struct{})
+	ctx := laneContext(context.Background(), stop)
+	if _, err := Do(ctx, e, "a/train", 1, nil, func(ctx context.Context) (int, error) { return 0, boom }); !errors.Is(err, boom) {
+		t.Fatalf("lane: %v, want boom", err)
 	}
 	if _, err := Do(context.Background(), e, "a/train", 1, nil, func(ctx context.Context) (int, error) { return 1, nil }); !errors.Is(err, boom) {
-		t.Errorf("Do after a failed Prefetch: %v, want boom", err)
+		t.Errorf("Do after a failed lane: %v, want boom", err)
 	}
-	for _, env := range []*Env{{Dir: t.TempDir(), Mode: ModePlan}, {Dir: t.TempDir(), Owns: func(string) bool { return true }}} {
-		ran := false
-		if err := Prefetch(context.Background(), env, "a/train", func(ctx context.Context) (int, error) { ran = true; return 0, nil }); err != nil || ran {
-			t.Errorf("mode %v, shard %v: Prefetch ran (%v, %v)", env.Mode, env.Owns != nil, ran, err)
+	close(stop)
+	ran := false
+	if _, err := Do(ctx, e, "b/train", 1, nil, func(ctx context.Context) (int, error) { ran = true; return 0, nil }); !errors.Is(err, errLaneStopped) || ran {
+		t.Errorf("stopped lane: ran %v, error %v; want errLaneStopped", ran, err)
+	}
+	if got, err := Do(context.Background(), e, "b/train", 1, nil, func(ctx context.Context) (int, error) { return 7, nil }); err != nil || got != 7 {
+		t.Errorf("Do after a stopped lane: %v, %v; want 7", got, err)
+	}
+	shard := &Env{Dir: t.TempDir(), Owns: func(string) bool { return true }}
+	ctx = laneContext(context.Background(), make(chan struct{}))
+	if got, err := Do(ctx, shard, "a/train", 1, nil, func(ctx context.Context) (int, error) {
+		if narrow(ctx) {
+			t.Error("a shard's phase runs narrow")
 		}
+		return 5, nil
+	}); err != nil || got != 5 || len(shard.Timings) != 1 || len(shard.flights) != 0 {
+		t.Errorf("shard: %v, %v, timings %v, flights %d; want 5 recorded by itself", got, err, shard.Timings, len(shard.flights))
 	}
 }

@@ -213,38 +213,61 @@ func MNIST(ctx context.Context, e *Env, o MNISTOptions) (*MNISTResults, error) {
 	}
 	res := &MNISTResults{Options: o}
 	for _, sm := range o.models(e) {
-		name, spec, proto, beta, seed := sm.name, sm.spec, sm.proto, sm.beta, sm.seed
-		tr, err := TrainPhase(ctx, e, name+"/train", spec)
+		mo, err := o.modelPhases(ctx, e, sm)
 		if err != nil {
 			return nil, err
 		}
-		res.Models = append(res.Models, MNISTModel{Protocol: proto, Beta: beta, Seed: seed,
-			TestAcc: tr.Result.TestAcc, TrainSeconds: tr.Result.Seconds, Dir: tr.Dir})
-		isoRes, err := isometryPhase(ctx, e, name+"/isometry", tr, spec, proto, beta, seed)
-		if err != nil {
-			return nil, err
-		}
-		res.Isometry = append(res.Isometry, isoRes)
-		if o.Info().Grid && proto == Standard && seed == e.SeedList()[0] {
-			g, err := gridRowPhase(ctx, e, name+"/grid", tr, spec, o, beta, seed)
-			if err != nil {
-				return nil, err
-			}
-			res.Grids = append(res.Grids, g)
-		}
-		attacks := []string{proto}
-		if proto == Authors {
-			attacks = append(attacks, Standard)
-		}
-		for _, ap := range attacks {
-			run, err := attackPhase(ctx, e, name+"/attack-"+ap, tr, spec, o, proto, ap, beta, seed)
-			if err != nil {
-				return nil, err
-			}
-			res.Runs = append(res.Runs, run)
-		}
+		res.Models = append(res.Models, mo.model)
+		res.Isometry = append(res.Isometry, mo.iso)
+		res.Grids = append(res.Grids, mo.grids...)
+		res.Runs = append(res.Runs, mo.runs...)
 	}
 	return res, nil
+}
+
+// modelOut is what the phases of one model of a study give.
+type modelOut struct {
+	model MNISTModel
+	iso   MNISTIsometry
+	grids []Grid
+	runs  []MNISTRun
+}
+
+// modelPhases runs the phases of one model of the study in order: its
+// training, isometry, the image grid's row (the first seed's standard
+// models, when the study draws a grid) and its attacks, under its own
+// protocol and, for the authors' models, under the standard one (the
+// cross).
+func (o MNISTOptions) modelPhases(ctx context.Context, e *Env, sm studyModel) (modelOut, error) {
+	var mo modelOut
+	name, spec, proto, beta, seed := sm.name, sm.spec, sm.proto, sm.beta, sm.seed
+	tr, err := TrainPhase(ctx, e, name+"/train", spec)
+	if err != nil {
+		return mo, err
+	}
+	mo.model = MNISTModel{Protocol: proto, Beta: beta, Seed: seed, TestAcc: tr.Result.TestAcc, TrainSeconds: tr.Result.Seconds, Dir: tr.Dir}
+	if mo.iso, err = isometryPhase(ctx, e, name+"/isometry", tr, spec, proto, beta, seed); err != nil {
+		return mo, err
+	}
+	if o.Info().Grid && proto == Standard && seed == e.SeedList()[0] {
+		g, err := gridRowPhase(ctx, e, name+"/grid", tr, spec, o, beta, seed)
+		if err != nil {
+			return mo, err
+		}
+		mo.grids = append(mo.grids, g)
+	}
+	attacks := []string{proto}
+	if proto == Authors {
+		attacks = append(attacks, Standard)
+	}
+	for _, ap := range attacks {
+		run, err := attackPhase(ctx, e, name+"/attack-"+ap, tr, spec, o, proto, ap, beta, seed)
+		if err != nil {
+			return mo, err
+		}
+		mo.runs = append(mo.runs, run)
+	}
+	return mo, nil
 }
 
 // studyModel is one model of a study: its protocol, β and seed, the
@@ -271,18 +294,18 @@ func (o MNISTOptions) models(e *Env) []studyModel {
 	return ms
 }
 
-// prefetchTrainings trains the study's models, in the order MNIST takes
-// them, ahead of their turn (Prefetch): while a toy experiment keeps one
-// core busy, the other trains (a training step mostly runs on one core).
-// It stops at the first failure, which MNIST then meets and reports.
-func prefetchTrainings(ctx context.Context, e *Env, o MNISTOptions) {
+// studyAhead runs the study's phases, in the order MNIST takes them,
+// ahead of their turn in a lane (laneContext) until stop is closed: while a
+// toy experiment keeps one core busy, the other trains and attacks, one
+// core wide. It stops at the first failure, which MNIST then meets and
+// reports.
+func studyAhead(ctx context.Context, e *Env, o MNISTOptions, stop <-chan struct{}) {
 	if o.Validate() != nil {
 		return
 	}
+	ctx = laneContext(ctx, stop)
 	for _, sm := range o.models(e) {
-		name := sm.name + "/train"
-		err := Prefetch(ctx, e, name, func(ctx context.Context) (Trained, error) { return TrainPhase(ctx, e, name, sm.spec) })
-		if err != nil {
+		if _, err := o.modelPhases(ctx, e, sm); err != nil {
 			return
 		}
 	}
@@ -308,11 +331,16 @@ func attackPhase(ctx context.Context, e *Env, name string, tr Trained, spec trai
 		if err != nil {
 			return run, err
 		}
-		if run.FGSM, run.PGD, err = attack.Sweeps(ctx, am, te.X, te.Y(), settings.Sweep); err != nil {
+		// Workers do not change the numbers (attack.RobustAccuracy).
+		sweep, workers := settings.Sweep, 0
+		if narrow(ctx) {
+			sweep.Workers, workers = 1, 1
+		}
+		if run.FGSM, run.PGD, err = attack.Sweeps(ctx, am, te.X, te.Y(), sweep); err != nil {
 			return run, err
 		}
 		for _, eps := range o.Budgets {
-			cfg := attack.Config{Attack: attack.AttackPGD, Norm: attack.NormInf, Eps: eps, Step: eps / 4, Steps: 10, Seed: seed}
+			cfg := attack.Config{Attack: attack.AttackPGD, Norm: attack.NormInf, Eps: eps, Step: eps / 4, Steps: 10, Seed: seed, Workers: workers}
 			loss := attack.LossCE
 			if ap == Authors {
 				cfg.Attack, loss = attack.AttackPGDPaper, attack.LossTrain

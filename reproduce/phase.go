@@ -23,6 +23,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -199,6 +200,28 @@ func (e *Env) Logf(format string, args ...any) {
 // nothing runs and Do returns a placeholder: T's zero value with its nil
 // pointers to structs allocated, so that code between phases can go on.
 func Do[T any](ctx context.Context, e *Env, name string, settings any, valid func(T) bool, run func(ctx context.Context) (T, error)) (T, error) {
+	if e.Mode == ModeRun && e.Owns == nil {
+		if ln, _ := ctx.Value(laneKey{}).(*lane); ln != nil {
+			f, err := e.ahead(ln, name)
+			if err != nil {
+				var zero T
+				return zero, err
+			}
+			if f != nil {
+				// The phase's own work (and any phase it runs) is not
+				// ahead: it computes for itself, narrow.
+				res, err := do(context.WithValue(context.WithValue(ctx, laneKey{}, (*lane)(nil)), narrowKey{}, true), e, name, settings, valid, run, f)
+				f.res, f.err = res, err
+				close(f.done)
+				return res, err
+			}
+		}
+	}
+	return do(ctx, e, name, settings, valid, run, nil)
+}
+
+// do is Do; a phase computed ahead (f not nil) records its timing in f.
+func do[T any](ctx context.Context, e *Env, name string, settings any, valid func(T) bool, run func(ctx context.Context) (T, error), ahead *flight) (T, error) {
 	var zero T
 	if err := ctx.Err(); err != nil {
 		return zero, err
@@ -217,13 +240,9 @@ func Do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 		e.mu.Unlock()
 		return placeholder[T](), nil
 	}
-	// A phase computed ahead by a lane of this process (prefetch) is
-	// taken from it, once; the lane's own call records nothing.
-	lane, _ := ctx.Value(laneKey{}).(*flight)
-	if lane != nil && lane.name != name {
-		lane = nil
-	}
-	if lane == nil {
+	// A phase computed ahead by a lane of this process (laneContext) is taken
+	// from it, once, with its timing; the lane's own call records nothing.
+	if ahead == nil {
 		if f := e.flightOf(name); f != nil {
 			select {
 			case <-f.done:
@@ -240,8 +259,8 @@ func Do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 		}
 	}
 	record := func(t Timing) {
-		if lane != nil {
-			lane.timing = t
+		if ahead != nil {
+			ahead.timing = t
 		} else {
 			e.record(t)
 		}
@@ -387,8 +406,8 @@ func fill(v reflect.Value, depth int) {
 	}
 }
 
-// flight is a phase computed ahead by a lane (Prefetch) for a later Do of
-// the same name in this process.
+// flight is a phase computed ahead by a lane (laneContext) for a later Do of the
+// same name in this process.
 type flight struct {
 	name   string
 	done   chan struct{} // closed when res, timing and err are set
@@ -397,7 +416,17 @@ type flight struct {
 	err    error
 }
 
-type laneKey struct{}
+// lane is what laneContext puts in a context.
+type lane struct{ stop <-chan struct{} }
+
+type (
+	laneKey   struct{}
+	narrowKey struct{}
+)
+
+// errLaneStopped is Do's error, under a context from laneContext, once the lane's
+// stop channel is closed.
+var errLaneStopped = errors.New("reproduce: the lane is stopped")
 
 // flightOf returns the flight of phase name, or nil.
 func (e *Env) flightOf(name string) *flight {
@@ -406,31 +435,45 @@ func (e *Env) flightOf(name string) *flight {
 	return e.flights[name]
 }
 
-// Prefetch computes phase name ahead of its turn by calling run, which
-// must call Do for that name (e.g. TrainPhase) with the context it is
-// given; a later Do of the same name in this process waits for it and
-// takes its result (and its timing) instead of computing the phase again.
-// Prefetch does nothing unless e computes every phase (ModeRun, no shard).
-// It returns run's error.
-func Prefetch[T any](ctx context.Context, e *Env, name string, run func(ctx context.Context) (T, error)) error {
-	if e.Mode != ModeRun || e.Owns != nil {
-		return nil
+// ahead registers phase name as computed ahead by ln and returns its
+// flight; nil if the phase is already in flight; errLaneStopped once ln
+// is stopped.
+func (e *Env) ahead(ln *lane, name string) (*flight, error) {
+	select {
+	case <-ln.stop:
+		return nil, errLaneStopped
+	default:
 	}
-	f := &flight{name: name, done: make(chan struct{})}
 	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.flights[name] != nil {
+		return nil, nil
+	}
 	if e.flights == nil {
 		e.flights = map[string]*flight{}
 	}
-	if e.flights[name] != nil {
-		e.mu.Unlock()
-		return nil
-	}
+	f := &flight{name: name, done: make(chan struct{})}
 	e.flights[name] = f
-	e.mu.Unlock()
-	defer close(f.done)
-	res, err := run(context.WithValue(ctx, laneKey{}, f))
-	f.res, f.err = res, err
-	return err
+	return f, nil
+}
+
+// laneContext returns a context under which Do computes its phase ahead of its
+// turn, in a lane beside the rest of the run: a later Do of the same name
+// in this process waits for it and takes its result (and its timing, which
+// the lane's call does not record) instead of computing the phase again.
+// Once stop is closed, Do under the context returns errLaneStopped without
+// computing; a phase already started finishes. The phase's own work runs
+// narrow (see narrow). Outside ModeRun, or in a shard, the context changes
+// nothing.
+func laneContext(ctx context.Context, stop <-chan struct{}) context.Context {
+	return context.WithValue(ctx, laneKey{}, &lane{stop: stop})
+}
+
+// narrow reports whether ctx is a phase computed ahead by a lane, which
+// should use one core (the rest of the run has the others).
+func narrow(ctx context.Context) bool {
+	n, _ := ctx.Value(narrowKey{}).(bool)
+	return n
 }
 
 func (e *Env) record(t Timing) {

@@ -79,10 +79,10 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 	// image studies (mnist, fashion) one after another. The toy sets are
 	// small full-batch networks that keep about one core busy each; an
 	// image study's attacks use every core (and it holds a large data set),
-	// so it runs alone, except that its models train in a lane beside the
-	// last toy experiment (below). The experiments share no state but the
-	// Env (which locks): every number is what a run one experiment after
-	// another gives.
+	// so it runs alone, except that the MNIST study's phases run one core
+	// wide in a lane beside the last toy experiment (below). The
+	// experiments share no state but the Env (which locks): every number is
+	// what a run one experiment after another gives.
 	ran := make([]bool, len(o.Experiments))
 	secs := make([]float64, len(o.Experiments))
 	lctx, stop := context.WithCancel(ctx)
@@ -123,9 +123,10 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 				}()
 			}
 		}
-		// The MNIST models are trained in a lane of their own as soon as
-		// a core is free of toy experiments; the study takes them as it
-		// reaches them (Prefetch).
+		// The MNIST study's phases run in a lane of their own, one core
+		// wide, from when a core is free of toy experiments until the last
+		// one ends; the study takes them as it reaches them (laneContext).
+		toysDone := make(chan struct{})
 		if toys > 0 && slices.Contains(o.Experiments, "mnist") {
 			lane.Add(1)
 			go func() {
@@ -137,10 +138,11 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 						return
 					}
 				}
-				prefetchTrainings(lctx, e, o.MNIST)
+				studyAhead(lctx, e, o.MNIST, toysDone)
 			}()
 		}
 		wg.Wait()
+		close(toysDone)
 	} else { // a plan, a shard or a merge lists its phases in a fixed order
 		for i, ex := range o.Experiments {
 			if !image(ex) && !run(i) {

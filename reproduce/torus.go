@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/embed"
@@ -260,33 +261,42 @@ func torusGeometry(ctx context.Context, e *Env, name string, tr TorusTrained, sp
 			return run, err
 		}
 		_, reps := stacked.Forward(m, te.X)
+		// The blocks are measured and drawn at the same time (UMAP's
+		// numbers do not depend on how many run).
+		run.Blocks = make([]TorusBlock, len(ev.Blocks))
+		errs := make([]error, len(ev.Blocks))
+		var wg sync.WaitGroup
 		for k, b := range ev.Blocks {
-			if err := ctx.Err(); err != nil {
-				return run, err
-			}
-			worst := 1.0
-			for _, c := range b.PerClass {
-				worst = min(worst, c.Pearson)
-			}
-			tb := TorusBlock{Block: k, Level: b.Level, Classes: ev.Levels[b.Level].Classes,
-				TestAccuracy: r4(ev.Levels[b.Level].Accuracy), TrainAccuracy: r4(tr.Result.TrainAcc[b.Level]),
-				SharedHeadTestAccuracy: r4(sharedAcc[b.Level]),
-				Pearson:                r4(b.All.Pearson), WorstPearson: r4(worst), MeanAbsDiff: r4(b.All.MeanAbsDiff), Stress: r4(b.All.Stress),
-				PearsonVsData: r4(b.VsData.Pearson), TrainSeconds: r4(tr.Result.Blocks[k].Seconds), Figure: figs[k]}
-			y := te.Labels[b.Level]
-			u, err := embed.UMAPContext(ctx, reps[k], embed.UMAPOptions{Neighbors: o.Neighbors, MinDist: o.MinDist, Epochs: o.UMAPEpochs, Seed: spec.Seed})
+			wg.Go(func() {
+				worst := 1.0
+				for _, c := range b.PerClass {
+					worst = min(worst, c.Pearson)
+				}
+				tb := TorusBlock{Block: k, Level: b.Level, Classes: ev.Levels[b.Level].Classes,
+					TestAccuracy: r4(ev.Levels[b.Level].Accuracy), TrainAccuracy: r4(tr.Result.TrainAcc[b.Level]),
+					SharedHeadTestAccuracy: r4(sharedAcc[b.Level]),
+					Pearson:                r4(b.All.Pearson), WorstPearson: r4(worst), MeanAbsDiff: r4(b.All.MeanAbsDiff), Stress: r4(b.All.Stress),
+					PearsonVsData: r4(b.VsData.Pearson), TrainSeconds: r4(tr.Result.Blocks[k].Seconds), Figure: figs[k]}
+				y := te.Labels[b.Level]
+				u, err := embed.UMAPContext(ctx, reps[k], embed.UMAPOptions{Neighbors: o.Neighbors, MinDist: o.MinDist, Epochs: o.UMAPEpochs, Seed: spec.Seed})
+				if err != nil {
+					errs[k] = fmt.Errorf("block %d: UMAP: %w", k, err)
+					return
+				}
+				tb.UMAPInit = u.Init
+				tb.UMAPTrustworthiness = r4(embed.Trustworthiness(reps[k], u.Y, 10))
+				tb.UMAPKNNAccuracy = r4(embed.KNNAccuracy(u.Y, y, 10))
+				title := fmt.Sprintf("Block %d, layer %d: UMAP, level %d (%d classes)", k, b.Layer, b.Level, tb.Classes)
+				errs[k] = report.Scatter(filepath.Join(e.Dir, figs[k]), title, points2(u.Y), y, torusNames(te, b.Level),
+					report.WithLegendTitle(fmt.Sprintf("level %d", b.Level)))
+				run.Blocks[k] = tb
+			})
+		}
+		wg.Wait()
+		for _, err := range errs {
 			if err != nil {
-				return run, fmt.Errorf("block %d: UMAP: %w", k, err)
+				return run, err // the first block's
 			}
-			tb.UMAPInit = u.Init
-			tb.UMAPTrustworthiness = r4(embed.Trustworthiness(reps[k], u.Y, 10))
-			tb.UMAPKNNAccuracy = r4(embed.KNNAccuracy(u.Y, y, 10))
-			title := fmt.Sprintf("Block %d, layer %d: UMAP, level %d (%d classes)", k, b.Layer, b.Level, tb.Classes)
-			if err := report.Scatter(filepath.Join(e.Dir, figs[k]), title, points2(u.Y), y, torusNames(te, b.Level),
-				report.WithLegendTitle(fmt.Sprintf("level %d", b.Level))); err != nil {
-				return run, err
-			}
-			run.Blocks = append(run.Blocks, tb)
 		}
 		return run, nil
 	})
