@@ -4,7 +4,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"reflect"
+	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/isonet/isonet/tensor"
@@ -414,6 +416,70 @@ func TestWorkersDeterministic(t *testing.T) {
 				first = r
 			} else if !reflect.DeepEqual(first, r) {
 				t.Errorf("%s %s: workers=%d gives %v, workers=1 gives %v", cfg.Attack, cfg.Norm, w, r.Accuracy, first.Accuracy)
+			}
+		}
+	}
+}
+
+// forkCounter counts the Logits calls of each of its forks.
+type forkCounter struct {
+	Model
+	calls *[8]atomic.Int64
+	id    int
+	next  *int
+}
+
+func (f *forkCounter) Fork() Model {
+	*f.next++
+	return &forkCounter{Model: f.Model.Fork(), calls: f.calls, id: *f.next - 1, next: f.next}
+}
+
+func (f *forkCounter) Logits(dst, x *tensor.Mat) {
+	f.calls[f.id%8].Add(1)
+	f.Model.Logits(dst, x)
+}
+
+// TestWiden checks that a narrow RobustAccuracy gives the same result
+// whether Widen is closed before it starts, while it runs or never, and
+// that its extra forks attack nothing unless Widen closes.
+func TestWiden(t *testing.T) {
+	m, x, y := testSet(53)
+	for _, cfg := range allConfigs() {
+		cfg.BatchSize, cfg.Seed, cfg.Workers = 4, 42, 1
+		want, err := RobustAccuracy(m, x, y, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, when := range []string{"before", "during", "never"} {
+			widen := make(chan struct{})
+			switch when {
+			case "before":
+				close(widen)
+			case "during":
+				go close(widen)
+			}
+			var calls [8]atomic.Int64
+			next := 0
+			c := cfg
+			c.Widen = widen
+			got, err := RobustAccuracy(&forkCounter{Model: m, calls: &calls, next: &next}, x, y, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s %s, widened %s: accuracy %v, narrow %v", cfg.Attack, cfg.Norm, when, got.Accuracy, want.Accuracy)
+			}
+			used := 0
+			for i := range calls {
+				if calls[i].Load() > 0 {
+					used++
+				}
+			}
+			if when == "never" && used != 1 {
+				t.Errorf("%s, never widened: %d forks attacked, want 1", cfg.Attack, used)
+			}
+			if when == "before" && runtime.GOMAXPROCS(0) > 1 && next < 2 {
+				t.Errorf("%s, widened before: %d forks made, want GOMAXPROCS", cfg.Attack, next)
 			}
 		}
 	}

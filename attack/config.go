@@ -58,6 +58,11 @@ type Config struct {
 	BatchSize int
 	// Workers is the number of goroutines RobustAccuracy spreads batches over.
 	Workers int
+	// Widen, when closed during RobustAccuracy, lets it spread the batches
+	// left over runtime.GOMAXPROCS(0) goroutines when that is more than
+	// Workers: a caller sharing the machine starts narrow and widens once
+	// the machine is its own. Results do not depend on it.
+	Widen <-chan struct{} `json:"-"`
 	// SquareP is Square's initial fraction p of the input changed per query.
 	SquareP float64
 

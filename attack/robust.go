@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -111,37 +112,61 @@ func RobustAccuracyContext(ctx context.Context, m Model, x *tensor.Mat, y []int,
 	nb := (n + bs - 1) / bs
 	clean := make([]bool, n)
 	robust := make([]bool, n)
-	workers := min(cfg.Workers, nb)
-	forks := make([]Model, workers)
+	workers, wide := min(cfg.Workers, nb), 0
+	if cfg.Widen != nil {
+		wide = max(0, min(runtime.GOMAXPROCS(0), nb)-workers)
+	}
+	forks := make([]Model, workers+wide)
 	for w := range forks {
 		forks[w] = m.Fork() // sequentially: m itself is not safe for concurrent use
 	}
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for _, fm := range forks {
-		wg.Go(func() {
-			var logits, adv tensor.Mat
-			for {
-				b := int(next.Add(1) - 1)
-				if b >= nb || cfg.stopped() {
-					return
+	work := func(fm Model) {
+		var logits, adv tensor.Mat
+		for {
+			b := int(next.Add(1) - 1)
+			if b >= nb || cfg.stopped() {
+				return
+			}
+			lo, hi := b*bs, min((b+1)*bs, n)
+			xb := tensor.FromSlice(hi-lo, d, x.Data[lo*d:hi*d])
+			yb := y[lo:hi]
+			fm.Logits(&logits, xb)
+			for i := range yb {
+				clean[lo+i] = argmax(logits.Row(i)) == yb[i]
+			}
+			bc := cfg
+			bc.Seed = batchSeed(cfg.Seed, b)
+			attackBatch(&adv, fm, xb, yb, bc)
+			fm.Logits(&logits, &adv)
+			for i := range yb {
+				robust[lo+i] = clean[lo+i] && argmax(logits.Row(i)) == yb[i]
+			}
+		}
+	}
+	for _, fm := range forks[:workers] {
+		wg.Go(func() { work(fm) })
+	}
+	if wide > 0 {
+		// The extra workers start when Widen closes, unless the first
+		// ones finish before.
+		finished := make(chan struct{})
+		var widen sync.WaitGroup
+		widen.Go(func() {
+			select {
+			case <-cfg.Widen:
+				var extra sync.WaitGroup
+				for _, fm := range forks[workers:] {
+					extra.Go(func() { work(fm) })
 				}
-				lo, hi := b*bs, min((b+1)*bs, n)
-				xb := tensor.FromSlice(hi-lo, d, x.Data[lo*d:hi*d])
-				yb := y[lo:hi]
-				fm.Logits(&logits, xb)
-				for i := range yb {
-					clean[lo+i] = argmax(logits.Row(i)) == yb[i]
-				}
-				bc := cfg
-				bc.Seed = batchSeed(cfg.Seed, b)
-				attackBatch(&adv, fm, xb, yb, bc)
-				fm.Logits(&logits, &adv)
-				for i := range yb {
-					robust[lo+i] = clean[lo+i] && argmax(logits.Row(i)) == yb[i]
-				}
+				extra.Wait()
+			case <-finished:
 			}
 		})
+		wg.Wait()
+		close(finished)
+		widen.Wait()
 	}
 	wg.Wait()
 	if err := ctx.Err(); err != nil {

@@ -40,7 +40,9 @@ type SweepSettings struct {
 	Loss      string // LossCE or LossTrain: the model attacked must use it
 	Batch     int
 	Workers   int
-	Seed      uint64
+	// Widen is Config.Widen for every attack of the sweep.
+	Widen <-chan struct{} `json:"-"`
+	Seed  uint64
 	// Norm, Restarts and RandomStart apply to every attack of the sweep
 	// (zero: L∞, one run, clean start); omitted from JSON when zero, so
 	// that stored phase settings keep their hash.
@@ -75,7 +77,7 @@ func (s SweepSettings) base(name string) Config {
 	if norm == "" {
 		norm = NormInf
 	}
-	return Config{Attack: name, Norm: norm, BatchSize: s.Batch, Workers: s.Workers, Seed: s.Seed,
+	return Config{Attack: name, Norm: norm, BatchSize: s.Batch, Workers: s.Workers, Widen: s.Widen, Seed: s.Seed,
 		Restarts: s.Restarts, RandomStart: s.RandomStart}
 }
 

@@ -10,8 +10,8 @@ import (
 // TestLane checks that a phase computed ahead in a lane is taken by the
 // later Do of the same name: computed once, its result returned, its
 // timing recorded once (by the taker, in the taker's order), and stored so
-// that a later run reuses it. The lane's phase runs narrow, and a phase it
-// runs inside computes for itself.
+// that a later run reuses it. The lane's phase runs narrow, a phase it
+// runs inside computes for itself, and the lane meeting it again takes it.
 func TestLane(t *testing.T) {
 	e := &Env{Dir: t.TempDir()}
 	calls := 0
@@ -25,7 +25,7 @@ func TestLane(t *testing.T) {
 		defer wg.Done()
 		ctx := laneContext(context.Background(), make(chan struct{}))
 		_, err := Do(ctx, e, "a/train", "settings", nil, func(ctx context.Context) (int, error) {
-			if !narrow(ctx) {
+			if n, _ := narrow(ctx); !n {
 				t.Error("the lane's phase does not run narrow")
 			}
 			if _, err := Do(ctx, e, "a/inner", "x", nil, compute); err != nil {
@@ -36,13 +36,22 @@ func TestLane(t *testing.T) {
 		if err != nil {
 			t.Error(err)
 		}
+		// The lane meeting the phase again takes it, computing and
+		// recording nothing.
+		got, err := Do(ctx, e, "a/train", "settings", nil, func(ctx context.Context) (int, error) {
+			t.Error("the lane computed its phase again")
+			return 0, nil
+		})
+		if err != nil || got != 42 {
+			t.Errorf("the lane's second Do: %v, %v; want 42", got, err)
+		}
 	}()
 	wg.Wait()
 	if len(e.Timings) != 1 || e.Timings[0].Phase != "a/inner" {
 		t.Fatalf("the lane recorded timings %v, want only the inner phase's", e.Timings)
 	}
 	if _, err := Do(context.Background(), e, "b/other", "x", nil, func(ctx context.Context) (int, error) {
-		if narrow(ctx) {
+		if n, _ := narrow(ctx); n {
 			t.Error("a phase outside the lane runs narrow")
 		}
 		return compute(ctx)
@@ -98,7 +107,7 @@ func TestLaneStopAndError(t *testing.T) {
 	shard := &Env{Dir: t.TempDir(), Owns: func(string) bool { return true }}
 	ctx = laneContext(context.Background(), make(chan struct{}))
 	if got, err := Do(ctx, shard, "a/train", 1, nil, func(ctx context.Context) (int, error) {
-		if narrow(ctx) {
+		if n, _ := narrow(ctx); n {
 			t.Error("a shard's phase runs narrow")
 		}
 		return 5, nil

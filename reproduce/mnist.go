@@ -294,17 +294,23 @@ func (o MNISTOptions) models(e *Env) []studyModel {
 	return ms
 }
 
-// studyAhead runs the study's phases, in the order MNIST takes them,
-// ahead of their turn in a lane (laneContext) until stop is closed: while a
-// toy experiment keeps one core busy, the other trains and attacks, one
-// core wide. It stops at the first failure, which MNIST then meets and
-// reports.
+// studyAhead runs the study's phases ahead of their turn in a lane
+// (laneContext) until stop is closed: while a toy experiment keeps one core
+// busy, the other trains every model (training uses one core anyway), then
+// measures and attacks them in the order MNIST takes them, one core wide.
+// It stops at the first failure, which MNIST then meets and reports.
 func studyAhead(ctx context.Context, e *Env, o MNISTOptions, stop <-chan struct{}) {
 	if o.Validate() != nil {
 		return
 	}
 	ctx = laneContext(ctx, stop)
-	for _, sm := range o.models(e) {
+	models := o.models(e)
+	for _, sm := range models {
+		if _, err := TrainPhase(ctx, e, sm.name+"/train", sm.spec); err != nil {
+			return
+		}
+	}
+	for _, sm := range models {
 		if _, err := o.modelPhases(ctx, e, sm); err != nil {
 			return
 		}
@@ -331,16 +337,18 @@ func attackPhase(ctx context.Context, e *Env, name string, tr Trained, spec trai
 		if err != nil {
 			return run, err
 		}
-		// Workers do not change the numbers (attack.RobustAccuracy).
+		// Workers do not change the numbers (attack.RobustAccuracy): a
+		// phase computed ahead attacks on one core until the lane stops.
 		sweep, workers := settings.Sweep, 0
-		if narrow(ctx) {
-			sweep.Workers, workers = 1, 1
+		narrowed, widen := narrow(ctx)
+		if narrowed {
+			sweep.Workers, sweep.Widen, workers = 1, widen, 1
 		}
 		if run.FGSM, run.PGD, err = attack.Sweeps(ctx, am, te.X, te.Y(), sweep); err != nil {
 			return run, err
 		}
 		for _, eps := range o.Budgets {
-			cfg := attack.Config{Attack: attack.AttackPGD, Norm: attack.NormInf, Eps: eps, Step: eps / 4, Steps: 10, Seed: seed, Workers: workers}
+			cfg := attack.Config{Attack: attack.AttackPGD, Norm: attack.NormInf, Eps: eps, Step: eps / 4, Steps: 10, Seed: seed, Workers: workers, Widen: sweep.Widen}
 			loss := attack.LossCE
 			if ap == Authors {
 				cfg.Attack, loss = attack.AttackPGDPaper, attack.LossTrain

@@ -200,24 +200,42 @@ func (e *Env) Logf(format string, args ...any) {
 // nothing runs and Do returns a placeholder: T's zero value with its nil
 // pointers to structs allocated, so that code between phases can go on.
 func Do[T any](ctx context.Context, e *Env, name string, settings any, valid func(T) bool, run func(ctx context.Context) (T, error)) (T, error) {
-	if e.Mode == ModeRun && e.Owns == nil {
-		if ln, _ := ctx.Value(laneKey{}).(*lane); ln != nil {
-			f, err := e.ahead(ln, name)
-			if err != nil {
-				var zero T
-				return zero, err
-			}
-			if f != nil {
-				// The phase's own work (and any phase it runs) is not
-				// ahead: it computes for itself, narrow.
-				res, err := do(context.WithValue(context.WithValue(ctx, laneKey{}, (*lane)(nil)), narrowKey{}, true), e, name, settings, valid, run, f)
-				f.res, f.err = res, err
-				close(f.done)
-				return res, err
-			}
-		}
+	if ln, _ := ctx.Value(laneKey{}).(*lane); ln != nil && e.Mode == ModeRun && e.Owns == nil {
+		return doAhead(ctx, e, ln, name, settings, valid, run)
 	}
 	return do(ctx, e, name, settings, valid, run, nil)
+}
+
+// doAhead is Do in lane ln: it computes the phase for the study to take,
+// or, when the lane computed it already, takes the result again (the
+// timing stays for the study).
+func doAhead[T any](ctx context.Context, e *Env, ln *lane, name string, settings any, valid func(T) bool, run func(ctx context.Context) (T, error)) (T, error) {
+	var zero T
+	f, started, err := e.ahead(ln, name)
+	if err != nil {
+		return zero, err
+	}
+	if started {
+		// The phase's own work (and any phase it runs) is not ahead: it
+		// computes for itself, narrow.
+		ctx := context.WithValue(context.WithValue(ctx, laneKey{}, (*lane)(nil)), narrowKey{}, ln.stop)
+		f.res, f.err = do(ctx, e, name, settings, valid, run, f)
+		close(f.done)
+	} else {
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return zero, ctx.Err()
+		}
+	}
+	if f.err != nil {
+		return zero, f.err
+	}
+	res, ok := f.res.(T)
+	if !ok {
+		return zero, fmt.Errorf("phase %s: computed ahead as %T, not %T", name, f.res, zero)
+	}
+	return res, nil
 }
 
 // do is Do; a phase computed ahead (f not nil) records its timing in f.
@@ -435,26 +453,26 @@ func (e *Env) flightOf(name string) *flight {
 	return e.flights[name]
 }
 
-// ahead registers phase name as computed ahead by ln and returns its
-// flight; nil if the phase is already in flight; errLaneStopped once ln
-// is stopped.
-func (e *Env) ahead(ln *lane, name string) (*flight, error) {
+// ahead returns the flight of phase name computed ahead by ln, and whether
+// this call started it (registered it for the caller to compute), or
+// errLaneStopped once ln is stopped.
+func (e *Env) ahead(ln *lane, name string) (f *flight, started bool, err error) {
 	select {
 	case <-ln.stop:
-		return nil, errLaneStopped
+		return nil, false, errLaneStopped
 	default:
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.flights[name] != nil {
-		return nil, nil
+	if f := e.flights[name]; f != nil {
+		return f, false, nil
 	}
 	if e.flights == nil {
 		e.flights = map[string]*flight{}
 	}
-	f := &flight{name: name, done: make(chan struct{})}
+	f = &flight{name: name, done: make(chan struct{})}
 	e.flights[name] = f
-	return f, nil
+	return f, true, nil
 }
 
 // laneContext returns a context under which Do computes its phase ahead of its
@@ -462,18 +480,18 @@ func (e *Env) ahead(ln *lane, name string) (*flight, error) {
 // in this process waits for it and takes its result (and its timing, which
 // the lane's call does not record) instead of computing the phase again.
 // Once stop is closed, Do under the context returns errLaneStopped without
-// computing; a phase already started finishes. The phase's own work runs
-// narrow (see narrow). Outside ModeRun, or in a shard, the context changes
+// computing; a phase already started finishes, widening (see narrow). Outside ModeRun, or in a shard, the context changes
 // nothing.
 func laneContext(ctx context.Context, stop <-chan struct{}) context.Context {
 	return context.WithValue(ctx, laneKey{}, &lane{stop: stop})
 }
 
 // narrow reports whether ctx is a phase computed ahead by a lane, which
-// should use one core (the rest of the run has the others).
-func narrow(ctx context.Context) bool {
-	n, _ := ctx.Value(narrowKey{}).(bool)
-	return n
+// should use one core (the rest of the run has the others) until the
+// returned channel (the lane's stop) is closed.
+func narrow(ctx context.Context) (bool, <-chan struct{}) {
+	stop, ok := ctx.Value(narrowKey{}).(<-chan struct{})
+	return ok && stop != nil, stop
 }
 
 func (e *Env) record(t Timing) {
