@@ -97,7 +97,7 @@ func loadFashionMNIST(dir string, train bool) (*Set, map[string]string, string, 
 		if want := FashionMNISTSHA256[base]; sum != want {
 			return nil, nil, "", fmt.Errorf("fashion-mnist: %s: content sha256 %s, want %s: the file is damaged or not the canonical one; reinstall dataset-fashion-mnist, or use --dataset mnist --data-dir %s to read it unchecked", p, sum, want, dir)
 		}
-		if idx[i], err = readIDX(bytes.NewReader(raw), int64(len(raw)), false); err != nil {
+		if idx[i], err = readIDX(bytes.NewReader(raw), int64(len(raw)), false, false); err != nil {
 			return nil, nil, "", fmt.Errorf("idx: %s: %w", p, err)
 		}
 		paths[i] = p

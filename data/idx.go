@@ -21,6 +21,10 @@ type IDX struct {
 	Type byte   // element type; only 0x08 (unsigned byte) is read
 	Dims []int  // dimensions, outermost first (e.g. [60000 28 28])
 	Data []byte // the elements in row-major order
+
+	// pixels holds the data of a trusted images file converted while read
+	// (readIDX with pix), in place of Data.
+	pixels *tensor.Mat
 }
 
 // IDX element type codes, and the ones this package reads.
@@ -45,7 +49,7 @@ var idxTypeNames = map[byte]string{
 // the data buffer grows only as bytes actually arrive, so a header that
 // claims more data than the stream holds fails as a truncated file.
 func ReadIDX(r io.Reader) (*IDX, error) {
-	m, err := readIDX(r, -1, true)
+	m, err := readIDX(r, -1, true, false)
 	if err != nil {
 		return nil, fmt.Errorf("idx: %w", err)
 	}
@@ -65,7 +69,7 @@ func ReadIDXFile(path string) (*IDX, error) {
 	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
 		size = st.Size()
 	}
-	m, err := readIDX(f, size, true)
+	m, err := readIDX(f, size, true, false)
 	if err != nil {
 		return nil, fmt.Errorf("idx: %s: %w", path, err)
 	}
@@ -74,8 +78,12 @@ func ReadIDXFile(path string) (*IDX, error) {
 
 // readIDX reads an IDX stream. size is the length of r in bytes when known
 // (it is ignored for gzip input), -1 otherwise. gz says whether r may be
-// gzip-compressed (one layer only).
-func readIDX(r io.Reader, size int64, gz bool) (*IDX, error) {
+// gzip-compressed (one layer only). pix says the stream is trusted (its
+// checksum was verified): the data of an N×… file is then converted to
+// pixels in [0, 1] as it arrives, into a matrix allocated from the header,
+// instead of being kept as bytes (which would double the memory a set
+// needs while it is built).
+func readIDX(r io.Reader, size int64, gz, pix bool) (*IDX, error) {
 	br := bufio.NewReader(r)
 	magic, err := br.Peek(4)
 	if len(magic) == 0 {
@@ -90,7 +98,7 @@ func readIDX(r io.Reader, size int64, gz bool) (*IDX, error) {
 			return nil, fmt.Errorf("gzip: %w", err)
 		}
 		defer zr.Close()
-		m, err := readIDX(zr, -1, false)
+		m, err := readIDX(zr, -1, false, pix)
 		if err != nil {
 			return nil, fmt.Errorf("gzip content: %w", err)
 		}
@@ -134,6 +142,19 @@ func readIDX(r io.Reader, size int64, gz bool) (*IDX, error) {
 	}
 	if size >= 0 && total > size-int64(hdrLen) {
 		return nil, fmt.Errorf("truncated file: header claims %s, got %d (from the file size)", claim(dims, total), max(size-int64(hdrLen), 0))
+	}
+	if pix && nd >= 2 && total > 0 {
+		x := tensor.New(dims[0], int(total/int64(dims[0])))
+		if got, err := readPixels(br, x.Data); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil, fmt.Errorf("truncated file: header claims %s, got %d", claim(dims, total), got)
+			}
+			return nil, err
+		}
+		if err := expectEOF(br); err != nil {
+			return nil, fmt.Errorf("after %s: %w", claim(dims, total), err)
+		}
+		return &IDX{Type: typ, Dims: dims, pixels: x}, nil
 	}
 	buf, err := readExactly(br, total)
 	if err != nil {
@@ -207,6 +228,32 @@ func readExactly(r io.Reader, n int64) ([]byte, error) {
 	return buf, nil
 }
 
+// pixelScale maps a byte to its pixel value in [0, 1].
+var pixelScale = func() (s [256]float32) {
+	for i := range s {
+		s[i] = float32(i) / 255
+	}
+	return s
+}()
+
+// readPixels fills dst with the next len(dst) bytes of r, each mapped by
+// pixelScale, and returns how many bytes it read.
+func readPixels(r io.Reader, dst []float32) (int, error) {
+	var buf [32 << 10]byte
+	got := 0
+	for got < len(dst) {
+		n, err := io.ReadFull(r, buf[:min(len(buf), len(dst)-got)])
+		for i, b := range buf[:n] {
+			dst[got+i] = pixelScale[b]
+		}
+		got += n
+		if err != nil {
+			return got, err
+		}
+	}
+	return got, nil
+}
+
 // expectEOF checks that r has nothing left. Reading to the end also makes a
 // gzip reader verify its checksum.
 func expectEOF(r io.Reader) error {
@@ -260,17 +307,16 @@ func idxSet(name string, img, lab *IDX, imagesPath, labelsPath string) (*Set, er
 	if n == 0 {
 		return nil, fmt.Errorf("idx: %s: no images", imagesPath)
 	}
-	d := len(img.Data) / n
-	if d == 0 {
-		return nil, fmt.Errorf("idx: %s: images of dimensions %s have no pixels", imagesPath, fmtDims(img.Dims))
-	}
-	var scale [256]float32
-	for i := range scale {
-		scale[i] = float32(i) / 255
-	}
-	x := tensor.New(n, d)
-	for i, b := range img.Data {
-		x.Data[i] = scale[b]
+	x := img.pixels
+	if x == nil {
+		d := len(img.Data) / n
+		if d == 0 {
+			return nil, fmt.Errorf("idx: %s: images of dimensions %s have no pixels", imagesPath, fmtDims(img.Dims))
+		}
+		x = tensor.New(n, d)
+		for i, b := range img.Data {
+			x.Data[i] = pixelScale[b]
+		}
 	}
 	y := make([]int, n)
 	classes := 0

@@ -178,6 +178,59 @@ func TestIDXHostileHeaderAllocates(t *testing.T) {
 	}
 }
 
+// TestReadPixels checks that a trusted images stream converted while read
+// gives the set the bytes give, bit for bit, and fails as they do when
+// truncated or followed by extra data.
+func TestReadPixels(t *testing.T) {
+	const n, d = 5, 7001 // rows longer than readPixels' buffer
+	data := make([]byte, n*d)
+	for i := range data {
+		data[i] = byte(i*37 + i/255)
+	}
+	img := gzipBytes(t, idxBytes([]int{n, d}, data))
+	lab := idxBytes([]int{n}, []byte{1, 0, 4, 2, 3})
+	read := func(b []byte, pix bool) (*IDX, error) {
+		return readIDX(bytes.NewReader(b), -1, true, pix)
+	}
+	bi, err := read(img, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pi, err := read(img, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pi.Data != nil || pi.pixels == nil {
+		t.Fatal("the trusted stream kept its bytes")
+	}
+	li, _ := read(lab, true)
+	want, err := idxSet("x", bi, li, "img", "lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := idxSet("x", pi, li, "img", "lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want.X.Data {
+		if math.Float32bits(got.X.Data[i]) != math.Float32bits(want.X.Data[i]) {
+			t.Fatalf("pixel %d: %v converted while read, %v from bytes", i, got.X.Data[i], want.X.Data[i])
+		}
+	}
+	if got.X.Rows != n || got.X.Cols != d {
+		t.Errorf("shape %d×%d, want %d×%d", got.X.Rows, got.X.Cols, n, d)
+	}
+	short := gzipBytes(t, idxBytes([]int{n, d}, data[:n*d-3]))
+	long := gzipBytes(t, append(idxBytes([]int{n, d}, data), 9))
+	for _, b := range [][]byte{short, long} {
+		_, e1 := read(b, false)
+		_, e2 := read(b, true)
+		if e1 == nil || e2 == nil || e1.Error() != e2.Error() {
+			t.Errorf("errors differ: %v (bytes) and %v (pixels)", e1, e2)
+		}
+	}
+}
+
 func TestLoadIDXPair(t *testing.T) {
 	dir := t.TempDir()
 	pix := []byte{0, 255, 51, 102, 0, 0, 0, 0, 255, 255, 1, 254}

@@ -268,7 +268,7 @@ func readIDXHashed(path string) (*IDX, string, error) {
 	}
 	defer done()
 	h := sha256.New()
-	m, err := readIDX(io.TeeReader(in, h), size, false)
+	m, err := readIDX(io.TeeReader(in, h), size, false, false)
 	if err != nil {
 		if gz {
 			err = fmt.Errorf("gzip content: %w", err)
@@ -296,7 +296,7 @@ func readVerified(path string, sums map[string]string) (*IDX, error) {
 	}
 	defer done()
 	h := sha256.New()
-	m, err := readIDX(io.TeeReader(in, h), -1, false)
+	m, err := readIDX(io.TeeReader(in, h), -1, false, true) // checksummed above
 	if err != nil {
 		return nil, fmt.Errorf("idx: %s: %w", path, err)
 	}

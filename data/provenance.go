@@ -220,10 +220,13 @@ func (d Spec) Open(o OpenOptions) (*Loaded, error) {
 		}
 		var trSums, teSums map[string]string
 		var dir string
+		// Each split is cut to its subset as soon as it is read, so that
+		// the whole training split is garbage before the test split is read.
 		if !o.TestOnly {
 			if l.Train, trSums, _, err = load(d.Dir, true); err != nil {
 				return nil, err
 			}
+			l.Train = head(l.Train, d.TrainSubset)
 		}
 		if l.Test, teSums, dir, err = load(d.Dir, false); err != nil {
 			return nil, err
