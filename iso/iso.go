@@ -493,24 +493,35 @@ func (l *Loss) pairScalar(a, b int, ga []float32, din float64) (float64, float32
 }
 
 // mirrorRows copies rows [lo, hi) of the upper triangle of the square c
-// into the lower triangle (columns [lo, hi)), in blocks that stay in cache.
+// into the lower triangle (columns [lo, hi)), by strips of 16 rows: with
+// AVX-512, each whole 16×16 block right of a strip's diagonal block is
+// transposed in registers.
 func mirrorRows(c *tensor.Mat, lo, hi int) {
 	n := c.Rows
-	const bs = 32
+	const bs = 16
 	data := c.Data[:n*n]
-	// Blocks of 32×32: each row j of the lower triangle is filled from
-	// column j of the block's rows (a strided read, contiguous writes).
 	for i0 := lo; i0 < hi; i0 += bs {
 		i1 := min(i0+bs, hi)
-		for j0 := i0; j0 < n; j0 += bs {
-			j1 := min(j0+bs, n)
-			for j := max(j0, i0+1); j < j1; j++ {
-				dst := data[j*n+i0 : j*n+min(i1, j)]
-				src := data[i0*n+j:]
-				for k := range dst {
-					dst[k] = src[k*n]
-				}
+		j0 := i0
+		if useAVX512 && i1-i0 == bs {
+			mirrorBlock(data, n, i0, i1, i0, i1)
+			for j0 = i1; j0+bs <= n; j0 += bs {
+				transpose16(&data[j0*n+i0], n, &data[i0*n+j0], n)
 			}
+		}
+		mirrorBlock(data, n, i0, i1, j0, n)
+	}
+}
+
+// mirrorBlock copies c_ij to c_ji for i in [i0, i1), j in [j0, j1), j > i:
+// each row j of the lower triangle is filled from column j of the strip (a
+// strided read, contiguous writes).
+func mirrorBlock(data []float32, n, i0, i1, j0, j1 int) {
+	for j := max(j0, i0+1); j < j1; j++ {
+		dst := data[j*n+i0 : j*n+min(i1, j)]
+		src := data[i0*n+j:]
+		for k := range dst {
+			dst[k] = src[k*n]
 		}
 	}
 }

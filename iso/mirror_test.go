@@ -7,9 +7,18 @@ import (
 )
 
 // TestMirrorRows checks mirrorRows against its definition, c_ji = c_ij for
-// the rows i in [lo, hi) and every j > i, on sizes around the block size.
+// the rows i in [lo, hi) and every j > i, on sizes around the block size,
+// with and without the AVX-512 transposes.
 func TestMirrorRows(t *testing.T) {
-	for _, n := range []int{1, 2, 5, 31, 32, 33, 64, 100, 257} {
+	defer func(v bool) { useAVX512 = v }(useAVX512)
+	for _, vec := range []bool{useAVX512, false} {
+		useAVX512 = vec
+		testMirrorRows(t)
+	}
+}
+
+func testMirrorRows(t *testing.T) {
+	for _, n := range []int{1, 2, 5, 15, 16, 17, 31, 32, 33, 48, 64, 100, 257} {
 		for _, r := range [][2]int{{0, n}, {0, n / 2}, {n / 3, n}, {n / 4, n / 2}, {n - 1, n}} {
 			c, want := tensor.New(n, n), tensor.New(n, n)
 			for i := range c.Data {
@@ -24,7 +33,7 @@ func TestMirrorRows(t *testing.T) {
 			mirrorRows(c, r[0], r[1])
 			for i := range c.Data {
 				if c.Data[i] != want.Data[i] {
-					t.Fatalf("n %d, rows %v: element (%d,%d) = %v, want %v", n, r, i/n, i%n, c.Data[i], want.Data[i])
+					t.Fatalf("AVX-512 %v, n %d, rows %v: element (%d,%d) = %v, want %v", useAVX512, n, r, i/n, i%n, c.Data[i], want.Data[i])
 				}
 			}
 		}

@@ -12,6 +12,9 @@ import (
 func pairRow512(gram *float32, sq, din *float64, c *float32, rr *float64, near *uint8, n int, sqa, k float64)
 
 //go:noescape
+func transpose16(dst *float32, ldd int, src *float32, lds int)
+
+//go:noescape
 func colSum512(acc *float64, c *float32, rows, n, ldc int)
 
 // useAVX512 says whether the AVX-512 pair kernels run; tests turn it off to

@@ -21,3 +21,7 @@ func fusedGram(d int) bool { return false }
 func pairRowFused(pa, pt []float32, ldp, d int, sq, din []float64, c []float32, rr []float64, near []uint8, nl int, sqa, k float64, tmp *[32]float32) {
 	panic("iso: no fused pair kernel on this CPU")
 }
+
+func transpose16(dst *float32, ldd int, src *float32, lds int) {
+	panic("iso: no transpose kernel on this CPU")
+}
