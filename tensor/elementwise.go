@@ -79,9 +79,39 @@ func AddBiasTanh(y *Mat, bias []float32) {
 	if len(bias) != y.Cols || len(y.Data) < y.Rows*y.Cols {
 		panic(fmt.Sprintf("tensor: AddBiasTanh: %d biases for a %d×%d matrix", len(bias), y.Rows, y.Cols))
 	}
-	for i := 0; i < y.Rows; i++ {
-		addBiasTanh(y.Data[i*y.Cols:(i+1)*y.Cols], bias)
+	rows, cols := y.Rows, y.Cols
+	// Narrow rows go through the kernel k at a time with the bias repeated
+	// k times, k·cols a multiple of 8: fewer calls and no padded vector per
+	// row. The kernel is element-wise, so every number is the same.
+	k := 0
+	if cols > 0 && cols <= tanhGroup/2 {
+		m := 8 / gcd(cols, 8) // rows per whole number of vectors
+		k = tanhGroup / (m * cols) * m
 	}
+	i := 0
+	if k > 1 && rows >= k {
+		var rep [tanhGroup]float32
+		for r := range k {
+			copy(rep[r*cols:], bias)
+		}
+		for ; i+k <= rows; i += k {
+			addBiasTanh(y.Data[i*cols:(i+k)*cols], rep[:k*cols])
+		}
+	}
+	for ; i < rows; i++ {
+		addBiasTanh(y.Data[i*cols:(i+1)*cols], bias)
+	}
+}
+
+// tanhGroup bounds the elements of one AddBiasTanh kernel call over several
+// rows.
+const tanhGroup = 256
+
+func gcd(a, b int) int {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	return a
 }
 
 // addBiasTanhGo is the pure-Go version of addBiasTanh: x[j] = tanh(x[j]+b[j]).
