@@ -414,11 +414,18 @@ func (l *Loss) pairRowsFused(lo, hi, n int, din, rr []float64, w *rowWork) {
 			copy(w.din, dr)
 			dr = w.din
 		}
-		pairRowFused(l.p.Row(a), l.pt[a+1:], ldp, d, sq[a+1:], dr, w.c, w.rr, w.near, nl, sq[a], l.K, &w.tmp)
 		off := triOffset(a, n)
 		rra := rr[off : off+m]
-		copy(rra, w.rr[:m])
-		copy(ca[a+1:n], w.c[:m])
+		if crow := c.Data[a*n+a+1 : n*n]; len(crow) >= nl && len(rr)-off >= nl {
+			// Whole vectors straight into place: the lanes past the row
+			// land where later rows write (rr; C's upper triangle) or
+			// where the mirror does (C's lower triangle).
+			pairRowFused(l.p.Row(a), l.pt[a+1:], ldp, d, sq[a+1:], dr, crow, rr[off:], w.near, nl, sq[a], l.K, &w.tmp)
+		} else {
+			pairRowFused(l.p.Row(a), l.pt[a+1:], ldp, d, sq[a+1:], dr, w.c, w.rr, w.near, nl, sq[a], l.K, &w.tmp)
+			copy(rra, w.rr[:m])
+			copy(ca[a+1:n], w.c[:m])
+		}
 		for q := range (m + 7) / 8 {
 			mask := w.near[q]
 			for mask != 0 {
