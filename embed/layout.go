@@ -364,25 +364,37 @@ func (s *sgdState) sample2(t int, fe, alpha float64, y, far []float64, mine, min
 	srcs := [2][]float64{y, far}
 	n := uint64(s.n)
 	var p0, p1 float64
-	for q := 0; q < nNeg; q++ {
-		k := intN(pcg, n)
-		if k == j {
-			continue
+	// The negative points go in batches of up to 8: drawn and measured,
+	// then their powers computed together (powPosVec), then their pushes
+	// added in the order drawn. They are read, not moved, so this is the
+	// arithmetic of sample.
+	var u0s, u1s, d2s, pbs [8]float64
+	for q := 0; q < nNeg; {
+		m := 0
+		for ; q < nNeg && m < len(d2s); q++ {
+			k := intN(pcg, n)
+			if k == j {
+				continue
+			}
+			f := 0
+			if k < mine || k >= mineEnd {
+				f = 1
+			}
+			oth := srcs[f][2*k : 2*k+2 : 2*k+2]
+			u0, u1 := c0-oth[0], c1-oth[1]
+			u0s[m], u1s[m], d2s[m] = u0, u1, u0*u0+u1*u1
+			m++
 		}
-		f := 0
-		if k < mine || k >= mineEnd {
-			f = 1
-		}
-		oth := srcs[f][2*k : 2*k+2 : 2*k+2]
-		u0, u1 := c0-oth[0], c1-oth[1]
-		if d2 := u0*u0 + u1*u1; d2 > 0 {
-			pb := powPos(d2, b)
-			gc := rep / ((0.001 + d2) * (a*pb + 1))
-			p0 += clip4(gc*u0) * alpha
-			p1 += clip4(gc*u1) * alpha
-		} else { // coincident points: push apart along every axis
-			p0 += 4 * alpha
-			p1 += 4 * alpha
+		powPosVec(&pbs, &d2s, b, m)
+		for i := range m {
+			if d2 := d2s[i]; d2 > 0 {
+				gc := rep / ((0.001 + d2) * (a*pbs[i] + 1))
+				p0 += clip4(gc*u0s[i]) * alpha
+				p1 += clip4(gc*u1s[i]) * alpha
+			} else { // coincident points: push apart along every axis
+				p0 += 4 * alpha
+				p1 += 4 * alpha
+			}
 		}
 	}
 	cur[0], cur[1] = c0+p0, c1+p1

@@ -56,3 +56,24 @@ func TestSample2(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSGD2 runs 50 epochs of the 2-D SGD on one worker (the bulk of
+// UMAP's time) on 4 blobs of 1500 points.
+func BenchmarkSGD2(b *testing.B) {
+	x, _ := blobs(4, 1500, 12, 1.5, 3)
+	idx, dist := KNN(x, 14, 1, 2)
+	sigma, rho := smoothKNN(dist, 15, 2)
+	g := fuzzyGraph(idx, dist, sigma, rho)
+	y0 := make([]float64, 2*g.n)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range y0 {
+		y0[i] = 10 * rng.Float64()
+	}
+	a, bb := FitAB(1, 0.25)
+	l := newLayout(g, 2, y0, 1)
+	b.ResetTimer()
+	for range b.N {
+		y := slices.Clone(y0)
+		l.optimize(y, sgdParams{a: a, b: bb, gamma: 1, alpha: 1, negRate: 5, epochs: 50, seed: 7, workers: 1})
+	}
+}
