@@ -28,15 +28,7 @@ func TestIntN(t *testing.T) {
 // general one bit for bit, with and without parts and workers, including
 // coincident points.
 func TestSample2(t *testing.T) {
-	x, _ := blobs(4, 150, 12, 1.5, 3)
-	idx, dist := KNN(x, 14, 1, 2)
-	sigma, rho := smoothKNN(dist, 15, 2)
-	g := fuzzyGraph(idx, dist, sigma, rho)
-	y0 := make([]float64, 2*g.n)
-	rng := rand.New(rand.NewPCG(1, 2))
-	for i := range y0 {
-		y0[i] = 10 * rng.Float64()
-	}
+	g, y0 := sgdProblem(150)
 	copy(y0[2:4], y0[0:2]) // points 0 and 1 coincide
 	a, b := FitAB(1, 0.1)
 	for _, nparts := range []int{1, 4} {
@@ -60,7 +52,20 @@ func TestSample2(t *testing.T) {
 // BenchmarkSGD2 runs 50 epochs of the 2-D SGD on one worker (the bulk of
 // UMAP's time) on 4 blobs of 1500 points.
 func BenchmarkSGD2(b *testing.B) {
-	x, _ := blobs(4, 1500, 12, 1.5, 3)
+	g, y0 := sgdProblem(1500)
+	a, bb := FitAB(1, 0.25)
+	l := newLayout(g, 2, y0, 1)
+	b.ResetTimer()
+	for range b.N {
+		y := slices.Clone(y0)
+		l.optimize(y, sgdParams{a: a, b: bb, gamma: 1, alpha: 1, negRate: 5, epochs: 50, seed: 7, workers: 1})
+	}
+}
+
+// sgdProblem returns the fuzzy graph of 4 blobs of n points each in 12-D
+// (15 neighbours) and a random 2-D start in [0, 10)².
+func sgdProblem(n int) (*csr, []float64) {
+	x, _ := blobs(4, n, 12, 1.5, 3)
 	idx, dist := KNN(x, 14, 1, 2)
 	sigma, rho := smoothKNN(dist, 15, 2)
 	g := fuzzyGraph(idx, dist, sigma, rho)
@@ -69,11 +74,5 @@ func BenchmarkSGD2(b *testing.B) {
 	for i := range y0 {
 		y0[i] = 10 * rng.Float64()
 	}
-	a, bb := FitAB(1, 0.25)
-	l := newLayout(g, 2, y0, 1)
-	b.ResetTimer()
-	for range b.N {
-		y := slices.Clone(y0)
-		l.optimize(y, sgdParams{a: a, b: bb, gamma: 1, alpha: 1, negRate: 5, epochs: 50, seed: 7, workers: 1})
-	}
+	return g, y0
 }

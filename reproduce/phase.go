@@ -221,21 +221,26 @@ func doAhead[T any](ctx context.Context, e *Env, ln *lane, name string, settings
 		ctx := context.WithValue(context.WithValue(ctx, laneKey{}, (*lane)(nil)), narrowKey{}, ln.stop)
 		f.res, f.err = do(ctx, e, name, settings, valid, run, f)
 		close(f.done)
-	} else {
-		select {
-		case <-f.done:
-		case <-ctx.Done():
-			return zero, ctx.Err()
-		}
+	}
+	res, ok, err := take[T](ctx, f)
+	if err == nil && !ok {
+		err = fmt.Errorf("phase %s: computed ahead as %T, not %T", name, f.res, zero)
+	}
+	return res, err
+}
+
+// take waits for flight f and returns its result, and whether it is a T.
+func take[T any](ctx context.Context, f *flight) (res T, ok bool, err error) {
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		return res, false, ctx.Err()
 	}
 	if f.err != nil {
-		return zero, f.err
+		return res, false, f.err
 	}
-	res, ok := f.res.(T)
-	if !ok {
-		return zero, fmt.Errorf("phase %s: computed ahead as %T, not %T", name, f.res, zero)
-	}
-	return res, nil
+	res, ok = f.res.(T)
+	return res, ok, nil
 }
 
 // do is Do; a phase computed ahead (f not nil) records its timing in f.
@@ -262,15 +267,11 @@ func do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 	// from it, once, with its timing; the lane's own call records nothing.
 	if ahead == nil {
 		if f := e.flightOf(name); f != nil {
-			select {
-			case <-f.done:
-			case <-ctx.Done():
-				return zero, ctx.Err()
+			res, ok, err := take[T](ctx, f)
+			if err != nil {
+				return zero, err
 			}
-			if f.err != nil {
-				return zero, f.err
-			}
-			if res, ok := f.res.(T); ok {
+			if ok {
 				e.record(f.timing)
 				return res, nil
 			}
