@@ -33,9 +33,9 @@ var (
 // and returns the previous setting. n < 1 means 1. Results do not depend on
 // it. The default is one: on the 2-vCPU machine the project is measured on,
 // waking an idle helper takes 1.4 to 1.7 ms (the other vCPU halts), longer
-// than most products, and every workload of isonet bench ran 3 to 12 %
-// faster with one thread than with two (train-b0 236k against 210k
-// examples/s); the torus trained 5 % faster. Where goroutines wake quickly
+// than most products, and every workload of isonet bench ran 4 to 9 %
+// faster with one thread than with two (means of two alternating rounds;
+// train-b0 234k against 215k examples/s); the torus trained 5 % faster. Where goroutines wake quickly
 // and products are large, two or more may pay.
 func SetThreads(n int) int {
 	prev := Threads()
