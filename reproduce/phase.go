@@ -387,8 +387,10 @@ func orUnknown(v string) string {
 }
 
 // version returns the isonet version stored with the phases this run
-// computes.
+// computes (experiments running at the same time ask for it: it locks).
 func (e *Env) version() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.Version == "" {
 		e.Version = BuildVersion()
 	}
