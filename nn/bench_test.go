@@ -44,6 +44,9 @@ func BenchmarkTrainStepB1(b *testing.B) { benchStep(b, 1) }
 // TestTrainStepAllocations: after warm-up a training step allocates nothing,
 // with and without the isometric term.
 func TestTrainStepAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates on its own")
+	}
 	for _, beta := range []float64{0, 1} {
 		rng := rand.New(rand.NewPCG(1, 2))
 		m, _ := nn.NewMLP([]int{784, 100, 100, 100, 100, 10}, nn.Tanh, nn.InitPyTorch, rng)

@@ -425,6 +425,9 @@ func TestSpecNormTraining(t *testing.T) {
 // TestBaselineStepsDoNotAllocate: after warm-up, Jacobian and spectral-norm
 // steps allocate nothing, like a plain step.
 func TestBaselineStepsDoNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates on its own")
+	}
 	for _, method := range []string{MethodJacobian, MethodSpecNorm} {
 		m := tinyMLP(t, []int{20, 16, 16, 4}, nn.Tanh, 3)
 		tr, _ := NewTrainer(m, methodConfig(t, method))
