@@ -38,20 +38,18 @@ type Linear struct {
 // prefix+".weight" and prefix+".bias".
 func NewLinear(prefix string, in, out int) *Linear {
 	l := &Linear{In: in, Out: out, W: newParam(prefix+".weight", out, in), B: newParam(prefix+".bias", out)}
+	l.w = tensor.Mat{Rows: out, Cols: in, Data: l.W.Data}
+	l.gw = tensor.Mat{Rows: out, Cols: in, Data: l.W.Grad}
 	return l
 }
 
-// Weight returns W as a matrix view sharing the parameter's memory.
-func (l *Linear) Weight() *tensor.Mat {
-	l.w = tensor.Mat{Rows: l.Out, Cols: l.In, Data: l.W.Data}
-	return &l.w
-}
+// Weight returns W as a matrix view sharing the parameter's memory. It
+// only reads l (the view is made with the layer), so forks of a network
+// may call it at the same time.
+func (l *Linear) Weight() *tensor.Mat { return &l.w }
 
 // weightGrad returns W's gradient as a matrix view.
-func (l *Linear) weightGrad() *tensor.Mat {
-	l.gw = tensor.Mat{Rows: l.Out, Cols: l.In, Data: l.W.Grad}
-	return &l.gw
-}
+func (l *Linear) weightGrad() *tensor.Mat { return &l.gw }
 
 // Init names a weight initialisation scheme.
 type Init string
