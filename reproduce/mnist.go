@@ -310,6 +310,9 @@ func studyAhead(ctx context.Context, e *Env, o MNISTOptions, stop <-chan struct{
 			return
 		}
 	}
+	for _, sm := range models { // every model is trained: the rest reads the test split
+		e.dropTraining(sm.spec.Data)
+	}
 	for _, sm := range models {
 		if _, err := o.modelPhases(ctx, e, sm); err != nil {
 			return
@@ -328,7 +331,7 @@ func attackPhase(ctx context.Context, e *Env, name string, tr Trained, spec trai
 		if err != nil {
 			return MNISTRun{}, err
 		}
-		_, te, err := e.Data(spec.Data)
+		te, err := e.testData(spec.Data)
 		if err != nil {
 			return MNISTRun{}, err
 		}

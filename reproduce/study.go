@@ -55,7 +55,7 @@ func isometryPhase(ctx context.Context, e *Env, name string, tr Trained, spec tr
 		if err != nil {
 			return MNISTIsometry{}, err
 		}
-		_, te, err := e.Data(spec.Data)
+		te, err := e.testData(spec.Data)
 		if err != nil {
 			return MNISTIsometry{}, err
 		}
@@ -191,7 +191,7 @@ func gridRowPhase(ctx context.Context, e *Env, name string, tr Trained, spec tra
 		N    int
 	}{spec, st.KeyEps, GridImages}
 	return Do(ctx, e, name, settings, nil, func(ctx context.Context) (Grid, error) {
-		_, te, err := e.Data(spec.Data)
+		te, err := e.testData(spec.Data)
 		if err != nil {
 			return Grid{}, err
 		}
