@@ -167,8 +167,9 @@ func RobustAccuracyContext(ctx context.Context, m Model, x *tensor.Mat, y []int,
 		wg.Wait()
 		close(finished)
 		widen.Wait()
+	} else {
+		wg.Wait()
 	}
-	wg.Wait()
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}

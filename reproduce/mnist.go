@@ -311,7 +311,7 @@ func studyAhead(ctx context.Context, e *Env, o MNISTOptions, stop <-chan struct{
 		}
 	}
 	for _, sm := range models { // every model is trained: the rest reads the test split
-		e.dropTraining(sm.spec.Data)
+		e.dropTraining(sm.spec.Data) // one spec for all models; dropping twice is harmless
 	}
 	for _, sm := range models {
 		if _, err := o.modelPhases(ctx, e, sm); err != nil {

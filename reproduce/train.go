@@ -29,11 +29,10 @@ var (
 
 // Data loads (once per process) the sets a DataSpec names.
 func (e *Env) Data(d data.Spec) (trainSet, testSet *data.Set, err error) {
-	kb, err := json.Marshal(d)
+	k, err := dataKey(d)
 	if err != nil {
 		return nil, nil, err
 	}
-	k := string(kb)
 	dataMu.Lock()
 	p, ok := dataCache[k]
 	dataMu.Unlock()
@@ -53,11 +52,10 @@ func (e *Env) Data(d data.Spec) (trainSet, testSet *data.Set, err error) {
 // testData returns the test split of d: the cached one, or (when the
 // training split is not wanted, or was dropped) the test split alone.
 func (e *Env) testData(d data.Spec) (*data.Set, error) {
-	kb, err := json.Marshal(d)
+	k, err := dataKey(d)
 	if err != nil {
 		return nil, err
 	}
-	k := string(kb)
 	dataMu.Lock()
 	p := dataCache[k]
 	dataMu.Unlock()
@@ -82,16 +80,22 @@ func (e *Env) testData(d data.Spec) (*data.Set, error) {
 // training do not read (they ask testData): on MNIST it frees 188 MB for
 // the attacks. A later Data reads it again.
 func (e *Env) dropTraining(d data.Spec) {
-	kb, err := json.Marshal(d)
+	k, err := dataKey(d)
 	if err != nil {
 		return
 	}
 	dataMu.Lock()
-	if p, ok := dataCache[string(kb)]; ok {
+	if p, ok := dataCache[k]; ok {
 		p[0] = nil
-		dataCache[string(kb)] = p
+		dataCache[k] = p
 	}
 	dataMu.Unlock()
+}
+
+// dataKey is d's key in dataCache: the whole spec as JSON.
+func dataKey(d data.Spec) (string, error) {
+	b, err := json.Marshal(d)
+	return string(b), err
 }
 
 // TrainPhase trains spec as phase name and keeps the model in
