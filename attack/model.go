@@ -19,7 +19,11 @@
 // can get wrong and return errors.
 package attack
 
-import "github.com/isonet/isonet/tensor"
+import (
+	"fmt"
+
+	"github.com/isonet/isonet/tensor"
+)
 
 // Model is what an attack needs from a classifier. Implementations are not
 // safe for concurrent use; Fork gives an independent copy sharing the weights.
@@ -51,4 +55,25 @@ func setClean(m Model, x *tensor.Mat, y []int) {
 	if cs, ok := m.(CleanSetter); ok {
 		cs.SetClean(x, y)
 	}
+}
+
+// LogitsGrader is implemented by models that can back-propagate any
+// function of their logits to their inputs — what the DLR loss and FAB need,
+// where LossGrad offers only the model's own loss.
+type LogitsGrader interface {
+	// LogitsGrad runs the forward pass on x, writes the logits into logits
+	// (resized to x.Rows×NumClasses()), calls fill(dLogits, logits), which
+	// writes ∂L/∂logits into dLogits (already that shape), and writes
+	// ∂L/∂x = (∂L/∂logits)·∂logits/∂x into dx (resized to x's shape). It
+	// must never change weights.
+	LogitsGrad(dx, logits, x *tensor.Mat, fill func(dLogits, logits *tensor.Mat))
+}
+
+// logitsGrader returns m as a LogitsGrader, or an error naming what is
+// missing for the attack.
+func logitsGrader(m Model, attack string) (LogitsGrader, error) {
+	if g, ok := m.(LogitsGrader); ok {
+		return g, nil
+	}
+	return nil, fmt.Errorf("attack: %s needs gradients of the logits, which the model (%T) does not give (it does not implement attack.LogitsGrader)", attack, m)
 }

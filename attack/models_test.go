@@ -251,3 +251,26 @@ func trainMLP(m *mlpModel, x *tensor.Mat, y []int, iters int, lr float32) {
 		}
 	}
 }
+
+// LogitsGrad: dx = dz W.
+func (l *linearModel) LogitsGrad(dx, logits, x *tensor.Mat, fill func(dz, z *tensor.Mat)) {
+	l.Logits(logits, x)
+	l.z.Resize(logits.Rows, logits.Cols)
+	fill(&l.z, logits)
+	dx.Resize(x.Rows, x.Cols)
+	tensor.Gemm(false, false, 1, &l.z, l.W, 0, dx)
+}
+
+// LogitsGrad: dh = dz W2; dpre = dh ⊙ S(1 − h²); dx = dpre W1.
+func (m *mlpModel) LogitsGrad(dx, logits, x *tensor.Mat, fill func(dz, z *tensor.Mat)) {
+	m.forward(logits, x)
+	m.z.Resize(logits.Rows, logits.Cols)
+	fill(&m.z, logits)
+	m.dh.Resize(x.Rows, m.W1.Rows)
+	tensor.Gemm(false, false, 1, &m.z, m.W2, 0, &m.dh)
+	for k, h := range m.h.Data {
+		m.dh.Data[k] *= m.S * (1 - h*h)
+	}
+	dx.Resize(x.Rows, x.Cols)
+	tensor.Gemm(false, false, 1, &m.dh, m.W1, 0, dx)
+}

@@ -16,6 +16,7 @@ type AttackModel struct {
 	net *nn.MLP
 	obj *Objective
 	ws  *nn.Workspace
+	dz  tensor.Mat
 }
 
 // NewAttackModel returns the attack view of net under obj — CrossEntropy()
@@ -58,6 +59,18 @@ func (a *AttackModel) LossGrad(dx, x *tensor.Mat, y []int) float64 {
 	ce, il, dl, extra := a.obj.Eval(ws, logits, y)
 	a.net.Backward(ws, dl, extra, false, dx)
 	return a.obj.Value(ce, il)
+}
+
+// LogitsGrad implements attack.LogitsGrader: the forward pass, fill's
+// ∂L/∂logits, and its back-propagation to the inputs alone (no weight
+// gradients, no isometric term).
+func (a *AttackModel) LogitsGrad(dx, logits, x *tensor.Mat, fill func(dLogits, logits *tensor.Mat)) {
+	ws := a.workspace()
+	z := a.net.Forward(ws, x)
+	logits.CopyFrom(z)
+	a.dz.Resize(z.Rows, z.Cols)
+	fill(&a.dz, logits)
+	a.net.Backward(ws, &a.dz, nil, false, dx)
 }
 
 // Fork implements attack.Model.

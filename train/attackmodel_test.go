@@ -1,0 +1,79 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/isonet/isonet/nn"
+	"github.com/isonet/isonet/tensor"
+)
+
+// TestLogitsGrad checks AttackModel.LogitsGrad against finite differences
+// of a weighted sum of the logits, in float32 with a loose tolerance, and
+// against LossGrad when fill writes the cross-entropy's ∂/∂logits.
+func TestLogitsGrad(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	net, err := nn.NewMLP([]int{6, 8, 8, 4}, nn.Tanh, nn.InitPyTorch, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	am := NewAttackModel(net, CrossEntropy())
+	x := tensor.New(3, 6)
+	for k := range x.Data {
+		x.Data[k] = rng.Float32()
+	}
+	y := []int{0, 2, 3}
+	c := tensor.New(3, 4) // L = Σ c ⊙ logits
+	for k := range c.Data {
+		c.Data[k] = float32(rng.NormFloat64())
+	}
+	var dx, z tensor.Mat
+	am.LogitsGrad(&dx, &z, x, func(dz, _ *tensor.Mat) { dz.CopyFrom(c) })
+	loss := func(x *tensor.Mat) float64 {
+		var z tensor.Mat
+		am.Logits(&z, x)
+		var s float64
+		for k, v := range z.Data {
+			s += float64(v) * float64(c.Data[k])
+		}
+		return s
+	}
+	const h = 1e-2
+	for k := range x.Data {
+		x0 := x.Data[k]
+		x.Data[k] = x0 + h
+		up := loss(x)
+		x.Data[k] = x0 - h
+		down := loss(x)
+		x.Data[k] = x0
+		fd := (up - down) / (2 * h)
+		if math.Abs(fd-float64(dx.Data[k])) > 2e-3*(1+math.Abs(fd)) {
+			t.Errorf("∂L/∂x[%d] = %g, finite difference %g", k, dx.Data[k], fd)
+		}
+	}
+	// With fill = (softmax − onehot)/N, LogitsGrad is LossGrad.
+	var want tensor.Mat
+	am.LossGrad(&want, x, y)
+	am.LogitsGrad(&dx, &z, x, func(dz, z *tensor.Mat) {
+		for i := 0; i < z.Rows; i++ {
+			r, d := z.Row(i), dz.Row(i)
+			var s float64
+			for _, v := range r {
+				s += math.Exp(float64(v))
+			}
+			for j, v := range r {
+				p := math.Exp(float64(v)) / s
+				if j == y[i] {
+					p--
+				}
+				d[j] = float32(p / float64(z.Rows))
+			}
+		}
+	})
+	for k := range dx.Data {
+		if math.Abs(float64(dx.Data[k]-want.Data[k])) > 1e-6 {
+			t.Fatalf("LogitsGrad with the CE's gradient: dx[%d] = %g, LossGrad %g", k, dx.Data[k], want.Data[k])
+		}
+	}
+}
