@@ -51,6 +51,34 @@ func apgdCheckpoints(n int) []int {
 // Restarts (with cfg.RandomStart) combine as in PGD. dst is resized to x's
 // shape and must not be x.
 func APGD(dst *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config) {
+	apgd(dst, m, x, y, cfg, apgdLoss{})
+}
+
+// apgdLoss is the loss an APGD run ascends: the model's own (LossGrad, CE
+// by default) when lg is nil, else DLR through lg, targeted towards
+// targets[i] when targets is not nil.
+type apgdLoss struct {
+	lg      LogitsGrader
+	targets []int
+}
+
+// APGDDLR is APGD on the DLR loss (APGD-DLR): the same iteration, step
+// sizes and restarts as APGD, with DLR's gradient and DLR's value tracked.
+// It returns an error when m is not a LogitsGrader or has fewer than
+// MinClassesDLR classes; dst is then untouched.
+func APGDDLR(dst *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config) error {
+	lg, err := logitsGrader(m, "APGD-DLR")
+	if err != nil {
+		return err
+	}
+	if err := checkClasses("APGD-DLR", m.NumClasses(), false); err != nil {
+		return err
+	}
+	apgd(dst, m, x, y, cfg, apgdLoss{lg: lg})
+	return nil
+}
+
+func apgd(dst *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config, loss apgdLoss) {
 	cfg = cfg.withDefaults()
 	checkBatch(m, x, y)
 	checkNorm(cfg.Norm)
@@ -63,6 +91,7 @@ func APGD(dst *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config) {
 	rng := newRNG(cfg.Seed)
 	dst.Resize(n, d)
 	ws := newAPGDRun(n, d)
+	ws.loss = loss
 	broken := make([]bool, n)
 	for r := 0; r < restarts && !cfg.stopped(); r++ {
 		out := dst
@@ -98,6 +127,39 @@ type apgdRun struct {
 	reducedLast, found                  []bool
 	s, v                                []float64
 	zrow                                []float32
+	loss                                apgdLoss
+	scratch, fill                       []float64
+}
+
+// eval computes the gradient of the attacked loss at a.cur into a.g (when
+// grad is set) and the logits there into a.logits.
+func (a *apgdRun) eval(m Model, y []int, grad bool) {
+	if a.loss.lg == nil || !grad {
+		if grad {
+			m.LossGrad(a.g, a.cur, y)
+		}
+		m.Logits(&a.logits, a.cur)
+		return
+	}
+	if len(a.fill) < len(y) {
+		a.fill = make([]float64, len(y))
+	}
+	a.loss.lg.LogitsGrad(a.g, &a.logits, a.cur, dlrFill(y, a.loss.targets, a.fill))
+}
+
+// value returns example i's attacked loss at the logits z.
+func (a *apgdRun) value(i int, z []float32, y int) float64 {
+	if a.loss.lg == nil {
+		return crossEntropy(z, y)
+	}
+	if len(a.scratch) < 2*len(z) {
+		a.scratch = make([]float64, 2*len(z))
+	}
+	t := -1
+	if a.loss.targets != nil {
+		t = a.loss.targets[i]
+	}
+	return dlrRow(nil, z, y, t, a.scratch)
 }
 
 func newAPGDRun(n, d int) *apgdRun {
@@ -119,11 +181,10 @@ func (a *apgdRun) run(out *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Conf
 	} else {
 		a.cur.CopyFrom(x)
 	}
-	m.LossGrad(a.g, a.cur, y)
-	m.Logits(&a.logits, a.cur)
+	a.eval(m, y, true)
 	for i := 0; i < n; i++ {
 		z := a.logits.Row(i)
-		a.f[i] = crossEntropy(z, y[i])
+		a.f[i] = a.value(i, z, y[i])
 		a.fmax[i], a.fmaxLast[i] = a.f[i], a.f[i]
 		a.eta[i] = 2 * cfg.Eps
 		a.count[i] = 0
@@ -144,14 +205,11 @@ func (a *apgdRun) run(out *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Conf
 		}
 		a.prev, a.cur, a.next = a.cur, a.next, a.prev
 		needGrad := k < steps-1
-		if needGrad {
-			m.LossGrad(a.g, a.cur, y)
-		}
-		m.Logits(&a.logits, a.cur)
+		a.eval(m, y, needGrad)
 		left := 0
 		for i := 0; i < n; i++ {
 			z := a.logits.Row(i)
-			f := crossEntropy(z, y[i])
+			f := a.value(i, z, y[i])
 			if !a.found[i] && argmax(z) != y[i] {
 				a.found[i] = true
 				copy(out.Row(i), a.cur.Row(i))
@@ -253,4 +311,101 @@ func (a *apgdRun) updateInf(i int, momentum bool, x0 []float32, eps float64) {
 		}
 		next[j] = float32(z)
 	}
+}
+
+// targetClasses returns the number of target classes of the targeted
+// attacks for a model with c classes: cfg.TargetClasses, by default (0)
+// min(9, c−1), and never more than c−1.
+func (c Config) targetClasses(classes int) int {
+	k := c.TargetClasses
+	if k == 0 {
+		k = 9
+	}
+	return min(k, classes-1)
+}
+
+// rankTargets writes into t, for each row of the logits z, the class with
+// the r-th largest logit among the classes other than y[i] (r = 1: the
+// runner-up).
+func rankTargets(t []int, z *tensor.Mat, y []int, r int) {
+	for i := range t {
+		row := z.Row(i)
+		used := make([]bool, len(row))
+		used[y[i]] = true
+		best := -1
+		for k := 0; k < r; k++ {
+			best = -1
+			for j, v := range row {
+				if !used[j] && (best < 0 || v > row[best]) {
+					best = j
+				}
+			}
+			used[best] = true
+		}
+		t[i] = best
+	}
+}
+
+// APGDT writes into dst the APGD-T adversarial (Croce & Hein 2020) of each
+// row of x: for r = 1 … K (K = cfg.TargetClasses, by default min(9, C−1)),
+// one APGD run on the targeted DLR loss towards the class with the r-th
+// largest clean logit among the wrong ones, on the rows that no earlier run
+// has misclassified. A row's result is the first misclassified point found,
+// or else the first run's highest-loss point. Each run has cfg.Restarts
+// restarts and its own seed derived from cfg.Seed and r. It returns an
+// error when m is not a LogitsGrader or has fewer than
+// MinClassesDLRTargeted classes; dst is then untouched.
+func APGDT(dst *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config) error {
+	lg, err := logitsGrader(m, "APGD-T")
+	if err != nil {
+		return err
+	}
+	if err := checkClasses("APGD-T", m.NumClasses(), true); err != nil {
+		return err
+	}
+	cfg = cfg.withDefaults()
+	checkBatch(m, x, y)
+	n, d := x.Rows, x.Cols
+	dst.Resize(n, d)
+	dst.CopyFrom(x)
+	var clean, z tensor.Mat
+	m.Logits(&clean, x)
+	broken := make([]bool, n)
+	active := make([]int, 0, n)
+	for i := range broken {
+		broken[i] = argmax(clean.Row(i)) != y[i]
+	}
+	var xs, cs, out tensor.Mat
+	var ys, ts []int
+	for r := 1; r <= cfg.targetClasses(m.NumClasses()) && !cfg.stopped(); r++ {
+		active = active[:0]
+		for i, b := range broken {
+			if !b {
+				active = append(active, i)
+			}
+		}
+		if len(active) == 0 {
+			return nil
+		}
+		tensor.Gather(&xs, x, active)
+		tensor.Gather(&cs, &clean, active)
+		ys, ts = ys[:0], append(ts[:0], make([]int, len(active))...)
+		for _, i := range active {
+			ys = append(ys, y[i])
+		}
+		rankTargets(ts, &cs, ys, r)
+		rc := cfg
+		rc.Seed = splitmix64(cfg.Seed ^ uint64(r)<<32)
+		apgd(&out, m, &xs, ys, rc, apgdLoss{lg: lg, targets: ts})
+		m.Logits(&z, &out)
+		for k, i := range active {
+			if argmax(z.Row(k)) != y[i] {
+				broken[i] = true
+				copy(dst.Row(i), out.Row(k))
+			} else if r == 1 {
+				copy(dst.Row(i), out.Row(k))
+			}
+		}
+	}
+	return nil
 }

@@ -13,6 +13,10 @@ const (
 	AttackPGDPaper = "pgd-paper"
 	AttackAPGD     = "apgd"
 	AttackSquare   = "square"
+	AttackAPGDDLR  = "apgd-dlr"
+	AttackAPGDT    = "apgd-t"
+	AttackFAB      = "fab"
+	AttackFABT     = "fab-t"
 )
 
 // Norm names accepted in Config.Norm.
@@ -65,6 +69,16 @@ type Config struct {
 	Widen <-chan struct{} `json:"-"`
 	// SquareP is Square's initial fraction p of the input changed per query.
 	SquareP float64
+	// TargetClasses is the number of target classes of apgd-t and fab-t
+	// (0: min(9, classes − 1)).
+	TargetClasses int `json:",omitempty"`
+	// FallbackCE lets apgd-dlr and apgd-t, on a model with too few classes
+	// for the DLR loss (MinClassesDLR, MinClassesDLRTargeted), run APGD on
+	// cross-entropy instead of failing.
+	FallbackCE bool `json:",omitempty"`
+	// Lo and Hi bound every input coordinate: the attacks keep their points
+	// in [Lo, Hi]^d. Both zero means [0, 1].
+	Lo, Hi float64 `json:",omitempty"`
 
 	// done, when closed, stops the iterative attacks at their next step
 	// (RobustAccuracyContext sets it; the result is then discarded).
@@ -88,9 +102,9 @@ func (c Config) stopped() bool {
 // command-line flag that sets the field.
 func (c Config) Validate() error {
 	switch c.Attack {
-	case AttackFGSM, AttackPGD, AttackPGDPaper, AttackAPGD, AttackSquare:
+	case AttackFGSM, AttackPGD, AttackPGDPaper, AttackAPGD, AttackSquare, AttackAPGDDLR, AttackAPGDT, AttackFAB, AttackFABT:
 	default:
-		return field.Errorf("{Attack} must be one of fgsm, pgd, pgd-paper, apgd, square, got %q", c.Attack)
+		return field.Errorf("{Attack} must be one of fgsm, pgd, pgd-paper, apgd, square, apgd-dlr, apgd-t, fab, fab-t, got %q", c.Attack)
 	}
 	switch c.Norm {
 	case "", NormInf, NormL2:
@@ -124,6 +138,12 @@ func (c Config) Validate() error {
 	}
 	if !(c.SquareP >= 0 && c.SquareP <= 1) {
 		return field.Errorf("{SquareP} must be in [0, 1], got %g", c.SquareP)
+	}
+	if c.TargetClasses < 0 {
+		return field.Errorf("{TargetClasses} must be ≥ 0, got %d", c.TargetClasses)
+	}
+	if !(c.Lo == 0 && c.Hi == 0) && !(c.Lo < c.Hi && !math.IsInf(c.Lo, 0) && !math.IsInf(c.Hi, 0)) {
+		return field.Errorf("{Lo} and {Hi} must be finite with {Lo} < {Hi} (both 0: [0, 1]), got [%g, %g]", c.Lo, c.Hi)
 	}
 	return nil
 }
@@ -165,6 +185,14 @@ func (c Config) Label() string {
 		return "apgd-ce (Croce & Hein 2020)"
 	case AttackSquare:
 		return "square (Andriushchenko et al. 2020, gradient-free)"
+	case AttackAPGDDLR:
+		return "apgd-dlr (Croce & Hein 2020)"
+	case AttackAPGDT:
+		return "apgd-t (targeted DLR, Croce & Hein 2020)"
+	case AttackFAB:
+		return "fab (Croce & Hein 2020, minimal perturbation)"
+	case AttackFABT:
+		return "fab-t (targeted FAB, Croce & Hein 2020)"
 	}
 	return c.Attack
 }
