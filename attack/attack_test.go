@@ -525,7 +525,7 @@ func TestValidate(t *testing.T) {
 		{Config{Attack: "square", Eps: 0.5}, "Steps must be ≥ 1 for Attack square, got 0"},
 		{Config{Attack: "pgd", Eps: 0.5, Step: -0.1, Steps: 3}, "Step must be ≥ 0, got -0.1"},
 		{Config{Attack: "fgsm", Norm: "1", Eps: 0.1}, `Norm must be inf or 2, got "1"`},
-		{Config{Attack: "cw", Eps: 0.1}, `Attack must be one of fgsm, pgd, pgd-paper, apgd, square, got "cw"`},
+		{Config{Attack: "cw", Eps: 0.1}, `Attack must be one of fgsm, pgd, pgd-paper, apgd, square, apgd-dlr, apgd-t, fab, fab-t, got "cw"`},
 		{Config{Attack: "square", Norm: "2", Eps: 0.1, Steps: 10}, "Norm 2 is not supported by Attack square (L∞ only)"},
 		{Config{Attack: "fgsm", Eps: 0.1, Restarts: -1}, "Restarts must be ≥ 0, got -1"},
 		{Config{Attack: "fgsm", Eps: 0.1, BatchSize: -5}, "BatchSize must be ≥ 0, got -5"},
