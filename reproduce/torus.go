@@ -215,6 +215,9 @@ func torusTrain(ctx context.Context, e *Env, name string, spec stacked.Spec) (To
 		if err != nil {
 			return TorusTrained{}, err
 		}
+		if m.Config.Data, err = e.provenance(spec.Data); err != nil {
+			return TorusTrained{}, err
+		}
 		if err := model.SaveForce(dir, m, res, true); err != nil {
 			return TorusTrained{}, err
 		}

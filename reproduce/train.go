@@ -25,6 +25,10 @@ type Trained struct {
 var (
 	dataMu    sync.Mutex
 	dataCache = map[string][2]*data.Set{}
+	// provCache holds where each data set of dataCache came from (every
+	// file's checksum, the split, the class names), which every model a
+	// phase writes records as `isonet train` does.
+	provCache = map[string]data.Provenance{}
 )
 
 // Data loads (once per process) the sets a DataSpec names.
@@ -39,14 +43,38 @@ func (e *Env) Data(d data.Spec) (trainSet, testSet *data.Set, err error) {
 	if ok && p[0] != nil && p[1] != nil {
 		return p[0], p[1], nil
 	}
-	trainSet, testSet, err = d.Load()
+	l, err := d.Open(data.OpenOptions{})
 	if err != nil {
 		return nil, nil, err
 	}
 	dataMu.Lock()
-	dataCache[k] = [2]*data.Set{trainSet, testSet}
+	dataCache[k] = [2]*data.Set{l.Train, l.Test}
+	provCache[k] = l.Prov
 	dataMu.Unlock()
-	return trainSet, testSet, nil
+	return l.Train, l.Test, nil
+}
+
+// provenance returns where the data d came from, as Data read it (call it
+// after Data): what a model trained on d records in its config.json.
+func (e *Env) provenance(d data.Spec) (*data.Provenance, error) {
+	k, err := dataKey(d)
+	if err != nil {
+		return nil, err
+	}
+	dataMu.Lock()
+	p, ok := provCache[k]
+	dataMu.Unlock()
+	if !ok {
+		l, err := d.Open(data.OpenOptions{})
+		if err != nil {
+			return nil, err
+		}
+		p = l.Prov
+		dataMu.Lock()
+		provCache[k] = p
+		dataMu.Unlock()
+	}
+	return &p, nil
 }
 
 // testData returns the test split of d: the cached one, or (when the
@@ -126,6 +154,9 @@ func TrainPhase(ctx context.Context, e *Env, name string, spec train.Spec) (Trai
 		}
 		m, err := model.New(t.Spec(), t.Net())
 		if err != nil {
+			return Trained{}, err
+		}
+		if m.Config.Data, err = e.provenance(spec.Data); err != nil {
 			return Trained{}, err
 		}
 		ck := &train.Checkpointing{Dir: ckDir, Interval: e.CheckpointEvery,

@@ -208,6 +208,9 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
+	if err := f.checkShardCounts(ctx, env, opts, nShards); err != nil {
+		return err
+	}
 	if *f.plan {
 		return printPlan(ctx, env, opts, *f.shards, *f.jsonOut, stdout)
 	}
@@ -248,6 +251,57 @@ func (f *reproduceFlags) check() error {
 		return errors.New("--allow-mixed-versions needs --merge")
 	}
 	return nil
+}
+
+// checkShardCounts refuses, before anything is computed or created, a
+// shard count (--shard I/N's N, --shards, or the shards of --merge's
+// plan.json) above the number of the run's phase groups: a group (a model
+// and the phases that need it) is never split, so a shard beyond the last
+// group would have no work, and a count in the billions would only exhaust
+// memory.
+func (f *reproduceFlags) checkShardCounts(ctx context.Context, env *reproduce.Env, opts reproduce.Options, nShards int) error {
+	var what string
+	var n int
+	switch {
+	case nShards > 0:
+		what, n = "--shard "+*f.shard, nShards
+	case isSet(f.fs, "shards") && (*f.plan || *f.merge):
+		what, n = fmt.Sprintf("--shards %d", *f.shards), *f.shards
+	case *f.merge:
+		if n = storedShards(*f.out); n > 1 {
+			what = fmt.Sprintf("--merge: %s says %d shards", filepath.Join(*f.out, "plan.json"), n)
+		}
+	}
+	if n <= 1 {
+		return nil
+	}
+	return checkShardCount(ctx, env, opts, what, n)
+}
+
+// checkShardCount refuses n shards (named by what in the message) when
+// the run has fewer phase groups.
+func checkShardCount(ctx context.Context, env *reproduce.Env, opts reproduce.Options, what string, n int) error {
+	groups, phases, err := phaseGroups(ctx, env, opts)
+	if err != nil {
+		return err
+	}
+	if n > groups {
+		return fmt.Errorf("%s: this run has %d phases in %d groups (a model and the phases that need it stay together), so at most %d shards have work; give at most %d", what, phases, groups, groups, groups)
+	}
+	return nil
+}
+
+// phaseGroups returns the number of phase groups and of phases of the run.
+func phaseGroups(ctx context.Context, env *reproduce.Env, opts reproduce.Options) (groups, phases int, err error) {
+	p, err := reproduce.MakePlan(ctx, env, opts, 1)
+	if err != nil {
+		return 0, 0, err
+	}
+	seen := map[string]bool{}
+	for _, ph := range p.Phases {
+		seen[ph.Group] = true
+	}
+	return len(seen), len(p.Phases), nil
 }
 
 // shardFlag returns --shard I/N, or 0, 0 without it.

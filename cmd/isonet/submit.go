@@ -77,7 +77,11 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *shards < 1 {
 		return fmt.Errorf("--shards must be ≥ 1, got %d", *shards)
 	}
-	if _, _, err := f.options(stderr); err != nil {
+	env, opts, err := f.options(stderr)
+	if err != nil {
+		return err
+	}
+	if err := checkShardCount(ctx, env, opts, fmt.Sprintf("--shards %d", *shards), *shards); err != nil {
 		return err
 	}
 	exe := *binary

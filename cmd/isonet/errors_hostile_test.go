@@ -1,0 +1,29 @@
+package main
+
+import (
+	"os"
+	"testing"
+)
+
+// Bad input found by the third hostile probe (issue 29): shard counts,
+// folders and flags a careless or hostile user gives (docs/errors.md,
+// section "Hostile input (issue 29)").
+func init() {
+	errorTables = append(errorTables, errorTable{fixtures: hostileFixtures, cases: hostileCases})
+}
+
+func hostileFixtures(t *testing.T) {
+	t.Helper()
+	os.Mkdir("hz-run", 0o755)
+	os.WriteFile("hz-run/.isonet", []byte(`{"format": "isonet-folder/1", "kind": "reproduce", "files": ["plan.json"]}`+"\n"), 0o644)
+	os.WriteFile("hz-run/plan.json", []byte(`{"shards": 1000000000000}`+"\n"), 0o644)
+}
+
+var hostileCases = []errorCase{
+	// Item 5: shard counts beyond the run's phase groups, refused before anything is created.
+	{"reproduce: --shard I/N with N beyond the phase groups", []string{"reproduce", "rings", "--quick", "--shard", "1/1000000000000", "--out", "hz-new"}, `isonet reproduce: --shard 1/1000000000000: this run has 5 phases in 3 groups (a model and the phases that need it stay together), so at most 3 shards have work; give at most 3`},
+	{"reproduce: --plan --shards beyond the phase groups", []string{"reproduce", "rings", "--quick", "--plan", "--shards", "1000000000000"}, `isonet reproduce: --shards 1000000000000: this run has 5 phases in 3 groups (a model and the phases that need it stay together), so at most 3 shards have work; give at most 3`},
+	{"reproduce: --merge --shards beyond the phase groups", []string{"reproduce", "rings", "--quick", "--merge", "--shards", "1000000000000", "--out", "hz-run"}, `isonet reproduce: --shards 1000000000000: this run has 5 phases in 3 groups (a model and the phases that need it stay together), so at most 3 shards have work; give at most 3`},
+	{"reproduce: --merge of a plan.json with huge shards", []string{"reproduce", "rings", "--quick", "--merge", "--out", "hz-run"}, `isonet reproduce: --merge: hz-run/plan.json says 1000000000000 shards: this run has 5 phases in 3 groups (a model and the phases that need it stay together), so at most 3 shards have work; give at most 3`},
+	{"submit: --shards beyond the phase groups", []string{"submit", "slurm", "rings", "--quick", "--shards", "1000000000000", "--out", "hz-new", "--dry-run"}, `isonet submit: --shards 1000000000000: this run has 5 phases in 3 groups (a model and the phases that need it stay together), so at most 3 shards have work; give at most 3`},
+}
