@@ -50,8 +50,8 @@ func Example() {
 	if _, err := t.Fit(context.Background(), tr, nil, train.FitOptions{}); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("test accuracy %.3f\n", train.Accuracy(net, te.X, te.Y()))
-	rep := train.Representation(net, te.X, cfg.IsoLayer)
+	fmt.Printf("test accuracy %.3f\n", nn.Accuracy(net, te.X, te.Y()))
+	rep := nn.Representation(net, te.X, cfg.IsoLayer)
 	perClass, _ := iso.WithinClass(te.X, rep, te.Y(), cfg.K, 0, 0)
 	for _, c := range perClass {
 		fmt.Printf("class %d: Pearson r %.3f\n", c.Class, c.Pearson)

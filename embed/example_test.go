@@ -56,7 +56,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	net := trainLIL(set)
-	rep := train.Representation(net, set.X, len(net.Layers)-1) // H[L−1]: the last hidden layer
+	rep := nn.Representation(net, set.X, len(net.Layers)-1) // H[L−1]: the last hidden layer
 	u, err := embed.UMAP(rep, embed.UMAPOptions{Neighbors: 15, Epochs: 200, Seed: 1})
 	if err != nil {
 		log.Fatal(err)

@@ -4,7 +4,7 @@ import (
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/model"
-	"github.com/isonet/isonet/train"
+	"github.com/isonet/isonet/nn"
 )
 
 // Isometry is the within-class agreement of input and representation
@@ -29,9 +29,9 @@ type Evaluation struct {
 func Evaluate(m *model.Model, set *data.Set, seed uint64) Evaluation {
 	net := m.Net()
 	b := m.LastBlock()
-	ev := Evaluation{Dataset: set.Name, Examples: set.Len(), Accuracy: train.Accuracy(net, set.X, set.Y())}
+	ev := Evaluation{Dataset: set.Name, Examples: set.Len(), Accuracy: nn.Accuracy(net, set.X, set.Y())}
 	layer := b.Train.IsoLayer
-	rep := train.Representation(net, set.X, layer)
+	rep := nn.Representation(net, set.X, layer)
 	per, all := iso.WithinClass(set.X, rep, set.Y(), b.Train.K, iso.MaxPerClass, seed)
 	ev.Isometry = Isometry{Layer: layer, K: b.Train.K, PerClass: per, All: all}
 	return ev

@@ -5,8 +5,8 @@ import (
 	"strconv"
 
 	"github.com/isonet/isonet/iso"
+	"github.com/isonet/isonet/nn"
 	"github.com/isonet/isonet/tensor"
-	"github.com/isonet/isonet/train"
 )
 
 // Layers returns the index of m's logits: the layers that can be analysed
@@ -64,7 +64,7 @@ func (m *Model) Representation(x *tensor.Mat, layer int) (*tensor.Mat, error) {
 		return nil, fmt.Errorf("model takes %d inputs, data has %d features", m.Blocks[0].InputDim(), x.Cols)
 	}
 	inputs, _ := m.forward(x, false)
-	return train.Representation(m.Net(), inputs[len(inputs)-1], layer), nil
+	return nn.Representation(m.Net(), inputs[len(inputs)-1], layer), nil
 }
 
 // BlockInputs returns the input of every block of m for every row of x:
@@ -93,14 +93,14 @@ func (m *Model) forward(x *tensor.Mat, isoReps bool) (inputs, reps []*tensor.Mat
 	for k, net := range m.Blocks {
 		inputs = append(inputs, cur)
 		if isoReps {
-			reps = append(reps, train.Representation(net, cur, m.Config.Blocks[k].Train.IsoLayer))
+			reps = append(reps, nn.Representation(net, cur, m.Config.Blocks[k].Train.IsoLayer))
 		}
 		if k+1 < len(m.Blocks) {
 			next := m.Config.Blocks[k+1].InputLayer
 			if isoReps && next == m.Config.Blocks[k].Train.IsoLayer {
 				cur = reps[k]
 			} else {
-				cur = train.Representation(net, cur, next)
+				cur = nn.Representation(net, cur, next)
 			}
 		}
 	}

@@ -43,8 +43,8 @@ func TestRepresentation(t *testing.T) {
 	if h0 != set.X {
 		t.Error("layer 0 is not the input")
 	}
-	h1 := train.Representation(m.Blocks[0], set.X, 1)
-	want := train.Representation(m.Blocks[1], h1, 2)
+	h1 := nn.Representation(m.Blocks[0], set.X, 1)
+	want := nn.Representation(m.Blocks[1], h1, 2)
 	got, err := m.Representation(set.X, 2)
 	if err != nil || !slices.Equal(got.Data, want.Data) || got.Cols != 2 {
 		t.Errorf("stacked logits differ from the chained forward pass (err %v)", err)
@@ -73,14 +73,14 @@ func TestForward(t *testing.T) {
 	if len(inputs) != 2 || len(reps) != 2 || inputs[0] != x {
 		t.Fatalf("%d inputs, %d representations", len(inputs), len(reps))
 	}
-	h1 := train.Representation(m.Blocks[0], x, 1)
+	h1 := nn.Representation(m.Blocks[0], x, 1)
 	if !slices.Equal(inputs[1].Data, h1.Data) {
 		t.Error("block 1's input is not block 0's layer 1")
 	}
-	if h := train.Representation(m.Blocks[0], x, m.Config.Blocks[0].Train.IsoLayer); !slices.Equal(reps[0].Data, h.Data) {
+	if h := nn.Representation(m.Blocks[0], x, m.Config.Blocks[0].Train.IsoLayer); !slices.Equal(reps[0].Data, h.Data) {
 		t.Error("block 0's representation differs")
 	}
-	if want := train.Representation(m.Blocks[1], h1, 1); !slices.Equal(reps[1].Data, want.Data) {
+	if want := nn.Representation(m.Blocks[1], h1, 1); !slices.Equal(reps[1].Data, want.Data) {
 		t.Error("block 1's representation differs")
 	}
 	m.Config.Blocks[0].Train.IsoLayer = 1

@@ -122,7 +122,7 @@ func TestLoadForeignFile(t *testing.T) {
 			}
 		}
 	}
-	pred := train.Predict(net, x)
+	pred := nn.Predict(net, x)
 	if pred[0] != 0 || pred[1] != 1 {
 		t.Errorf("predictions %v, want [0 1]", pred)
 	}

@@ -1,6 +1,7 @@
 // Package nn holds the networks isonet trains: Linear layers with tanh or
 // ReLU between them, their forward and hand-written backward passes
-// (including the gradient with respect to the input), and the Adam and SGD
+// (including the gradient with respect to the input), inference over a
+// whole set (Predict, Accuracy, Representation), and the Adam and SGD
 // optimizers with PyTorch's semantics.
 package nn
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/isonet/isonet/model"
+	"github.com/isonet/isonet/nn"
 	"github.com/isonet/isonet/train"
 )
 
@@ -145,7 +146,7 @@ func TestBaselinesQuick(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := train.Accuracy(m.Net(), te.X, te.Y()); got != tr.Result.TestAcc {
+	if got := nn.Accuracy(m.Net(), te.X, te.Y()); got != tr.Result.TestAcc {
 		t.Errorf("loaded spectral-norm model: test accuracy %g, at the end of training %g", got, tr.Result.TestAcc)
 	}
 	// The table is sorted by clean accuracy and ends with the verdict.

@@ -256,9 +256,9 @@ func (st *Stack) TrainNext(ctx context.Context, hooks train.Hooks) (BlockResult,
 	}
 	if k+1 < len(st.Model.Blocks) {
 		layer := st.Model.Config.Blocks[k+1].InputLayer
-		st.in = train.Representation(net, st.in, layer)
+		st.in = nn.Representation(net, st.in, layer)
 		if st.inTest != nil {
-			st.inTest = train.Representation(net, st.inTest, layer)
+			st.inTest = nn.Representation(net, st.inTest, layer)
 		}
 	}
 	return br, nil
@@ -331,7 +331,7 @@ func Predict(m *model.Model, x *tensor.Mat, t Tree) ([][]int, error) {
 			return nil, fmt.Errorf("stacked: shared head: the label tree has classes %v per level, the model %v", counts, m.Config.Classes)
 		}
 		last := len(m.Blocks) - 1
-		fine := train.Predict(m.Blocks[last], inputs[last])
+		fine := nn.Predict(m.Blocks[last], inputs[last])
 		for lv := range pred {
 			pred[lv] = make([]int, len(fine))
 			for i, c := range fine {
@@ -345,7 +345,7 @@ func Predict(m *model.Model, x *tensor.Mat, t Tree) ([][]int, error) {
 		if lv < 0 || lv >= levels {
 			return nil, fmt.Errorf("stacked: block %d is trained on level %d, the model has %d levels", k, lv, levels)
 		}
-		pred[lv] = train.Predict(net, inputs[k])
+		pred[lv] = nn.Predict(net, inputs[k])
 	}
 	for lv, p := range pred {
 		if p == nil {

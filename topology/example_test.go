@@ -75,7 +75,7 @@ func Example() {
 	classes := iso.Groups(nil, set.Y(), iso.MaskClass) // the indices of each class
 	for _, beta := range []float64{0, 1} {
 		net := trainNet(set, beta)
-		rep := train.Representation(net, set.X, len(net.Layers)-1)
+		rep := nn.Representation(net, set.X, len(net.Layers)-1)
 		for c, idx := range classes {
 			in, inBetti := shape(tensor.Gather(nil, set.X, idx))
 			out, outBetti := shape(tensor.Gather(nil, rep, idx))

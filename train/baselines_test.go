@@ -316,7 +316,7 @@ func TestMethodsDeterministic(t *testing.T) {
 		if method != MethodLIL && slices.Equal(a.Params()[0].Data, lil.Params()[0].Data) {
 			t.Errorf("%s trained the same weights as plain CE", method)
 		}
-		if acc := Accuracy(a, set.X, set.Y()); acc < 0.8 {
+		if acc := nn.Accuracy(a, set.X, set.Y()); acc < 0.8 {
 			t.Errorf("%s: train accuracy %g on a separable set", method, acc)
 		}
 	}

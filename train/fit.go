@@ -1,13 +1,13 @@
 package train
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
 
-	"context"
-
 	"github.com/isonet/isonet/data"
+	"github.com/isonet/isonet/nn"
 )
 
 // FitOptions are the optional parts of Fit; the zero value watches nothing
@@ -82,9 +82,9 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *data.Set, o FitOpt
 		}
 		res.Seconds += st.Seconds
 		if t.epoch%every == 0 || t.epoch == t.cfg.Epochs {
-			st.TrainAcc = Accuracy(t.net, trainSet.X, trainSet.Y())
+			st.TrainAcc = nn.Accuracy(t.net, trainSet.X, trainSet.Y())
 			if testSet != nil {
-				st.TestAcc = Accuracy(t.net, testSet.X, testSet.Y())
+				st.TestAcc = nn.Accuracy(t.net, testSet.X, testSet.Y())
 			}
 			res.Epochs = append(res.Epochs, st)
 			res.TrainAcc, res.TestAcc = st.TrainAcc, st.TestAcc

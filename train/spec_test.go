@@ -35,7 +35,7 @@ func TestRingsIsometry(t *testing.T) {
 		if res.TestAcc < 0.99 {
 			t.Errorf("β=%g: rings test accuracy %.4f", beta, res.TestAcc)
 		}
-		rep := Representation(tt.Net(), te.X, s.Train.IsoLayer)
+		rep := nn.Representation(tt.Net(), te.X, s.Train.IsoLayer)
 		per, _ := iso.WithinClass(te.X, rep, te.Y(), s.Train.K, iso.MaxPerClass, 0)
 		worst := 1.0
 		for _, c := range per {
