@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/isonet/isonet/internal/outdir"
 )
 
 // phaseLock is the lock file DIR/phases/NAME.lock held while a phase is
@@ -55,9 +58,20 @@ func lockPhase(ctx context.Context, e *Env, name, path string) (l *phaseLock, wa
 // tryLock takes the lock at once, or returns nil and what the lock file
 // says about its holder.
 func tryLock(lpath, host string) (*phaseLock, string, error) {
-	f, err := os.OpenFile(lpath, os.O_RDWR|os.O_CREATE, 0o644)
+	// Not through a symbolic link or into anything but a plain file: the
+	// folder may be shared, and a link planted at the lock's path would
+	// make the run truncate its target.
+	f, err := outdir.OpenRegular(lpath, os.O_RDWR|os.O_CREATE, 0o644)
+	if errors.Is(err, outdir.ErrNotRegular) {
+		return nil, "", fmt.Errorf("lock %v; remove it and run again", err)
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("lock %s: %w", lpath, err)
+	}
+	// A file there that is not a phase lock is someone's: left alone.
+	if b, _ := io.ReadAll(io.LimitReader(f, 4096)); len(b) > 0 && !strings.HasPrefix(string(b), phaseLockMagic) {
+		f.Close()
+		return nil, "", fmt.Errorf("lock %s exists and is not an isonet phase lock; remove it and run again", lpath)
 	}
 	err = flockNB(f)
 	switch {
@@ -82,10 +96,13 @@ func tryLock(lpath, host string) (*phaseLock, string, error) {
 		return nil, "a process that just finished", nil
 	}
 	f.Truncate(0)
-	fmt.Fprintf(f, "isonet-phase-lock pid=%d host=%s since=%s\n", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339))
+	fmt.Fprintf(f, phaseLockMagic+" pid=%d host=%s since=%s\n", os.Getpid(), host, time.Now().UTC().Format(time.RFC3339))
 	f.Sync()
 	return &phaseLock{f: f, path: lpath}, "", nil
 }
+
+// phaseLockMagic starts every phase lock file.
+const phaseLockMagic = "isonet-phase-lock"
 
 // errLocked: another process holds the flock.
 var errLocked = errors.New("locked")

@@ -17,6 +17,8 @@ func hostileFixtures(t *testing.T) {
 	os.Mkdir("hz-run", 0o755)
 	os.WriteFile("hz-run/.isonet", []byte(`{"format": "isonet-folder/1", "kind": "reproduce", "files": ["plan.json"]}`+"\n"), 0o644)
 	os.WriteFile("hz-run/plan.json", []byte(`{"shards": 1000000000000}`+"\n"), 0o644)
+	os.WriteFile("hz-victim.txt", nil, 0o644)
+	os.Symlink("hz-victim.txt", "hz-sym.lock")
 }
 
 var hostileCases = []errorCase{
@@ -26,4 +28,7 @@ var hostileCases = []errorCase{
 	{"reproduce: --merge --shards beyond the phase groups", []string{"reproduce", "rings", "--quick", "--merge", "--shards", "1000000000000", "--out", "hz-run"}, `isonet reproduce: --shards 1000000000000: this run has 5 phases in 3 groups (a model and the phases that need it stay together), so at most 3 shards have work; give at most 3`},
 	{"reproduce: --merge of a plan.json with huge shards", []string{"reproduce", "rings", "--quick", "--merge", "--out", "hz-run"}, `isonet reproduce: --merge: hz-run/plan.json says 1000000000000 shards: this run has 5 phases in 3 groups (a model and the phases that need it stay together), so at most 3 shards have work; give at most 3`},
 	{"submit: --shards beyond the phase groups", []string{"submit", "slurm", "rings", "--quick", "--shards", "1000000000000", "--out", "hz-new", "--dry-run"}, `isonet submit: --shards 1000000000000: this run has 5 phases in 3 groups (a model and the phases that need it stay together), so at most 3 shards have work; give at most 3`},
+
+	// Item 2: a symbolic link at the lock path is not followed (the victim stays empty).
+	{"train: --out whose lock path is a symbolic link", []string{"train", "--dataset", "rings", "--epochs", "1", "--out", "hz-sym"}, `isonet train: --out hz-sym: lock hz-sym.lock is a symbolic link, not a file isonet made; choose another --out`},
 }

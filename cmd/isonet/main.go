@@ -27,6 +27,7 @@ import (
 	"syscall"
 
 	"github.com/isonet/isonet/data"
+	"github.com/isonet/isonet/internal/outdir"
 )
 
 // command is one subcommand of isonet.
@@ -86,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // profiled runs f with a CPU profile written to path and returns f's exit
 // status, or 2 when the profile cannot be written.
 func profiled(path string, f func() int) int {
-	out, err := os.Create(path)
+	out, err := outdir.OpenRegular(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err == nil {
 		err = pprof.StartCPUProfile(out)
 		if err != nil {

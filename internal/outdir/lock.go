@@ -81,7 +81,10 @@ func Acquire(flag, path string) (*Lock, error) {
 	lp := LockPath(path)
 	host, _ := os.Hostname()
 	for try := 0; try < 10; try++ {
-		f, err := os.OpenFile(lp, os.O_RDWR|os.O_CREATE, 0o644)
+		f, err := OpenRegular(lp, os.O_RDWR|os.O_CREATE, 0o644)
+		if errors.Is(err, ErrNotRegular) {
+			return nil, refuse("%s %s: lock %v; choose another %s", flag, path, err, flag)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("%s %s: lock: %w", flag, path, err)
 		}

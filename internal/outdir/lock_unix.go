@@ -30,3 +30,7 @@ func pidAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
+
+// openFlags make open fail on a symbolic link at the path's last element
+// and return at once on a named pipe (which OpenRegular then refuses).
+const openFlags = syscall.O_NOFOLLOW | syscall.O_NONBLOCK
