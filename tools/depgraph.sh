@@ -22,6 +22,7 @@ verdict 1
 nn 2
 attack 2
 iso 3
+certify 3
 data 4
 train 5
 model 6

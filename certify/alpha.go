@@ -1,0 +1,116 @@
+package certify
+
+import "math"
+
+// alphaMargins writes α-CROWN's lower bounds on the margins (nb·K): the
+// tangent points of the tanh lines (the lower slopes of unstable ReLUs),
+// one set per example and per margin, start at CROWN's choice and climb
+// the gradient of the margin's bound by projected Adam for cfg.AlphaSteps
+// steps; each margin keeps the best bound seen, and never less than init
+// (CROWN's bound, or the interval bound where that is higher). An example
+// stops climbing once every margin is certified (bound > 0). The hidden
+// bounds are CROWN's (they are not optimised).
+func (b *bounder) alphaMargins(dst, init []float64, cfg Config) {
+	net := b.net
+	L := len(net.Layers)
+	K := net.NumClasses()
+	rows := b.nb * K
+	copy(dst, init)
+	if L == 1 || cfg.AlphaSteps == 0 {
+		return
+	}
+	n0 := net.InputDim()
+	al := &alphaRows{tl: make([][]float64, L-1), tu: make([][]float64, L-1), pre: make([][]float64, L-1)}
+	var mtl, vtl, mtu, vtu [][]float64
+	for j := range L - 1 {
+		n := net.Layers[j].Out
+		al.tl[j] = make([]float64, rows*n)
+		al.tu[j] = make([]float64, rows*n)
+		al.pre[j] = make([]float64, rows*n)
+		for r := range rows {
+			e := r / K
+			for i := range n {
+				rl := &b.rel[j][e*n+i]
+				al.tl[j][r*n+i] = rl.lower.t0
+				al.tu[j][r*n+i] = rl.upper.t0
+			}
+		}
+		mtl = append(mtl, make([]float64, rows*n))
+		vtl = append(vtl, make([]float64, rows*n))
+		mtu = append(mtu, make([]float64, rows*n))
+		vtu = append(vtu, make([]float64, rows*n))
+	}
+	done := make([]bool, b.nb)
+	certified := func() bool {
+		all := true
+		for e := range b.nb {
+			ok := true
+			for j := range K {
+				if j != b.y[e] && !(dst[e*K+j] > 0) {
+					ok = false
+				}
+			}
+			done[e] = ok
+			all = all && ok
+		}
+		return all
+	}
+	bound := make([]float64, rows)
+	xs := make([]float64, rows*n0)
+	var g, gp []float64
+	const beta1, beta2, adamEps = 0.9, 0.999, 1e-8
+	for step := 1; step <= cfg.AlphaSteps; step++ {
+		if certified() {
+			break
+		}
+		b.crownMargins(bound, al, xs)
+		for r, v := range bound {
+			if v > dst[r] && r%K != b.y[r/K] {
+				dst[r] = v
+			}
+		}
+		if step == cfg.AlphaSteps || certified() {
+			break
+		}
+		// The gradient of each row's bound with respect to its tangent
+		// points: a forward pass of the row's minimiser xs through the
+		// relaxed network (see the package doc).
+		g = append(g[:0], xs...)
+		c1 := 1 - math.Pow(beta1, float64(step))
+		c2 := 1 - math.Pow(beta2, float64(step))
+		for j := range L - 1 {
+			ly := &net.Layers[j]
+			n := ly.Out
+			gp = grow(gp, rows*n)
+			gemm(true, rows, n, ly.In, g, ly.W, gp)
+			next := grow(nil, rows*n)
+			for r := range rows {
+				e := r / K
+				if done[e] || r%K == b.y[e] {
+					continue
+				}
+				for i := range n {
+					q := r*n + i
+					z := gp[q] + ly.B[i]
+					v := al.pre[j][q]
+					rl := &b.rel[j][e*n+i]
+					s, t, m, vv, sign := &rl.lower, al.tl[j], mtl[j], vtl[j], -1.0
+					if v < 0 {
+						s, t, m, vv, sign = &rl.upper, al.tu[j], mtu[j], vtu[j], 1
+					}
+					sa, sc, da, dc := s.line(t[q], sign)
+					next[q] = z*sa + sc
+					if !s.free {
+						continue
+					}
+					gr := v * (z*da + dc)
+					m[q] = beta1*m[q] + (1-beta1)*gr
+					vv[q] = beta2*vv[q] + (1-beta2)*gr*gr
+					t[q] += cfg.AlphaLR * (m[q] / c1) / (math.Sqrt(vv[q]/c2) + adamEps)
+					t[q] = min(max(t[q], 0), 1)
+				}
+			}
+			g = next
+		}
+	}
+}

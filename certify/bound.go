@@ -1,0 +1,433 @@
+package certify
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+)
+
+// gemm sets c (m×n) = a (m×k) · b, where b is k×n, or n×k used transposed
+// when transB. All are row-major and dense. Each entry of c is summed over
+// k in the same order whatever m is, so a row's result does not depend on
+// the rows batched with it.
+func gemm(transB bool, m, n, k int, a, b, c []float64) {
+	if m == 0 || n == 0 {
+		return
+	}
+	tb, ldb := blas.NoTrans, n
+	if transB {
+		tb, ldb = blas.Trans, k
+	}
+	blas64.Implementation().Dgemm(blas.NoTrans, tb, m, n, k, 1, a, k, b, ldb, 0, c, n)
+}
+
+// bounder holds one batch of examples and the bounds of its network's
+// hidden pre-activations; it belongs to one goroutine.
+type bounder struct {
+	net  *Network
+	norm string
+	nb   int       // examples in the batch
+	x0   []float64 // nb × n0: the clean inputs
+	eps  []float64 // nb: each example's radius
+	lo   []float64 // nb × n0: the L∞ box of radius eps around x0, within [0, 1]
+	hi   []float64
+	y    []int
+	// l[k], u[k] (nb × Out_k) bound z_k, the pre-activation of layer k,
+	// for every layer with an activation; rel[k] relaxes its activation.
+	l, u [][]float64
+	rel  [][]relax
+	// Scratch.
+	bufA, bufB []float64
+}
+
+func newBounder(net *Network, norm string) *bounder {
+	L := len(net.Layers)
+	return &bounder{net: net, norm: norm, l: make([][]float64, L), u: make([][]float64, L), rel: make([][]relax, L)}
+}
+
+// reset loads a batch: x (nb × n0) in [0, 1], labels y, radii eps.
+func (b *bounder) reset(x []float64, y []int, eps []float64) {
+	n0 := b.net.InputDim()
+	b.nb, b.x0, b.y, b.eps = len(y), x, y, eps
+	b.lo = grow(b.lo, len(x))
+	b.hi = grow(b.hi, len(x))
+	for e := range b.nb {
+		for i := e * n0; i < (e+1)*n0; i++ {
+			b.lo[i] = max(x[i]-eps[e], 0)
+			b.hi[i] = min(x[i]+eps[e], 1)
+		}
+	}
+}
+
+func grow(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n)
+	}
+	return s[:n]
+}
+
+// concretize returns the minimum of a·x over example e's input set: the L∞
+// ball ∩ [0, 1] exactly, coordinate by coordinate; for L2 the larger of
+// the dual-norm bound a·x0 − ε‖a‖₂ over the ball and the minimum over the
+// L∞ box of radius ε within [0, 1], which holds the ball ∩ [0, 1] — both
+// are lower bounds over it. When xs is not nil it receives the minimiser of
+// the bound returned (the gradient of the bound with respect to a).
+func (b *bounder) concretize(a []float64, e int, xs []float64) float64 {
+	n0 := len(a)
+	lo, hi := b.lo[e*n0:(e+1)*n0], b.hi[e*n0:(e+1)*n0]
+	var box float64
+	for i, v := range a {
+		if v >= 0 {
+			box += v * lo[i]
+		} else {
+			box += v * hi[i]
+		}
+	}
+	if b.norm == Norm2 {
+		x0 := b.x0[e*n0 : (e+1)*n0]
+		var dot, sq float64
+		for i, v := range a {
+			dot += v * x0[i]
+			sq += v * v
+		}
+		nrm := math.Sqrt(sq)
+		ball := dot - b.eps[e]*nrm
+		if ball > box {
+			if xs != nil {
+				for i, v := range a {
+					xs[i] = x0[i]
+					if nrm > 0 {
+						xs[i] -= b.eps[e] * v / nrm
+					}
+				}
+			}
+			return ball
+		}
+	}
+	if xs != nil {
+		for i, v := range a {
+			if v >= 0 {
+				xs[i] = lo[i]
+			} else {
+				xs[i] = hi[i]
+			}
+		}
+	}
+	return box
+}
+
+// alphaRows are α-CROWN's free tangent points (slopes for ReLU) of the
+// rows of one backward pass: t[j] and tu[j] (rows × Out_j) parameterise
+// the lower and upper lines of layer j's activation, and pre[j] receives
+// the coefficients on that activation's output before relaxing them.
+type alphaRows struct {
+	tl, tu, pre [][]float64
+}
+
+// back computes lower bounds of R rows per example of linear functions of
+// z_k: on entry a (nb·R × Out_k) holds their coefficients Λ and cst their
+// constants; on return dst[r] ≥ min over the input set of Λ_r·z_k + cst_r,
+// using the relaxations of layers below k (rel[j], j < k) and, when al is
+// not nil, α's lines instead of CROWN's. a and cst are overwritten. When
+// xs is not nil it receives each row's concretisation minimiser.
+func (b *bounder) back(dst []float64, k int, a []float64, R int, cst []float64, al *alphaRows, xs []float64) {
+	rows := b.nb * R
+	for j := k; j >= 0; j-- {
+		ly := &b.net.Layers[j]
+		if j < k { // a is on σ(z_j): relax it onto z_j
+			b.relaxRows(j, a, R, cst, al)
+		}
+		// a on z_j = W_j·h_j + B_j: constants gain a·B_j, a becomes a·W_j.
+		for r := range rows {
+			ar := a[r*ly.Out : (r+1)*ly.Out]
+			s := cst[r]
+			for i, v := range ar {
+				s += v * ly.B[i]
+			}
+			cst[r] = s
+		}
+		b.bufB = grow(b.bufB, rows*ly.In)
+		gemm(false, rows, ly.In, ly.Out, a[:rows*ly.Out], ly.W, b.bufB)
+		a, b.bufB = b.bufB, a[:cap(a)]
+	}
+	b.bufA = a[:cap(a)] // keep the larger buffers for the next pass
+	n0 := b.net.InputDim()
+	for r := range rows {
+		var x []float64
+		if xs != nil {
+			x = xs[r*n0 : (r+1)*n0]
+		}
+		dst[r] = cst[r] + b.concretize(a[r*n0:(r+1)*n0], r/R, x)
+	}
+}
+
+// chunkRows is the most rows × columns a backward pass for intermediate
+// bounds holds at once (the memory of one pass: three such buffers of
+// float64).
+const chunkRows = 1 << 20
+
+// hidden computes the bounds l[k], u[k] of every hidden pre-activation,
+// layer by layer: the interval (IBP) bound from the layer below and, with
+// crown, CROWN's backward bound down to the input; the tighter of the two
+// for each neuron. Then it builds the relaxations rel[k].
+func (b *bounder) hidden(crown bool) {
+	net := b.net
+	for k, ly := range net.Layers {
+		if ly.Act == "" && k == len(net.Layers)-1 {
+			break
+		}
+		n := ly.Out
+		b.l[k] = grow(b.l[k], b.nb*n)
+		b.u[k] = grow(b.u[k], b.nb*n)
+		if k == 0 || crown {
+			b.crownLayer(k)
+		}
+		if k > 0 {
+			b.ibpLayer(k, crown)
+		}
+		b.rel[k] = growRel(b.rel[k], b.nb*n)
+		for i := range b.rel[k] {
+			b.rel[k][i] = relaxFor(ly.Act, b.l[k][i], b.u[k][i])
+		}
+	}
+}
+
+func growRel(s []relax, n int) []relax {
+	if cap(s) < n {
+		return make([]relax, n)
+	}
+	return s[:n]
+}
+
+// crownLayer sets l[k], u[k] by a backward pass from z_k with Λ = I (lower
+// bounds) and Λ = −I (upper bounds), in chunks of examples. For k = 0 it is
+// exact for L∞ (the box is a product of intervals).
+func (b *bounder) crownLayer(k int) {
+	ly := &b.net.Layers[k]
+	n := ly.Out
+	widest := 0
+	for _, l := range b.net.Layers[:k+1] {
+		widest = max(widest, l.In, l.Out)
+	}
+	chunk := max(1, chunkRows/(2*n*widest))
+	all := *b
+	for e0 := 0; e0 < all.nb; e0 += chunk {
+		e1 := min(e0+chunk, all.nb)
+		sub := b.sub(&all, e0, e1)
+		R := 2 * n
+		rows := (e1 - e0) * R
+		// Λ·W_k with Λ = [I; −I] is [W_k; −W_k]: start one layer lower.
+		a := grow(b.bufA, rows*max(n, widest))
+		cst := make([]float64, rows)
+		for e := range e1 - e0 {
+			for i := range n {
+				ra := a[(e*R+i)*n : (e*R+i+1)*n]
+				rb := a[(e*R+n+i)*n : (e*R+n+i+1)*n]
+				clear(ra)
+				clear(rb)
+				ra[i], rb[i] = 1, -1
+			}
+		}
+		dst := make([]float64, rows)
+		sub.back(dst, k, a, R, cst, nil, nil)
+		b.bufA, b.bufB = sub.bufA, sub.bufB
+		for e := range e1 - e0 {
+			for i := range n {
+				lo, up := dst[e*R+i], -dst[e*R+n+i]
+				b.l[k][(e0+e)*n+i] = lo
+				b.u[k][(e0+e)*n+i] = up
+			}
+		}
+	}
+}
+
+// sub returns a bounder viewing examples e0..e1 of all, sharing its bounds
+// and relaxations.
+func (b *bounder) sub(all *bounder, e0, e1 int) *bounder {
+	n0 := all.net.InputDim()
+	s := *all
+	s.nb = e1 - e0
+	s.x0 = all.x0[e0*n0 : e1*n0]
+	s.lo = all.lo[e0*n0 : e1*n0]
+	s.hi = all.hi[e0*n0 : e1*n0]
+	s.eps = all.eps[e0:e1]
+	s.y = all.y[e0:e1]
+	s.rel = make([][]relax, len(all.rel))
+	for j, r := range all.rel {
+		if r != nil {
+			n := all.net.Layers[j].Out
+			s.rel[j] = r[e0*n : e1*n]
+		}
+	}
+	s.bufA, s.bufB = b.bufA, b.bufB
+	return &s
+}
+
+// ibpLayer bounds z_k by interval arithmetic from the bounds of z_{k−1}
+// (through its monotone activation) and, with keep, intersects the result
+// with the bounds already in l[k], u[k].
+func (b *bounder) ibpLayer(k int, keep bool) {
+	prev := &b.net.Layers[k-1]
+	ly := &b.net.Layers[k]
+	hl := make([]float64, ly.In)
+	hu := make([]float64, ly.In)
+	for e := range b.nb {
+		for i := range ly.In {
+			hl[i] = act(prev.Act, b.l[k-1][e*ly.In+i])
+			hu[i] = act(prev.Act, b.u[k-1][e*ly.In+i])
+		}
+		for o := range ly.Out {
+			w := ly.W[o*ly.In : (o+1)*ly.In]
+			lo, up := ly.B[o], ly.B[o]
+			for i, v := range w {
+				if v >= 0 {
+					lo += v * hl[i]
+					up += v * hu[i]
+				} else {
+					lo += v * hu[i]
+					up += v * hl[i]
+				}
+			}
+			j := e*ly.Out + o
+			if keep {
+				b.l[k][j] = max(b.l[k][j], lo)
+				b.u[k][j] = min(b.u[k][j], up)
+			} else {
+				b.l[k][j], b.u[k][j] = lo, up
+			}
+		}
+	}
+}
+
+// specRows writes the margin specification folded into the last layer:
+// for each example e and class j, the coefficients of z_y − z_j on the last
+// hidden representation, W_y − W_j, into a (nb·K × In_last) and the
+// constants B_y − B_j into cst.
+func (b *bounder) specRows(a, cst []float64) {
+	ly := &b.net.Layers[len(b.net.Layers)-1]
+	K, n := ly.Out, ly.In
+	for e := range b.nb {
+		y := b.y[e]
+		wy := ly.W[y*n : (y+1)*n]
+		for j := range K {
+			r := e*K + j
+			row := a[r*n : (r+1)*n]
+			wj := ly.W[j*n : (j+1)*n]
+			for i := range row {
+				row[i] = wy[i] - wj[i]
+			}
+			cst[r] = ly.B[y] - ly.B[j]
+		}
+	}
+}
+
+// ibpMargins writes interval bounds on the margins (nb·K) from the bounds
+// of the last hidden pre-activation, with the specification folded into
+// the last layer.
+func (b *bounder) ibpMargins(dst []float64) {
+	L := len(b.net.Layers)
+	last := &b.net.Layers[L-1]
+	K, n := last.Out, last.In
+	a := make([]float64, b.nb*K*n)
+	b.specRows(a, dst)
+	hl := make([]float64, n)
+	hu := make([]float64, n)
+	for e := range b.nb {
+		if L == 1 {
+			for j := range K {
+				r := e*K + j
+				dst[r] += b.concretize(a[r*n:(r+1)*n], e, nil)
+			}
+			continue
+		}
+		prev := &b.net.Layers[L-2]
+		for i := range n {
+			hl[i] = act(prev.Act, b.l[L-2][e*n+i])
+			hu[i] = act(prev.Act, b.u[L-2][e*n+i])
+		}
+		for j := range K {
+			r := e*K + j
+			s := dst[r]
+			for i, v := range a[r*n : (r+1)*n] {
+				if v >= 0 {
+					s += v * hl[i]
+				} else {
+					s += v * hu[i]
+				}
+			}
+			dst[r] = s
+		}
+	}
+}
+
+// crownMargins writes CROWN's lower bounds on the margins (nb·K) by a
+// backward pass from the logits with the specification folded in.
+func (b *bounder) crownMargins(dst []float64, al *alphaRows, xs []float64) {
+	L := len(b.net.Layers)
+	last := &b.net.Layers[L-1]
+	K, n := last.Out, last.In
+	widest := 0
+	for _, l := range b.net.Layers {
+		widest = max(widest, l.In, l.Out)
+	}
+	a := grow(b.bufA, b.nb*K*widest)
+	cst := make([]float64, b.nb*K)
+	b.specRows(a[:b.nb*K*n], cst)
+	if L == 1 {
+		n0 := n
+		for r := range b.nb * K {
+			var x []float64
+			if xs != nil {
+				x = xs[r*n0 : (r+1)*n0]
+			}
+			dst[r] = cst[r] + b.concretize(a[r*n0:(r+1)*n0], r/K, x)
+		}
+		return
+	}
+	// Start the backward pass below the last layer: a is on σ(z_{L−2}).
+	b.backFrom(dst, L-2, a, K, cst, al, xs)
+}
+
+// backFrom is back for coefficients a on the activation output σ(z_k)
+// rather than on z_k.
+func (b *bounder) backFrom(dst []float64, k int, a []float64, R int, cst []float64, al *alphaRows, xs []float64) {
+	b.relaxRows(k, a, R, cst, al)
+	b.back(dst, k, a, R, cst, al, xs)
+}
+
+// relaxRows replaces coefficients a (nb·R × Out_j) on σ(z_j) by
+// coefficients on z_j, bounding σ from below where a coefficient is ≥ 0
+// and from above where it is negative (CROWN's choice, or α's lines), and
+// adds the lines' intercepts to cst. With α it first saves a in al.pre[j].
+func (b *bounder) relaxRows(j int, a []float64, R int, cst []float64, al *alphaRows) {
+	rows := b.nb * R
+	n := b.net.Layers[j].Out
+	rel := b.rel[j]
+	if al != nil {
+		copy(al.pre[j], a[:rows*n])
+	}
+	for r := range rows {
+		e := r / R
+		ar := a[r*n : (r+1)*n]
+		rr := rel[e*n : (e+1)*n]
+		s := cst[r]
+		for i, v := range ar {
+			var sa, sc float64
+			if v >= 0 {
+				sa, sc = rr[i].lower.a, rr[i].lower.c
+				if al != nil && rr[i].lower.free {
+					sa, sc, _, _ = rr[i].lower.line(al.tl[j][r*n+i], -1)
+				}
+			} else {
+				sa, sc = rr[i].upper.a, rr[i].upper.c
+				if al != nil && rr[i].upper.free {
+					sa, sc, _, _ = rr[i].upper.line(al.tu[j][r*n+i], 1)
+				}
+			}
+			s += v * sc
+			ar[i] = v * sa
+		}
+		cst[r] = s
+	}
+}

@@ -1,0 +1,56 @@
+// Package certify computes certified robustness bounds for the networks
+// isonet trains: lower bounds on every margin z_y − z_j (j ≠ y) of a
+// network's logits over all inputs within ε of a clean input, in the L∞ or
+// L2 norm, intersected with the pixel box [0, 1]ⁿ. A positive bound on
+// every margin certifies that no perturbation in the set changes the
+// prediction, so the fraction of examples certified (Accuracy) is a lower
+// bound on the robust accuracy, while an attack gives an upper bound.
+//
+// Methods (Config.Method), each at least as tight as the one before:
+//
+//   - ibp: interval bound propagation, with the margin specification folded
+//     into the last layer.
+//   - crown: CROWN (Zhang et al., NeurIPS 2018), a backward pass of linear
+//     bounds: each activation is bounded on its pre-activation interval
+//     [l, u] by a lower and an upper line, chosen by the sign of the
+//     coefficient it meets. tanh: on a convex piece (u ≤ 0) the secant above
+//     and the tangent at the midpoint below, on a concave piece (l ≥ 0) the
+//     reverse; across 0 the line through (l, tanh l) tangent at a point
+//     d ≥ 0 found by bisection (rounded towards validity) above, and its
+//     mirror image below, or the secant where no such tangent point lies in
+//     [l, u]. ReLU: the chord above, the adaptive slope (1 if u ≥ −l, else
+//     0) below. Every hidden layer's bounds come from a CROWN pass of their
+//     own down to the input, intersected with the interval bounds; the
+//     final bounds are the larger of CROWN's and IBP's.
+//   - alpha-crown: α-CROWN (Xu et al., ICLR 2021): the tangent points of the
+//     tanh lines (and the lower slopes of unstable ReLUs) are free within
+//     the ranges where the lines stay valid, one set per example and per
+//     margin, and climb the gradient of that margin's bound by projected
+//     Adam from CROWN's choice; the best bound seen is kept, so it is never
+//     looser than crown. The hidden layers keep CROWN's bounds.
+//   - lipschitz (L2 only): margin_j(x) − ε·L_yj, with L_yj = ‖W_y − W_j‖₂ ×
+//     the product of the other layers' spectral norms (gonum's SVD, widened
+//     by a relative 1e-9) × the activations' slope bound 1. Its radius
+//     min_j margin_j/L_yj is at least the usual margin/(√2·L).
+//
+// Concretisation: a linear bound a·x + c is minimised over the set exactly
+// for L∞ (the ball ∩ [0, 1]ⁿ is a box); for L2 the bound is the larger of
+// a·x₀ − ε‖a‖₂ (the ball) and the minimum over the box [x₀ − ε, x₀ + ε] ∩
+// [0, 1]ⁿ, which holds the ball ∩ [0, 1]ⁿ — both are lower bounds.
+//
+// Arithmetic: the bounds are those of the network computed in exact
+// arithmetic with its float32 weights, which are converted exactly to
+// float64, and every bound is computed in float64. Float64 rounding is not
+// directed, so a bound may exceed the exact one by float64 rounding (about
+// 1e-13 for these sizes); every tanh line's intercept is widened by 1e-12
+// towards its side to cover math.Tanh's error. The network evaluated in
+// float32 (as isonet's forward pass does) differs from the exact one by
+// float32 rounding (about 1e-6 in a logit), which a certificate does not
+// cover: a bound within that of 0 certifies the exact network only.
+//
+// The gradient of a margin's α-CROWN bound with respect to the line
+// parameters is a forward pass of the bound's minimising input through the
+// relaxed network: with the coefficients a_j met at layer j and the
+// relaxed pre-activation ẑ_j there, ∂bound/∂t = a_j·(ẑ_j·∂s/∂t + ∂c/∂t)
+// for a line s·z + c.
+package certify
