@@ -1,22 +1,40 @@
 // Package verdict decides whether a claim holds from measured numbers and
 // their uncertainty, by one stated rule per kind of claim. Every verdict of
-// the reproduce report comes from here.
+// the reproduce report comes from here. The rules, each tested in this
+// package:
 //
-// An effect is estimated with a 95 % interval:
-//
-//   - one seed: the standard error over the test examples (binomial for an
-//     accuracy; for the difference of two accuracies on the same test set the
-//     two are treated as independent, which overstates the error when they
-//     are positively correlated, so the interval is conservative; Fisher's z
-//     for a Pearson r), interval ± 1.96 SE. The verdict carries
-//     "(1 seed: indicative)": the spread over seeds, usually the larger
-//     source of variation, is not in it;
-//   - n ≥ 2 seeds: the per-seed values (for a comparison, the paired per-seed
-//     differences: the same seed on both sides), mean ± t(0.975, n−1)·sd/√n.
-//
-// A directional claim ("robustness rises with β") holds when the interval
-// excludes 0 in the claimed direction, does not hold when it excludes 0 the
-// other way, and is otherwise not resolved with n seeds.
+//  1. Intervals. An accuracy of one seed gets the Wilson score interval
+//     (Wilson; ClopperPearson gives the exact one): it does not collapse at
+//     0 or 1. Two accuracies on the same test examples with their
+//     per-example outcomes get Newcombe's paired score interval (method 10
+//     of Newcombe 1998, PairedDiff); without the outcomes, Newcombe's
+//     hybrid score interval for independent proportions, which is
+//     conservative for positively correlated models. With n ≥ 2 seeds the
+//     interval carries both sources of variation (Contrast, Paired): the
+//     seeds' variance of the mean plus the test examples' variance
+//     recovered from the score limits, with Student's t at the
+//     Welch–Satterthwaite degrees of freedom. Coverage is checked by
+//     simulation (TestCoverage). One seed is marked "(1 seed: indicative)".
+//  2. Direction. A claim that an effect is positive (negative) holds when
+//     its interval excludes 0 on the claimed side, does not hold when it
+//     excludes 0 on the other, and is otherwise "not resolved with n seeds"
+//     (Directional; Above and Below against a threshold).
+//  3. Multiplicity. Comparisons judged together form a named family, with
+//     Holm's step-down correction at family-wise 5 % (JudgeFamily); a
+//     member's printed interval is the Bonferroni-level one. "The best" of a
+//     family is picked only among members that hold after the correction
+//     (Family.Best), or chosen on one half of the test examples and judged
+//     on the other (SplitSelect). A claim that needs every part to hold
+//     (All) is an intersection-union test and needs no correction.
+//  4. Matching. "Matches" (equivalence) holds only when the whole interval
+//     of the difference lies within ± a stated margin (Equivalent, Compare:
+//     Margin is 2 points); an interval that straddles 0 but reaches past the
+//     margin is "not resolved", never a match. Matching a published number
+//     is the same rule against the number (Matches).
+//  5. Trends use every level of the knob (Trend: the least-squares slope over
+//     the ordered levels), not only the extremes; robustness can be read
+//     among the clean-correct examples (Conditional), so a clean-accuracy
+//     cost is not counted as a robustness loss.
 package verdict
 
 import (
@@ -82,16 +100,8 @@ func valid(v ...float64) bool {
 // overSeeds is the Student t interval of the mean of v (len ≥ 2).
 func overSeeds(v []float64) Interval {
 	n := len(v)
-	var m float64
-	for _, x := range v {
-		m += x
-	}
-	m /= float64(n)
-	var ss float64
-	for _, x := range v {
-		ss += (x - m) * (x - m)
-	}
-	se := math.Sqrt(ss/float64(n-1)) / math.Sqrt(float64(n))
+	m := mean(v)
+	se := sdev(v) / math.Sqrt(float64(n))
 	t := TQuantile(0.975, n-1)
 	return Interval{Estimate: m, Lo: m - t*se, Hi: m + t*se, SE: se, Seeds: n, PerSeed: append([]float64(nil), v...),
 		Basis: fmt.Sprintf("95 %% Student t interval over %d seeds (t = %.3f)", n, t)}
@@ -99,48 +109,35 @@ func overSeeds(v []float64) Interval {
 
 // AccuracyDiff estimates b − a for accuracies measured with the same seeds
 // in the same order (a[i] and b[i] share seed i) on a test set of
-// examples points. It returns ok = false when there is nothing to compare
-// (no seeds, different lengths, a non-finite value, or one seed and no
-// example count).
+// examples points, at level 95 %: Contrast with weights −1, +1 (the
+// per-example outcomes are not known, so the test-example part treats the
+// two accuracies as independent, which is conservative; PairedDiff and
+// Paired use them where they are). It returns ok = false when there is
+// nothing to compare (no seeds, different lengths, a non-finite value, or
+// no example count).
 func AccuracyDiff(a, b []float64, examples int) (Interval, bool) {
-	if len(a) == 0 || len(a) != len(b) || !valid(a...) || !valid(b...) {
+	return AccuracyDiffLevel(a, b, examples, Level)
+}
+
+// AccuracyDiffLevel is AccuracyDiff at level conf.
+func AccuracyDiffLevel(a, b []float64, examples int, conf float64) (Interval, bool) {
+	if len(a) == 0 || len(a) != len(b) {
 		return Interval{}, false
 	}
-	if len(a) == 1 {
-		if examples <= 0 {
-			return Interval{}, false
-		}
-		p, q := a[0], b[0]
-		se := math.Sqrt((p*(1-p) + q*(1-q)) / float64(examples))
-		d := q - p
-		return Interval{Estimate: d, Lo: d - Z975*se, Hi: d + Z975*se, SE: se, Seeds: 1, Examples: examples,
-			Basis: fmt.Sprintf("± 1.96 binomial SE over %d test examples (1 seed)", examples)}, true
-	}
-	d := make([]float64, len(a))
-	for i := range a {
-		d[i] = b[i] - a[i]
-	}
-	iv := overSeeds(d)
-	iv.Basis += " of paired per-seed differences"
-	return iv, true
+	iv, err := Contrast([]float64{-1, 1}, [][]float64{a, b}, examples, conf)
+	return iv, err == nil
 }
 
 // Accuracy estimates an accuracy from its per-seed values on a test set
-// of examples points.
+// of examples points, at level 95 %: the Wilson interval with one seed,
+// Contrast's interval carrying the seeds and the test examples with
+// several.
 func Accuracy(v []float64, examples int) (Interval, bool) {
-	if len(v) == 0 || !valid(v...) {
+	if len(v) == 0 {
 		return Interval{}, false
 	}
-	if len(v) == 1 {
-		if examples <= 0 {
-			return Interval{}, false
-		}
-		p := v[0]
-		se := math.Sqrt(p * (1 - p) / float64(examples))
-		return Interval{Estimate: p, Lo: p - Z975*se, Hi: p + Z975*se, SE: se, Seeds: 1, Examples: examples,
-			Basis: fmt.Sprintf("± 1.96 binomial SE over %d test examples (1 seed)", examples)}, true
-	}
-	return overSeeds(v), true
+	iv, err := Contrast([]float64{1}, [][]float64{v}, examples, Level)
+	return iv, err == nil
 }
 
 // Correlation estimates a Pearson r from its per-seed values, each over
@@ -196,6 +193,9 @@ func decide(o Outcome, seeds int, detail string) Verdict {
 		return v
 	case NotResolved:
 		v.Text = fmt.Sprintf("not resolved with %d seed%s", seeds, plural(seeds))
+		if detail != "" {
+			v.Text += " (" + detail + ")"
+		}
 		return v
 	}
 	v.Text = string(o)
@@ -300,11 +300,15 @@ func All(parts ...Verdict) Verdict {
 	return decide(out, seeds, "")
 }
 
-// Rules states every rule in words, for the report.
-const Rules = "Each verdict comes from an effect and its 95 % interval. With one seed the interval is ± 1.96 standard errors over the test examples " +
-	"(binomial for an accuracy; a difference of two accuracies on the same test set treats them as independent, which is conservative; Fisher's z for a Pearson r) " +
-	"and the verdict is marked \"(1 seed: indicative)\", since the spread over seeds is not in it. With n ≥ 2 seeds it is the Student t interval (n − 1 degrees of freedom) over seeds, " +
-	"of paired per-seed differences for a comparison (the same seed on both sides). " +
-	"A claim that an effect is positive (or negative) holds when the interval excludes 0 on the claimed side, does not hold when it excludes 0 on the other side, and is otherwise \"not resolved with n seeds\"; " +
-	"a threshold claim compares the interval with the threshold the same way; a claim that a number matches the paper's holds when the interval lies within ± 1 point of it " +
-	"and does not hold when it lies wholly outside."
+// Rules states every rule in words, for the report (the package doc says
+// them once more, with the functions).
+const Rules = "Each verdict comes from an effect and its 95 % interval. " +
+	"One seed: an accuracy gets the Wilson score interval over the test examples (it does not collapse at 0 or 1); a difference of two accuracies on the same test examples gets Newcombe's paired score interval (method 10) where the per-example outcomes are kept, " +
+	"and otherwise Newcombe's hybrid score interval for independent proportions, which is conservative for models that agree on most examples; a Pearson r gets Fisher's z. " +
+	"A one-seed verdict is marked \"(1 seed: indicative)\": the spread over seeds is not in it. " +
+	"With n ≥ 2 seeds the interval carries both sources: the variance over seeds (paired per-seed differences for a comparison) plus the test examples' variance from the score limits, with Student's t at the Welch–Satterthwaite degrees of freedom. " +
+	"A claim that an effect is positive (or negative) holds when the interval excludes 0 on the claimed side, does not hold when it excludes 0 on the other side, and is otherwise \"not resolved with n seeds\"; a threshold claim compares the interval with the threshold the same way. " +
+	"A trend over β is the least-squares slope over every β in order (log β, β = 0 one decade below the smallest), not the extremes alone. " +
+	"Comparisons judged together form a named family corrected by Holm at family-wise 5 %, with Bonferroni-level intervals printed; \"the best\" of a family is chosen only among the members that hold after the correction. " +
+	"A claim made of parts that must all hold needs no correction. " +
+	"\"Matches\" between two methods holds only when the whole interval of their difference lies within ± 2 points; a number matching the paper's, when the interval lies within ± 1 point of it; an interval that straddles 0 but reaches past the margin is not resolved, never a match."
