@@ -378,6 +378,10 @@ func allConfigs() []Config {
 		{Attack: "apgd", Eps: 0.1, Steps: 8, RandomStart: true, Restarts: 2},
 		{Attack: "apgd", Norm: "2", Eps: 0.5, Steps: 8},
 		{Attack: "square", Eps: 0.1, Steps: 30, Restarts: 2},
+		{Attack: "apgd-dlr", Eps: 0.1, Steps: 8, RandomStart: true, Restarts: 2},
+		{Attack: "apgd-t", Norm: "2", Eps: 0.5, Steps: 8, TargetClasses: 2},
+		{Attack: "fab", Eps: 0.1, Steps: 8, Restarts: 2},
+		{Attack: "fab-t", Norm: "2", Eps: 0.5, Steps: 8},
 	}
 }
 
@@ -437,6 +441,11 @@ func (f *forkCounter) Fork() Model {
 func (f *forkCounter) Logits(dst, x *tensor.Mat) {
 	f.calls[f.id%8].Add(1)
 	f.Model.Logits(dst, x)
+}
+
+func (f *forkCounter) LogitsGrad(dx, z, x *tensor.Mat, fill func(dz, z *tensor.Mat)) {
+	f.calls[f.id%8].Add(1)
+	f.Model.(LogitsGrader).LogitsGrad(dx, z, x, fill)
 }
 
 // TestWiden checks that a narrow RobustAccuracy gives the same result

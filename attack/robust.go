@@ -50,9 +50,61 @@ func attackBatch(dst *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config) {
 		APGD(dst, m, x, y, cfg)
 	case AttackSquare:
 		Square(dst, m, x, y, cfg)
+	case AttackAPGDDLR, AttackAPGDT, AttackFAB, AttackFABT:
+		var err error
+		switch cfg.Attack {
+		case AttackAPGDDLR:
+			err = APGDDLR(dst, m, x, y, cfg)
+		case AttackAPGDT:
+			err = APGDT(dst, m, x, y, cfg)
+		case AttackFAB:
+			err = FAB(dst, nil, m, x, y, cfg)
+		default:
+			err = FABT(dst, nil, m, x, y, cfg)
+		}
+		if err != nil {
+			panic(err) // checkModel has ruled it out
+		}
+		if cfg.Attack == AttackFAB || cfg.Attack == AttackFABT {
+			withinBall(dst, x, cfg.Eps, cfg.Norm)
+		}
 	default:
 		panic(fmt.Sprintf("attack: unknown attack %q", cfg.Attack))
 	}
+}
+
+// withinBall replaces by the clean row every row of dst farther than eps
+// from x in norm: FAB's adversarials have the smallest norm it found, which
+// may exceed the budget.
+func withinBall(dst, x *tensor.Mat, eps float64, norm string) {
+	for i := 0; i < x.Rows; i++ {
+		if rowDist(dst.Row(i), x.Row(i), norm) > eps {
+			copy(dst.Row(i), x.Row(i))
+		}
+	}
+}
+
+// checkModel returns an error when cfg's attack cannot run on m: the DLR
+// attacks and FAB need a LogitsGrader, the DLR attacks enough classes. With
+// cfg.FallbackCE a DLR attack on too few classes becomes APGD on
+// cross-entropy, and the returned Config says so.
+func checkModel(m Model, cfg Config) (Config, error) {
+	switch cfg.Attack {
+	case AttackAPGDDLR, AttackAPGDT:
+		err := checkClasses(cfg.Attack, m.NumClasses(), cfg.Attack == AttackAPGDT)
+		if err != nil && cfg.FallbackCE {
+			cfg.Attack = AttackAPGD
+			return cfg, nil
+		}
+		if err != nil {
+			return cfg, err
+		}
+	case AttackFAB, AttackFABT:
+	default:
+		return cfg, nil
+	}
+	_, err := logitsGrader(m, cfg.Attack)
+	return cfg, err
 }
 
 // checkData returns an error when x, y and m do not fit together or x leaves [0,1].
@@ -107,6 +159,14 @@ func RobustAccuracyContext(ctx context.Context, m Model, x *tensor.Mat, y []int,
 	if err := checkData(m, x, y); err != nil {
 		return Result{}, err
 	}
+	label := cfg.Label()
+	run, err := checkModel(m, cfg)
+	if err != nil {
+		return Result{}, err
+	}
+	if run.Attack != cfg.Attack {
+		label += fmt.Sprintf(" [fallback: apgd on cross-entropy, the model has %d classes]", m.NumClasses())
+	}
 	n, d := x.Rows, x.Cols
 	bs := cfg.BatchSize
 	nb := (n + bs - 1) / bs
@@ -136,7 +196,7 @@ func RobustAccuracyContext(ctx context.Context, m Model, x *tensor.Mat, y []int,
 			for i := range yb {
 				clean[lo+i] = argmax(logits.Row(i)) == yb[i]
 			}
-			bc := cfg
+			bc := run
 			bc.Seed = batchSeed(cfg.Seed, b)
 			attackBatch(&adv, fm, xb, yb, bc)
 			fm.Logits(&logits, &adv)
@@ -174,7 +234,7 @@ func RobustAccuracyContext(ctx context.Context, m Model, x *tensor.Mat, y []int,
 		return Result{}, err
 	}
 	res := Result{
-		Total: n, Attack: cfg.Attack, Label: cfg.Label(), Norm: cfg.Norm,
+		Total: n, Attack: cfg.Attack, Label: label, Norm: cfg.Norm,
 		Eps: cfg.Eps, Step: cfg.Step, Steps: cfg.Steps, Restarts: cfg.Restarts,
 		RandomStart: cfg.RandomStart, Seed: cfg.Seed, PerExample: robust,
 	}

@@ -1,0 +1,476 @@
+package attack
+
+import (
+	"math"
+	"math/rand/v2"
+
+	"github.com/isonet/isonet/tensor"
+)
+
+// FAB constants of Croce & Hein (ICML 2020), as in their experiments: the
+// largest weight α_max of the clean point in the biased step, the
+// extrapolation factor η of the projection step and the backtracking
+// factor β applied when an iterate is adversarial.
+const (
+	fabAlphaMax = 0.1
+	fabEta      = 1.05
+	fabBeta     = 0.9
+)
+
+// FAB writes into dst the FAB adversarial (Croce & Hein 2020, "Minimally
+// distorted adversarial examples with a fast adaptive boundary attack") of
+// each row of x under cfg's norm: the smallest perturbation it finds that
+// changes the predicted class, found by Steps iterations per run of
+//
+//	linearise every margin f_k − f_y at x¹ and take the class k whose
+//	hyperplane is nearest (|f_k − f_y| / ‖∇f_k − ∇f_y‖_q, q the dual norm);
+//	project x¹ and the clean x⁰ onto that hyperplane within the box: d¹, d⁰;
+//	x¹ ← clip((1−α)(x¹ + η·d¹) + α(x⁰ + η·d⁰)),  α = min(‖d¹‖/(‖d¹‖+‖d⁰‖), α_max);
+//	when x¹ is adversarial, keep it if it is the closest so far and move it
+//	back towards x⁰: x¹ ← x⁰ + β(x¹ − x⁰),
+//
+// with η = 1.05, β = 0.9, α_max = 0.1. The projection onto the hyperplane
+// intersected with the box is exact (projectHyperplane). The first run
+// starts at x⁰, the cfg.Restarts − 1 others at a random point at half the
+// distance of the best adversarial so far (at most ε). The gradients of the
+// C − 1 margins come from one backward pass over the batch replicated once
+// per class. A row's result is its closest adversarial, or x itself when
+// none was found; norms (when not nil, length x.Rows) receives its norm
+// (+Inf when none). With cfg.Eps > 0 a row stops once it has an
+// adversarial within ε, which is all a robust accuracy needs; with Eps 0
+// every row runs every step. FAB returns an error when m is not a
+// LogitsGrader; dst is then untouched.
+func FAB(dst *tensor.Mat, norms []float64, m Model, x *tensor.Mat, y []int, cfg Config) error {
+	lg, err := logitsGrader(m, "FAB")
+	if err != nil {
+		return err
+	}
+	fab(dst, norms, m, lg, x, y, cfg, false)
+	return nil
+}
+
+// FABT is the targeted FAB (FAB-T) of Croce & Hein: for r = 1 … K
+// (K = cfg.TargetClasses, by default min(9, C−1)), FAB restricted to the
+// margin f_t − f_y of the class t with the r-th largest clean logit among
+// the wrong ones, on the rows without an adversarial within ε so far. The
+// result and norms are FAB's. It returns an error when m is not a
+// LogitsGrader; dst is then untouched.
+func FABT(dst *tensor.Mat, norms []float64, m Model, x *tensor.Mat, y []int, cfg Config) error {
+	lg, err := logitsGrader(m, "FAB-T")
+	if err != nil {
+		return err
+	}
+	fab(dst, norms, m, lg, x, y, cfg, true)
+	return nil
+}
+
+func fab(dst *tensor.Mat, norms []float64, m Model, lg LogitsGrader, x *tensor.Mat, y []int, cfg Config, targeted bool) {
+	cfg = cfg.withDefaults()
+	checkBatch(m, x, y)
+	checkNorm(cfg.Norm)
+	n, d := x.Rows, x.Cols
+	dst.Resize(n, d)
+	dst.CopyFrom(x)
+	if norms == nil {
+		norms = make([]float64, n)
+	}
+	if len(norms) != n {
+		panic("attack: FAB norms length differs from the batch")
+	}
+	var clean tensor.Mat
+	m.Logits(&clean, x)
+	for i := range norms {
+		norms[i] = math.Inf(1)
+		if argmax(clean.Row(i)) != y[i] {
+			norms[i] = 0 // already misclassified
+		}
+	}
+	f := newFABRun(m, lg, cfg)
+	if !targeted {
+		rng := newRNG(cfg.Seed)
+		for r := 0; r < cfg.Restarts && !cfg.stopped(); r++ {
+			f.run(dst, norms, x, y, nil, r > 0, rng)
+		}
+		return
+	}
+	targets := make([]int, n)
+	for r := 1; r <= cfg.targetClasses(m.NumClasses()) && !cfg.stopped(); r++ {
+		rankTargets(targets, &clean, y, r)
+		rng := newRNG(splitmix64(cfg.Seed ^ uint64(r)<<32))
+		for k := 0; k < cfg.Restarts && !cfg.stopped(); k++ {
+			f.run(dst, norms, x, y, targets, k > 0, rng)
+		}
+	}
+}
+
+// fabRun holds FAB's buffers.
+type fabRun struct {
+	m   Model
+	lg  LogitsGrader
+	cfg Config
+
+	x0, x1, rep, dg, logits, z tensor.Mat
+	y, t                       []int
+	d1, d2                     []float64
+	proj                       *projector
+}
+
+func newFABRun(m Model, lg LogitsGrader, cfg Config) *fabRun {
+	return &fabRun{m: m, lg: lg, cfg: cfg, proj: &projector{}}
+}
+
+// done reports whether a row with best norm v needs no more search.
+func (f *fabRun) done(v float64) bool {
+	if f.cfg.Eps > 0 {
+		return v <= f.cfg.Eps
+	}
+	return v == 0
+}
+
+// run performs one FAB run (targeted towards targets[i] when targets is
+// not nil) on the rows not yet done, updating best and norms.
+func (f *fabRun) run(best *tensor.Mat, norms []float64, x *tensor.Mat, y, targets []int, randStart bool, rng *rand.Rand) {
+	cfg := f.cfg
+	var active []int
+	for i, v := range norms {
+		if !f.done(v) {
+			active = append(active, i)
+		}
+	}
+	if len(active) == 0 {
+		return
+	}
+	d, c := x.Cols, f.m.NumClasses()
+	tensor.Gather(&f.x0, x, active)
+	f.x1.Resize(len(active), d)
+	f.x1.CopyFrom(&f.x0)
+	const lo, hi = 0.0, 1.0
+	if randStart {
+		v := make([]float64, d)
+		for k, i := range active {
+			r := min(norms[i], cfg.Eps)
+			if cfg.Eps == 0 {
+				r = norms[i]
+			}
+			if math.IsInf(r, 1) {
+				r = 0
+			}
+			var s float64
+			for j := range v {
+				if cfg.Norm == NormInf {
+					v[j] = 2*rng.Float64() - 1
+					s = max(s, math.Abs(v[j]))
+				} else {
+					v[j] = rng.NormFloat64()
+					s += v[j] * v[j]
+				}
+			}
+			if cfg.Norm == NormL2 {
+				s = math.Sqrt(s)
+			}
+			x0, x1 := f.x0.Row(k), f.x1.Row(k)
+			for j := range v {
+				step := 0.0
+				if s > 0 {
+					step = r * v[j] / s * 0.5
+				}
+				x1[j] = float32(clamp(float64(x0[j])+step, lo, hi))
+			}
+		}
+	}
+	f.y = f.y[:0]
+	f.t = f.t[:0]
+	for _, i := range active {
+		f.y = append(f.y, y[i])
+		if targets != nil {
+			f.t = append(f.t, targets[i])
+		}
+	}
+	if len(f.d1) < d {
+		f.d1, f.d2 = make([]float64, d), make([]float64, d)
+	}
+	// pos[k] is row k of the current batch in active.
+	pos := make([]int, len(active))
+	for k := range pos {
+		pos[k] = k
+	}
+	for it := 0; it < cfg.Steps && len(pos) > 0 && !cfg.stopped(); it++ {
+		na := f.x1.Rows
+		// The margins' values and gradients: row k·R + r of dg is
+		// ∇(f_{cls} − f_y) at x1 row k, R classes per row (1 when targeted).
+		per := c
+		if targets != nil {
+			per = 1
+		}
+		src := &f.x1
+		if per > 1 {
+			f.rep.Resize(na*per, d)
+			for k := 0; k < na; k++ {
+				row := f.x1.Row(k)
+				for r := 0; r < per; r++ {
+					copy(f.rep.Row(k*per+r), row)
+				}
+			}
+			src = &f.rep
+		}
+		f.lg.LogitsGrad(&f.dg, &f.logits, src, func(dz, _ *tensor.Mat) {
+			clear(dz.Data)
+			for k := 0; k < na; k++ {
+				yk := f.y[k]
+				for r := 0; r < per; r++ {
+					cls := r
+					if per == 1 {
+						cls = f.t[k]
+					}
+					if cls == yk {
+						continue
+					}
+					row := dz.Row(k*per + r)
+					row[cls], row[yk] = 1, -1
+				}
+			}
+		})
+		for k := 0; k < na; k++ {
+			z := f.logits.Row(k * per)
+			yk := f.y[k]
+			// The nearest linearised boundary.
+			bestR, bestDist := -1, math.Inf(1)
+			for r := 0; r < per; r++ {
+				cls := r
+				if per == 1 {
+					cls = f.t[k]
+				}
+				if cls == yk {
+					continue
+				}
+				g := f.dg.Row(k*per + r)
+				var q float64
+				if cfg.Norm == NormInf {
+					for _, v := range g {
+						q += math.Abs(float64(v))
+					}
+				} else {
+					for _, v := range g {
+						q += float64(v) * float64(v)
+					}
+					q = math.Sqrt(q)
+				}
+				dist := math.Abs(float64(z[cls])-float64(z[yk])) / (q + 1e-12)
+				if bestR < 0 || dist < bestDist {
+					bestR, bestDist = r, dist
+				}
+			}
+			cls := bestR
+			if per == 1 {
+				cls = f.t[k]
+			}
+			w := f.dg.Row(k*per + bestR)
+			df := float64(z[cls]) - float64(z[yk])
+			x0, x1 := f.x0.Row(k), f.x1.Row(k)
+			// The hyperplane {p : ⟨w, p − x1⟩ + df = 0}.
+			var wx1, wx0 float64
+			for j, v := range w {
+				wx1 += float64(v) * float64(x1[j])
+				wx0 += float64(v) * float64(x0[j])
+			}
+			f.proj.project(f.d1[:d], x1, w, -df, lo, hi, cfg.Norm)
+			f.proj.project(f.d2[:d], x0, w, wx1-df-wx0, lo, hi, cfg.Norm)
+			a1 := max(vecNorm(f.d1[:d], cfg.Norm), 1e-8)
+			a2 := max(vecNorm(f.d2[:d], cfg.Norm), 1e-8)
+			alpha := min(max(a1/(a1+a2), 0), fabAlphaMax)
+			for j := range x1 {
+				v := (float64(x1[j])+fabEta*f.d1[j])*(1-alpha) + (float64(x0[j])+fabEta*f.d2[j])*alpha
+				x1[j] = float32(clamp(v, lo, hi))
+			}
+		}
+		f.m.Logits(&f.z, &f.x1)
+		keep := 0
+		for k := 0; k < na; k++ {
+			i := active[pos[k]]
+			x0, x1 := f.x0.Row(k), f.x1.Row(k)
+			if argmax(f.z.Row(k)) != f.y[k] {
+				t := rowDist(x1, x0, cfg.Norm)
+				if t < norms[i] {
+					norms[i] = t
+					copy(best.Row(i), x1)
+				}
+				for j := range x1 {
+					x1[j] = float32(float64(x0[j]) + (float64(x1[j])-float64(x0[j]))*fabBeta)
+				}
+			}
+			if f.done(norms[i]) {
+				continue
+			}
+			// Compact the still-active rows to the front.
+			if keep != k {
+				copy(f.x0.Row(keep), x0)
+				copy(f.x1.Row(keep), x1)
+				f.y[keep] = f.y[k]
+				if targets != nil {
+					f.t[keep] = f.t[k]
+				}
+			}
+			pos[keep] = pos[k]
+			keep++
+		}
+		pos = pos[:keep]
+		f.x0.Rows, f.x1.Rows = keep, keep
+		f.x0.Data, f.x1.Data = f.x0.Data[:keep*d], f.x1.Data[:keep*d]
+		f.y = f.y[:keep]
+		if targets != nil {
+			f.t = f.t[:keep]
+		}
+	}
+}
+
+// vecNorm returns ‖v‖ in norm.
+func vecNorm(v []float64, norm string) float64 {
+	var s float64
+	for _, x := range v {
+		if norm == NormInf {
+			s = max(s, math.Abs(x))
+		} else {
+			s += x * x
+		}
+	}
+	if norm == NormL2 {
+		s = math.Sqrt(s)
+	}
+	return s
+}
+
+// rowDist returns ‖a − b‖ in norm, in float64.
+func rowDist(a, b []float32, norm string) float64 {
+	var s float64
+	for j := range a {
+		d := float64(a[j]) - float64(b[j])
+		if norm == NormInf {
+			s = max(s, math.Abs(d))
+		} else {
+			s += d * d
+		}
+	}
+	if norm == NormL2 {
+		s = math.Sqrt(s)
+	}
+	return s
+}
+
+// projector holds projectHyperplane's scratch.
+type projector struct {
+	u, a []float64
+}
+
+// project writes into d the smallest perturbation (in norm) that moves the
+// point p onto the hyperplane ⟨w, p + d⟩ = ⟨w, p⟩ + c while keeping p + d in
+// the box [lo, hi]^n; when no point of the box lies on the hyperplane, the
+// box's point nearest to it. With s = sign(c), every coordinate moves in
+// the direction of s·w_j by v_j·min(τ, u_j), where u_j is the room left in
+// the box (L∞: v_j = ±1, u_j the room; L2: v_j = s·w_j, u_j the room over
+// |w_j|), and τ ≥ 0 solves Σ_j a_j·min(τ, u_j) = |c| (a_j = |w_j| for L∞,
+// w_j² for L2): a piecewise-linear increasing function, solved exactly by
+// selection in expected linear time (solveCapped).
+func (pr *projector) project(d []float64, p, w []float32, c, lo, hi float64, norm string) {
+	clear(d)
+	if c == 0 || math.IsNaN(c) {
+		return
+	}
+	s := 1.0
+	if c < 0 {
+		s = -1
+	}
+	pr.u, pr.a = pr.u[:0], pr.a[:0]
+	for j, wj := range w {
+		sw := s * float64(wj)
+		var room float64
+		switch {
+		case sw > 0:
+			room = hi - float64(p[j])
+		case sw < 0:
+			room = float64(p[j]) - lo
+		default:
+			continue
+		}
+		room = max(room, 0)
+		if norm == NormInf {
+			pr.u, pr.a = append(pr.u, room), append(pr.a, math.Abs(sw))
+		} else {
+			pr.u, pr.a = append(pr.u, room/math.Abs(sw)), append(pr.a, sw*sw)
+		}
+	}
+	tau := solveCapped(pr.u, pr.a, math.Abs(c))
+	for j, wj := range w {
+		sw := s * float64(wj)
+		var room float64
+		switch {
+		case sw > 0:
+			room = hi - float64(p[j])
+		case sw < 0:
+			room = float64(p[j]) - lo
+		default:
+			continue
+		}
+		room = max(room, 0)
+		if norm == NormInf {
+			d[j] = math.Copysign(min(tau, room), sw)
+		} else {
+			d[j] = sw * min(tau, room/math.Abs(sw))
+		}
+	}
+}
+
+// solveCapped returns the smallest τ ≥ 0 with Σ_j a_j·min(τ, u_j) = c
+// (a_j > 0, u_j ≥ 0, c > 0), or +Inf when even τ = ∞ falls short. It
+// reorders u and a. Each round splits the candidates at a pivot u_p: if the
+// sum at u_p reaches c, τ ≤ u_p and the u_j ≥ u_p are unsaturated at τ
+// (their a_j join B); else τ > u_p and the u_j ≤ u_p are saturated (their
+// a_j·u_j join A). At the end A + τ·B = c.
+func solveCapped(u, a []float64, c float64) float64 {
+	var total float64
+	for j := range u {
+		total += a[j] * u[j]
+	}
+	if total < c {
+		return math.Inf(1)
+	}
+	var sumA, sumB float64
+	for len(u) > 0 {
+		// Median of three as the pivot.
+		p0, p1, p2 := u[0], u[len(u)/2], u[len(u)-1]
+		pv := max(min(p0, p1), min(max(p0, p1), p2))
+		var below, above float64 // Σ a·u over u_j < pv; Σ a over u_j ≥ pv
+		for j, v := range u {
+			if v < pv {
+				below += a[j] * v
+			} else {
+				above += a[j]
+			}
+		}
+		if sumA+below+pv*(sumB+above) >= c {
+			sumB += above
+			k := 0
+			for j, v := range u {
+				if v < pv {
+					u[k], a[k] = v, a[j]
+					k++
+				}
+			}
+			u, a = u[:k], a[:k]
+		} else {
+			k := 0
+			for j, v := range u {
+				if v <= pv {
+					sumA += a[j] * v
+				} else {
+					u[k], a[k] = v, a[j]
+					k++
+				}
+			}
+			u, a = u[:k], a[:k]
+		}
+	}
+	if sumB == 0 {
+		return math.Inf(1)
+	}
+	return max((c-sumA)/sumB, 0)
+}
