@@ -31,4 +31,8 @@ var hostileCases = []errorCase{
 
 	// Item 2: a symbolic link at the lock path is not followed (the victim stays empty).
 	{"train: --out whose lock path is a symbolic link", []string{"train", "--dataset", "rings", "--epochs", "1", "--out", "hz-sym"}, `isonet train: --out hz-sym: lock hz-sym.lock is a symbolic link, not a file isonet made; choose another --out`},
+
+	// Item 9: learning rates that float32 rounds to 0 or to infinity.
+	{"train: --lr that rounds to 0 in float32", []string{"train", "--dataset", "rings", "--lr", "1e-50", "--out", "o"}, `isonet train: --lr must be a finite number > 0 in float32, the optimizer's precision (1.4e-45 to 3.4e+38), got 1e-50`},
+	{"train: --lr that overflows float32", []string{"train", "--dataset", "rings", "--lr", "1e39", "--out", "o"}, `isonet train: --lr must be a finite number > 0 in float32, the optimizer's precision (1.4e-45 to 3.4e+38), got 1e+39`},
 }

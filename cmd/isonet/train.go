@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"golang.org/x/term"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -101,6 +102,9 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.Spec, error) {
 		// The spec's zero means "the default 0.2"; refused rather than replaced.
 		return s, fmt.Errorf("--test-frac 0 would leave no test set (want a fraction in (0, 1), default 0.2)")
 	}
+	if err := checkFloat32("--lr", f.lr); err != nil {
+		return s, err
+	}
 	s.Data.Dir, s.Data.Seed, s.Data.TestFrac = f.dataDir, f.seed, f.testFrac
 	s.Data.TrainSubset, s.Data.TestSubset = f.subset, f.testSubset
 	cols, err := parseLabelCols(f.labelCols)
@@ -137,6 +141,20 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.Spec, error) {
 		return s, err
 	}
 	return s, nil
+}
+
+// checkFloat32 refuses a positive finite value of flag that float32, the
+// precision the optimizer steps in, rounds to 0 or to infinity: --lr 1e-50
+// passes "> 0" as a float64 but trains nothing. Other values are left to
+// the spec's own checks.
+func checkFloat32(flag string, v float64) error {
+	if !(v > 0) || math.IsInf(v, 0) {
+		return nil
+	}
+	if f := float32(v); f == 0 || math.IsInf(float64(f), 0) {
+		return fmt.Errorf("%s must be a finite number > 0 in float32, the optimizer's precision (1.4e-45 to 3.4e+38), got %g", flag, v)
+	}
+	return nil
 }
 
 // parseLabelCols reads --label-cols: column indices, comma-separated
