@@ -18,6 +18,13 @@ func hostileFixtures(t *testing.T) {
 	os.WriteFile("hz-run/.isonet", []byte(`{"format": "isonet-folder/1", "kind": "reproduce", "files": ["plan.json"]}`+"\n"), 0o644)
 	os.WriteFile("hz-run/plan.json", []byte(`{"shards": 1000000000000}`+"\n"), 0o644)
 	os.WriteFile("hz-victim.txt", nil, 0o644)
+	// A reproduce run (its marker listing names ahead, as before issue 29)
+	// holding the user's notes and a Slurm log.
+	os.MkdirAll("hz-r1/rings", 0o755)
+	os.MkdirAll("hz-r1/slurm", 0o755)
+	os.WriteFile("hz-r1/.isonet", []byte(`{"format": "isonet-folder/1", "kind": "reproduce", "files": ["fashion", "mnist", "rings", "slurm", "torus"]}`+"\n"), 0o644)
+	os.WriteFile("hz-r1/rings/my-notes.txt", []byte("notes\n"), 0o644)
+	os.WriteFile("hz-r1/slurm/shard-1_0.out", []byte("log\n"), 0o644)
 	os.Symlink("hz-victim.txt", "hz-sym.lock")
 }
 
@@ -35,4 +42,9 @@ var hostileCases = []errorCase{
 	// Item 9: learning rates that float32 rounds to 0 or to infinity.
 	{"train: --lr that rounds to 0 in float32", []string{"train", "--dataset", "rings", "--lr", "1e-50", "--out", "o"}, `isonet train: --lr must be a finite number > 0 in float32, the optimizer's precision (1.4e-45 to 3.4e+38), got 1e-50`},
 	{"train: --lr that overflows float32", []string{"train", "--dataset", "rings", "--lr", "1e39", "--out", "o"}, `isonet train: --lr must be a finite number > 0 in float32, the optimizer's precision (1.4e-45 to 3.4e+38), got 1e+39`},
+
+	// Item 1: a model command replaces only a model folder isonet wrote.
+	{"train: --force over a reproduce folder", []string{"train", "--dataset", "rings", "--epochs", "1", "--out", "hz-r1", "--force"}, `isonet train: --out hz-r1 is an isonet reproduce folder, not a model folder; --force replaces only model folders isonet wrote`},
+	{"train: --out a reproduce folder", []string{"train", "--dataset", "rings", "--epochs", "1", "--out", "hz-r1"}, `isonet train: --out hz-r1 is an isonet reproduce folder, not a model folder; choose another --out`},
+	{"train --stacked: --force over a reproduce folder", []string{"train", "--stacked", "--dataset", "torus", "--epochs", "1", "--out", "hz-r1", "--force"}, `isonet train: --out hz-r1 is an isonet reproduce folder, not a model folder; --force replaces only model folders isonet wrote`},
 }

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/internal/atomicfile"
 	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/reproduce"
@@ -163,12 +164,12 @@ func (f *reproduceFlags) fashionOptions(mo reproduce.MNISTOptions, exps []string
 		if ex != "fashion" {
 			continue
 		}
-		flag := ""
+		dir := "" // Fashion-MNIST's package folder
 		if f.what == "fashion" && *f.dataDir != "" {
-			fo.DataDir, flag = *f.dataDir, "--data-dir"
+			fo.DataDir, dir = *f.dataDir, *f.dataDir
 			env.DataDir = ""
 		}
-		if err := reproduce.CheckIDXDir(fo.DataDir, flag); err != nil {
+		if err := data.CheckIDXDir(dir); err != nil {
 			return fo, err
 		}
 	}
@@ -219,9 +220,11 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *f.merge {
 		return mergeReproduce(ctx, env, opts, f, stdout, stderr)
 	}
-	if err := prepareReproduceOut(*f.out); err != nil {
+	written, err := prepareReproduceOut(*f.out)
+	if err != nil {
 		return err
 	}
+	defer written()
 	defer reportOutdated(env, stderr)
 	if nShards > 0 {
 		return f.runShard(ctx, env, opts, shard, nShards, args, stdout, stderr)
@@ -456,6 +459,7 @@ func mergeReproduce(ctx context.Context, env *reproduce.Env, opts reproduce.Opti
 	if mk, ok := outdir.ReadMarker(out); !ok || mk.Kind != reproduceKind {
 		return fmt.Errorf("--merge: --out %s holds no reproduce run (no %s marker); run the shards first", out, outdir.MarkerFile)
 	}
+	before := presentEntries(out)
 	n := *f.shards
 	if n == 0 {
 		n = storedShards(out)
@@ -477,7 +481,7 @@ func mergeReproduce(ctx context.Context, env *reproduce.Env, opts reproduce.Opti
 	if err != nil {
 		return err
 	}
-	if err := outdir.Record(out, reproduceKind, reproduceEntries...); err != nil {
+	if err := recordWritten(out, before); err != nil {
 		return err
 	}
 	printReport(stdout, out, res)
@@ -527,8 +531,10 @@ func checkVersions(states []reproduce.PhaseState, allowMixed bool) error {
 // reproduceKind is the marker kind of a reproduce folder.
 const reproduceKind = "reproduce"
 
-// reproduceEntries are the entries reproduce may write into its folder
-// (recorded in its marker; anything else there is the user's and is kept).
+// reproduceEntries are the entries reproduce may write into its folder.
+// Its marker lists those a run found missing and then wrote (anything else
+// there is the user's and is kept); the marker's kind, not this list, makes
+// the folder a reproduce run, and no command replaces a reproduce folder.
 var reproduceEntries = []string{"phases", "models", "rings", "torus", "mnist", "fashion", "results.json", "report.md", "index.html", "plan.json", "slurm"}
 
 // prepareReproduceOut checks --out and marks it as a reproduce folder: a
@@ -536,14 +542,49 @@ var reproduceEntries = []string{"phases", "models", "rings", "torus", "mnist", "
 // before markers, a phases/ folder of stored phases). Any other folder is
 // refused, with or without --force: reproduce --force recomputes phases but
 // never deletes a file, and a folder holding other files is not its own.
-func prepareReproduceOut(out string) error {
+// The marker records no name ahead: the returned function (call it when
+// the command ends, whether it succeeded or not) records the entries of
+// reproduceEntries this command made (see recordWritten).
+func prepareReproduceOut(out string) (written func(), err error) {
 	if err := checkReproduceOut(out); err != nil {
-		return err
+		return nil, err
 	}
+	before := presentEntries(out)
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return err
+		return nil, err
 	}
-	return outdir.Record(out, reproduceKind, reproduceEntries...)
+	if err := outdir.Record(out, reproduceKind); err != nil {
+		return nil, err
+	}
+	return func() { recordWritten(out, before) }, nil
+}
+
+// presentEntries returns which of reproduceEntries exist in out now.
+func presentEntries(out string) map[string]bool {
+	m := map[string]bool{}
+	for _, name := range reproduceEntries {
+		if _, err := os.Lstat(filepath.Join(out, name)); err == nil {
+			m[name] = true
+		}
+	}
+	return m
+}
+
+// recordWritten adds to out's marker the entries of reproduceEntries that
+// exist now but did not before (present when the command began): this
+// run wrote them. An entry the user made before (their own rings/ folder)
+// is never claimed.
+func recordWritten(out string, before map[string]bool) error {
+	var made []string
+	for name := range presentEntries(out) {
+		if !before[name] {
+			made = append(made, name)
+		}
+	}
+	if len(made) == 0 {
+		return nil
+	}
+	return outdir.Record(out, reproduceKind, made...)
 }
 
 // checkReproduceOut is prepareReproduceOut's check, which changes nothing.

@@ -79,8 +79,8 @@ func TestForceKeepsForeignFiles(t *testing.T) {
 }
 
 // TestForceReplacesModel: --force replaces a model folder isonet wrote
-// (the new weights are the new run's), and folders written by geometry or
-// a checkpoint discarded with --force are isonet's too.
+// (the new weights are the new run's) and a checkpoint discarded with
+// --force is isonet's too; a geometry folder is not a model's and is kept.
 func TestForceReplacesModel(t *testing.T) {
 	t.Chdir(t.TempDir())
 	args := []string{"train", "--quiet", "--dataset", "rings", "--epochs", "3", "--width", "3", "--depth", "1"}
@@ -103,16 +103,20 @@ func TestForceReplacesModel(t *testing.T) {
 	if got := entries(t, "m"); !slices.Equal(got, []string{".isonet", "config.json", "metrics.json", "model.safetensors"}) {
 		t.Errorf("model folder holds %v", got)
 	}
-	// A geometry folder is isonet's: train --force may replace it.
+	// A geometry folder is isonet's but not a model's: train --force
+	// leaves it (issue 29: a command replaces only what it owns).
 	if code, _, stderr := isonet(t, "geometry", "--model", "ref1", "--out", "g"); code != 0 {
 		t.Fatalf("geometry: %s", stderr)
 	}
 	if code, _, stderr := isonet(t, "geometry", "--model", "ref1", "--out", "g"); code != 0 {
 		t.Fatalf("geometry again over its own files: %s", stderr)
 	}
-	if code, _, stderr := isonet(t, append(args, "--out", "g", "--force")...); code != 0 {
-		t.Fatalf("--force over a geometry folder: %s", stderr)
+	geo := snapshotFiles(t, "g")
+	if code, _, stderr := isonet(t, append(args, "--out", "g", "--force")...); code != 2 ||
+		stderr != "isonet train: --out g is an isonet geometry folder, not a model folder; --force replaces only model folders isonet wrote\n" {
+		t.Fatalf("--force over a geometry folder: exit %d, %q", code, stderr)
 	}
+	sameFiles(t, "geometry folder", geo, snapshotFiles(t, "g"))
 	// A new run refuses an interrupted run's checkpoint unless --force,
 	// which discards it once the new model is written.
 	// (A real checkpoint: a run interrupted once it saved one.)

@@ -160,9 +160,11 @@ exec %[4]s --merge --shards %[1]d
 	if err != nil {
 		return errors.New("sbatch not found: is this a Slurm login node? (--dry-run prints the scripts)")
 	}
-	if err := prepareReproduceOut(out); err != nil {
+	written, err := prepareReproduceOut(out)
+	if err != nil {
 		return err
 	}
+	defer written()
 	if err := os.MkdirAll(slurmDir, 0o755); err != nil {
 		return err
 	}

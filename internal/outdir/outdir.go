@@ -94,9 +94,18 @@ var legacy = []struct {
 	{"checkpoint", "checkpoint.json", "isonet-checkpoint/", []string{"checkpoint.json", "state.safetensors"}},
 }
 
-// Classify reports what is at path. Only the folder's own entries are
-// looked at (not what lies in its subfolders).
-func Classify(path string) (Info, error) {
+// Classify reports what is at path. A folder is Owned only when isonet
+// wrote everything in it at any depth: each entry is listed in its marker
+// (or is a legacy folder's file), and a listed entry that is a folder is
+// itself Owned, by a marker of its own. A folder listed by name only (a
+// reproduce run's rings/, where the user may keep notes) makes its parent
+// Foreign.
+func Classify(path string) (Info, error) { return classify(path, 0) }
+
+// maxDepth bounds Classify's descent into subfolders listed in markers.
+const maxDepth = 16
+
+func classify(path string, depth int) (Info, error) {
 	info := Info{Path: path}
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -142,7 +151,7 @@ func Classify(path string) (Info, error) {
 			continue // another isonet process writing the marker right now
 		}
 		seen++
-		if known[e.Name()] {
+		if known[e.Name()] && (!e.IsDir() || ownedBelow(filepath.Join(path, e.Name()), depth)) {
 			continue
 		}
 		name := e.Name()
@@ -162,6 +171,16 @@ func Classify(path string) (Info, error) {
 	}
 	info.Kind = Owned
 	return info, nil
+}
+
+// ownedBelow reports whether the subfolder dir, listed in its parent's
+// marker, is itself a folder isonet wrote throughout.
+func ownedBelow(dir string, depth int) bool {
+	if depth >= maxDepth {
+		return false
+	}
+	info, err := classify(dir, depth+1)
+	return err == nil && (info.Kind == Owned || info.Kind == Empty)
 }
 
 // hasFormat reports whether the JSON object in file has a "format" field
@@ -363,14 +382,21 @@ func list(names []string) string {
 	}
 }
 
-// CheckDir decides whether a command may write the folder path (given with
-// flag, e.g. "--out"), replacing what is there. It is allowed when path is
-// missing or an empty folder, or, with force, a folder isonet wrote. It
-// refuses (a *Refusal) the current folder and those above it, the home
-// folder, a missing parent, a file, a folder isonet did not write (naming
-// up to three of its entries; even with force), an isonet folder without
-// force ("... exists and is not empty (use --force to replace it)"), and a
-// path that is, holds or lies inside one of inputs. Nothing is changed.
+// ModelKind is the marker kind of a model folder (model.SaveForce).
+const ModelKind = "model"
+
+// CheckDir decides whether a command may write the model folder path
+// (given with flag, e.g. "--out"), replacing what is there. It is allowed
+// when path is missing or an empty folder, or, with force, a model folder
+// isonet wrote, everything in it at any depth (see Classify). It refuses
+// (a *Refusal) the current folder and those above it, the home folder, a
+// missing parent, a file, a folder isonet wrote for something other than a
+// model (a reproduce run, a checkpoint: "... is an isonet reproduce
+// folder, not a model folder ..."; even with force), a folder holding
+// anything isonet did not write (naming up to three of its entries; even
+// with force), a model folder without force ("... exists and is not empty
+// (use --force to replace it)"), and a path that is, holds or lies inside
+// one of inputs. Nothing is changed.
 func CheckDir(flag, path string, force bool, inputs ...Input) (Info, error) {
 	if err := checkPlace(flag, path); err != nil {
 		return Info{}, err
@@ -381,6 +407,15 @@ func CheckDir(flag, path string, force bool, inputs ...Input) (Info, error) {
 	info, err := Classify(path)
 	if err != nil {
 		return info, refuse("%s %s: %v", flag, path, err)
+	}
+	if mk, ok := ReadMarker(path); ok && info.Kind != File && mk.Kind != ModelKind {
+		// A reproduce run, a checkpoint, a geometry folder: never a model
+		// command's to replace, whatever it holds.
+		how := "choose another " + flag
+		if force {
+			how = "--force replaces only model folders isonet wrote"
+		}
+		return info, refuse("%s %s is an isonet %s folder, not a model folder; %s", flag, path, mk.Kind, how)
 	}
 	switch info.Kind {
 	case File:
