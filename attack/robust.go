@@ -108,7 +108,10 @@ func checkModel(m Model, cfg Config) (Config, error) {
 }
 
 // checkData returns an error when x, y and m do not fit together or x leaves [0,1].
-func checkData(m Model, x *tensor.Mat, y []int) error {
+func checkData(m Model, x *tensor.Mat, y []int) error { return checkDataIn(m, x, y, 0, 1) }
+
+// checkDataIn is checkData for the box [lo, hi].
+func checkDataIn(m Model, x *tensor.Mat, y []int, lo, hi float64) error {
 	if x.Rows == 0 {
 		return fmt.Errorf("attack: no examples")
 	}
@@ -125,8 +128,8 @@ func checkData(m Model, x *tensor.Mat, y []int) error {
 		}
 	}
 	for k, v := range x.Data {
-		if !(v >= 0 && v <= 1) {
-			return fmt.Errorf("attack: input %g of example %d outside [0, 1]", v, k/x.Cols)
+		if !(float64(v) >= lo && float64(v) <= hi) {
+			return fmt.Errorf("attack: input %g of example %d outside [%g, %g]", v, k/x.Cols, lo, hi)
 		}
 	}
 	return nil
@@ -156,8 +159,20 @@ func RobustAccuracyContext(ctx context.Context, m Model, x *tensor.Mat, y []int,
 		return Result{}, err
 	}
 	cfg = cfg.withDefaults()
-	if err := checkData(m, x, y); err != nil {
-		return Result{}, err
+	user := cfg
+	if cfg.Lo == 0 && cfg.Hi == 0 {
+		if err := checkData(m, x, y); err != nil {
+			return Result{}, err
+		}
+	} else {
+		// Attack in the unit box's coordinates.
+		if err := checkDataIn(m, x, y, cfg.Lo, cfg.Hi); err != nil {
+			return Result{}, err
+		}
+		e := newEvaluator(m, x, y, Config{Lo: cfg.Lo, Hi: cfg.Hi})
+		m, x = e.m, e.x
+		cfg.Eps /= e.scale
+		cfg.Step /= e.scale
 	}
 	label := cfg.Label()
 	run, err := checkModel(m, cfg)
@@ -235,7 +250,7 @@ func RobustAccuracyContext(ctx context.Context, m Model, x *tensor.Mat, y []int,
 	}
 	res := Result{
 		Total: n, Attack: cfg.Attack, Label: label, Norm: cfg.Norm,
-		Eps: cfg.Eps, Step: cfg.Step, Steps: cfg.Steps, Restarts: cfg.Restarts,
+		Eps: user.Eps, Step: user.Step, Steps: cfg.Steps, Restarts: cfg.Restarts,
 		RandomStart: cfg.RandomStart, Seed: cfg.Seed, PerExample: robust,
 	}
 	nc := 0
