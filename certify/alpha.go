@@ -1,6 +1,10 @@
 package certify
 
-import "math"
+import (
+	"math"
+
+	"github.com/isonet/isonet/tensor"
+)
 
 // alphaMargins writes α-CROWN's lower bounds on the margins (nb·K): the
 // tangent points of the tanh lines (the lower slopes of unstable ReLUs),
@@ -57,7 +61,8 @@ func (b *bounder) alphaMargins(dst, init []float64, cfg Config) {
 	}
 	bound := make([]float64, rows)
 	xs := make([]float64, rows*n0)
-	var g, gp []float64
+	var g []float64
+	var g32, gp []float32
 	const beta1, beta2, adamEps = 0.9, 0.999, 1e-8
 	for step := 1; step <= cfg.AlphaSteps; step++ {
 		if certified() {
@@ -81,8 +86,13 @@ func (b *bounder) alphaMargins(dst, init []float64, cfg Config) {
 		for j := range L - 1 {
 			ly := &net.Layers[j]
 			n := ly.Out
-			gp = grow(gp, rows*n)
-			gemm(true, rows, n, ly.In, g, ly.W, gp)
+			gp = grow32(gp, rows*n)
+			g32 = grow32(g32, len(g))
+			for i, v := range g {
+				g32[i] = float32(v)
+			}
+			// The gradient needs no rigour: a float32 product will do.
+			tensor.Gemm(false, true, 1, &tensor.Mat{Rows: rows, Cols: ly.In, Data: g32}, &b.w32[j], 0, &tensor.Mat{Rows: rows, Cols: n, Data: gp})
 			next := grow(nil, rows*n)
 			for r := range rows {
 				e := r / K
@@ -91,7 +101,7 @@ func (b *bounder) alphaMargins(dst, init []float64, cfg Config) {
 				}
 				for i := range n {
 					q := r*n + i
-					z := gp[q] + ly.B[i]
+					z := float64(gp[q]) + ly.B[i]
 					v := al.pre[j][q]
 					rl := &b.rel[j][e*n+i]
 					s, t, m, vv, sign := &rl.lower, al.tl[j], mtl[j], vtl[j], -1.0

@@ -3,6 +3,8 @@ package certify
 import (
 	"math"
 
+	"github.com/isonet/isonet/tensor"
+
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 )
@@ -37,13 +39,27 @@ type bounder struct {
 	// for every layer with an activation; rel[k] relaxes its activation.
 	l, u [][]float64
 	rel  [][]relax
+	// w32 holds the weights rounded to float32 (exact for isonet's
+	// networks) and cv the float32 products' error bounds (see prepare).
+	w32 []tensor.Mat
+	cv  [][]float64
 	// Scratch.
-	bufA, bufB []float64
+	bufA   []float64
+	fa, fb []float32
 }
 
 func newBounder(net *Network, norm string) *bounder {
 	L := len(net.Layers)
-	return &bounder{net: net, norm: norm, l: make([][]float64, L), u: make([][]float64, L), rel: make([][]relax, L)}
+	b := &bounder{net: net, norm: norm, l: make([][]float64, L), u: make([][]float64, L), rel: make([][]relax, L),
+		w32: make([]tensor.Mat, L), cv: make([][]float64, L)}
+	for j, ly := range net.Layers {
+		w := make([]float32, len(ly.W))
+		for i, v := range ly.W {
+			w[i] = float32(v)
+		}
+		b.w32[j] = tensor.Mat{Rows: ly.Out, Cols: ly.In, Data: w}
+	}
+	return b
 }
 
 // reset loads a batch: x (nb × n0) in [0, 1], labels y, radii eps.
@@ -72,22 +88,22 @@ func grow(s []float64, n int) []float64 {
 // the dual-norm bound a·x0 − ε‖a‖₂ over the ball and the minimum over the
 // L∞ box of radius ε within [0, 1], which holds the ball ∩ [0, 1] — both
 // are lower bounds over it. When xs is not nil it receives the minimiser of
-// the bound returned (the gradient of the bound with respect to a).
-func (b *bounder) concretize(a []float64, e int, xs []float64) float64 {
+// the bound returned (the gradient of the bound with respect to a). The
+// arithmetic is float64 whatever a's type.
+func concretize[F float32 | float64](b *bounder, a []F, e int, xs []float64) float64 {
 	n0 := len(a)
 	lo, hi := b.lo[e*n0:(e+1)*n0], b.hi[e*n0:(e+1)*n0]
+	lo, hi = lo[:len(a)], hi[:len(a)]
 	var box float64
-	for i, v := range a {
-		if v >= 0 {
-			box += v * lo[i]
-		} else {
-			box += v * hi[i]
-		}
+	for i, f := range a {
+		v := float64(f)
+		box += min(v*lo[i], v*hi[i])
 	}
 	if b.norm == Norm2 {
 		x0 := b.x0[e*n0 : (e+1)*n0]
 		var dot, sq float64
-		for i, v := range a {
+		for i, f := range a {
+			v := float64(f)
 			dot += v * x0[i]
 			sq += v * v
 		}
@@ -95,10 +111,10 @@ func (b *bounder) concretize(a []float64, e int, xs []float64) float64 {
 		ball := dot - b.eps[e]*nrm
 		if ball > box {
 			if xs != nil {
-				for i, v := range a {
+				for i, f := range a {
 					xs[i] = x0[i]
 					if nrm > 0 {
-						xs[i] -= b.eps[e] * v / nrm
+						xs[i] -= b.eps[e] * float64(f) / nrm
 					}
 				}
 			}
@@ -106,8 +122,8 @@ func (b *bounder) concretize(a []float64, e int, xs []float64) float64 {
 		}
 	}
 	if xs != nil {
-		for i, v := range a {
-			if v >= 0 {
+		for i, f := range a {
+			if f >= 0 {
 				xs[i] = lo[i]
 			} else {
 				xs[i] = hi[i]
@@ -126,39 +142,106 @@ type alphaRows struct {
 }
 
 // back computes lower bounds of R rows per example of linear functions of
-// z_k: on entry a (nb·R × Out_k) holds their coefficients Λ and cst their
-// constants; on return dst[r] ≥ min over the input set of Λ_r·z_k + cst_r,
-// using the relaxations of layers below k (rel[j], j < k) and, when al is
-// not nil, α's lines instead of CROWN's. a and cst are overwritten. When
-// xs is not nil it receives each row's concretisation minimiser.
+// σ(z_k), the output of layer k's activation: on entry a (nb·R × Out_k,
+// with room for nb·R × the widest layer below) holds their coefficients
+// and cst their constants; on return dst[r] ≥ min over the input set of
+// a_r·σ(z_k) + cst_r, using the relaxations of layers k and below and,
+// when al is not nil, α's lines instead of CROWN's. a and cst are
+// overwritten. When xs is not nil it receives each row's concretisation
+// minimiser.
+//
+// The products with the weights run in float32 (tensor.Gemm), and every
+// rounding is paid for in the constants, so the bound stays sound: the
+// coefficients rounded to float32 change a·z_j by at most
+// Σ|a − fl(a)|·max|z_j|, and a float32 product of inner size n errs by at
+// most γ_n·|fl(a)|·|W| entry by entry (γ_n = n·2⁻²⁴/(1 − n·2⁻²⁴), any
+// summation order, FMA or not), which changes the bound by at most
+// γ_n·|fl(a)|·(|W|·max|h_j|) — a vector per example, computed once (cv).
 func (b *bounder) back(dst []float64, k int, a []float64, R int, cst []float64, al *alphaRows, xs []float64) {
 	rows := b.nb * R
 	for j := k; j >= 0; j-- {
 		ly := &b.net.Layers[j]
-		if j < k { // a is on σ(z_j): relax it onto z_j
-			b.relaxRows(j, a, R, cst, al)
-		}
-		// a on z_j = W_j·h_j + B_j: constants gain a·B_j, a becomes a·W_j.
+		n := ly.Out
+		b.relaxRows(j, a, R, cst, al) // a is now on z_j = W_j·h_j + B_j
+		b.fa = grow32(b.fa, rows*n)
 		for r := range rows {
-			ar := a[r*ly.Out : (r+1)*ly.Out]
+			e := r / R
+			l, u := b.l[j][e*n:(e+1)*n], b.u[j][e*n:(e+1)*n]
+			fa := b.fa[r*n : (r+1)*n]
 			s := cst[r]
-			for i, v := range ar {
-				s += v * ly.B[i]
+			for i, v := range a[r*n : (r+1)*n] {
+				f := float32(v)
+				fa[i] = f
+				s += float64(f)*ly.B[i] - math.Abs(v-float64(f))*max(math.Abs(l[i]), math.Abs(u[i]))
 			}
 			cst[r] = s
 		}
-		b.bufB = grow(b.bufB, rows*ly.In)
-		gemm(false, rows, ly.In, ly.Out, a[:rows*ly.Out], ly.W, b.bufB)
-		a, b.bufB = b.bufB, a[:cap(a)]
+		b.fb = grow32(b.fb, rows*ly.In)
+		tensor.Gemm(false, false, 1, &tensor.Mat{Rows: rows, Cols: n, Data: b.fa}, &b.w32[j], 0, &tensor.Mat{Rows: rows, Cols: ly.In, Data: b.fb})
+		cv := b.cv[j]
+		for r := range rows {
+			e := r / R
+			c := cv[e*n : (e+1)*n]
+			var s float64
+			for i, f := range b.fa[r*n : (r+1)*n] {
+				s += math.Abs(float64(f)) * c[i]
+			}
+			cst[r] -= s*(1+1e-12) + 1e-30
+		}
+		if j == 0 {
+			break
+		}
+		for i, f := range b.fb[:rows*ly.In] {
+			a[i] = float64(f)
+		}
 	}
-	b.bufA = a[:cap(a)] // keep the larger buffers for the next pass
 	n0 := b.net.InputDim()
 	for r := range rows {
 		var x []float64
 		if xs != nil {
 			x = xs[r*n0 : (r+1)*n0]
 		}
-		dst[r] = cst[r] + b.concretize(a[r*n0:(r+1)*n0], r/R, x)
+		dst[r] = cst[r] + concretize(b, b.fb[r*n0:(r+1)*n0], r/R, x)
+	}
+}
+
+func grow32(s []float32, n int) []float32 {
+	if cap(s) < n {
+		return make([]float32, n)
+	}
+	return s[:n]
+}
+
+// prepare computes, for layer j, cv[j] (nb × Out_j): the bound on the
+// error of a float32 product with W_j per unit of |coefficient|,
+// γ_{Out_j}·(|fl(W_j)|·H) + |W_j − fl(W_j)|·H, with H (In_j) bounding |h_j|:
+// the input's upper end for j = 0, else max(|σ(l)|, |σ(u)|) of z_{j−1}.
+func (b *bounder) prepare(j int) {
+	ly := &b.net.Layers[j]
+	n, in := ly.Out, ly.In
+	const u32 = 1.0 / (1 << 24)
+	gam := float64(n) * u32 / (1 - float64(n)*u32) * (1 + 1e-6)
+	b.cv[j] = grow(b.cv[j], b.nb*n)
+	h := make([]float64, in)
+	w32 := b.w32[j].Data
+	for e := range b.nb {
+		if j == 0 {
+			copy(h, b.hi[e*in:(e+1)*in])
+		} else {
+			prev := b.net.Layers[j-1].Act
+			for i := range in {
+				h[i] = max(math.Abs(act(prev, b.l[j-1][e*in+i])), math.Abs(act(prev, b.u[j-1][e*in+i])))
+			}
+		}
+		for o := range n {
+			var s, d float64
+			for i := range in {
+				w := float64(w32[o*in+i])
+				s += math.Abs(w) * h[i]
+				d += math.Abs(ly.W[o*in+i]-w) * h[i]
+			}
+			b.cv[j][e*n+o] = gam*s + d
+		}
 	}
 }
 
@@ -178,6 +261,7 @@ func (b *bounder) hidden(crown bool) {
 			break
 		}
 		n := ly.Out
+		b.prepare(k)
 		b.l[k] = grow(b.l[k], b.nb*n)
 		b.u[k] = grow(b.u[k], b.nb*n)
 		if k == 0 || crown {
@@ -185,6 +269,9 @@ func (b *bounder) hidden(crown bool) {
 		}
 		if k > 0 {
 			b.ibpLayer(k, crown)
+		}
+		if !crown {
+			continue // interval bounds need no relaxation
 		}
 		b.rel[k] = growRel(b.rel[k], b.nb*n)
 		for i := range b.rel[k] {
@@ -217,21 +304,31 @@ func (b *bounder) crownLayer(k int) {
 		sub := b.sub(&all, e0, e1)
 		R := 2 * n
 		rows := (e1 - e0) * R
-		// Λ·W_k with Λ = [I; −I] is [W_k; −W_k]: start one layer lower.
+		// Λ·W_k with Λ = [I; −I] is [W_k; −W_k] on σ(z_{k−1}) (on x for
+		// k = 0), with constants [B_k; −B_k].
 		a := grow(b.bufA, rows*max(n, widest))
 		cst := make([]float64, rows)
+		in := ly.In
 		for e := range e1 - e0 {
 			for i := range n {
-				ra := a[(e*R+i)*n : (e*R+i+1)*n]
-				rb := a[(e*R+n+i)*n : (e*R+n+i+1)*n]
-				clear(ra)
-				clear(rb)
-				ra[i], rb[i] = 1, -1
+				w := ly.W[i*in : (i+1)*in]
+				ra := a[(e*R+i)*in : (e*R+i+1)*in]
+				rb := a[(e*R+n+i)*in : (e*R+n+i+1)*in]
+				for c, v := range w {
+					ra[c], rb[c] = v, -v
+				}
+				cst[e*R+i], cst[e*R+n+i] = ly.B[i], -ly.B[i]
 			}
 		}
 		dst := make([]float64, rows)
-		sub.back(dst, k, a, R, cst, nil, nil)
-		b.bufA, b.bufB = sub.bufA, sub.bufB
+		if k == 0 {
+			for r := range rows {
+				dst[r] = cst[r] + concretize(sub, a[r*in:(r+1)*in], r/R, nil)
+			}
+		} else {
+			sub.backFrom(dst, k-1, a, R, cst, nil, nil)
+		}
+		b.bufA, b.fa, b.fb = sub.bufA, sub.fa, sub.fb
 		for e := range e1 - e0 {
 			for i := range n {
 				lo, up := dst[e*R+i], -dst[e*R+n+i]
@@ -254,13 +351,22 @@ func (b *bounder) sub(all *bounder, e0, e1 int) *bounder {
 	s.eps = all.eps[e0:e1]
 	s.y = all.y[e0:e1]
 	s.rel = make([][]relax, len(all.rel))
-	for j, r := range all.rel {
-		if r != nil {
-			n := all.net.Layers[j].Out
-			s.rel[j] = r[e0*n : e1*n]
+	s.l = make([][]float64, len(all.l))
+	s.u = make([][]float64, len(all.u))
+	s.cv = make([][]float64, len(all.cv))
+	for j := range all.rel {
+		n := all.net.Layers[j].Out
+		if all.rel[j] != nil {
+			s.rel[j] = all.rel[j][e0*n : e1*n]
+		}
+		if all.l[j] != nil {
+			s.l[j], s.u[j] = all.l[j][e0*n:e1*n], all.u[j][e0*n:e1*n]
+		}
+		if all.cv[j] != nil {
+			s.cv[j] = all.cv[j][e0*n : e1*n]
 		}
 	}
-	s.bufA, s.bufB = b.bufA, b.bufB
+	s.bufA, s.fa, s.fb = b.bufA, b.fa, b.fb
 	return &s
 }
 
@@ -337,7 +443,7 @@ func (b *bounder) ibpMargins(dst []float64) {
 		if L == 1 {
 			for j := range K {
 				r := e*K + j
-				dst[r] += b.concretize(a[r*n:(r+1)*n], e, nil)
+				dst[r] += concretize(b, a[r*n:(r+1)*n], e, nil)
 			}
 			continue
 		}
@@ -381,7 +487,7 @@ func (b *bounder) crownMargins(dst []float64, al *alphaRows, xs []float64) {
 			if xs != nil {
 				x = xs[r*n0 : (r+1)*n0]
 			}
-			dst[r] = cst[r] + b.concretize(a[r*n0:(r+1)*n0], r/K, x)
+			dst[r] = cst[r] + concretize(b, a[r*n0:(r+1)*n0], r/K, x)
 		}
 		return
 	}
@@ -392,7 +498,6 @@ func (b *bounder) crownMargins(dst []float64, al *alphaRows, xs []float64) {
 // backFrom is back for coefficients a on the activation output σ(z_k)
 // rather than on z_k.
 func (b *bounder) backFrom(dst []float64, k int, a []float64, R int, cst []float64, al *alphaRows, xs []float64) {
-	b.relaxRows(k, a, R, cst, al)
 	b.back(dst, k, a, R, cst, al, xs)
 }
 

@@ -148,7 +148,7 @@ func tangentPoint(l, u float64) (float64, bool) {
 		return 0, false
 	}
 	lo, hi := 0.0, u // g(lo) < 0 ≤ g(hi)
-	for range 60 {
+	for range 40 {
 		mid := (lo + hi) / 2
 		if g(mid) >= 0 {
 			hi = mid

@@ -69,7 +69,7 @@ func TestTanhLines(t *testing.T) {
 }
 
 // TestTanhTangentPoint: across 0 the upper tangent point d* makes the
-// tangent pass through (l, tanh l) — within bisection accuracy, and never
+// tangent pass through (l, tanh l) — within 1e-10 after 40 bisection steps, and never
 // below it — and lies in [0, u]; where no such point exists the secant is
 // used and the tangent at u passes below (l, tanh l).
 func TestTanhTangentPoint(t *testing.T) {
@@ -88,8 +88,8 @@ func TestTanhTangentPoint(t *testing.T) {
 		}
 		a, k = tangent(d)
 		gap := a*c.l + k - math.Tanh(c.l)
-		if gap < 0 || gap > 1e-12 {
-			t.Errorf("[%g, %g]: tangent at d* = %g passes %g above (l, tanh l), want in [0, 1e-12]", c.l, c.u, d, gap)
+		if gap < 0 || gap > 1e-10 {
+			t.Errorf("[%g, %g]: tangent at d* = %g passes %g above (l, tanh l), want in [0, 1e-10]", c.l, c.u, d, gap)
 		}
 	}
 }
