@@ -11,18 +11,27 @@ import (
 )
 
 // This file turns measurements into the claims table. Every verdict comes
-// from package verdict, by the rule for its kind of claim:
+// from package verdict, by the rule for its kind of claim (verdict's package
+// doc states them):
 //
 //   - a number matching the paper's (Table 1's clean accuracy):
 //     verdict.Matches within ± TableMargin;
-//   - an effect with a sign (robustness rises with β; LILs beat plain CE):
-//     verdict.Directional on the paired difference (larger β minus smaller
-//     β, best LIL minus plain CE, the same seeds on both sides);
+//   - robustness rising with β: verdict.Trend, the least-squares slope over
+//     every β (log β, β = 0 one decade below the smallest), judged by
+//     verdict.Directional, per instrument (the paper's FGSM and 10-step PGD;
+//     the worst of PGD, APGD-CE and Square where the baselines ran), each
+//     named in the claim;
+//   - LILs beating plain CE: the family "every β > 0 against β = 0" with
+//     Holm's correction (verdict.JudgeFamily), the best LIL chosen only
+//     among those that hold;
+//   - a LIL matching adversarial training: equivalence within ± verdict.Margin
+//     (verdict.Equivalent) at the Bonferroni level over the β values;
 //   - a threshold (ring distances preserved: r above RingR with β > 0,
-//     below it with β = 0; torus accuracy above TorusAcc): verdict.Above
-//     and verdict.Below.
+//     below it with β = 0; torus accuracy above TorusAcc; the β = 0 MLP at
+//     least the published floor): verdict.Above and verdict.Below.
 //
-// A claim made of several parts holds when every part holds (verdict.All).
+// A claim made of several parts holds when every part holds (verdict.All:
+// an intersection–union test, which needs no correction).
 
 // TableMargin is how close (in accuracy) a clean accuracy must be to the
 // paper's Table 1 to match it: one point.
@@ -52,9 +61,7 @@ func (r *Results) claims() []Claim {
 			c = append(c, SummaryClaims(st.s)...)
 		}
 		if st.b != nil {
-			if cl, ok := st.b.claim(); ok {
-				c = append(c, cl)
-			}
+			c = append(c, st.b.claims()...)
 		}
 	}
 	return c
@@ -102,7 +109,7 @@ func SummaryClaims(s *MNISTSummary) []Claim {
 	if st.Paper == nil {
 		out = append(out, s.fairnessClaims(st, prefix)...)
 	}
-	return append(out, s.trendClaims(prefix)...)
+	return append(out, s.trendClaims(st, prefix)...)
 }
 
 // table1Claims judges the clean accuracy at β = 0 and 10 against the
@@ -135,17 +142,18 @@ func (s *MNISTSummary) table1Claims(dataset string) []Claim {
 }
 
 // trendClaims judges, under each protocol, whether robustness rises with β
-// (see trend).
-func (s *MNISTSummary) trendClaims(prefix string) []Claim {
+// by the paper's instruments (see trend).
+func (s *MNISTSummary) trendClaims(st Study, prefix string) []Claim {
 	var out []Claim
 	for _, proto := range []string{Standard, Authors} {
-		c := Claim{Claim: prefix + "robustness rises with β (FGSM and PGD), " + proto + " protocol", Paper: "yes (Fig. 3)"}
 		t := s.trend(proto)
+		c := Claim{Claim: fmt.Sprintf("%srobustness rises with β, by the paper's instruments (FGSM at ε = 0.1, 10-step PGD at ε = %s; slope over every β), %s protocol",
+			prefix, num(st.KeyEps), proto), Paper: "yes (Fig. 3)"}
 		switch {
 		case !t.ran:
 			out = append(out, notRun(c, "not run"))
 		case !t.ok:
-			out = append(out, notRun(c, "needs two β values"))
+			out = append(out, notRun(c, "needs two β values with the same seeds"))
 		default:
 			out = append(out, t.claim(c))
 		}
@@ -153,14 +161,23 @@ func (s *MNISTSummary) trendClaims(prefix string) []Claim {
 	return out
 }
 
-// trend is robust accuracy at the largest β against the smallest, under
-// one protocol: FGSM at ε = 0.1 and PGD at the study's key budget, as paired
-// per-seed differences.
+// trend is robust accuracy over every β under one protocol, by the
+// paper's instruments: FGSM at ε = 0.1 and PGD at the study's key budget.
+// Each is a slope per β step over every β (verdict.Trend; the β grid is
+// log-spaced, β = 0 a step below the smallest), judged by
+// verdict.Directional; the claim needs both (verdict.All). The same slopes
+// among the clean-correct examples (robust / clean accuracy, per seed)
+// are reported beside them, so that a clean-accuracy cost is not read as
+// lost robustness.
 type trend struct {
-	ran, ok    bool // the protocol was run; it has two β values to compare
-	lo, hi     KeyRow
+	ran, ok    bool     // the protocol was run; it has two β values with the same seeds
+	rows       []KeyRow // by increasing β
+	lo, hi     KeyRow   // the smallest and the largest β
 	fgsm, pgd  verdict.Interval
 	okF, okP   bool
+	condF      verdict.Interval // FGSM slope among the clean-correct examples
+	condP      verdict.Interval
+	okCF, okCP bool
 	vF, vP, vA verdict.Verdict // FGSM, PGD, both
 	fg         int             // index of ε = 0.1 in the key points
 	budget     float64         // the PGD budget compared
@@ -169,66 +186,142 @@ type trend struct {
 
 func (s *MNISTSummary) trend(proto string) trend {
 	var t trend
-	var rows []KeyRow
 	for _, k := range s.Keys {
 		if k.Protocol == proto {
-			rows = append(rows, k)
+			t.rows = append(t.rows, k)
 		}
 	}
-	t.ran = len(rows) > 0
+	t.ran = len(t.rows) > 0
 	if !t.ran {
 		return t
 	}
-	t.lo, t.hi = rows[0], rows[0]
-	for _, k := range rows {
-		if k.Beta < t.lo.Beta {
-			t.lo = k
-		}
-		if k.Beta > t.hi.Beta {
-			t.hi = k
-		}
+	slices.SortStableFunc(t.rows, func(a, b KeyRow) int { return cmpFloat(a.Beta, b.Beta) })
+	t.rows = slices.CompactFunc(t.rows, func(a, b KeyRow) bool { return a.Beta == b.Beta })
+	t.lo, t.hi = t.rows[0], t.rows[len(t.rows)-1]
+	t.ok = len(t.rows) >= 2
+	for _, k := range t.rows {
+		t.ok = t.ok && slices.Equal(k.Seeds, t.lo.Seeds)
 	}
-	t.ok = t.lo.Beta != t.hi.Beta && slices.Equal(t.lo.Seeds, t.hi.Seeds)
 	if !t.ok {
 		return t
 	}
 	t.vF, t.vP = verdict.NotMeasured(), verdict.NotMeasured()
+	clean := make([][]float64, len(t.rows))
+	for i, k := range t.rows {
+		clean[i] = k.Clean.perSeed()
+	}
 	t.fg = slices.Index(s.KeyPoints, 0.1)
-	if fg := t.fg; fg >= 0 && fg < len(t.lo.FGSM) && fg < len(t.hi.FGSM) {
-		t.fgsm, t.okF = verdict.AccuracyDiff(t.lo.FGSM[fg].perSeed(), t.hi.FGSM[fg].perSeed(), s.TestExamples)
+	if acc, ok := column(t.rows, func(k KeyRow) []Stat { return k.FGSM }, t.fg); ok {
+		t.fgsm, t.okF = slope(acc, s.TestExamples)
+		t.condF, t.okCF = condSlope(acc, clean, s.TestExamples)
 		if t.okF {
 			t.vF = verdict.Directional(t.fgsm, verdict.Increase)
 		}
 	}
-	if kb := s.keyBudget(); kb < len(s.Budgets) && kb < len(t.lo.Budgets) && kb < len(t.hi.Budgets) {
-		t.kb, t.budget = kb, s.Budgets[kb]
-		t.pgd, t.okP = verdict.AccuracyDiff(t.lo.Budgets[kb].perSeed(), t.hi.Budgets[kb].perSeed(), s.TestExamples)
-		if t.okP {
-			t.vP = verdict.Directional(t.pgd, verdict.Increase)
+	t.kb = s.keyBudget()
+	if t.kb < len(s.Budgets) {
+		t.budget = s.Budgets[t.kb]
+		if acc, ok := column(t.rows, func(k KeyRow) []Stat { return k.Budgets }, t.kb); ok {
+			t.pgd, t.okP = slope(acc, s.TestExamples)
+			t.condP, t.okCP = condSlope(acc, clean, s.TestExamples)
+			if t.okP {
+				t.vP = verdict.Directional(t.pgd, verdict.Increase)
+			}
 		}
 	}
 	t.vA = verdict.All(t.vF, t.vP)
 	return t
 }
 
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// column returns the per-seed values of the i-th Stat of each row (ok =
+// false when a row lacks it or it was not measured).
+func column(rows []KeyRow, f func(KeyRow) []Stat, i int) ([][]float64, bool) {
+	out := make([][]float64, len(rows))
+	for r, k := range rows {
+		st := f(k)
+		if i < 0 || i >= len(st) || st[i].N == 0 {
+			return nil, false
+		}
+		out[r] = st[i].perSeed()
+	}
+	return out, true
+}
+
+// slope is verdict.Trend at 95 % over acc[β][seed].
+func slope(acc [][]float64, examples int) (verdict.Interval, bool) {
+	iv, err := verdict.Trend(acc, examples, verdict.Level)
+	return iv, err == nil
+}
+
+// condSlope is the slope of robust accuracy among the clean-correct
+// examples (robust / clean per β and seed), over the fewest clean-correct
+// examples of any β.
+func condSlope(robust, clean [][]float64, examples int) (verdict.Interval, bool) {
+	r := make([][]float64, len(robust))
+	n := examples
+	for k := range robust {
+		if len(clean[k]) != len(robust[k]) {
+			return verdict.Interval{}, false
+		}
+		for i, c := range clean[k] {
+			if !(c > 0) {
+				return verdict.Interval{}, false
+			}
+			r[k] = append(r[k], min(1, robust[k][i]/c))
+			n = min(n, int(math.Round(c*float64(examples))))
+		}
+	}
+	iv, err := verdict.Trend(r, max(1, n), verdict.Level)
+	if err != nil {
+		return iv, false
+	}
+	iv.Basis = "among the clean-correct examples (robust / clean accuracy): " + iv.Basis
+	return iv, true
+}
+
 func (t trend) claim(c Claim) Claim {
 	var parts []string
 	var eff []Effect
 	if t.okF {
-		parts = append(parts, fmt.Sprintf("FGSM ε = 0.1: %s at β = %s → %s at β = %s, change %s", t.lo.FGSM[t.fg].String(), num(t.lo.Beta),
-			t.hi.FGSM[t.fg].String(), num(t.hi.Beta), t.fgsm.String()))
-		eff = append(eff, Effect{Name: "FGSM ε = 0.1, largest minus smallest β", Interval: t.fgsm})
+		parts = append(parts, fmt.Sprintf("FGSM ε = 0.1: %s at β = %s … %s at β = %s, slope per β step %s%s", t.lo.FGSM[t.fg].String(), num(t.lo.Beta),
+			t.hi.FGSM[t.fg].String(), num(t.hi.Beta), t.fgsm.String(), t.condText(t.okCF, t.condF)))
+		eff = append(eff, Effect{Name: "FGSM ε = 0.1, slope per β step over every β", Interval: t.fgsm})
+		if t.okCF {
+			eff = append(eff, Effect{Name: "FGSM ε = 0.1 among clean-correct examples, slope per β step", Interval: t.condF})
+		}
 	}
 	if t.okP {
-		parts = append(parts, fmt.Sprintf("%s ε = %s: %s → %s, change %s", t.lo.PGDLabel, num(t.budget), t.lo.Budgets[t.kb].String(), t.hi.Budgets[t.kb].String(), t.pgd.String()))
-		eff = append(eff, Effect{Name: "PGD at the key budget, largest minus smallest β", Interval: t.pgd})
+		parts = append(parts, fmt.Sprintf("%s ε = %s: %s … %s, slope %s%s", t.lo.PGDLabel, num(t.budget), t.lo.Budgets[t.kb].String(), t.hi.Budgets[t.kb].String(), t.pgd.String(), t.condText(t.okCP, t.condP)))
+		eff = append(eff, Effect{Name: "PGD at the key budget, slope per β step over every β", Interval: t.pgd})
+		if t.okCP {
+			eff = append(eff, Effect{Name: "PGD at the key budget among clean-correct examples, slope per β step", Interval: t.condP})
+		}
 	}
-	c.Measured = strings.Join(parts, "; ")
+	c.Measured = strings.Join(parts, "; ") + "; both must hold (no correction needed)"
 	c = judged(c, t.vA, eff...)
 	if t.vF.Outcome != t.vP.Outcome {
 		c.Holds += fmt.Sprintf(" (FGSM: %s; PGD: %s)", t.vF.Outcome, t.vP.Outcome)
 	}
 	return c
+}
+
+// condText is the slope among the clean-correct examples, for the
+// measured column.
+func (t trend) condText(ok bool, iv verdict.Interval) string {
+	if !ok {
+		return ""
+	}
+	return " (among clean-correct examples " + iv.String() + ")"
 }
 
 // ringsClaim sets the paper's ring claim (Fig. 2B: near-perfect
@@ -312,30 +405,78 @@ func (r *TorusResults) Claim() Claim {
 	return judged(c, verdict.All(vs...), eff...)
 }
 
-// lilGain compares the most robust LIL (β > 0, by mean worst-of-all
-// accuracy at the study's key ε) with plain CE: the paired per-seed
-// difference, judged by verdict.Directional. ok is false without both.
-func (r *BaselineResults) lilGain(rows []BaselineRow) (ce, best *BaselineRow, iv verdict.Interval, v verdict.Verdict, ok bool) {
+// Alpha is the family-wise error rate of every family of comparisons.
+const Alpha = 0.05
+
+// lilFamily judges every LIL with β > 0 against plain CE (β = 0) by the
+// worst-of-all accuracy at the study's key ε: the family "LIL β > 0 against
+// plain CE", Holm-corrected at family-wise Alpha (verdict.JudgeFamily), each
+// member's interval that of the paired per-seed difference. It returns the
+// rows the members compare (in the family's order) and plain CE's row.
+func (r *BaselineResults) lilFamily(rows []BaselineRow) (ce *BaselineRow, lils []*BaselineRow, f verdict.Family) {
 	k := r.Options.keyIndex()
 	for i := range rows {
 		row := &rows[i]
-		if row.Method != train.MethodLIL || len(row.Worst) <= k {
+		if row.Method != train.MethodLIL || len(row.Worst) <= k || row.Worst[k].N == 0 {
 			continue
 		}
 		if row.Beta == 0 {
 			ce = row
-		} else if best == nil || row.Worst[k].Mean > best.Worst[k].Mean {
-			best = row
+		} else {
+			lils = append(lils, row)
 		}
 	}
-	if ce == nil || best == nil {
-		return ce, best, iv, verdict.NotMeasured(), false
+	if ce == nil {
+		return nil, lils, f
 	}
-	iv, ok = verdict.AccuracyDiff(ce.Worst[k].perSeed(), best.Worst[k].perSeed(), r.examples())
-	if !ok {
-		return ce, best, iv, verdict.NotMeasured(), false
+	var members []verdict.Member
+	var kept []*BaselineRow
+	for _, row := range lils {
+		a, b, m := ce.Worst[k].perSeed(), row.Worst[k].perSeed(), r.examples()
+		if _, ok := verdict.AccuracyDiff(a, b, m); !ok {
+			continue
+		}
+		kept = append(kept, row)
+		members = append(members, verdict.Member{Name: "β = " + num(row.Beta), Interval: func(conf float64) verdict.Interval {
+			iv, _ := verdict.AccuracyDiffLevel(a, b, m, conf)
+			return iv
+		}})
 	}
-	return ce, best, iv, verdict.Directional(iv, verdict.Increase), true
+	return ce, kept, verdict.JudgeFamily("LIL β > 0 against plain CE, worst-of-all accuracy at ε = "+num(r.Options.Eps[k]), members, verdict.Increase, Alpha)
+}
+
+// lilGain compares the most robust LIL (β > 0) with plain CE: every β is
+// tested in the family of lilFamily, and the best is the one of largest
+// gain among those that hold after Holm's correction (or, when none holds,
+// the one of largest estimated gain, for the record). iv is its interval
+// at the family's Bonferroni level, v the family's verdict with the
+// correction disclosed. ok is false without both.
+func (r *BaselineResults) lilGain(rows []BaselineRow) (ce, best *BaselineRow, iv verdict.Interval, v verdict.Verdict, ok bool) {
+	ce, lils, f := r.lilFamily(rows)
+	if len(lils) == 0 {
+		return ce, nil, iv, verdict.NotMeasured(), false
+	}
+	if ce == nil {
+		return ce, lils[0], iv, verdict.NotMeasured(), false
+	}
+	i := f.Best()
+	if i < 0 {
+		i = 0
+		for j, m := range f.Judged {
+			if m.Interval.Estimate > f.Judged[i].Interval.Estimate {
+				i = j
+			}
+		}
+	}
+	v = f.Verdict()
+	if n := len(f.Judged); n > 1 {
+		note := " (1 seed: indicative)"
+		v.Text = strings.TrimSuffix(v.Text, note) + fmt.Sprintf(" (best of %d β values, Holm-corrected)", n)
+		if v.Seeds == 1 && v.Outcome != verdict.NotResolved {
+			v.Text += note
+		}
+	}
+	return ce, lils[i], f.Judged[i].Interval, v, true
 }
 
 // examples is the number of attacked test examples.
@@ -344,6 +485,23 @@ func (r *BaselineResults) examples() int {
 		return 0
 	}
 	return r.Runs[0].Examples
+}
+
+// claims are the baselines' rows of the claims table: LILs more robust
+// than plain CE (claim), a LIL matching adversarial training (matchClaim)
+// and robustness rising with β under the strongest attacks (trendClaim).
+func (r *BaselineResults) claims() []Claim {
+	var out []Claim
+	if c, ok := r.claim(); ok {
+		out = append(out, c)
+	}
+	if c, ok := r.matchClaim(); ok {
+		out = append(out, c)
+	}
+	if c, ok := r.trendClaim(); ok {
+		out = append(out, c)
+	}
+	return out
 }
 
 // claim is the claims-table row "LILs are more robust than plain CE",
@@ -356,11 +514,135 @@ func (r *BaselineResults) claim() (Claim, bool) {
 	if !ok {
 		return Claim{}, false
 	}
+	_, lils, f := r.lilFamily(r.Table)
 	k := r.Options.keyIndex()
-	c := Claim{Claim: fmt.Sprintf("%sLILs are more robust than plain CE under the strongest attacks (worst of PGD, APGD-CE, Square at ε = %s)", studyPrefix(r.Options.MNIST.Info()), num(r.Options.Eps[k])),
-		Paper:    "implied (Fig. 3)",
-		Measured: fmt.Sprintf("best LIL (β = %s) %s vs plain CE %s, change %s", num(best.Beta), best.Worst[k].String(), ce.Worst[k].String(), iv.String())}
-	return judged(c, v, Effect{Name: "worst-of-all accuracy, best LIL minus plain CE", Interval: iv}), true
+	c := Claim{Claim: fmt.Sprintf("%sLILs are more robust than plain CE under the strongest attacks (worst of PGD, APGD-CE, Square at ε = %s; family: every β > 0 against β = 0, %s)",
+		studyPrefix(r.Options.MNIST.Info()), num(r.Options.Eps[k]), f.Correct),
+		Paper: "implied (Fig. 3)",
+		Measured: fmt.Sprintf("best LIL (β = %s) %s vs plain CE %s, change %s (%s); %s", num(best.Beta), best.Worst[k].String(), ce.Worst[k].String(), iv.String(),
+			levelOf(iv), familyText(lils, f))}
+	return judged(c, v, Effect{Name: "worst-of-all accuracy, best LIL minus plain CE (Bonferroni-level interval)", Interval: iv}), true
+}
+
+// levelOf names an interval's confidence level, from its basis.
+func levelOf(iv verdict.Interval) string {
+	if i := strings.Index(iv.Basis, " interval"); i > 0 {
+		return iv.Basis[:i] + " interval"
+	}
+	return iv.Basis
+}
+
+// familyText lists a family's members with their Holm-adjusted p-values
+// and verdicts.
+func familyText(rows []*BaselineRow, f verdict.Family) string {
+	var parts []string
+	for i, j := range f.Judged {
+		parts = append(parts, fmt.Sprintf("β = %s: %s, Holm p %s, %s", num(rows[i].Beta), j.Interval.String(), num(r4(j.Adjusted)), j.Verdict.Outcome))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// matchClaim is the claims-table row "a LIL matches PGD adversarial
+// training": adversarial training at the key ε against every LIL with
+// β > 0, by the worst-of-all accuracy at that ε. A LIL matches only when
+// the whole interval of its difference lies within ± verdict.Margin
+// (verdict.Equivalent), at the Bonferroni level over the β values (any of
+// them may be the one that matches); the clean accuracies are compared the
+// same way and printed beside it, so that "at equal clean accuracy" is a
+// comparison, not a sort.
+func (r *BaselineResults) matchClaim() (Claim, bool) {
+	if len(r.Table) == 0 || len(r.Options.Eps) == 0 {
+		return Claim{}, false
+	}
+	k := r.Options.keyIndex()
+	var adv *BaselineRow
+	for i := range r.Table {
+		if row := &r.Table[i]; row.Method == train.MethodAdv && row.AdvEps == r.Options.Eps[k] && len(row.Worst) > k && row.Worst[k].N > 0 {
+			adv = row
+		}
+	}
+	_, lils, _ := r.lilFamily(r.Table)
+	if adv == nil || len(lils) == 0 {
+		return Claim{}, false
+	}
+	conf := 1 - Alpha/float64(len(lils))
+	c := Claim{Claim: fmt.Sprintf("%sa LIL matches PGD adversarial training at ε = %s (worst-of-all accuracy within ± %s; family: every β > 0, Bonferroni over %d)",
+		studyPrefix(r.Options.MNIST.Info()), num(r.Options.Eps[k]), num(verdict.Margin), len(lils)),
+		Paper: "implied (\"comparable to adversarial training\")"}
+	var parts []string
+	var vs []verdict.Verdict
+	var eff []Effect
+	for _, row := range lils {
+		d, ok := verdict.AccuracyDiffLevel(adv.Worst[k].perSeed(), row.Worst[k].perSeed(), r.examples(), conf)
+		if !ok {
+			continue
+		}
+		v := verdict.Equivalent(d, verdict.Margin)
+		vs = append(vs, v)
+		eff = append(eff, Effect{Name: "worst-of-all accuracy, LIL β = " + num(row.Beta) + " minus adversarial training", Interval: d})
+		clean := "clean –"
+		if dc, ok := verdict.AccuracyDiffLevel(adv.Clean.perSeed(), row.Clean.perSeed(), r.examples(), conf); ok {
+			clean = fmt.Sprintf("clean %s, %s", dc.String(), verdict.Compare(dc, verdict.Margin))
+		}
+		parts = append(parts, fmt.Sprintf("β = %s: %s, %s (%s)", num(row.Beta), d.String(), verdict.Compare(d, verdict.Margin), clean))
+	}
+	if len(vs) == 0 {
+		return Claim{}, false
+	}
+	c.Measured = fmt.Sprintf("LIL minus adversarial training (%s keeps %s), %s intervals: %s", adv.Label, adv.Worst[k].String(), pctLevel(conf), strings.Join(parts, "; "))
+	return judged(c, anyHolds(vs), eff...), true
+}
+
+// pctLevel prints a confidence level as a percentage.
+func pctLevel(conf float64) string { return num(r4(100*conf)) + " %" }
+
+// anyHolds is the verdict on "some member holds": holds when one does,
+// does not hold when every one does not, otherwise not resolved.
+func anyHolds(vs []verdict.Verdict) verdict.Verdict {
+	f := verdict.Family{}
+	for _, v := range vs {
+		f.Judged = append(f.Judged, verdict.Judged{Verdict: v})
+	}
+	return f.Verdict()
+}
+
+// trendClaim is the claims-table row "robustness rises with β" by the
+// strongest attacks run (the worst of PGD, APGD-CE and Square per
+// example) at the key ε, over the standard protocol's LILs: the slope over
+// every β (verdict.Trend), with the slope among the clean-correct examples
+// beside it.
+func (r *BaselineResults) trendClaim() (Claim, bool) {
+	if len(r.Table) == 0 || len(r.Options.Eps) == 0 {
+		return Claim{}, false
+	}
+	k := r.Options.keyIndex()
+	var rows []*BaselineRow
+	for i := range r.Table {
+		if row := &r.Table[i]; row.Method == train.MethodLIL && len(row.Worst) > k && row.Worst[k].N > 0 {
+			rows = append(rows, row)
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b *BaselineRow) int { return cmpFloat(a.Beta, b.Beta) })
+	if len(rows) < 2 {
+		return Claim{}, false
+	}
+	acc, clean := make([][]float64, len(rows)), make([][]float64, len(rows))
+	for i, row := range rows {
+		acc[i], clean[i] = row.Worst[k].perSeed(), row.Clean.perSeed()
+	}
+	iv, ok := slope(acc, r.examples())
+	if !ok {
+		return Claim{}, false
+	}
+	c := Claim{Claim: fmt.Sprintf("%srobustness rises with β under the strongest attacks (worst of PGD, APGD-CE, Square at ε = %s; slope over every β), standard protocol",
+		studyPrefix(r.Options.MNIST.Info()), num(r.Options.Eps[k])), Paper: "yes (Fig. 3)"}
+	c.Measured = fmt.Sprintf("%s at β = %s … %s at β = %s, slope per β step %s", rows[0].Worst[k].String(), num(rows[0].Beta), rows[len(rows)-1].Worst[k].String(), num(rows[len(rows)-1].Beta), iv.String())
+	eff := []Effect{{Name: "worst-of-all accuracy, slope per β step over every β", Interval: iv}}
+	if cond, ok := condSlope(acc, clean, r.examples()); ok {
+		c.Measured += " (among clean-correct examples " + cond.String() + ")"
+		eff = append(eff, Effect{Name: "worst-of-all accuracy among clean-correct examples, slope per β step", Interval: cond})
+	}
+	return judged(c, verdict.Directional(iv, verdict.Increase), eff...), true
 }
 
 // CostMargin is how close (in accuracy) the clean accuracy cost of β = 10
@@ -368,10 +650,11 @@ func (r *BaselineResults) claim() (Claim, bool) {
 const CostMargin = 0.02
 
 // fairnessClaims are the claims of a study the paper gives no numbers
-// for: the β = 0 network's clean accuracy (standard protocol) lies in the
-// range an MLP of this size reaches on the data set (a fair starting
-// point), and the clean accuracy cost of β = 10 matches the paper's cost on
-// MNIST within CostMargin.
+// for: the β = 0 network's clean accuracy (standard protocol) reaches at
+// least the floor of the published MLPs of this size (one-sided: a
+// baseline better than published is not unfair to the LILs), and our own
+// comparison, labelled as ours, of the clean accuracy cost of β = 10 with
+// the paper's cost on MNIST, within CostMargin.
 func (s *MNISTSummary) fairnessClaims(st Study, prefix string) []Claim {
 	var out []Claim
 	var zero, ten *Table1Row
@@ -383,9 +666,9 @@ func (s *MNISTSummary) fairnessClaims(st Study, prefix string) []Claim {
 			ten = &s.Table1[i]
 		}
 	}
-	if st.RefHi > 0 {
-		c := Claim{Claim: prefix + "β = 0 clean accuracy in the range an MLP of this size reaches (fair starting point), standard protocol",
-			Paper: fmt.Sprintf("%s to %s (published MLPs, see the %s section)", num(st.RefLo), num(st.RefHi), st.Title)}
+	if st.RefLo > 0 {
+		c := Claim{Claim: prefix + "β = 0 clean accuracy at least the floor of published MLPs of this size (a fair starting point; better is not unfair), standard protocol",
+			Paper: fmt.Sprintf("at least %s (published MLPs reach %s to %s, see the %s section)", num(st.RefLo), num(st.RefLo), num(st.RefHi), st.Title)}
 		iv, ok := verdict.Interval{}, false
 		if zero != nil && zero.Standard.N > 0 {
 			iv, ok = verdict.Accuracy(zero.Standard.perSeed(), s.TestExamples)
@@ -394,10 +677,10 @@ func (s *MNISTSummary) fairnessClaims(st Study, prefix string) []Claim {
 			out = append(out, notRun(c, "not run"))
 		} else {
 			c.Measured = fmt.Sprintf("%s (95 %% interval [%s, %s])", zero.Standard.String(), num(r4(iv.Lo)), num(r4(iv.Hi)))
-			out = append(out, judged(c, verdict.All(verdict.Above(iv, st.RefLo), verdict.Below(iv, st.RefHi)), Effect{Name: "clean accuracy at β = 0", Interval: iv}))
+			out = append(out, judged(c, verdict.Above(iv, st.RefLo), Effect{Name: "clean accuracy at β = 0", Interval: iv}))
 		}
 	}
-	c := Claim{Claim: prefix + "clean accuracy cost of β = 10 against β = 0, standard protocol",
+	c := Claim{Claim: prefix + "ours, not the paper's claim: the clean accuracy cost of β = 10 against β = 0 is MNIST's, standard protocol",
 		Paper: fmt.Sprintf("%s on MNIST (Table 1; match: within ± %s)", num(r4(PaperTable1[0]-PaperTable1[10])), num(CostMargin))}
 	if zero == nil || ten == nil || zero.Standard.N == 0 || ten.Standard.N == 0 {
 		return append(out, notRun(c, "not run"))

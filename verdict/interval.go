@@ -209,8 +209,14 @@ func Contrast(c []float64, acc [][]float64, examples int, conf float64) (Interva
 		upT += sq(c[k] * (hi - p))
 	}
 	iv := Interval{Estimate: est, Seeds: n, Examples: examples}
-	return seedPart(iv, c, acc, downT, upT, floor, ceil, conf,
-		fmt.Sprintf("Wilson limits over %d test examples (MOVER, groups independent: conservative)", examples)), nil
+	test := fmt.Sprintf("Wilson limits over %d test examples", examples)
+	switch {
+	case len(c) == 2 && c[0] == -1 && c[1] == 1:
+		test = fmt.Sprintf("Newcombe's hybrid score limits over %d test examples (the two taken as independent: conservative)", examples)
+	case len(c) > 1:
+		test += " combined by MOVER (groups taken as independent: conservative)"
+	}
+	return seedPart(iv, c, acc, downT, upT, floor, ceil, conf, test), nil
 }
 
 // seedPart adds the seeds' variation to the test-example part of iv
