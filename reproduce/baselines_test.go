@@ -3,7 +3,6 @@ package reproduce
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -135,7 +134,7 @@ func TestBaselinesQuick(t *testing.T) {
 	// A spectrally normalised model loads with its effective weights and
 	// predicts exactly as at the end of training.
 	sn := by["spectral normalisation"]
-	m, err := model.Load(filepath.Join(e.Dir, sn.Dir))
+	m, err := model.Load(sn.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,8 +9,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/isonet/isonet/internal/phase"
 )
 
 // PlannedPhase is one phase of a run as the plan lists it.
@@ -40,7 +38,7 @@ type Plan struct {
 
 // planPhase records a phase met in ModePlan (once: the rings models are
 // met by the geometry and by the topology loop).
-func (e *Env) planPhase(name, hash string, settings any, needs []string) {
+func (e *Env) planPhase(name, hash string, settings any) {
 	sb, _ := json.Marshal(settings)
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -51,7 +49,7 @@ func (e *Env) planPhase(name, hash string, settings any, needs []string) {
 		return
 	}
 	e.planIdx[name] = len(e.phases)
-	e.phases = append(e.phases, PlannedPhase{Name: name, Hash: hash, Needs: append([]string{}, needs...), settings: sb})
+	e.phases = append(e.phases, PlannedPhase{Name: name, Hash: hash, settings: sb})
 }
 
 // MakePlan lists every phase the run o would compute in e, without
@@ -80,7 +78,10 @@ func MakePlan(ctx context.Context, e *Env, o Options, shards int) (*Plan, error)
 		return nil, err
 	}
 	p := &Plan{Shards: shards, Phases: pe.phases, ShardCost: make([]float64, shards), CostModel: CostModel}
-	groupOf := map[string]string{}
+	names := map[string]bool{}
+	for _, ph := range p.Phases {
+		names[ph.Name] = true
+	}
 	type group struct {
 		name  string
 		first int
@@ -90,11 +91,14 @@ func MakePlan(ctx context.Context, e *Env, o Options, shards int) (*Plan, error)
 	byName := map[string]*group{}
 	for i := range p.Phases {
 		ph := &p.Phases[i]
-		ph.Group = rootGroup(ph.Name)
-		if len(ph.Needs) > 0 {
-			ph.Group = groupOf[ph.Needs[0]]
+		ph.Needs = []string{}
+		ph.Group = ph.Name
+		if dir := path.Dir(ph.Name); dir != "." && names[dir+"/train"] {
+			ph.Group = dir
+			if ph.Name != dir+"/train" {
+				ph.Needs = []string{dir + "/train"}
+			}
 		}
-		groupOf[ph.Name] = ph.Group
 		ph.Cost = PhaseCost(ph.Name, ph.settings)
 		g := byName[ph.Group]
 		if g == nil {
@@ -123,15 +127,6 @@ func MakePlan(ctx context.Context, e *Env, o Options, shards int) (*Plan, error)
 		p.ShardCost[i] = r4(p.ShardCost[i])
 	}
 	return p, nil
-}
-
-// rootGroup names the group of a phase that needs none: a training phase's
-// folder (P for P/train), any other phase's own name.
-func rootGroup(name string) string {
-	if dir, leaf := path.Split(name); leaf == "train" && dir != "" {
-		return strings.TrimSuffix(dir, "/")
-	}
-	return name
 }
 
 // Owns returns whether shard of the plan owns each phase.
@@ -259,8 +254,8 @@ func (p *Plan) Check(e *Env) []PhaseState {
 	for _, ph := range p.Phases {
 		st := PhaseState{PlannedPhase: ph}
 		if b, err := os.ReadFile(e.PhasePath(ph.Name)); err == nil {
-			var s phase.Record
-			if json.Unmarshal(b, &s) == nil && s.SettingsHash == ph.Hash {
+			var s stored
+			if json.Unmarshal(b, &s) == nil && s.Hash == ph.Hash {
 				st.Stored, st.Version = true, s.Version
 			}
 		}

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/internal/atomicfile"
 	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/reproduce"
@@ -164,12 +163,12 @@ func (f *reproduceFlags) fashionOptions(mo reproduce.MNISTOptions, exps []string
 		if ex != "fashion" {
 			continue
 		}
-		dir := "" // Fashion-MNIST's package folder
+		flag := ""
 		if f.what == "fashion" && *f.dataDir != "" {
-			fo.DataDir, dir = *f.dataDir, *f.dataDir
+			fo.DataDir, flag = *f.dataDir, "--data-dir"
 			env.DataDir = ""
 		}
-		if err := data.CheckIDXDir(dir); err != nil {
+		if err := reproduce.CheckIDXDir(fo.DataDir, flag); err != nil {
 			return fo, err
 		}
 	}
