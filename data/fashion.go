@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/isonet/isonet/internal/field"
 )
 
 // FashionMNISTDir is where Debian's dataset-fashion-mnist package installs
@@ -41,6 +43,10 @@ var FashionMNISTClasses = []string{"T-shirt/top", "Trouser", "Pullover", "Dress"
 // FashionInstallHint says how to get Fashion-MNIST when it is missing.
 const FashionInstallHint = "install it (apt-get install dataset-fashion-mnist) or pass --data-dir DIR (a folder holding its four IDX files)"
 
+// fashionHint says how to get Fashion-MNIST when it is missing, naming
+// Spec.Dir as a field (internal/field) for a field error's format.
+const fashionHint = "install it (apt-get install dataset-fashion-mnist) or pass {Dir} DIR (a folder holding its four IDX files)"
+
 // FashionMNISTFolder returns the folder holding Fashion-MNIST:
 // $ISONET_FASHION_MNIST_DIR when set, else FashionMNISTDir. A missing folder
 // is an error saying how to install the package.
@@ -50,7 +56,7 @@ func FashionMNISTFolder() (string, error) {
 		d = e
 	}
 	if !isDir(d) {
-		return "", fmt.Errorf("fashion-mnist: %s not found; %s", d, FashionInstallHint)
+		return "", field.Errorf("fashion-mnist: %s not found; "+fashionHint, d)
 	}
 	return d, nil
 }
@@ -88,14 +94,14 @@ func loadFashionMNIST(dir string, train bool) (*Set, map[string]string, string, 
 			return nil, nil, "", fmt.Errorf("fashion-%w", err) // "mnist: DIR: no FILE (looked for …)"
 		}
 		if err != nil {
-			return nil, nil, "", fmt.Errorf("fashion-mnist: %s: no %s; the package seems damaged: reinstall it (apt-get install --reinstall dataset-fashion-mnist) or pass --data-dir DIR (a folder holding its four IDX files)", dir, base)
+			return nil, nil, "", field.Errorf("fashion-mnist: %s: no %s; the package seems damaged: reinstall it (apt-get install --reinstall dataset-fashion-mnist) or pass {Dir} DIR (a folder holding its four IDX files)", dir, base)
 		}
 		raw, sum, err := readContent(p)
 		if err != nil {
 			return nil, nil, "", fmt.Errorf("fashion-mnist: %w", err)
 		}
 		if want := FashionMNISTSHA256[base]; sum != want {
-			return nil, nil, "", fmt.Errorf("fashion-mnist: %s: content sha256 %s, want %s: the file is damaged or not the canonical one; reinstall dataset-fashion-mnist, or use --dataset mnist --data-dir %s to read it unchecked", p, sum, want, dir)
+			return nil, nil, "", field.Errorf("fashion-mnist: %s: content sha256 %s, want %s: the file is damaged or not the canonical one; reinstall dataset-fashion-mnist, or use {Name} mnist {Dir} %s to read it unchecked", p, sum, want, dir)
 		}
 		if idx[i], err = readIDX(bytes.NewReader(raw), int64(len(raw)), false, false); err != nil {
 			return nil, nil, "", fmt.Errorf("idx: %s: %w", p, err)

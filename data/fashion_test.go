@@ -31,7 +31,7 @@ func TestFashionMNIST(t *testing.T) {
 func TestFashionMNISTMissingAndDamaged(t *testing.T) {
 	t.Setenv("ISONET_FASHION_MNIST_DIR", filepath.Join(t.TempDir(), "nope"))
 	_, err := LoadFashionMNIST("", true)
-	checkErr(t, err, "apt-get install dataset-fashion-mnist", "--data-dir")
+	checkFieldErr(t, err, "apt-get install dataset-fashion-mnist", "pass --data-dir DIR")
 	if err != nil && strings.Contains(err.Error(), "\n") {
 		t.Errorf("error has several lines: %q", err)
 	}
@@ -40,7 +40,7 @@ func TestFashionMNISTMissingAndDamaged(t *testing.T) {
 	img := writeFile(t, dir, "train-images-idx3-ubyte.gz", gzipBytes(t, idxBytes([]int{1, 1, 3}, []byte{0, 0, 255})))
 	writeFile(t, dir, "train-labels-idx1-ubyte", idxBytes([]int{1}, []byte{1}))
 	_, err = LoadFashionMNIST(dir, true)
-	checkErr(t, err, img, "content sha256", FashionMNISTSHA256["train-images-idx3-ubyte"], "--dataset mnist --data-dir")
+	checkFieldErr(t, err, img, "content sha256", FashionMNISTSHA256["train-images-idx3-ubyte"], "use --dataset mnist --data-dir "+dir+" to read it unchecked")
 	_, err = LoadFashionMNIST(dir, false)
 	checkErr(t, err, "fashion-mnist: "+dir+": no t10k-images-idx3-ubyte file (looked for t10k-images-idx3-ubyte.gz, ")
 }

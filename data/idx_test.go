@@ -6,12 +6,15 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/isonet/isonet/internal/field"
 )
 
 // idxBytes encodes an unsigned-byte IDX file by hand: 00 00 08 nd, the dims
@@ -137,6 +140,30 @@ func TestIDXErrors(t *testing.T) {
 }
 
 // checkErr fails unless err is a one-line error containing every want.
+// flags names Spec's fields as the command line's flags do.
+var flags = map[string]string{"Dir": "--data-dir", "Name": "--dataset"}
+
+// checkFieldErr is checkErr for an error naming Spec's fields: it must be
+// a field error whose text names no flag, and want is looked for in its
+// text with the fields named by flags, as the command line prints it.
+func checkFieldErr(t *testing.T, err error, want ...string) {
+	t.Helper()
+	var fe *field.Error
+	if !errors.As(err, &fe) {
+		t.Fatalf("error %v is not a field error", err)
+	}
+	if strings.Contains(err.Error(), "--") {
+		t.Errorf("library error %q names a flag", err)
+	}
+	checkErr(t, errors.New(strings.Replace(err.Error(), fe.Error(), fe.Render(func(f string) string {
+		if n, ok := flags[f]; ok {
+			return n
+		}
+		t.Errorf("error %q names field %s, not a field of Spec", err, f)
+		return f
+	}), 1)), want...)
+}
+
 func checkErr(t *testing.T, err error, want ...string) {
 	t.Helper()
 	if err == nil {
@@ -299,7 +326,7 @@ func TestMNISTDirEnv(t *testing.T) {
 	}
 	t.Setenv("ISONET_MNIST_DIR", filepath.Join(dir, "nope"))
 	_, err = MNISTDir()
-	checkErr(t, err, "ISONET_MNIST_DIR", "--data-dir")
+	checkFieldErr(t, err, "ISONET_MNIST_DIR", "pass --data-dir DIR")
 }
 
 // A copy of the canonical folder with one byte changed must fail the sha256
@@ -422,9 +449,9 @@ func TestMNISTDirMissing(t *testing.T) {
 		t.Errorf("LookupMNIST() = %q, %v, %v; want nothing found, no error", d, ok, err)
 	}
 	_, err := MNISTDir()
-	checkErr(t, err, "not found", "no go command", "--data-dir", "ISONET_MNIST_DIR")
+	checkFieldErr(t, err, "not found", "no go command", "pass --data-dir DIR", "ISONET_MNIST_DIR")
 	_, err = LoadMNIST("", true)
-	checkErr(t, err, "--data-dir")
+	checkFieldErr(t, err, "pass --data-dir DIR")
 }
 
 func BenchmarkLoadMNISTTrain(b *testing.B) {

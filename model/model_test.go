@@ -50,7 +50,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if got.Config.Dataset != "rings" || got.Config.Blocks[0].Train.IsoLayer != 2 {
 		t.Errorf("config not restored: %+v", got.Config)
 	}
-	if err := Save(dir, m, nil); err == nil || !strings.Contains(err.Error(), "--force") {
+	if err := Save(dir, m, nil); err == nil || !strings.Contains(err.Error(), "SaveForce with force") {
 		t.Errorf("saving over an existing model: %v", err)
 	}
 	ents, _ := os.ReadDir(filepath.Dir(dir))

@@ -204,7 +204,7 @@ func TestWriteDirNoReplace(t *testing.T) {
 	if err != nil {
 		t.Errorf("an empty folder counts as absent for Save: %v", err)
 	}
-	if err := Save(dir, smallModel(t, 1), nil); err == nil || !strings.Contains(err.Error(), "--force") {
+	if err := Save(dir, smallModel(t, 1), nil); err == nil || !strings.Contains(err.Error(), "SaveForce with force") {
 		t.Errorf("second Save: %v", err)
 	}
 }

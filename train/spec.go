@@ -1,11 +1,11 @@
 package train
 
 import (
-	"fmt"
-	"github.com/isonet/isonet/internal/field"
+	"errors"
 	"math/rand/v2"
 
 	"github.com/isonet/isonet/data"
+	"github.com/isonet/isonet/internal/field"
 	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/nn"
 )
@@ -112,20 +112,22 @@ type Result struct {
 }
 
 // Warnings returns advice about the spec on the given data, such as a batch
-// of one making the isometric term vanish.
-func (s *Spec) Warnings(trainSet *data.Set) []string {
-	var w []string
+// of one making the isometric term vanish. Each is an error only to carry
+// its text, a field error (internal/field) where it names a setting, so
+// that a command line can name its flag instead.
+func (s *Spec) Warnings(trainSet *data.Set) []error {
+	var w []error
 	if s.Train.Beta > 0 && min(s.Train.Batch, trainSet.Len()) == 1 {
-		w = append(w, "batch size 1: the isometric term has no pairs and vanishes; training is plain cross-entropy")
+		w = append(w, errors.New("batch size 1: the isometric term has no pairs and vanishes; training is plain cross-entropy"))
 	}
 	if s.Train.Beta > 0 && s.Train.Mask == iso.MaskNone {
-		w = append(w, "--beta > 0 with --mask none: the isometric term is off")
+		w = append(w, field.Errorf("{Beta} > 0 with {Mask} none: the isometric term is off"))
 	}
 	if m := s.Train.Method; m != "" && m != MethodLIL && s.Train.Beta > 0 {
-		w = append(w, fmt.Sprintf("--method %s with --beta > 0: the isometric term is added to the baseline's loss", m))
+		w = append(w, field.Errorf("{Method} %s with {Beta} > 0: the isometric term is added to the baseline's loss", m))
 	}
 	if s.Train.Method == MethodAdv {
-		w = append(w, fmt.Sprintf("--method adv: every step first runs %d PGD steps, so training takes about %d times as long", s.Train.AdvSteps, s.Train.AdvSteps+1))
+		w = append(w, field.Errorf("{Method} adv: every step first runs %d PGD steps, so training takes about %d times as long", s.Train.AdvSteps, s.Train.AdvSteps+1))
 	}
 	return w
 }

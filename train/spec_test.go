@@ -2,10 +2,12 @@ package train
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
 	"github.com/isonet/isonet/data"
+	"github.com/isonet/isonet/internal/field"
 	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/nn"
 	"github.com/isonet/isonet/tensor"
@@ -119,5 +121,41 @@ func TestFitOwnData(t *testing.T) {
 	s.Train.LR = -1
 	if _, _, err := Fit(context.Background(), s, set, nil, FitOptions{}); err == nil || !strings.HasPrefix(err.Error(), "LR must be") {
 		t.Fatalf("bad LR: %v, want an error naming the field LR", err)
+	}
+}
+
+// TestWarningsNameFields: Warnings advise on settings by their Go names (a
+// field error, internal/field), which a command line renders as its flags.
+func TestWarningsNameFields(t *testing.T) {
+	set, err := data.NewSet("two", tensor.FromSlice(2, 1, []float32{0, 1}), []int{0, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Spec{Width: 4, Depth: 1, Act: nn.Tanh, Init: nn.InitPyTorch, Train: Defaults(2)}
+	s.Train.Beta, s.Train.Mask = 1, iso.MaskNone
+	if err := s.Train.SetMethod(MethodAdv); err != nil {
+		t.Fatal(err)
+	}
+	flag := map[string]string{"Beta": "--beta", "Mask": "--mask", "Method": "--method"}
+	want := []struct{ plain, rendered string }{
+		{"Beta > 0 with Mask none: the isometric term is off", "--beta > 0 with --mask none: the isometric term is off"},
+		{"Method adv with Beta > 0: the isometric term is added to the baseline's loss", "--method adv with --beta > 0: the isometric term is added to the baseline's loss"},
+		{"Method adv: every step first runs 10 PGD steps, so training takes about 11 times as long", "--method adv: every step first runs 10 PGD steps, so training takes about 11 times as long"},
+	}
+	got := s.Warnings(set)
+	if len(got) != len(want) {
+		t.Fatalf("Warnings = %v, want %d", got, len(want))
+	}
+	for i, w := range got {
+		var fe *field.Error
+		if !errors.As(w, &fe) {
+			t.Fatalf("warning %q is not a field error", w)
+		}
+		if w.Error() != want[i].plain {
+			t.Errorf("warning %d = %q, want %q", i, w, want[i].plain)
+		}
+		if r := fe.Render(func(f string) string { return flag[f] }); r != want[i].rendered {
+			t.Errorf("warning %d rendered = %q, want %q", i, r, want[i].rendered)
+		}
 	}
 }

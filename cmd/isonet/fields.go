@@ -18,7 +18,7 @@ var flagOf = map[string]string{
 	"JacLambda": "--jacobian-lambda",
 	"Width":     "--width", "Depth": "--depth", "LogEvery": "--log-every", "Act": "--act", "Init": "--init",
 	// data.Spec
-	"Name": "--dataset", "TestFrac": "--test-frac", "TrainSubset": "--subset", "TestSubset": "--test-subset",
+	"Name": "--dataset", "Dir": "--data-dir", "TestFrac": "--test-frac", "TrainSubset": "--subset", "TestSubset": "--test-subset",
 	// attack.Config
 	"Attack": "--attack", "Norm": "--norm", "Eps": "--eps", "Steps": "--steps", "Step": "--step",
 	"Restarts": "--restarts", "BatchSize": "--batch", "Workers": "--workers", "SquareP": "--square-p",

@@ -276,7 +276,9 @@ func resolveData(m *model.Model, dir string, c dataChoice) (*data.Loaded, *dataR
 	if now.Source == data.SourceCSV {
 		rep.Rows = csvRows(now, opt, l, c.subset)
 	}
-	rep.Warnings = append(rep.Warnings, l.Warnings...)
+	for _, w := range l.Warnings {
+		rep.Warnings = append(rep.Warnings, message(w))
+	}
 	return l, rep, nil
 }
 

@@ -88,7 +88,7 @@ func trainStacked(ctx context.Context, sf *specFlags, f *stackedFlags, out strin
 		return err
 	}
 	for _, w := range append(loaded.Warnings, spec.Warnings(trainSet)...) {
-		fmt.Fprintln(stderr, "isonet train: warning:", w)
+		fmt.Fprintln(stderr, "isonet train: warning:", message(w))
 	}
 	L := tr.Levels()
 	fmt.Fprintf(stderr, "training %d stacked blocks on %s: %d examples × %d features, classes per level %v; %d test examples\n",

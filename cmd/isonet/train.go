@@ -338,7 +338,7 @@ func (f *trainFlags) printStart(stderr io.Writer, spec train.Spec, t *train.Trai
 		fmt.Fprintf(stderr, "resuming %s at epoch %d, step %d\n", f.resume, t.Epoch()+1, t.StepInEpoch()+1)
 	}
 	for _, w := range append(loaded.Warnings, spec.Warnings(trainSet)...) {
-		fmt.Fprintln(stderr, "isonet train: warning:", w)
+		fmt.Fprintln(stderr, "isonet train: warning:", message(w))
 	}
 	fmt.Fprintf(stderr, "training on %s: %d examples × %d features, %d classes; %d test examples\n",
 		trainSet.Name, trainSet.Len(), trainSet.Dim(), trainSet.NumClasses(), testSet.Len())
