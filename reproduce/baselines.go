@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"path"
 	"slices"
 	"strings"
 
 	"github.com/isonet/isonet/attack"
+	"github.com/isonet/isonet/internal/phase"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/report"
 	"github.com/isonet/isonet/tensor"
@@ -278,9 +280,20 @@ func strongConfigs(o BaselineOptions, eps float64, seed uint64) []attack.Config 
 }
 
 func strongPhase(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, o BaselineOptions, epsList []float64, method string, beta float64, seed uint64) (BaselineRun, error) {
+	return Do[BaselineRun](ctx, e, strongPhaseOf(e, name, spec, o, epsList, method, beta, seed))
+}
+
+// strongPhaseOf declares the strong attacks on a model (trained by
+// prefix/train, name being prefix/strong-attacks) at every ε of epsList.
+func strongPhaseOf(e *Env, name string, spec train.Spec, o BaselineOptions, epsList []float64, method string, beta float64, seed uint64) phase.Phase {
 	settings := strongSettings{spec, epsList, o.PGDSteps, o.APGDSteps, o.SquareQueries, o.AttackSubset}
-	return Do(ctx, e, name, settings, nil, func(ctx context.Context) (BaselineRun, error) {
-		m, err := model.Load(tr.Dir)
+	trainName := path.Dir(name) + "/train"
+	return phase.Of(name, settings, []string{trainName}, nil, func(ctx context.Context, in *phase.Inputs) (BaselineRun, error) {
+		tr, err := phase.Input[Trained](in, trainName)
+		if err != nil {
+			return BaselineRun{}, err
+		}
+		m, err := model.Load(in.Path(tr.Dir))
 		if err != nil {
 			return BaselineRun{}, err
 		}

@@ -3,6 +3,7 @@ package reproduce
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -134,7 +135,7 @@ func TestBaselinesQuick(t *testing.T) {
 	// A spectrally normalised model loads with its effective weights and
 	// predicts exactly as at the end of training.
 	sn := by["spectral normalisation"]
-	m, err := model.Load(sn.Dir)
+	m, err := model.Load(filepath.Join(e.Dir, sn.Dir))
 	if err != nil {
 		t.Fatal(err)
 	}

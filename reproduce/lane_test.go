@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"testing"
+
+	"github.com/isonet/isonet/internal/phase"
 )
 
 // TestLane checks that a phase computed ahead in a lane is taken by the
@@ -24,11 +26,11 @@ func TestLane(t *testing.T) {
 	go func() {
 		defer wg.Done()
 		ctx := laneContext(context.Background(), make(chan struct{}))
-		_, err := Do(ctx, e, "a/train", "settings", nil, func(ctx context.Context) (int, error) {
+		_, err := doFunc(ctx, e, "a/train", "settings", func(ctx context.Context) (int, error) {
 			if n, _ := narrow(ctx); !n {
 				t.Error("the lane's phase does not run narrow")
 			}
-			if _, err := Do(ctx, e, "a/inner", "x", nil, compute); err != nil {
+			if _, err := doFunc(ctx, e, "a/inner", "x", compute); err != nil {
 				return 0, err
 			}
 			return compute(ctx)
@@ -38,7 +40,7 @@ func TestLane(t *testing.T) {
 		}
 		// The lane meeting the phase again takes it, computing and
 		// recording nothing.
-		got, err := Do(ctx, e, "a/train", "settings", nil, func(ctx context.Context) (int, error) {
+		got, err := doFunc(ctx, e, "a/train", "settings", func(ctx context.Context) (int, error) {
 			t.Error("the lane computed its phase again")
 			return 0, nil
 		})
@@ -50,7 +52,7 @@ func TestLane(t *testing.T) {
 	if len(e.Timings) != 1 || e.Timings[0].Phase != "a/inner" {
 		t.Fatalf("the lane recorded timings %v, want only the inner phase's", e.Timings)
 	}
-	if _, err := Do(context.Background(), e, "b/other", "x", nil, func(ctx context.Context) (int, error) {
+	if _, err := doFunc(context.Background(), e, "b/other", "x", func(ctx context.Context) (int, error) {
 		if n, _ := narrow(ctx); n {
 			t.Error("a phase outside the lane runs narrow")
 		}
@@ -58,7 +60,7 @@ func TestLane(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := Do(context.Background(), e, "a/train", "settings", nil, func(ctx context.Context) (int, error) {
+	got, err := doFunc(context.Background(), e, "a/train", "settings", func(ctx context.Context) (int, error) {
 		t.Error("the phase computed ahead was computed again")
 		return 0, nil
 	})
@@ -73,7 +75,7 @@ func TestLane(t *testing.T) {
 	}
 	// The phase was stored: a new run reuses it.
 	e2 := &Env{Dir: e.Dir}
-	got, err = Do(context.Background(), e2, "a/train", "settings", nil, func(ctx context.Context) (int, error) {
+	got, err = doFunc(context.Background(), e2, "a/train", "settings", func(ctx context.Context) (int, error) {
 		t.Error("the stored phase was computed again")
 		return 0, nil
 	})
@@ -90,23 +92,23 @@ func TestLaneStopAndError(t *testing.T) {
 	boom := errors.New("boom")
 	stop := make(chan struct{})
 	ctx := laneContext(context.Background(), stop)
-	if _, err := Do(ctx, e, "a/train", 1, nil, func(ctx context.Context) (int, error) { return 0, boom }); !errors.Is(err, boom) {
+	if _, err := doFunc(ctx, e, "a/train", 1, func(ctx context.Context) (int, error) { return 0, boom }); !errors.Is(err, boom) {
 		t.Fatalf("lane: %v, want boom", err)
 	}
-	if _, err := Do(context.Background(), e, "a/train", 1, nil, func(ctx context.Context) (int, error) { return 1, nil }); !errors.Is(err, boom) {
+	if _, err := doFunc(context.Background(), e, "a/train", 1, func(ctx context.Context) (int, error) { return 1, nil }); !errors.Is(err, boom) {
 		t.Errorf("Do after a failed lane: %v, want boom", err)
 	}
 	close(stop)
 	ran := false
-	if _, err := Do(ctx, e, "b/train", 1, nil, func(ctx context.Context) (int, error) { ran = true; return 0, nil }); !errors.Is(err, errLaneStopped) || ran {
+	if _, err := doFunc(ctx, e, "b/train", 1, func(ctx context.Context) (int, error) { ran = true; return 0, nil }); !errors.Is(err, errLaneStopped) || ran {
 		t.Errorf("stopped lane: ran %v, error %v; want errLaneStopped", ran, err)
 	}
-	if got, err := Do(context.Background(), e, "b/train", 1, nil, func(ctx context.Context) (int, error) { return 7, nil }); err != nil || got != 7 {
+	if got, err := doFunc(context.Background(), e, "b/train", 1, func(ctx context.Context) (int, error) { return 7, nil }); err != nil || got != 7 {
 		t.Errorf("Do after a stopped lane: %v, %v; want 7", got, err)
 	}
 	shard := &Env{Dir: t.TempDir(), Owns: func(string) bool { return true }}
 	ctx = laneContext(context.Background(), make(chan struct{}))
-	if got, err := Do(ctx, shard, "a/train", 1, nil, func(ctx context.Context) (int, error) {
+	if got, err := doFunc(ctx, shard, "a/train", 1, func(ctx context.Context) (int, error) {
 		if n, _ := narrow(ctx); n {
 			t.Error("a shard's phase runs narrow")
 		}
@@ -114,4 +116,10 @@ func TestLaneStopAndError(t *testing.T) {
 	}); err != nil || got != 5 || len(shard.Timings) != 1 || len(shard.flights) != 0 {
 		t.Errorf("shard: %v, %v, timings %v, flights %d; want 5 recorded by itself", got, err, shard.Timings, len(shard.flights))
 	}
+}
+
+// doFunc is Do of a phase named name with settings and no needs, computed
+// by run.
+func doFunc[T any](ctx context.Context, e *Env, name string, settings any, run func(ctx context.Context) (T, error)) (T, error) {
+	return Do[T](ctx, e, phase.Of(name, settings, nil, nil, func(ctx context.Context, _ *phase.Inputs) (T, error) { return run(ctx) }))
 }

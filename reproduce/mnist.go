@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"path"
 
 	"github.com/isonet/isonet/attack"
 	"github.com/isonet/isonet/data"
+	"github.com/isonet/isonet/internal/phase"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/train"
 )
@@ -321,13 +323,26 @@ func studyAhead(ctx context.Context, e *Env, o MNISTOptions, stop <-chan struct{
 }
 
 func attackPhase(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, o MNISTOptions, proto, ap string, beta float64, seed uint64) (MNISTRun, error) {
+	return Do[MNISTRun](ctx, e, attackPhaseOf(e, name, spec, o, proto, ap, beta, seed))
+}
+
+// attackPhaseOf declares the attacks under protocol ap of the model of
+// protocol proto, β and seed (trained by prefix/train, name being
+// prefix/attack-AP): the FGSM and PGD sweeps, PGD at the budgets and the
+// input-gradient norms.
+func attackPhaseOf(e *Env, name string, spec train.Spec, o MNISTOptions, proto, ap string, beta float64, seed uint64) phase.Phase {
 	settings := struct {
 		Spec    train.Spec
 		Sweep   attack.SweepSettings
 		Budgets []float64
 	}{spec, attackSettings(o, ap, seed), o.Budgets}
-	return Do(ctx, e, name, settings, nil, func(ctx context.Context) (MNISTRun, error) {
-		m, err := model.Load(tr.Dir)
+	trainName := path.Dir(name) + "/train"
+	return phase.Of(name, settings, []string{trainName}, nil, func(ctx context.Context, in *phase.Inputs) (MNISTRun, error) {
+		tr, err := phase.Input[Trained](in, trainName)
+		if err != nil {
+			return MNISTRun{}, err
+		}
+		m, err := model.Load(in.Path(tr.Dir))
 		if err != nil {
 			return MNISTRun{}, err
 		}

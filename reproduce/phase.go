@@ -20,9 +20,6 @@ package reproduce
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -33,7 +30,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/isonet/isonet/model"
+	"github.com/isonet/isonet/internal/phase"
 )
 
 // Env is the shared state of one reproduce run.
@@ -77,6 +74,7 @@ type Env struct {
 	ran      int     // phases computed (not reused)
 	spent    float64 // seconds those took
 	flights  map[string]*flight
+	done     map[string]phase.Done // the phases done in this run
 }
 
 // Plan adds n to the number of phases the run expects, for the time
@@ -132,25 +130,8 @@ const (
 	ModeMerge             // reuse the stored phase; a missing one is an error
 )
 
-// stored is the file format of a phase result.
-type stored struct {
-	Phase    string          `json:"phase"`
-	Hash     string          `json:"settings_hash"`
-	Version  string          `json:"isonet_version"`
-	Settings json.RawMessage `json:"settings"`
-	Seconds  float64         `json:"seconds"`
-	Result   json.RawMessage `json:"result"`
-}
-
 // Hash returns the hex sha256 of settings' JSON encoding.
-func Hash(settings any) (string, error) {
-	b, err := json.Marshal(settings)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:]), nil
-}
+func Hash(settings any) (string, error) { return phase.SettingsHash(settings) }
 
 // SeedList returns the run's seeds: Seeds, or seed 0 alone when none are
 // given.
@@ -171,14 +152,19 @@ func (e *Env) Mkdir(name string) error {
 }
 
 // PhasePath returns the file where phase name's result is stored.
-func (e *Env) PhasePath(name string) string {
-	return filepath.Join(e.Dir, "phases", strings.ReplaceAll(name, "/", "__")+".json")
-}
+func (e *Env) PhasePath(name string) string { return phase.Store{Dir: e.Dir}.Path(name) }
 
 // ModelDir returns the folder where phase name's model is kept.
-func (e *Env) ModelDir(name string) string {
-	return filepath.Join(e.Dir, "models", strings.ReplaceAll(name, "/", "__"))
+func (e *Env) ModelDir(name string) string { return filepath.Join(e.Dir, modelRel(name)) }
+
+// modelRel returns the folder of phase name's model relative to the run
+// folder: what a stored result names, so that the folder may move.
+func modelRel(name string) string {
+	return filepath.Join("models", strings.ReplaceAll(name, "/", "__"))
 }
+
+// path returns the path of rel, relative to the run folder.
+func (e *Env) path(rel string) string { return filepath.Join(e.Dir, rel) }
 
 // Logf prints a progress line with the elapsed time.
 func (e *Env) Logf(format string, args ...any) {
@@ -193,88 +179,109 @@ func (e *Env) Logf(format string, args ...any) {
 	fmt.Fprintf(e.Log, "[%6.1fs] %s\n", time.Since(e.start).Seconds(), fmt.Sprintf(format, args...))
 }
 
-// Do runs a phase: if a result for name with the same settings hash and
-// isonet version is stored (and valid, when valid is not nil) it is
-// returned without running; otherwise run is called, under the phase's lock,
-// and its result stored. In ModePlan, and for a phase another shard owns,
-// nothing runs and Do returns a placeholder: T's zero value with its nil
-// pointers to structs allocated, so that code between phases can go on.
-func Do[T any](ctx context.Context, e *Env, name string, settings any, valid func(T) bool, run func(ctx context.Context) (T, error)) (T, error) {
+// Do runs the phase p and returns its result: a stored result of p is
+// reused when it is verified (phase.Store.Load: the same settings, build and
+// inputs, and every file as recorded), unless Env.Force; otherwise p.Run is
+// called, under the phase's lock, with the results of p.Needs (phases this
+// run has done before), and its result stored with the sha256 of its files.
+// A result stored with other settings is refused
+// (SettingsConflictError): a run folder holds one setting of each phase.
+// In ModePlan, and for a phase another shard owns, nothing runs and Do
+// returns a placeholder: T's zero value with its nil pointers to structs
+// allocated, so that code between phases can go on.
+func Do[T any](ctx context.Context, e *Env, p phase.Phase) (T, error) {
+	var zero T
+	var res any
+	var err error
 	if ln, _ := ctx.Value(laneKey{}).(*lane); ln != nil && e.Mode == ModeRun && e.Owns == nil {
-		return doAhead(ctx, e, ln, name, settings, valid, run)
+		res, err = doAhead(ctx, e, ln, p)
+	} else {
+		res, err = e.do(ctx, p, nil)
 	}
-	return do(ctx, e, name, settings, valid, run, nil)
+	if err != nil {
+		return zero, err
+	}
+	if res == nil { // a placeholder: the phase is not computed here
+		return placeholder[T](), nil
+	}
+	v, ok := res.(T)
+	if !ok {
+		return zero, fmt.Errorf("phase %s: its result is a %T, not a %T", p.Name, res, zero)
+	}
+	return v, nil
 }
 
 // doAhead is Do in lane ln: it computes the phase for the study to take,
 // or, when the lane computed it already, takes the result again (the
 // timing stays for the study).
-func doAhead[T any](ctx context.Context, e *Env, ln *lane, name string, settings any, valid func(T) bool, run func(ctx context.Context) (T, error)) (T, error) {
-	var zero T
-	f, started, err := e.ahead(ln, name)
+func doAhead(ctx context.Context, e *Env, ln *lane, p phase.Phase) (any, error) {
+	f, started, err := e.ahead(ln, p.Name)
 	if err != nil {
-		return zero, err
+		return nil, err
 	}
 	if started {
 		// The phase's own work (and any phase it runs) is not ahead: it
 		// computes for itself, narrow.
 		ctx := context.WithValue(context.WithValue(ctx, laneKey{}, (*lane)(nil)), narrowKey{}, ln.stop)
-		f.res, f.err = do(ctx, e, name, settings, valid, run, f)
+		f.res, f.err = e.do(ctx, p, f)
 		close(f.done)
 	}
-	res, ok, err := take[T](ctx, f)
-	if err == nil && !ok {
-		err = fmt.Errorf("phase %s: computed ahead as %T, not %T", name, f.res, zero)
-	}
-	return res, err
+	return take(ctx, f)
 }
 
-// take waits for flight f and returns its result, and whether it is a T.
-func take[T any](ctx context.Context, f *flight) (res T, ok bool, err error) {
+// take waits for flight f and returns its result.
+func take(ctx context.Context, f *flight) (any, error) {
 	select {
 	case <-f.done:
 	case <-ctx.Done():
-		return res, false, ctx.Err()
+		return nil, ctx.Err()
 	}
-	if f.err != nil {
-		return res, false, f.err
-	}
-	res, ok = f.res.(T)
-	return res, ok, nil
+	return f.res, f.err
+}
+
+// SettingsConflictError is Do's refusal of a phase stored in the run
+// folder with other settings than the run's: a folder holds one setting of
+// each phase, so that a report never mixes results of two settings.
+type SettingsConflictError struct {
+	Dir, Phase string
+}
+
+func (c *SettingsConflictError) Error() string {
+	return fmt.Sprintf("%s holds phase %s computed with other settings; a run folder keeps one setting of each phase: use another folder, or force the run to replace them", c.Dir, c.Phase)
 }
 
 // do is Do; a phase computed ahead (f not nil) records its timing in f.
-func do[T any](ctx context.Context, e *Env, name string, settings any, valid func(T) bool, run func(ctx context.Context) (T, error), ahead *flight) (T, error) {
-	var zero T
+// It returns nil, nil for a phase not computed in this process (ModePlan,
+// another shard's phase).
+func (e *Env) do(ctx context.Context, p phase.Phase, ahead *flight) (any, error) {
 	if err := ctx.Err(); err != nil {
-		return zero, err
+		return nil, err
 	}
-	hash, err := Hash(settings)
+	name := p.Name
+	hash, err := phase.SettingsHash(p.Settings)
 	if err != nil {
-		return zero, fmt.Errorf("phase %s: %w", name, err)
+		return nil, fmt.Errorf("phase %s: %w", name, err)
 	}
 	if e.Mode == ModePlan {
-		e.planPhase(name, hash, settings)
-		return placeholder[T](), nil
+		e.planPhase(name, hash, p.Settings, p.Needs)
+		return nil, nil
 	}
 	if e.Mode == ModeRun && e.Owns != nil && !e.Owns(name) {
 		e.mu.Lock()
 		e.skipped++
 		e.mu.Unlock()
-		return placeholder[T](), nil
+		return nil, nil
 	}
 	// A phase computed ahead by a lane of this process (laneContext) is taken
 	// from it, once, with its timing; the lane's own call records nothing.
 	if ahead == nil {
 		if f := e.flightOf(name); f != nil {
-			res, ok, err := take[T](ctx, f)
+			res, err := take(ctx, f)
 			if err != nil {
-				return zero, err
+				return nil, err
 			}
-			if ok {
-				e.record(f.timing)
-				return res, nil
-			}
+			e.record(f.timing)
+			return res, nil
 		}
 	}
 	record := func(t Timing) {
@@ -284,69 +291,68 @@ func do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 			e.record(t)
 		}
 	}
-	path := e.PhasePath(name)
+	needs, err := e.needs(p)
+	if err != nil {
+		return nil, err
+	}
+	store := phase.Store{Dir: e.Dir}
 	e.mu.Lock()
 	e.seen++
 	e.mu.Unlock()
 	version := e.version()
-	// reuse returns the stored result when it can be used, and why not
-	// otherwise ("" = there is none).
-	reuse := func() (T, bool, string) {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return zero, false, ""
-		}
-		var s stored
-		if json.Unmarshal(b, &s) != nil {
-			return zero, false, "its stored result is unreadable"
-		}
-		if s.Hash != hash {
-			return zero, false, "its settings changed"
-		}
-		if s.Version != version && !(e.Mode == ModeMerge && e.AllowMixed) {
-			return zero, false, fmt.Sprintf("its stored result was computed by isonet %s, this is %s", orUnknown(s.Version), version)
-		}
-		var res T
-		if json.Unmarshal(s.Result, &res) != nil || (valid != nil && !valid(res)) {
-			return zero, false, "its stored result is incomplete"
-		}
-		record(Timing{Phase: name, Seconds: s.Seconds, Reused: true})
-		return res, true, ""
+	load := func() phase.Found {
+		return store.Load(p, hash, version, e.Mode == ModeMerge && e.AllowMixed, needs)
+	}
+	use := func(f phase.Found) any {
+		record(Timing{Phase: name, Seconds: f.Record.Seconds, Reused: true})
+		e.setDone(phase.Done{Name: name, Key: f.Record.Key, Digest: f.Record.Digest(), Result: f.Result, Seconds: f.Record.Seconds, Reused: true})
+		return f.Result
 	}
 	if e.Mode == ModeMerge {
-		if res, ok, why := reuse(); ok {
-			return res, nil
-		} else if why != "" {
-			return zero, fmt.Errorf("phase %s: %s (--merge computes nothing)", name, why)
+		switch f := load(); f.State {
+		case phase.Valid:
+			return use(f), nil
+		case phase.Missing:
+			return nil, fmt.Errorf("phase %s: not stored (--merge computes nothing)", name)
+		case phase.Corrupt:
+			return nil, fmt.Errorf("phase %s: corrupt: %s (--merge computes nothing)", name, f.Why)
+		default:
+			return nil, fmt.Errorf("phase %s: %s (--merge computes nothing)", name, f.Why)
 		}
-		return zero, fmt.Errorf("phase %s: not stored (--merge computes nothing)", name)
 	}
 	why := ""
+	outdated := false
 	if !e.Force {
-		var res T
-		var ok bool
-		if res, ok, why = reuse(); ok {
+		switch f := load(); f.State {
+		case phase.Valid:
 			e.Logf("%s%s: reused stored result", e.eta(), name)
-			return res, nil
+			return use(f), nil
+		case phase.Conflict:
+			return nil, &SettingsConflictError{Dir: e.Dir, Phase: name}
+		default:
+			why, outdated = f.Why, f.State == phase.Outdated
 		}
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return zero, err
+	if err := os.MkdirAll(filepath.Dir(store.Path(name)), 0o755); err != nil {
+		return nil, err
 	}
-	lock, _, err := lockPhase(ctx, e, name, path)
+	lock, _, err := lockPhase(ctx, e, name, store.Path(name))
 	if err != nil {
-		return zero, fmt.Errorf("phase %s: %w", name, err)
+		return nil, fmt.Errorf("phase %s: %w", name, err)
 	}
 	defer lock.release()
 	if !e.Force {
 		// Another process may have held the phase (we waited for it) or
 		// finished it just before we took the lock.
-		if res, ok, _ := reuse(); ok {
+		switch f := load(); f.State {
+		case phase.Valid:
 			e.Logf("%s%s: reused the result another process stored", e.eta(), name)
-			return res, nil
+			return use(f), nil
+		case phase.Conflict:
+			return nil, &SettingsConflictError{Dir: e.Dir, Phase: name}
 		}
 	}
-	if strings.Contains(why, "computed by isonet") {
+	if outdated {
 		e.mu.Lock()
 		e.outdated++
 		e.mu.Unlock()
@@ -357,20 +363,18 @@ func do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 		e.Logf("%s%s: running", e.eta(), name)
 	}
 	start := time.Now()
-	res, err := run(ctx)
+	res, err := p.Run(ctx, phase.NewInputs(e.Dir, name, e.doneOf(p.Needs)))
 	if err != nil {
-		return zero, fmt.Errorf("%s: %w", name, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	secs := time.Since(start).Seconds()
-	rb, err := json.Marshal(res)
+	key := phase.Key(hash, version, needs)
+	rec, err := store.Save(p, hash, version, key, secs, res)
 	if err != nil {
-		return zero, fmt.Errorf("phase %s: %w", name, err)
-	}
-	sb, _ := json.Marshal(settings)
-	if err := model.WriteJSON(path, stored{Phase: name, Hash: hash, Version: version, Settings: sb, Seconds: secs, Result: rb}); err != nil {
-		return zero, err
+		return nil, err
 	}
 	record(Timing{Phase: name, Seconds: secs})
+	e.setDone(phase.Done{Name: name, Key: key, Digest: rec.Digest(), Result: res, Seconds: secs})
 	e.mu.Lock()
 	e.ran++
 	e.spent += secs
@@ -379,11 +383,42 @@ func do[T any](ctx context.Context, e *Env, name string, settings any, valid fun
 	return res, nil
 }
 
-func orUnknown(v string) string {
-	if v == "" {
-		return "(unknown version)"
+// needs returns what this run has done of p's needs, in p's order.
+func (e *Env) needs(p phase.Phase) ([]phase.Done, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]phase.Done, 0, len(p.Needs))
+	for _, n := range p.Needs {
+		d, ok := e.done[n]
+		if !ok {
+			return nil, fmt.Errorf("phase %s needs %s, which this run has not done", p.Name, n)
+		}
+		out = append(out, d)
 	}
-	return v
+	return out, nil
+}
+
+// doneOf returns the done phases of names.
+func (e *Env) doneOf(names []string) map[string]phase.Done {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make(map[string]phase.Done, len(names))
+	for _, n := range names {
+		if d, ok := e.done[n]; ok {
+			out[n] = d
+		}
+	}
+	return out
+}
+
+// setDone records a phase done in this run.
+func (e *Env) setDone(d phase.Done) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.done == nil {
+		e.done = map[string]phase.Done{}
+	}
+	e.done[d.Name] = d
 }
 
 // version returns the isonet version stored with the phases this run

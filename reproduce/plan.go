@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/isonet/isonet/internal/phase"
 )
 
 // PlannedPhase is one phase of a run as the plan lists it.
@@ -38,7 +40,7 @@ type Plan struct {
 
 // planPhase records a phase met in ModePlan (once: the rings models are
 // met by the geometry and by the topology loop).
-func (e *Env) planPhase(name, hash string, settings any) {
+func (e *Env) planPhase(name, hash string, settings any, needs []string) {
 	sb, _ := json.Marshal(settings)
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -49,7 +51,7 @@ func (e *Env) planPhase(name, hash string, settings any) {
 		return
 	}
 	e.planIdx[name] = len(e.phases)
-	e.phases = append(e.phases, PlannedPhase{Name: name, Hash: hash, settings: sb})
+	e.phases = append(e.phases, PlannedPhase{Name: name, Hash: hash, Needs: append([]string{}, needs...), settings: sb})
 }
 
 // MakePlan lists every phase the run o would compute in e, without
@@ -78,10 +80,7 @@ func MakePlan(ctx context.Context, e *Env, o Options, shards int) (*Plan, error)
 		return nil, err
 	}
 	p := &Plan{Shards: shards, Phases: pe.phases, ShardCost: make([]float64, shards), CostModel: CostModel}
-	names := map[string]bool{}
-	for _, ph := range p.Phases {
-		names[ph.Name] = true
-	}
+	groupOf := map[string]string{}
 	type group struct {
 		name  string
 		first int
@@ -91,14 +90,11 @@ func MakePlan(ctx context.Context, e *Env, o Options, shards int) (*Plan, error)
 	byName := map[string]*group{}
 	for i := range p.Phases {
 		ph := &p.Phases[i]
-		ph.Needs = []string{}
-		ph.Group = ph.Name
-		if dir := path.Dir(ph.Name); dir != "." && names[dir+"/train"] {
-			ph.Group = dir
-			if ph.Name != dir+"/train" {
-				ph.Needs = []string{dir + "/train"}
-			}
+		ph.Group = rootGroup(ph.Name)
+		if len(ph.Needs) > 0 {
+			ph.Group = groupOf[ph.Needs[0]]
 		}
+		groupOf[ph.Name] = ph.Group
 		ph.Cost = PhaseCost(ph.Name, ph.settings)
 		g := byName[ph.Group]
 		if g == nil {
@@ -127,6 +123,15 @@ func MakePlan(ctx context.Context, e *Env, o Options, shards int) (*Plan, error)
 		p.ShardCost[i] = r4(p.ShardCost[i])
 	}
 	return p, nil
+}
+
+// rootGroup names the group of a phase that needs none: a training phase's
+// folder (P for P/train), any other phase's own name.
+func rootGroup(name string) string {
+	if dir, leaf := path.Split(name); leaf == "train" && dir != "" {
+		return strings.TrimSuffix(dir, "/")
+	}
+	return name
 }
 
 // Owns returns whether shard of the plan owns each phase.
@@ -254,8 +259,8 @@ func (p *Plan) Check(e *Env) []PhaseState {
 	for _, ph := range p.Phases {
 		st := PhaseState{PlannedPhase: ph}
 		if b, err := os.ReadFile(e.PhasePath(ph.Name)); err == nil {
-			var s stored
-			if json.Unmarshal(b, &s) == nil && s.Hash == ph.Hash {
+			var s phase.Record
+			if json.Unmarshal(b, &s) == nil && s.SettingsHash == ph.Hash {
 				st.Stored, st.Version = true, s.Version
 			}
 		}

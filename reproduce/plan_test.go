@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/isonet/isonet/internal/phase"
 )
 
 func quickPlan(t *testing.T, dir string, seeds []uint64, shards int) *Plan {
@@ -186,32 +188,32 @@ func TestVersionOf(t *testing.T) {
 func TestPhaseVersion(t *testing.T) {
 	dir := t.TempDir()
 	ran := 0
-	phase := func(e *Env) (int, error) {
-		return Do(context.Background(), e, "x/train", map[string]int{"a": 1}, nil, func(context.Context) (int, error) {
+	do := func(e *Env) (int, error) {
+		return doFunc(context.Background(), e, "x/train", map[string]int{"a": 1}, func(context.Context) (int, error) {
 			ran++
 			return 41 + ran, nil
 		})
 	}
-	if v, err := phase(&Env{Dir: dir, Version: "v1"}); err != nil || v != 42 {
+	if v, err := do(&Env{Dir: dir, Version: "v1"}); err != nil || v != 42 {
 		t.Fatal(v, err)
 	}
-	if v, err := phase(&Env{Dir: dir, Version: "v1"}); err != nil || v != 42 || ran != 1 {
+	if v, err := do(&Env{Dir: dir, Version: "v1"}); err != nil || v != 42 || ran != 1 {
 		t.Fatalf("same version: %d, %v, ran %d", v, err, ran)
 	}
 	var log strings.Builder
-	if v, err := phase(&Env{Dir: dir, Version: "v2", Log: &log}); err != nil || v != 43 || ran != 2 {
+	if v, err := do(&Env{Dir: dir, Version: "v2", Log: &log}); err != nil || v != 43 || ran != 2 {
 		t.Fatalf("other version: %d, %v, ran %d", v, err, ran)
 	}
 	if !strings.Contains(log.String(), "x/train: running (its stored result was computed by isonet v1, this is v2)") {
 		t.Errorf("no reason for the recomputation in %q", log.String())
 	}
-	if _, err := phase(&Env{Dir: dir, Version: "v3", Mode: ModeMerge}); err == nil || err.Error() != "phase x/train: its stored result was computed by isonet v2, this is v3 (--merge computes nothing)" {
+	if _, err := do(&Env{Dir: dir, Version: "v3", Mode: ModeMerge}); err == nil || err.Error() != "phase x/train: its stored result was computed by isonet v2, this is v3 (--merge computes nothing)" {
 		t.Errorf("merge of another version: %v", err)
 	}
-	if v, err := phase(&Env{Dir: dir, Version: "v3", Mode: ModeMerge, AllowMixed: true}); err != nil || v != 43 || ran != 2 {
+	if v, err := do(&Env{Dir: dir, Version: "v3", Mode: ModeMerge, AllowMixed: true}); err != nil || v != 43 || ran != 2 {
 		t.Errorf("merge with AllowMixed: %d, %v, ran %d", v, err, ran)
 	}
-	if _, err := Do(context.Background(), &Env{Dir: dir, Mode: ModeMerge}, "y", 1, nil, func(context.Context) (int, error) { ran++; return 0, nil }); err == nil || ran != 2 {
+	if _, err := doFunc(context.Background(), &Env{Dir: dir, Mode: ModeMerge}, "y", 1, func(context.Context) (int, error) { ran++; return 0, nil }); err == nil || ran != 2 {
 		t.Errorf("merge of a missing phase: %v (ran %d)", err, ran)
 	}
 }
@@ -231,7 +233,7 @@ func TestPhaseLock(t *testing.T) {
 	done := make(chan int)
 	ran := 0
 	go func() {
-		v, err := Do(context.Background(), &Env{Dir: dir, LockPoll: 10e6}, "p", 1, nil, func(context.Context) (int, error) { ran++; return 2, nil })
+		v, err := doFunc(context.Background(), &Env{Dir: dir, LockPoll: 10e6}, "p", 1, func(context.Context) (int, error) { ran++; return 2, nil })
 		if err != nil {
 			t.Error(err)
 		}
@@ -239,8 +241,11 @@ func TestPhaseLock(t *testing.T) {
 	}()
 	time.Sleep(50 * time.Millisecond) // let the other process find the lock held
 	// The holder stores the phase, then releases it.
-	b, _ := json.Marshal(stored{Phase: "p", Hash: mustHash(t, 1), Version: "test", Result: json.RawMessage("7")})
-	os.WriteFile(path, b, 0o644)
+	h := mustHash(t, 1)
+	p := phase.Of("p", 1, nil, nil, func(context.Context, *phase.Inputs) (int, error) { return 7, nil })
+	if _, err := (phase.Store{Dir: dir}).Save(p, h, "test", phase.Key(h, "test", nil), 0, 7); err != nil {
+		t.Fatal(err)
+	}
 	held.release()
 	if v := <-done; v != 7 || ran != 0 {
 		t.Errorf("the waiting process got %d and ran %d times, want the stored 7 and 0", v, ran)
@@ -248,7 +253,7 @@ func TestPhaseLock(t *testing.T) {
 	// A stale lock file (no process holds its flock) is taken over.
 	lp := strings.TrimSuffix(e.PhasePath("r"), ".json") + ".lock"
 	os.WriteFile(lp, []byte("isonet-phase-lock pid=999999999 host=elsewhere since=2020-01-01T00:00:00Z\n"), 0o644)
-	if v, err := Do(context.Background(), &Env{Dir: dir}, "r", 1, nil, func(context.Context) (int, error) { return 5, nil }); err != nil || v != 5 {
+	if v, err := doFunc(context.Background(), &Env{Dir: dir}, "r", 1, func(context.Context) (int, error) { return 5, nil }); err != nil || v != 5 {
 		t.Errorf("stale lock: %d, %v", v, err)
 	}
 	if _, err := os.Stat(lp); !os.IsNotExist(err) {

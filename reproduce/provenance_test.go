@@ -39,7 +39,7 @@ func TestTrainPhaseRecordsData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := model.Load(tr.Dir)
+		m, err := model.Load(filepath.Join(e.Dir, tr.Dir))
 		if err != nil {
 			t.Fatal(err)
 		}

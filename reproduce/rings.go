@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/embed"
 	"github.com/isonet/isonet/geometry"
+	"github.com/isonet/isonet/internal/phase"
 	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/report"
@@ -183,23 +184,14 @@ func eachRingsModel(ctx context.Context, e *Env, o RingsOptions, f func(name str
 	return nil
 }
 
-// figuresExist reports whether every figure (base names relative to dir)
-// has its PNG and SVG.
-func figuresExist(dir string, bases ...string) bool {
-	for _, b := range bases {
-		for _, ext := range []string{".png", ".svg"} {
-			if _, err := os.Stat(filepath.Join(dir, b+ext)); err != nil {
-				return false
-			}
-		}
-	}
-	return true
+func ringsInput(ctx context.Context, e *Env, d data.Spec) (string, error) {
+	return Do[string](ctx, e, ringsInputPhase(e, d))
 }
 
-func ringsInput(ctx context.Context, e *Env, d data.Spec) (string, error) {
+// ringsInputPhase declares the 3-D picture of the training rings.
+func ringsInputPhase(e *Env, d data.Spec) phase.Phase {
 	rel := filepath.Join("rings", "input")
-	valid := func(s string) bool { return figuresExist(e.Dir, s) }
-	return Do(ctx, e, "rings/input", d, valid, func(ctx context.Context) (string, error) {
+	return phase.Of("rings/input", d, nil, oneFigure, func(ctx context.Context, in *phase.Inputs) (string, error) {
 		tr, _, err := e.Data(d)
 		if err != nil {
 			return "", err
@@ -209,10 +201,23 @@ func ringsInput(ctx context.Context, e *Env, d data.Spec) (string, error) {
 			r := tr.X.Row(i)
 			pts[i] = [3]float64{float64(r[0]), float64(r[1]), float64(r[2])}
 		}
-		err = report.Scatter3D(filepath.Join(e.Dir, rel), fmt.Sprintf("Entangled rings: the input (%d training points)", tr.Len()),
+		err = report.Scatter3D(in.Path(rel), fmt.Sprintf("Entangled rings: the input (%d training points)", tr.Len()),
 			pts, tr.Y(), ringNames(tr), -60, 25, report.WithLegendTitle("ring"))
 		return rel, err
 	})
+}
+
+// oneFigure returns the files of the figure base.
+func oneFigure(base string) []string { return figureFiles(base) }
+
+// figureFiles returns the files of the figures bases (base names relative
+// to the run folder): each one's PNG and SVG.
+func figureFiles(bases ...string) []string {
+	var out []string
+	for _, b := range bases {
+		out = append(out, b+".png", b+".svg")
+	}
+	return out
 }
 
 func ringNames(s *data.Set) []string {
@@ -228,6 +233,14 @@ func ringNames(s *data.Set) []string {
 const ringsGeometryVersion = 3
 
 func ringsGeometry(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, o RingsOptions, beta float64, seed uint64) (RingsRun, error) {
+	return Do[RingsRun](ctx, e, ringsGeometryPhase(e, name, spec, o, beta, seed))
+}
+
+// ringsGeometryPhase declares the measurement of the rings model of β and
+// seed (trained by the phase prefix/train, name being prefix/geometry): the
+// isometry of its last hidden layer, local Lipschitz ratios, a UMAP and the
+// distance histograms.
+func ringsGeometryPhase(e *Env, name string, spec train.Spec, o RingsOptions, beta float64, seed uint64) phase.Phase {
 	settings := struct {
 		Spec      train.Spec
 		Neighbors int
@@ -240,9 +253,14 @@ func ringsGeometry(ctx context.Context, e *Env, name string, tr Trained, spec tr
 		"umap": filepath.Join("rings", "umap-"+slug),
 		"hist": filepath.Join("rings", "hist-"+slug),
 	}
-	valid := func(r RingsRun) bool { return figuresExist(e.Dir, r.Figures["umap"], r.Figures["hist"]) }
-	return Do(ctx, e, name, settings, valid, func(ctx context.Context) (RingsRun, error) {
-		m, err := model.Load(tr.Dir)
+	trainName := path.Dir(name) + "/train"
+	files := func(r RingsRun) []string { return figureFiles(r.Figures["umap"], r.Figures["hist"]) }
+	return phase.Of(name, settings, []string{trainName}, files, func(ctx context.Context, in *phase.Inputs) (RingsRun, error) {
+		tr, err := phase.Input[Trained](in, trainName)
+		if err != nil {
+			return RingsRun{}, err
+		}
+		m, err := model.Load(in.Path(tr.Dir))
 		if err != nil {
 			return RingsRun{}, err
 		}
@@ -276,11 +294,11 @@ func ringsGeometry(ctx context.Context, e *Env, name string, tr Trained, spec tr
 		emb.ClassNames = names
 		run.UMAPInit, run.UMAPTrustworthiness, run.UMAPKNNAccuracy = emb.UMAP.Init, r4(emb.Trustworthiness), r4(emb.KNNAccuracy)
 		title := fmt.Sprintf("β = %g: UMAP of the last hidden layer", beta)
-		if err := report.DrawEmbedding(filepath.Join(e.Dir, figs["umap"]), title, emb); err != nil {
+		if err := report.DrawEmbedding(in.Path(figs["umap"]), title, emb); err != nil {
 			return run, err
 		}
 		title = fmt.Sprintf("β = %g: same-ring distances, input vs last hidden layer", beta)
-		if err := report.DrawWithin(filepath.Join(e.Dir, figs["hist"]), title, g, names, "hidden layer"); err != nil {
+		if err := report.DrawWithin(in.Path(figs["hist"]), title, g, names, "hidden layer"); err != nil {
 			return run, err
 		}
 		return run, nil

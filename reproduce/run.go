@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/isonet/isonet/internal/phase"
 	"github.com/isonet/isonet/train"
 )
 
@@ -50,7 +51,16 @@ func DefaultOptions(quick bool) Options {
 // With e.Owns set (one shard of a run) only that shard's phases are
 // computed and no report is written; with e.Mode == ModeMerge nothing is
 // computed and the report is made from the stored phases.
+//
+// A run folder holds one setting of each phase: when a phase of the run is
+// stored in e.Dir with other settings, Run computes nothing and returns a
+// *SettingsConflictError (unless e.Force, which replaces such phases).
 func Run(ctx context.Context, e *Env, o Options) (*Results, error) {
+	if e.Mode == ModeRun && !e.Force {
+		if err := CheckFolder(ctx, e, o); err != nil {
+			return nil, err
+		}
+	}
 	r, err := runExperiments(ctx, e, o)
 	if err != nil || e.Owns != nil {
 		return r, err
@@ -59,6 +69,23 @@ func Run(ctx context.Context, e *Env, o Options) (*Results, error) {
 		return r, err
 	}
 	return r, nil
+}
+
+// CheckFolder returns a *SettingsConflictError naming the first phase of
+// the run o that e.Dir stores with other settings than o's, and nil when
+// there is none: what Run checks before it computes anything.
+func CheckFolder(ctx context.Context, e *Env, o Options) error {
+	p, err := MakePlan(ctx, e, o, 1)
+	if err != nil {
+		return err
+	}
+	st := phase.Store{Dir: e.Dir}
+	for _, ph := range p.Phases {
+		if h, ok := st.StoredSettings(ph.Name); ok && h != ph.Hash {
+			return &SettingsConflictError{Dir: e.Dir, Phase: ph.Name}
+		}
+	}
+	return nil
 }
 
 // runExperiments runs (or, as e.Mode says, plans or reads) the chosen experiments

@@ -2,6 +2,7 @@ package reproduce
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -115,7 +116,7 @@ func TestInterruptedPhasesResume(t *testing.T) {
 	fail := true
 	phases := func(e *Env) error {
 		for i, name := range []string{"a", "b", "c", "d"} {
-			_, err := Do(context.Background(), e, name, map[string]int{"i": i}, nil, func(context.Context) (int, error) {
+			_, err := doFunc(context.Background(), e, name, map[string]int{"i": i}, func(context.Context) (int, error) {
 				ran[name]++
 				if name == "c" && fail {
 					return 0, context.Canceled
@@ -146,9 +147,15 @@ func TestInterruptedPhasesResume(t *testing.T) {
 			t.Errorf("phase %s ran %d times, want %d", k, ran[k], v)
 		}
 	}
-	// Changed settings invalidate a stored phase.
-	_, err := Do(context.Background(), e, "a", map[string]int{"i": 99}, nil, func(context.Context) (int, error) { ran["a"]++; return 0, nil })
+	// A phase stored with other settings is refused (a folder holds one
+	// setting of each phase), and replaced when forced.
+	_, err := doFunc(context.Background(), e, "a", map[string]int{"i": 99}, func(context.Context) (int, error) { ran["a"]++; return 0, nil })
+	var conflict *SettingsConflictError
+	if !errors.As(err, &conflict) || ran["a"] != 1 {
+		t.Errorf("changed settings: %v (ran %d), want a refusal", err, ran["a"])
+	}
+	_, err = doFunc(context.Background(), &Env{Dir: dir, Force: true}, "a", map[string]int{"i": 99}, func(context.Context) (int, error) { ran["a"]++; return 0, nil })
 	if err != nil || ran["a"] != 2 {
-		t.Errorf("changed settings reused a stale result (ran %d)", ran["a"])
+		t.Errorf("changed settings, forced: %v (ran %d)", err, ran["a"])
 	}
 }

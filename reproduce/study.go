@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/isonet/isonet/attack"
 	"github.com/isonet/isonet/data"
+	"github.com/isonet/isonet/internal/phase"
 	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/report"
@@ -46,12 +48,23 @@ type MNISTIsometry struct {
 }
 
 func isometryPhase(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, proto string, beta float64, seed uint64) (MNISTIsometry, error) {
+	return Do[MNISTIsometry](ctx, e, isometryPhaseOf(e, name, spec, proto, beta, seed))
+}
+
+// isometryPhaseOf declares the within-class isometry of a study model's
+// iso layer (trained by prefix/train, name being prefix/isometry).
+func isometryPhaseOf(e *Env, name string, spec train.Spec, proto string, beta float64, seed uint64) phase.Phase {
 	settings := struct {
 		Spec     train.Spec
 		PerClass int
 	}{spec, IsometryPerClass}
-	return Do(ctx, e, name, settings, nil, func(ctx context.Context) (MNISTIsometry, error) {
-		m, err := model.Load(tr.Dir)
+	trainName := path.Dir(name) + "/train"
+	return phase.Of(name, settings, []string{trainName}, nil, func(ctx context.Context, in *phase.Inputs) (MNISTIsometry, error) {
+		tr, err := phase.Input[Trained](in, trainName)
+		if err != nil {
+			return MNISTIsometry{}, err
+		}
+		m, err := model.Load(in.Path(tr.Dir))
 		if err != nil {
 			return MNISTIsometry{}, err
 		}
@@ -184,13 +197,23 @@ type Grid struct {
 // also draws its row and --merge finds every row stored. The clean row
 // (Beta < 0) comes first.
 func gridRowPhase(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, o MNISTOptions, beta float64, seed uint64) (Grid, error) {
+	return Do[Grid](ctx, e, gridRowPhaseOf(e, name, spec, o, beta, seed))
+}
+
+// gridRowPhaseOf declares gridRowPhase's phase.
+func gridRowPhaseOf(e *Env, name string, spec train.Spec, o MNISTOptions, beta float64, seed uint64) phase.Phase {
 	st := o.Info()
 	settings := struct {
 		Spec train.Spec
 		Eps  float64
 		N    int
 	}{spec, st.KeyEps, GridImages}
-	return Do(ctx, e, name, settings, nil, func(ctx context.Context) (Grid, error) {
+	trainName := path.Dir(name) + "/train"
+	return phase.Of(name, settings, []string{trainName}, nil, func(ctx context.Context, in *phase.Inputs) (Grid, error) {
+		tr, err := phase.Input[Trained](in, trainName)
+		if err != nil {
+			return Grid{}, err
+		}
 		te, err := e.testData(spec.Data)
 		if err != nil {
 			return Grid{}, err
@@ -213,7 +236,7 @@ func gridRowPhase(ctx context.Context, e *Env, name string, tr Trained, spec tra
 		for i := range g.Index {
 			clean.Pixels = append(clean.Pixels, slices.Clone(x.Row(i)))
 		}
-		m, err := model.Load(tr.Dir)
+		m, err := model.Load(in.Path(tr.Dir))
 		if err != nil {
 			return g, err
 		}

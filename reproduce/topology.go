@@ -3,9 +3,11 @@ package reproduce
 import (
 	"context"
 	"fmt"
+	"path"
 	"path/filepath"
 	"strings"
 
+	"github.com/isonet/isonet/internal/phase"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/report"
 	"github.com/isonet/isonet/tensor"
@@ -123,21 +125,31 @@ func RingsTopology(ctx context.Context, e *Env, o RingsOptions) (*TopologyResult
 }
 
 func ringsTopologyPhase(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, to TopologyOptions, beta float64, seed uint64) (TopologyRun, error) {
+	return Do[TopologyRun](ctx, e, ringsTopologyPhaseOf(e, name, spec, to, beta, seed))
+}
+
+// ringsTopologyPhaseOf declares the persistence of the test rings in a
+// rings model (trained by prefix/train, name being prefix/topology).
+func ringsTopologyPhaseOf(e *Env, name string, spec train.Spec, to TopologyOptions, beta float64, seed uint64) phase.Phase {
 	settings := struct {
 		Spec     train.Spec
 		Topology TopologyOptions
 		Version  int
 	}{spec, to, ringsTopologyVersion}
-	valid := func(r TopologyRun) bool {
+	files := func(r TopologyRun) []string {
+		var bases []string
 		for _, g := range r.Rings {
-			if !figuresExist(e.Dir, g.Figures["input"], g.Figures["representation"]) {
-				return false
-			}
+			bases = append(bases, g.Figures["input"], g.Figures["representation"])
 		}
-		return len(r.Rings) > 0
+		return figureFiles(bases...)
 	}
-	return Do(ctx, e, name, settings, valid, func(ctx context.Context) (TopologyRun, error) {
-		m, err := model.Load(tr.Dir)
+	trainName := path.Dir(name) + "/train"
+	return phase.Of(name, settings, []string{trainName}, files, func(ctx context.Context, in *phase.Inputs) (TopologyRun, error) {
+		tr, err := phase.Input[Trained](in, trainName)
+		if err != nil {
+			return TopologyRun{}, err
+		}
+		m, err := model.Load(in.Path(tr.Dir))
 		if err != nil {
 			return TopologyRun{}, err
 		}
@@ -177,14 +189,14 @@ func ringsTopologyPhase(ctx context.Context, e *Env, name string, tr Trained, sp
 				"representation": filepath.Join("rings", fmt.Sprintf("persistence-beta-%g-seed-%d-%s", beta, seed, slug)),
 			}}
 			title := fmt.Sprintf("%s, input (%d points)", rname, cmp.Points)
-			if err := DrawDiagram(filepath.Join(e.Dir, g.Figures["input"]), title, &cmp.Input.Diagram); err != nil {
+			if err := DrawDiagram(in.Path(g.Figures["input"]), title, &cmp.Input.Diagram); err != nil {
 				return run, err
 			}
 			title = fmt.Sprintf("β = %g: %s, last hidden layer", beta, rname)
 			if k != 1 {
 				title += fmt.Sprintf(" × %g", k)
 			}
-			if err := DrawDiagram(filepath.Join(e.Dir, g.Figures["representation"]), title, &cmp.Rep.Diagram); err != nil {
+			if err := DrawDiagram(in.Path(g.Figures["representation"]), title, &cmp.Rep.Diagram); err != nil {
 				return run, err
 			}
 			g.Input.Diagram.H0, g.Rep.Diagram.H0 = nil, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/embed"
+	"github.com/isonet/isonet/internal/phase"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/report"
 	"github.com/isonet/isonet/stacked"
@@ -169,9 +171,13 @@ func Torus(ctx context.Context, e *Env, o TorusOptions) (*TorusResults, error) {
 }
 
 func torusInput(ctx context.Context, e *Env, spec stacked.Spec) (string, error) {
+	return Do[string](ctx, e, torusInputPhase(e, spec))
+}
+
+// torusInputPhase declares the 3-D picture of the training torus.
+func torusInputPhase(e *Env, spec stacked.Spec) phase.Phase {
 	rel := filepath.Join("torus", "input")
-	valid := func(s string) bool { return figuresExist(e.Dir, s) }
-	return Do(ctx, e, "torus/input", spec.Data, valid, func(ctx context.Context) (string, error) {
+	return phase.Of("torus/input", spec.Data, nil, oneFigure, func(ctx context.Context, in *phase.Inputs) (string, error) {
 		tr, _, err := e.Data(spec.Data)
 		if err != nil {
 			return "", err
@@ -182,7 +188,7 @@ func torusInput(ctx context.Context, e *Env, spec stacked.Spec) (string, error) 
 			pts[i] = [3]float64{float64(r[0]), float64(r[1]), float64(r[2])}
 		}
 		last := tr.Levels() - 1
-		err = report.Scatter3D(filepath.Join(e.Dir, rel), fmt.Sprintf("Torus input (%d points), level %d: %d θ-bands", tr.Len(), last, tr.Classes[last]),
+		err = report.Scatter3D(in.Path(rel), fmt.Sprintf("Torus input (%d points), level %d: %d θ-bands", tr.Len(), last, tr.Classes[last]),
 			pts, tr.Y(), torusNames(tr, last), -60, 35, report.WithLegendTitle(fmt.Sprintf("level %d", last)))
 		return rel, err
 	})
@@ -198,12 +204,17 @@ func torusNames(s *data.Set, level int) []string {
 }
 
 func torusTrain(ctx context.Context, e *Env, name string, spec stacked.Spec) (TorusTrained, error) {
-	dir := e.ModelDir(name)
-	valid := func(t TorusTrained) bool {
-		m, err := model.Load(t.Dir)
-		return err == nil && m.Stacked() && t.Result != nil
+	return Do[TorusTrained](ctx, e, torusTrainPhase(e, name, spec))
+}
+
+// torusTrainPhase declares the training of a stack of LILs; its result
+// names the model folder relative to the run folder.
+func torusTrainPhase(e *Env, name string, spec stacked.Spec) phase.Phase {
+	rel := modelRel(name)
+	files := func(t TorusTrained) []string {
+		return []string{filepath.Join(t.Dir, model.WeightsFile), filepath.Join(t.Dir, model.ConfigFile)}
 	}
-	return Do(ctx, e, name, spec, valid, func(ctx context.Context) (TorusTrained, error) {
+	return phase.Of(name, spec, nil, files, func(ctx context.Context, in *phase.Inputs) (TorusTrained, error) {
 		tr, te, err := e.Data(spec.Data)
 		if err != nil {
 			return TorusTrained{}, err
@@ -218,33 +229,45 @@ func torusTrain(ctx context.Context, e *Env, name string, spec stacked.Spec) (To
 		if m.Config.Data, err = e.provenance(spec.Data); err != nil {
 			return TorusTrained{}, err
 		}
-		if err := model.SaveForce(dir, m, res, true); err != nil {
+		if err := model.SaveForce(in.Path(rel), m, res, true); err != nil {
 			return TorusTrained{}, err
 		}
-		return TorusTrained{Dir: dir, Result: res}, nil
+		return TorusTrained{Dir: rel, Result: res}, nil
 	})
 }
 
 func torusGeometry(ctx context.Context, e *Env, name string, tr TorusTrained, spec stacked.Spec, o TorusOptions) (TorusRun, error) {
+	return Do[TorusRun](ctx, e, torusGeometryPhase(e, name, spec, o))
+}
+
+// torusGeometryPhase declares the measurement of a trained stack (trained
+// by prefix/train, name being prefix/geometry): every block's accuracy,
+// isometry and a UMAP of its representation.
+func torusGeometryPhase(e *Env, name string, spec stacked.Spec, o TorusOptions) phase.Phase {
 	settings := struct {
 		Spec       stacked.Spec
 		Neighbors  int
 		MinDist    float64
 		UMAPEpochs int `json:",omitempty"`
 	}{spec, o.Neighbors, o.MinDist, o.UMAPEpochs}
-	var figs []string
-	for k := range tr.Result.Classes {
-		figs = append(figs, filepath.Join("torus", fmt.Sprintf("umap-block%d-seed-%d", k, spec.Seed)))
-	}
-	valid := func(r TorusRun) bool {
+	trainName := path.Dir(name) + "/train"
+	files := func(r TorusRun) []string {
 		var bases []string
 		for _, b := range r.Blocks {
 			bases = append(bases, b.Figure)
 		}
-		return len(bases) == len(figs) && figuresExist(e.Dir, bases...)
+		return figureFiles(bases...)
 	}
-	return Do(ctx, e, name, settings, valid, func(ctx context.Context) (TorusRun, error) {
-		m, err := model.Load(tr.Dir)
+	return phase.Of(name, settings, []string{trainName}, files, func(ctx context.Context, in *phase.Inputs) (TorusRun, error) {
+		tr, err := phase.Input[TorusTrained](in, trainName)
+		if err != nil {
+			return TorusRun{}, err
+		}
+		var figs []string
+		for k := range tr.Result.Classes {
+			figs = append(figs, filepath.Join("torus", fmt.Sprintf("umap-block%d-seed-%d", k, spec.Seed)))
+		}
+		m, err := model.Load(in.Path(tr.Dir))
 		if err != nil {
 			return TorusRun{}, err
 		}
@@ -290,7 +313,7 @@ func torusGeometry(ctx context.Context, e *Env, name string, tr TorusTrained, sp
 				tb.UMAPTrustworthiness = r4(embed.Trustworthiness(reps[k], u.Y, 10))
 				tb.UMAPKNNAccuracy = r4(embed.KNNAccuracy(u.Y, y, 10))
 				title := fmt.Sprintf("Block %d, layer %d: UMAP, level %d (%d classes)", k, b.Layer, b.Level, tb.Classes)
-				errs[k] = report.Scatter(filepath.Join(e.Dir, figs[k]), title, points2(u.Y), y, torusNames(te, b.Level),
+				errs[k] = report.Scatter(in.Path(figs[k]), title, points2(u.Y), y, torusNames(te, b.Level),
 					report.WithLegendTitle(fmt.Sprintf("level %d", b.Level)))
 				run.Blocks[k] = tb
 			})

@@ -75,7 +75,7 @@ func TestTorus(t *testing.T) {
 		}
 	}
 	// The accuracies are those stored with the model by training.
-	b, err := os.ReadFile(filepath.Join(res.Runs[0].ModelDir, "metrics.json"))
+	b, err := os.ReadFile(filepath.Join(e.Dir, res.Runs[0].ModelDir, "metrics.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/isonet/isonet/data"
+	"github.com/isonet/isonet/internal/phase"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/train"
 )
 
-// Trained is a model trained by a phase: where it is and what training measured.
+// Trained is a model trained by a phase: its folder, relative to the run
+// folder, and what training measured.
 type Trained struct {
 	Dir    string        `json:"model_dir"`
 	Result *train.Result `json:"result"`
@@ -127,17 +129,25 @@ func dataKey(d data.Spec) (string, error) {
 }
 
 // TrainPhase trains spec as phase name and keeps the model in
-// e.ModelDir(name); a stored result is reused only if its model still loads.
-// While training it saves a checkpoint (beside the model folder, every
-// e.CheckpointEvery and when interrupted); a run killed mid-phase resumes
-// from it, to the same weights, when the phase runs again with the same spec.
+// e.ModelDir(name) (see trainPhase).
 func TrainPhase(ctx context.Context, e *Env, name string, spec train.Spec) (Trained, error) {
-	dir := e.ModelDir(name)
-	valid := func(t Trained) bool {
-		_, err := model.Load(t.Dir)
-		return err == nil && t.Result != nil
+	return Do[Trained](ctx, e, trainPhase(e, name, spec))
+}
+
+// trainPhase declares the training of spec as phase name. Its result names
+// the model folder relative to the run folder, and the engine keeps the
+// sha256 of its weights and configuration: a stored result is reused only
+// while they are as trained. While training it saves a checkpoint (beside
+// the model folder, every e.CheckpointEvery and when interrupted); a run
+// killed mid-phase resumes from it, to the same weights, when the phase
+// runs again with the same spec.
+func trainPhase(e *Env, name string, spec train.Spec) phase.Phase {
+	rel := modelRel(name)
+	files := func(t Trained) []string {
+		return []string{filepath.Join(t.Dir, model.WeightsFile), filepath.Join(t.Dir, model.ConfigFile)}
 	}
-	return Do(ctx, e, name, spec, valid, func(ctx context.Context) (Trained, error) {
+	return phase.Of(name, spec, nil, files, func(ctx context.Context, in *phase.Inputs) (Trained, error) {
+		dir := in.Path(rel)
 		tr, te, err := e.Data(spec.Data)
 		if err != nil {
 			return Trained{}, err
@@ -180,7 +190,7 @@ func TrainPhase(ctx context.Context, e *Env, name string, spec train.Spec) (Trai
 			return Trained{}, err
 		}
 		os.RemoveAll(ckDir)
-		return Trained{Dir: dir, Result: res}, nil
+		return Trained{Dir: rel, Result: res}, nil
 	})
 }
 

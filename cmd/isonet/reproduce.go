@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/internal/atomicfile"
 	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/reproduce"
@@ -163,12 +164,12 @@ func (f *reproduceFlags) fashionOptions(mo reproduce.MNISTOptions, exps []string
 		if ex != "fashion" {
 			continue
 		}
-		flag := ""
+		dir := "" // Fashion-MNIST's package folder
 		if f.what == "fashion" && *f.dataDir != "" {
-			fo.DataDir, flag = *f.dataDir, "--data-dir"
+			fo.DataDir, dir = *f.dataDir, *f.dataDir
 			env.DataDir = ""
 		}
-		if err := reproduce.CheckIDXDir(fo.DataDir, flag); err != nil {
+		if err := data.CheckIDXDir(dir); err != nil {
 			return fo, err
 		}
 	}
