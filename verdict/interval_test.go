@@ -64,6 +64,11 @@ func TestNoCollapseAtTheEdges(t *testing.T) {
 	if iv.Lo != 0 || iv.Hi < 0.018 {
 		t.Errorf("0/200: %v", iv)
 	}
+	r, _ := Correlation([]float64{0.999, 0.999, 0.999}, 500)
+	one, _ := Correlation([]float64{0.999}, 500)
+	if r.Hi-r.Lo <= 0 || math.Abs(r.Lo-one.Lo) > 1e-12 || !strings.Contains(r.Basis, "3 seeds") {
+		t.Errorf("three equal r: %+v, want the one-seed interval %v", r, one)
+	}
 	d, _ := AccuracyDiff([]float64{0.9, 0.9}, []float64{0.9, 0.9}, 1000)
 	if d.Hi-d.Lo < 0.04 {
 		t.Errorf("identical accuracies over 2 seeds: %v has no width from the test examples", d)

@@ -14,27 +14,33 @@
 //     seeds' variance of the mean plus the test examples' variance
 //     recovered from the score limits, with Student's t at the
 //     Welch–Satterthwaite degrees of freedom. Coverage is checked by
-//     simulation (TestCoverage). One seed is marked "(1 seed: indicative)".
+//     simulation. One seed is marked "(1 seed: indicative)". Tested by
+//     TestProportionKnownValues, TestPairedDiffKnownValue,
+//     TestIndependentDiffKnownValue, TestNoCollapseAtTheEdges, TestCoverage.
 //  2. Direction. A claim that an effect is positive (negative) holds when
 //     its interval excludes 0 on the claimed side, does not hold when it
 //     excludes 0 on the other, and is otherwise "not resolved with n seeds"
-//     (Directional; Above and Below against a threshold).
+//     (Directional; Above and Below against a threshold). Tested by
+//     TestAccuracyDiffOneSeed, TestAccuracyDiffSeeds, TestMatchesAboveAll.
 //  3. Multiplicity. Comparisons judged together form a named family, with
 //     Holm's step-down correction at family-wise 5 % (JudgeFamily); a
 //     member's printed interval is the Bonferroni-level one. "The best" of a
 //     family is picked only among members that hold after the correction
 //     (Family.Best), or chosen on one half of the test examples and judged
 //     on the other (SplitSelect). A claim that needs every part to hold
-//     (All) is an intersection-union test and needs no correction.
+//     (All) is an intersection-union test and needs no correction. Tested
+//     by TestHolm, TestPValue, TestFamily, TestSelectionFalsePositives.
 //  4. Matching. "Matches" (equivalence) holds only when the whole interval
 //     of the difference lies within ± a stated margin (Equivalent, Compare:
 //     Margin is 2 points); an interval that straddles 0 but reaches past the
 //     margin is "not resolved", never a match. Matching a published number
-//     is the same rule against the number (Matches).
+//     is the same rule against the number (Matches, within ± 1 point in the
+//     report). Tested by TestEquivalent, TestMatchesAboveAll.
 //  5. Trends use every level of the knob (Trend: the least-squares slope over
 //     the ordered levels), not only the extremes; robustness can be read
 //     among the clean-correct examples (Conditional), so a clean-accuracy
-//     cost is not counted as a robustness loss.
+//     cost is not counted as a robustness loss. Tested by TestTrend,
+//     TestConditional.
 package verdict
 
 import (
@@ -141,8 +147,9 @@ func Accuracy(v []float64, examples int) (Interval, bool) {
 }
 
 // Correlation estimates a Pearson r from its per-seed values, each over
-// points points, on Fisher's z scale (z = atanh r; one seed: SE 1/√(n−3)),
-// and maps the interval back to r.
+// points points, on Fisher's z scale (z = atanh r; one seed: SE 1/√(n−3);
+// several: the seeds' spread plus that, as Contrast combines them), and
+// maps the interval back to r.
 func Correlation(r []float64, points int) (Interval, bool) {
 	if len(r) == 0 || !valid(r...) {
 		return Interval{}, false
@@ -159,6 +166,13 @@ func Correlation(r []float64, points int) (Interval, bool) {
 		se := 1 / math.Sqrt(float64(points-3))
 		iv = Interval{Estimate: z[0], Lo: z[0] - Z975*se, Hi: z[0] + Z975*se, SE: se, Seeds: 1, Examples: points,
 			Basis: fmt.Sprintf("± 1.96 SE of Fisher's z over %d test points (1 seed)", points)}
+	} else if points > 3 {
+		// The seeds' spread plus the test points' 1/(points − 3), as for an
+		// accuracy (seedPart), on Fisher's z scale.
+		h := Z975 / math.Sqrt(float64(points-3))
+		iv = seedPart(Interval{Estimate: mean(z), Seeds: len(r), Examples: points}, []float64{1}, [][]float64{z}, h*h, h*h,
+			math.Inf(-1), math.Inf(1), Level, fmt.Sprintf("Fisher's z over %d test points", points))
+		iv.PerSeed = append([]float64(nil), r...)
 	} else {
 		iv = overSeeds(z)
 		iv.PerSeed = append([]float64(nil), r...)
