@@ -4,6 +4,7 @@
 //	isonet train     train a model (MNIST, rings, torus or a CSV file; --stacked for hierarchies)
 //	isonet eval      clean accuracy and isometry numbers of a model
 //	isonet attack    accuracy under FGSM, PGD, pgd-paper, APGD or Square; the paper's sweeps
+//	isonet certify   certified accuracy: IBP, CROWN, α-CROWN or Lipschitz bounds on robust accuracy
 //	isonet embed     UMAP or PCA picture of a layer
 //	isonet geometry  within-class distance histograms, isometry and Lipschitz numbers
 //	isonet topology  persistent homology per class, input against representation
