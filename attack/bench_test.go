@@ -44,3 +44,25 @@ func BenchmarkStepInf(b *testing.B) {
 // batch 1000. APGD stops a batch once every example is broken, so ε is tiny
 // here: every run takes all its steps, as on a robust model.
 func BenchmarkAPGD10(b *testing.B) { benchAttack(b, Config{Attack: "apgd", Eps: 1e-4, Steps: 10}) }
+
+// BenchmarkProject is FAB's projection onto a hyperplane in the box, on an
+// MNIST-like point (most coordinates on the box's faces).
+func BenchmarkProject(b *testing.B) {
+	for _, norm := range []string{NormInf, NormL2} {
+		b.Run(norm, func(b *testing.B) {
+			rng := rand.New(rand.NewPCG(1, 2))
+			p, w := make([]float32, 784), make([]float32, 784)
+			for j := range p {
+				if rng.IntN(5) == 0 {
+					p[j] = rng.Float32()
+				}
+				w[j] = float32(rng.NormFloat64())
+			}
+			d := make([]float64, 784)
+			pr := &projector{}
+			for b.Loop() {
+				pr.project(d, p, w, 3, 0, 1, norm)
+			}
+		})
+	}
+}

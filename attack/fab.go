@@ -273,10 +273,8 @@ func (f *fabRun) run(best *tensor.Mat, norms []float64, x *tensor.Mat, y, target
 				wx1 += float64(v) * float64(x1[j])
 				wx0 += float64(v) * float64(x0[j])
 			}
-			f.proj.project(f.d1[:d], x1, w, -df, lo, hi, cfg.Norm)
-			f.proj.project(f.d2[:d], x0, w, wx1-df-wx0, lo, hi, cfg.Norm)
-			a1 := max(vecNorm(f.d1[:d], cfg.Norm), 1e-8)
-			a2 := max(vecNorm(f.d2[:d], cfg.Norm), 1e-8)
+			a1 := max(f.proj.project(f.d1[:d], x1, w, -df, lo, hi, cfg.Norm), 1e-8)
+			a2 := max(f.proj.project(f.d2[:d], x0, w, wx1-df-wx0, lo, hi, cfg.Norm), 1e-8)
 			alpha := min(max(a1/(a1+a2), 0), fabAlphaMax)
 			for j := range x1 {
 				v := (float64(x1[j])+fabEta*f.d1[j])*(1-alpha) + (float64(x0[j])+fabEta*f.d2[j])*alpha
@@ -356,75 +354,158 @@ func rowDist(a, b []float32, norm string) float64 {
 	return s
 }
 
-// projector holds projectHyperplane's scratch.
+// projector holds project's scratch.
 type projector struct {
-	u, a []float64
+	u, a, v, bu, ba []float64
+	idx             []int
 }
 
 // project writes into d the smallest perturbation (in norm) that moves the
 // point p onto the hyperplane ⟨w, p + d⟩ = ⟨w, p⟩ + c while keeping p + d in
-// the box [lo, hi]^n; when no point of the box lies on the hyperplane, the
-// box's point nearest to it. With s = sign(c), every coordinate moves in
-// the direction of s·w_j by v_j·min(τ, u_j), where u_j is the room left in
-// the box (L∞: v_j = ±1, u_j the room; L2: v_j = s·w_j, u_j the room over
-// |w_j|), and τ ≥ 0 solves Σ_j a_j·min(τ, u_j) = |c| (a_j = |w_j| for L∞,
-// w_j² for L2): a piecewise-linear increasing function, solved exactly by
-// selection in expected linear time (solveCapped).
-func (pr *projector) project(d []float64, p, w []float32, c, lo, hi float64, norm string) {
-	clear(d)
+// the box [lo, hi]^n — or, when no point of the box lies on the hyperplane,
+// the box's point nearest to it — and returns its norm. With s = sign(c),
+// every coordinate moves in the direction of s·w_j by v_j·min(τ, u_j), where
+// u_j is the room left in the box in that direction (L∞: v_j = ±1, u_j the
+// room; L2: v_j = s·w_j, u_j the room over |w_j|), and τ ≥ 0 solves
+// Σ_j a_j·min(τ, u_j) = |c| (a_j = |w_j| for L∞, w_j² for L2): an
+// increasing piecewise-linear function, solved exactly (solveBucketed).
+func (pr *projector) project(d []float64, p, w []float32, c, lo, hi float64, norm string) float64 {
 	if c == 0 || math.IsNaN(c) {
-		return
+		clear(d)
+		return 0
 	}
-	s := 1.0
+	neg := c < 0
+	if cap(pr.u) < len(w) {
+		pr.u, pr.a, pr.v, pr.idx = make([]float64, len(w)), make([]float64, len(w)), make([]float64, len(w)), make([]int, len(w))
+	}
+	u, a, v, idx := pr.u[:len(w)], pr.a[:len(w)], pr.v[:len(w)], pr.idx[:len(w)]
+	inf := norm == NormInf
+	if inf {
+		return pr.projectInf(d, p, w, c, lo, hi)
+	}
+	clear(d)
+	n := 0
+	for j, wj := range w {
+		if wj == 0 {
+			continue
+		}
+		aw := math.Abs(float64(wj))
+		sg := 1.0
+		room := hi - float64(p[j])
+		if (wj < 0) != neg {
+			sg, room = -1, float64(p[j])-lo
+		}
+		if !(room > 0) {
+			continue // no room: the coordinate cannot help
+		}
+		if inf {
+			u[n], a[n], v[n] = room, aw, sg
+		} else {
+			u[n], a[n], v[n] = room/aw, aw*aw, sg*aw
+		}
+		idx[n] = j
+		n++
+	}
+	tau := pr.solveBucketed(u[:n], a[:n], math.Abs(c))
+	var s float64
+	for k, j := range idx[:n] {
+		dj := v[k] * min(tau, u[k])
+		d[j] = dj
+		if inf {
+			s = max(s, math.Abs(dj))
+		} else {
+			s += dj * dj
+		}
+	}
+	if !inf {
+		s = math.Sqrt(s)
+	}
+	return s
+}
+
+// projectInf is project for L∞ without branches in its loops (the signs
+// and the room left at the box's faces are unpredictable): coordinates with
+// w_j = 0 or no room get a_j = 0 or u_j = 0 and contribute nothing.
+func (pr *projector) projectInf(d []float64, p, w []float32, c, lo, hi float64) float64 {
+	n := len(w)
+	u, a := pr.u[:n], pr.a[:n]
+	flip := uint32(0)
 	if c < 0 {
-		s = -1
+		flip = 1 << 31
 	}
-	pr.u, pr.a = pr.u[:0], pr.a[:0]
 	for j, wj := range w {
-		sw := s * float64(wj)
-		var room float64
-		switch {
-		case sw > 0:
-			room = hi - float64(p[j])
-		case sw < 0:
-			room = float64(p[j]) - lo
-		default:
+		// sg = ±1: the sign of s·w_j (+1 for w_j = 0, whose a_j is 0).
+		bits := (math.Float32bits(wj) ^ flip) & (1 << 31)
+		sg := float64(math.Float32frombits(math.Float32bits(1) | bits))
+		pj := float64(p[j])
+		room := 0.5*(1+sg)*(hi-pj) + 0.5*(1-sg)*(pj-lo)
+		u[j] = max(room, 0)
+		a[j] = math.Abs(float64(wj))
+	}
+	tau := pr.solveBucketed(u, a, math.Abs(c))
+	var s float64
+	for j, wj := range w {
+		bits := (math.Float32bits(wj) ^ flip) & (1 << 31)
+		sg := float64(math.Float32frombits(math.Float32bits(1) | bits))
+		m := min(tau, u[j])
+		if wj == 0 {
+			m = 0
+		}
+		d[j] = sg * m
+		s = max(s, m)
+	}
+	return s
+}
+
+// projBins is the number of bins solveBucketed sorts the u_j into.
+const projBins = 64
+
+// solveBucketed is solveCapped without reordering u and a: it bins the u_j
+// on [0, max u], finds the bin holding τ from the bins' sums, and solves
+// exactly (solveCappedFrom) among that bin's elements — two passes over the
+// data and a small selection.
+func (pr *projector) solveBucketed(u, a []float64, c float64) float64 {
+	var total, umax float64
+	for k, x := range u {
+		total += a[k] * x
+		umax = max(umax, x)
+	}
+	if total < c || umax == 0 {
+		return math.Inf(1)
+	}
+	var sa, sb [projBins]float64 // per bin: Σ a·u, Σ a
+	sc := projBins / umax
+	for k, x := range u {
+		b := min(int(x*sc), projBins-1)
+		sa[b] += a[k] * x
+		sb[b] += a[k]
+	}
+	var below, above float64
+	for _, v := range sb {
+		above += v
+	}
+	for b := 0; b < projBins; b++ {
+		above -= sb[b]
+		upper := float64(b+1) / sc
+		if b < projBins-1 && below+sa[b]+upper*above < c {
+			below += sa[b]
 			continue
 		}
-		room = max(room, 0)
-		if norm == NormInf {
-			pr.u, pr.a = append(pr.u, room), append(pr.a, math.Abs(sw))
-		} else {
-			pr.u, pr.a = append(pr.u, room/math.Abs(sw)), append(pr.a, sw*sw)
+		// τ lies in bin b: the bins below are saturated, those above not.
+		pr.bu, pr.ba = pr.bu[:0], pr.ba[:0]
+		for k, x := range u {
+			if min(int(x*sc), projBins-1) == b {
+				pr.bu, pr.ba = append(pr.bu, x), append(pr.ba, a[k])
+			}
 		}
+		return solveCappedFrom(pr.bu, pr.ba, c, below, max(above, 0))
 	}
-	tau := solveCapped(pr.u, pr.a, math.Abs(c))
-	for j, wj := range w {
-		sw := s * float64(wj)
-		var room float64
-		switch {
-		case sw > 0:
-			room = hi - float64(p[j])
-		case sw < 0:
-			room = float64(p[j]) - lo
-		default:
-			continue
-		}
-		room = max(room, 0)
-		if norm == NormInf {
-			d[j] = math.Copysign(min(tau, room), sw)
-		} else {
-			d[j] = sw * min(tau, room/math.Abs(sw))
-		}
-	}
+	panic("unreachable")
 }
 
 // solveCapped returns the smallest τ ≥ 0 with Σ_j a_j·min(τ, u_j) = c
 // (a_j > 0, u_j ≥ 0, c > 0), or +Inf when even τ = ∞ falls short. It
-// reorders u and a. Each round splits the candidates at a pivot u_p: if the
-// sum at u_p reaches c, τ ≤ u_p and the u_j ≥ u_p are unsaturated at τ
-// (their a_j join B); else τ > u_p and the u_j ≤ u_p are saturated (their
-// a_j·u_j join A). At the end A + τ·B = c.
+// reorders u and a.
 func solveCapped(u, a []float64, c float64) float64 {
 	var total float64
 	for j := range u {
@@ -433,7 +514,17 @@ func solveCapped(u, a []float64, c float64) float64 {
 	if total < c {
 		return math.Inf(1)
 	}
-	var sumA, sumB float64
+	return solveCappedFrom(u, a, c, 0, 0)
+}
+
+// solveCappedFrom returns the smallest τ with A + B·τ + Σ_j a_j·min(τ, u_j)
+// = c, given that τ lies above the saturated u_j summed into A and below the
+// unsaturated ones whose a_j are summed into B. It reorders u and a. Each
+// round splits the candidates at a pivot u_p: if the sum at u_p reaches c,
+// τ ≤ u_p and the u_j ≥ u_p are unsaturated at τ (their a_j join B); else
+// τ > u_p and the u_j ≤ u_p are saturated (their a_j·u_j join A). At the
+// end A + τ·B = c.
+func solveCappedFrom(u, a []float64, c, sumA, sumB float64) float64 {
 	for len(u) > 0 {
 		// Median of three as the pivot.
 		p0, p1, p2 := u[0], u[len(u)/2], u[len(u)-1]

@@ -44,8 +44,9 @@ func solveCappedRef(u, a []float64, c float64) float64 {
 
 func TestSolveCapped(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
+	pr := &projector{}
 	for trial := 0; trial < 2000; trial++ {
-		n := 1 + rng.IntN(40)
+		n := 1 + rng.IntN(400)
 		u, a := make([]float64, n), make([]float64, n)
 		var total float64
 		for j := range u {
@@ -61,10 +62,16 @@ func TestSolveCapped(t *testing.T) {
 			total += a[j] * u[j]
 		}
 		c := total * (rng.Float64()*1.2 + 1e-3)
+		if c == 0 {
+			continue // the solvers need c > 0
+		}
 		want := solveCappedRef(u, a, c)
 		got := solveCapped(slices.Clone(u), slices.Clone(a), c)
 		if math.IsInf(want, 1) != math.IsInf(got, 1) || !math.IsInf(want, 1) && math.Abs(got-want) > 1e-12*(1+want) {
 			t.Fatalf("trial %d: τ = %g, by sorting %g (u %v, a %v, c %g)", trial, got, want, u, a, c)
+		}
+		if got := pr.solveBucketed(u, a, c); math.IsInf(want, 1) != math.IsInf(got, 1) || !math.IsInf(want, 1) && math.Abs(got-want) > 1e-12*(1+want) {
+			t.Fatalf("trial %d: bucketed τ = %g, by sorting %g (u %v, a %v, c %g)", trial, got, want, u, a, c)
 		}
 	}
 }
@@ -156,7 +163,9 @@ func TestProjectOptimal(t *testing.T) {
 		c := lo + (hi-lo)*rng.Float64()
 		for _, norm := range []string{NormInf, NormL2} {
 			d := make([]float64, n)
-			pr.project(d, p, w, c, 0, 1, norm)
+			if got := pr.project(d, p, w, c, 0, 1, norm); math.Abs(got-vecNorm(d, norm)) > 1e-12 {
+				t.Fatalf("project returns norm %g, its d has %g", got, vecNorm(d, norm))
+			}
 			var wd float64
 			for j := range d {
 				wd += float64(w[j]) * d[j]

@@ -58,6 +58,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if r.Name == "umap-70k" {
 			fmt.Fprintf(stdout, "  (2-D 10-NN label accuracy %.4f)", r.KNNAccuracy)
 		}
+		if a := r.AutoAttack; a != nil {
+			fmt.Fprintf(stdout, "  (clean %.4f", a.Clean)
+			for _, s := range a.Stages {
+				fmt.Fprintf(stdout, ", %s %.4f in %.2f s", s.Attack, s.RobustAccuracy, s.Seconds)
+			}
+			fmt.Fprint(stdout, ")")
+		}
 		fmt.Fprintln(stdout)
 	}
 	fmt.Fprintf(stdout, "peak: %.1f GFLOP/s fp32 (register-only FMA loop, %s, %d threads)\n", peak.GFLOPS, peak.ISA, peak.Threads)

@@ -1,0 +1,106 @@
+package bench
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync/atomic"
+	"time"
+
+	"github.com/isonet/isonet/attack"
+	"github.com/isonet/isonet/data"
+	"github.com/isonet/isonet/tensor"
+	"github.com/isonet/isonet/train"
+)
+
+// AutoAttackImages is the number of MNIST test images autoattack-1000 attacks.
+const AutoAttackImages = 1000
+
+// benchAutoAttack is autoattack-1000: the standard AutoAttack ensemble
+// (APGD-CE, APGD-T, FAB-T, Square 5000; L∞, ε = 0.05) on the first 1000
+// MNIST test images against the paper's 784-100-100-100-100-10 tanh net,
+// trained for one epoch of the default training (Adam, lr 10⁻³, batch 100,
+// β = 0) on the MNIST training split. One worker (one thread), the masking
+// checks off, as the reference implementation's timing. Rate is images per
+// second; FLOPs counts the forward passes and input gradients the ensemble
+// made (per image); Stages holds the cascade.
+func benchAutoAttack(rng *rand.Rand) Rate {
+	r := Rate{Name: "autoattack-1000", Unit: "images/s"}
+	tr, err := data.LoadMNIST("", true)
+	if err != nil {
+		r.Skipped = "MNIST not available: " + err.Error()
+		return r
+	}
+	te, err := data.LoadMNIST("", false)
+	if err != nil {
+		r.Skipped = "MNIST not available: " + err.Error()
+		return r
+	}
+	net := benchMLP(rng, mnistSizes[0], 100, 10)
+	cfg := train.Defaults(len(net.Layers))
+	cfg.Beta = 0
+	t, err := train.NewTrainer(net, cfg)
+	if err != nil {
+		r.Skipped = "training failed: " + err.Error()
+		return r
+	}
+	d, ys := tr.Dim(), tr.Y()
+	for lo := 0; lo+cfg.Batch <= tr.Len(); lo += cfg.Batch {
+		xb := tensor.FromSlice(cfg.Batch, d, tr.X.Data[lo*d:(lo+cfg.Batch)*d])
+		t.Step(xb, ys[lo:lo+cfg.Batch], false)
+	}
+	tr = nil
+	n := min(AutoAttackImages, te.Len())
+	x := tensor.FromSlice(n, d, te.X.Data[:n*d])
+	cm := &countingModel{AttackModel: train.NewAttackModel(net, train.CrossEntropy()), c: &flopCounter{}}
+	start := time.Now()
+	res, err := attack.AutoAttack(context.Background(), cm, x, te.Y()[:n],
+		attack.AutoAttackConfig{Version: attack.VersionStandard, Norm: attack.NormInf, Eps: 0.05, Seed: 1, Workers: 1, SkipChecks: true})
+	secs := time.Since(start).Seconds()
+	if err != nil {
+		r.Skipped = "attack failed: " + err.Error()
+		return r
+	}
+	r.Seconds, r.Rate = secs, float64(n)/secs
+	flops := float64(cm.c.fwd.Load())*forwardFLOPs(mnistSizes, 1) + float64(cm.c.bwd.Load())*inputGradFLOPs(mnistSizes, 1, true)
+	r.FLOPs = flops / float64(n)
+	r.AutoAttack = &AutoAttackSummary{Clean: res.Clean, Robust: res.RobustAccuracy, Stages: res.Stages}
+	return r
+}
+
+// AutoAttackSummary is autoattack-1000's outcome: the clean and robust
+// accuracies and the cascade's stages with their seconds.
+type AutoAttackSummary struct {
+	Clean  float64              `json:"clean_accuracy"`
+	Robust float64              `json:"robust_accuracy"`
+	Stages []attack.StageResult `json:"stages"`
+}
+
+// flopCounter counts the rows of forward passes and of input gradients.
+type flopCounter struct{ fwd, bwd atomic.Int64 }
+
+// countingModel is an AttackModel that counts its passes.
+type countingModel struct {
+	*train.AttackModel
+	c *flopCounter
+}
+
+func (m *countingModel) Logits(dst, x *tensor.Mat) {
+	m.c.fwd.Add(int64(x.Rows))
+	m.AttackModel.Logits(dst, x)
+}
+
+func (m *countingModel) LossGrad(dx, x *tensor.Mat, y []int) float64 {
+	m.c.fwd.Add(int64(x.Rows))
+	m.c.bwd.Add(int64(x.Rows))
+	return m.AttackModel.LossGrad(dx, x, y)
+}
+
+func (m *countingModel) LogitsGrad(dx, z, x *tensor.Mat, fill func(dz, z *tensor.Mat)) {
+	m.c.fwd.Add(int64(x.Rows))
+	m.c.bwd.Add(int64(x.Rows))
+	m.AttackModel.LogitsGrad(dx, z, x, fill)
+}
+
+func (m *countingModel) Fork() attack.Model {
+	return &countingModel{AttackModel: m.AttackModel.Fork().(*train.AttackModel), c: m.c}
+}

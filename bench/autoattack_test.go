@@ -1,0 +1,44 @@
+package bench
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/isonet/isonet/tensor"
+	"github.com/isonet/isonet/train"
+)
+
+// BenchmarkAutoAttack1000 is the autoattack-1000 workload (training
+// included); run with -benchtime=1x, and -cpuprofile to see where the
+// ensemble spends its time.
+func BenchmarkAutoAttack1000(b *testing.B) {
+	for b.Loop() {
+		r := benchAutoAttack(rand.New(rand.NewPCG(1, 99)))
+		if r.Skipped != "" {
+			b.Skip(r.Skipped)
+		}
+		b.ReportMetric(r.Seconds, "attack-s")
+		b.ReportMetric(r.AutoAttack.Robust, "robust")
+		for _, s := range r.AutoAttack.Stages {
+			b.Logf("%-8s robust %.3f  %.2f s", s.Attack, s.RobustAccuracy, s.Seconds)
+		}
+		b.Logf("clean %.3f, %.2f s, %.1f GFLOP/s", r.AutoAttack.Clean, r.Seconds, r.Rate*r.FLOPs/1e9)
+	}
+}
+
+// TestCountingModel checks that the FLOP counter counts the rows of every
+// pass, forks included.
+func TestCountingModel(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	net := benchMLP(rng, 4, 5, 3)
+	cm := &countingModel{AttackModel: train.NewAttackModel(net, train.CrossEntropy()), c: &flopCounter{}}
+	x := tensor.New(7, 4)
+	var z, dx tensor.Mat
+	cm.Logits(&z, x)
+	f := cm.Fork().(*countingModel)
+	f.LossGrad(&dx, x, make([]int, 7))
+	f.LogitsGrad(&dx, &z, x, func(dz, _ *tensor.Mat) { clear(dz.Data) })
+	if fwd, bwd := cm.c.fwd.Load(), cm.c.bwd.Load(); fwd != 21 || bwd != 14 {
+		t.Errorf("counted %d forward and %d backward rows, want 21 and 14", fwd, bwd)
+	}
+}
