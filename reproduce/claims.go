@@ -542,55 +542,96 @@ func familyText(rows []*BaselineRow, f verdict.Family) string {
 	return strings.Join(parts, "; ")
 }
 
-// matchClaim is the claims-table row "a LIL matches PGD adversarial
-// training": adversarial training at the key ε against every LIL with
-// β > 0, by the worst-of-all accuracy at that ε. A LIL matches only when
+// advMatch compares PGD adversarial training at the key ε with every LIL
+// of β > 0 by the worst-of-all accuracy at that ε. A LIL matches only when
 // the whole interval of its difference lies within ± verdict.Margin
 // (verdict.Equivalent), at the Bonferroni level over the β values (any of
-// them may be the one that matches); the clean accuracies are compared the
-// same way and printed beside it, so that "at equal clean accuracy" is a
-// comparison, not a sort.
-func (r *BaselineResults) matchClaim() (Claim, bool) {
-	if len(r.Table) == 0 || len(r.Options.Eps) == 0 {
-		return Claim{}, false
+// them may be the one that matches); v is the verdict on "some LIL
+// matches". The section's closing sentence and the claims table share it
+// (MatchWords says it in words).
+type advMatch struct {
+	adv   *BaselineRow
+	lils  []*BaselineRow
+	diffs []verdict.Interval // LIL minus adversarial training, per LIL
+	clean []verdict.Interval // the same for clean accuracy (Estimate NaN when not compared)
+	vs    []verdict.Verdict
+	v     verdict.Verdict
+	conf  float64
+}
+
+func (r *BaselineResults) advMatch(rows []BaselineRow) (advMatch, bool) {
+	var m advMatch
+	if len(rows) == 0 || len(r.Options.Eps) == 0 {
+		return m, false
 	}
 	k := r.Options.keyIndex()
-	var adv *BaselineRow
-	for i := range r.Table {
-		if row := &r.Table[i]; row.Method == train.MethodAdv && row.AdvEps == r.Options.Eps[k] && len(row.Worst) > k && row.Worst[k].N > 0 {
-			adv = row
+	for i := range rows {
+		if row := &rows[i]; row.Method == train.MethodAdv && row.AdvEps == r.Options.Eps[k] && len(row.Worst) > k && row.Worst[k].N > 0 {
+			m.adv = row
 		}
 	}
-	_, lils, _ := r.lilFamily(r.Table)
-	if adv == nil || len(lils) == 0 {
-		return Claim{}, false
+	_, lils, _ := r.lilFamily(rows)
+	if m.adv == nil || len(lils) == 0 {
+		return m, false
 	}
-	conf := 1 - Alpha/float64(len(lils))
-	c := Claim{Claim: fmt.Sprintf("%sa LIL matches PGD adversarial training at ε = %s (worst-of-all accuracy within ± %s; family: every β > 0, Bonferroni over %d)",
-		studyPrefix(r.Options.MNIST.Info()), num(r.Options.Eps[k]), num(verdict.Margin), len(lils)),
-		Paper: "implied (\"comparable to adversarial training\")"}
-	var parts []string
-	var vs []verdict.Verdict
-	var eff []Effect
+	m.conf = 1 - Alpha/float64(len(lils))
 	for _, row := range lils {
-		d, ok := verdict.AccuracyDiffLevel(adv.Worst[k].perSeed(), row.Worst[k].perSeed(), r.examples(), conf)
+		d, ok := verdict.AccuracyDiffLevel(m.adv.Worst[k].perSeed(), row.Worst[k].perSeed(), r.examples(), m.conf)
 		if !ok {
 			continue
 		}
-		v := verdict.Equivalent(d, verdict.Margin)
-		vs = append(vs, v)
+		dc, ok := verdict.AccuracyDiffLevel(m.adv.Clean.perSeed(), row.Clean.perSeed(), r.examples(), m.conf)
+		if !ok {
+			dc.Estimate = math.NaN()
+		}
+		m.lils, m.diffs, m.clean = append(m.lils, row), append(m.diffs, d), append(m.clean, dc)
+		m.vs = append(m.vs, verdict.Equivalent(d, verdict.Margin))
+	}
+	if len(m.vs) == 0 {
+		return m, false
+	}
+	m.v = anyHolds(m.vs)
+	return m, true
+}
+
+// Words says the verdict of m in words, for the section's closing
+// sentence: whether a LIL matches adversarial training within the margin.
+func (m advMatch) Words() string {
+	switch m.v.Outcome {
+	case verdict.Holds:
+		return fmt.Sprintf("a LIL matches it within ± %s points (the whole %s interval of the difference inside the margin)", num(100*verdict.Margin), pctLevel(m.conf))
+	case verdict.DoesNotHold:
+		return fmt.Sprintf("no LIL matches it: every LIL differs by more than %s points", num(100*verdict.Margin))
+	}
+	return fmt.Sprintf("no LIL is shown to match it within ± %s points (an interval that reaches past the margin is not a match)", num(100*verdict.Margin))
+}
+
+// matchClaim is the claims-table row "a LIL matches PGD adversarial
+// training" (advMatch); the clean accuracies are compared the same way and
+// printed beside it, so that "at equal clean accuracy" is a comparison,
+// not a sort.
+func (r *BaselineResults) matchClaim() (Claim, bool) {
+	m, ok := r.advMatch(r.Table)
+	if !ok {
+		return Claim{}, false
+	}
+	k := r.Options.keyIndex()
+	c := Claim{Claim: fmt.Sprintf("%sa LIL matches PGD adversarial training at ε = %s (worst-of-all accuracy within ± %s; family: every β > 0, Bonferroni over %d)",
+		studyPrefix(r.Options.MNIST.Info()), num(r.Options.Eps[k]), num(verdict.Margin), len(m.lils)),
+		Paper: "implied (\"comparable to adversarial training\")"}
+	var parts []string
+	var eff []Effect
+	for i, row := range m.lils {
+		d := m.diffs[i]
 		eff = append(eff, Effect{Name: "worst-of-all accuracy, LIL β = " + num(row.Beta) + " minus adversarial training", Interval: d})
 		clean := "clean –"
-		if dc, ok := verdict.AccuracyDiffLevel(adv.Clean.perSeed(), row.Clean.perSeed(), r.examples(), conf); ok {
+		if dc := m.clean[i]; !math.IsNaN(dc.Estimate) {
 			clean = fmt.Sprintf("clean %s, %s", dc.String(), verdict.Compare(dc, verdict.Margin))
 		}
 		parts = append(parts, fmt.Sprintf("β = %s: %s, %s (%s)", num(row.Beta), d.String(), verdict.Compare(d, verdict.Margin), clean))
 	}
-	if len(vs) == 0 {
-		return Claim{}, false
-	}
-	c.Measured = fmt.Sprintf("LIL minus adversarial training (%s keeps %s), %s intervals: %s", adv.Label, adv.Worst[k].String(), pctLevel(conf), strings.Join(parts, "; "))
-	return judged(c, anyHolds(vs), eff...), true
+	c.Measured = fmt.Sprintf("LIL minus adversarial training (%s keeps %s), %s intervals: %s", m.adv.Label, m.adv.Worst[k].String(), pctLevel(m.conf), strings.Join(parts, "; "))
+	return judged(c, m.v, eff...), true
 }
 
 // pctLevel prints a confidence level as a percentage.

@@ -315,3 +315,40 @@ func ConditionalOutcomes(robust, clean []bool, conf float64) (Interval, error) {
 	iv.Basis = "among the clean-correct examples: " + iv.Basis
 	return iv, nil
 }
+
+// TrendOutcomes is Trend from per-example outcomes: y[k][i][j] says whether
+// the model of knob level k (in increasing order) and seed i is right on
+// test example j. The test-example part uses the pairing (Paired).
+func TrendOutcomes(y [][][]bool, conf float64) (Interval, error) {
+	if len(y) < 2 {
+		return Interval{}, errors.New("verdict: a trend needs two groups")
+	}
+	iv, err := Paired(TrendWeights(len(y)), y, conf)
+	if err == nil {
+		iv.Basis = fmt.Sprintf("least-squares slope per step over %d ordered groups; %s", len(y), iv.Basis)
+	}
+	return iv, err
+}
+
+// FamilyOutcomes judges each candidate against a reference from per-example
+// outcomes (ref[i][j], cand[k][i][j]: seed i, test example j; the same
+// seeds and examples throughout), candidate minus reference, in the family
+// name with Holm's correction at alpha (JudgeFamily); names[k] names
+// candidate k. Each member's interval is Paired's for the difference.
+func FamilyOutcomes(name string, names []string, ref [][]bool, cand [][][]bool, dir Direction, alpha float64) (Family, error) {
+	if len(names) != len(cand) {
+		return Family{}, fmt.Errorf("verdict: %d names for %d candidates", len(names), len(cand))
+	}
+	var members []Member
+	for k, c := range cand {
+		y := [][][]bool{ref, c}
+		if _, err := Paired([]float64{-1, 1}, y, Level); err != nil {
+			return Family{}, fmt.Errorf("verdict: candidate %s: %w", names[k], err)
+		}
+		members = append(members, Member{Name: names[k], Interval: func(conf float64) Interval {
+			iv, _ := Paired([]float64{-1, 1}, y, conf)
+			return iv
+		}})
+	}
+	return JudgeFamily(name, members, dir, alpha), nil
+}

@@ -249,3 +249,26 @@ func TestFamily(t *testing.T) {
 		t.Errorf("empty family: %+v", v)
 	}
 }
+
+// TestOutcomeAPI: a caller with per-example outcomes gets the paired slope
+// and a Holm family; a real gain on 3 seeds is found, a null one is not.
+func TestOutcomeAPI(t *testing.T) {
+	s := simulation{rng: rand.New(rand.NewPCG(30, 3)), examples: 2000, seedSD: 0.005, mix: 0.1}
+	y := s.draw([]float64{0.3, 0.3, 0.36, 0.3}, 3)
+	iv, err := TrendOutcomes(y, 0.95)
+	want, _ := Paired(TrendWeights(4), y, 0.95)
+	if err != nil || iv.Lo != want.Lo || iv.Hi != want.Hi || !strings.Contains(iv.Basis, "slope per step over 4 ordered groups") {
+		t.Fatalf("TrendOutcomes %v %v, want %v", iv, err, want)
+	}
+	f, err := FamilyOutcomes("β against β = 0", []string{"β = 0.1", "β = 1", "β = 10"}, y[0], y[1:], Increase, 0.05)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []Outcome{f.Judged[0].Verdict.Outcome, f.Judged[1].Verdict.Outcome, f.Judged[2].Verdict.Outcome}
+	if got[0] != NotResolved || got[1] != Holds || got[2] != NotResolved || f.Best() != 1 || f.Judged[1].Name != "β = 1" {
+		t.Errorf("outcomes %v, best %d: %+v", got, f.Best(), f.Judged)
+	}
+	if _, err := FamilyOutcomes("x", []string{"a"}, y[0], [][][]bool{y[1][:2]}, Increase, 0.05); err == nil {
+		t.Error("a candidate with fewer seeds must be refused")
+	}
+}

@@ -27,20 +27,23 @@
 //     member's printed interval is the Bonferroni-level one. "The best" of a
 //     family is picked only among members that hold after the correction
 //     (Family.Best), or chosen on one half of the test examples and judged
-//     on the other (SplitSelect). A claim that needs every part to hold
+//     on the other (SplitSelect); FamilyOutcomes builds a family from
+//     per-example outcomes. A claim that needs every part to hold
 //     (All) is an intersection-union test and needs no correction. Tested
-//     by TestHolm, TestPValue, TestFamily, TestSelectionFalsePositives.
+//     by TestHolm, TestPValue, TestFamily, TestSelectionFalsePositives,
+//     TestOutcomeAPI.
 //  4. Matching. "Matches" (equivalence) holds only when the whole interval
 //     of the difference lies within ± a stated margin (Equivalent, Compare:
 //     Margin is 2 points); an interval that straddles 0 but reaches past the
 //     margin is "not resolved", never a match. Matching a published number
 //     is the same rule against the number (Matches, within ± 1 point in the
 //     report). Tested by TestEquivalent, TestMatchesAboveAll.
-//  5. Trends use every level of the knob (Trend: the least-squares slope over
-//     the ordered levels), not only the extremes; robustness can be read
-//     among the clean-correct examples (Conditional), so a clean-accuracy
-//     cost is not counted as a robustness loss. Tested by TestTrend,
-//     TestConditional.
+//  5. Trends use every level of the knob (Trend, TrendOutcomes: the
+//     least-squares slope over the ordered levels), not only the extremes;
+//     robustness can be read among the clean-correct examples
+//     (Conditional, ConditionalOutcomes), so a clean-accuracy cost is not
+//     counted as a robustness loss. Tested by TestTrend, TestConditional,
+//     TestOutcomeAPI.
 package verdict
 
 import (
