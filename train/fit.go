@@ -111,10 +111,12 @@ func (t *Trainer) Fit(ctx context.Context, trainSet, testSet *data.Set, o FitOpt
 func (t *Trainer) Result() *Result { return t.res }
 
 // Fit trains a freshly initialised network on trainSet as s says (Start,
-// then (*Trainer).Fit), after checking s's network and training settings.
+// then (*Trainer).Fit), after filling in s's zero settings
+// (Spec.WithDefaults) and checking its network and training settings.
 // s.Data only records where the sets came from — any sets will do, your
 // own among them. testSet may be nil.
 func Fit(ctx context.Context, s Spec, trainSet, testSet *data.Set, o FitOptions) (*Trainer, *Result, error) {
+	s = s.WithDefaults()
 	if err := s.ValidateTraining(); err != nil {
 		return nil, nil, err
 	}

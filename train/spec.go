@@ -10,7 +10,9 @@ import (
 	"github.com/isonet/isonet/nn"
 )
 
-// Spec is everything that defines one training run.
+// Spec is everything that defines one training run. A zero setting means
+// its default (WithDefaults), which Start and Fit fill in; Validate checks
+// the settings as given.
 type Spec struct {
 	Data     data.Spec     `json:"data"`
 	Width    int           `json:"width"`
@@ -21,6 +23,36 @@ type Spec struct {
 	Train    Config        `json:"train"`
 	LogEvery int           `json:"log_every"` // epochs between accuracy measurements (0: about 100 per run)
 	Protocol string        `json:"protocol,omitempty"`
+}
+
+// Default network of a Spec whose Width, Depth, Act or Init is zero
+// (WithDefaults): the paper's toy-set network.
+const (
+	DefaultWidth = 20
+	DefaultDepth = 4
+)
+
+// WithDefaults returns s with each zero setting of the network replaced by
+// its default — width DefaultWidth, depth DefaultDepth, tanh, PyTorch's
+// initialisation — and the training settings' zeros by theirs
+// (Config.WithDefaults for Depth+1 layers). No default depends on the data
+// set: a caller that knows it (the command line, an experiment) sets what
+// differs, such as MNIST's width 100 or the toy sets' full batch.
+func (s Spec) WithDefaults() Spec {
+	if s.Width == 0 {
+		s.Width = DefaultWidth
+	}
+	if s.Depth == 0 {
+		s.Depth = DefaultDepth
+	}
+	if s.Act == "" {
+		s.Act = nn.Tanh
+	}
+	if s.Init == "" {
+		s.Init = nn.InitPyTorch
+	}
+	s.Train = s.Train.WithDefaults(s.Depth + 1)
+	return s
 }
 
 // DefaultSpec returns the paper's setting for a data set: MNIST (and

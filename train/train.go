@@ -22,10 +22,16 @@ import (
 	"github.com/isonet/isonet/tensor"
 )
 
-// Config holds the training settings. The zero value is not valid; start
-// from Defaults.
+// Config holds the training settings. A zero setting means its default
+// (see WithDefaults), so the zero Config trains plain cross-entropy with the
+// paper's settings (Defaults); a Trainer fills them in. Validate checks the
+// settings as given, where a zero is refused, so that a command line can
+// refuse a zero its user typed.
 type Config struct {
-	Alpha     float64  `json:"alpha"`     // weight of the cross-entropy term
+	// Alpha weighs the cross-entropy term. Its zero means 1 only beside a
+	// zero Beta (no loss at all otherwise); beside β > 0 it is taken as
+	// given, β·iso alone, so a config that sets Beta sets Alpha too.
+	Alpha     float64  `json:"alpha"`
 	Beta      float64  `json:"beta"`      // weight of the isometric term (0: plain CE)
 	Mask      iso.Mask `json:"mask"`      // class, global or none
 	K         float64  `json:"iso_scale"` // representation distance scale K
@@ -49,9 +55,60 @@ type Config struct {
 
 // Defaults returns the paper's training settings for a model with the given
 // number of Linear layers: Adam 1e-3, α = 1, class mask, K = 1, iso on the
-// last hidden layer.
+// last hidden layer, batch 100, one epoch (Config{}.WithDefaults(layers)).
 func Defaults(layers int) Config {
 	return Config{Alpha: 1, Mask: iso.MaskClass, K: 1, IsoLayer: layers - 1, Epochs: 1, Batch: 100, LR: 1e-3, Optimizer: "adam"}
+}
+
+// WithDefaults returns c with each zero setting replaced by its default
+// (Defaults) for a model with the given number of Linear layers, and the
+// zero settings of c's method by the method's (SetMethod). Alpha is the one
+// setting whose zero is a choice (β·iso alone): it becomes 1 only when Beta
+// is 0 too, which would leave no loss at all. Beta and Seed have zero
+// defaults.
+func (c Config) WithDefaults(layers int) Config {
+	d := Defaults(layers)
+	if c.Alpha == 0 && c.Beta == 0 {
+		c.Alpha = d.Alpha
+	}
+	if c.Mask == "" {
+		c.Mask = d.Mask
+	}
+	if c.K == 0 {
+		c.K = d.K
+	}
+	if c.IsoLayer == 0 {
+		c.IsoLayer = d.IsoLayer
+	}
+	if c.Epochs == 0 {
+		c.Epochs = d.Epochs
+	}
+	if c.Batch == 0 {
+		c.Batch = d.Batch
+	}
+	if c.LR == 0 {
+		c.LR = d.LR
+	}
+	if c.Optimizer == "" {
+		c.Optimizer = d.Optimizer
+	}
+	switch c.Method {
+	case MethodAdv:
+		if c.AdvEps == 0 {
+			c.AdvEps = DefaultAdvEps
+		}
+		if c.AdvStep == 0 {
+			c.AdvStep = c.AdvEps / 4
+		}
+		if c.AdvSteps == 0 {
+			c.AdvSteps = DefaultAdvSteps
+		}
+	case MethodJacobian:
+		if c.JacLambda == 0 {
+			c.JacLambda = DefaultJacLambda
+		}
+	}
+	return c
 }
 
 // Validate checks every field and names the flag and the allowed range.
@@ -61,6 +118,8 @@ func (c *Config) Validate(layers int) error {
 		return field.Errorf("{Beta} must be a finite number ≥ 0, got %g", c.Beta)
 	case !(c.Alpha >= 0) || math.IsInf(c.Alpha, 0):
 		return field.Errorf("{Alpha} must be a finite number ≥ 0, got %g", c.Alpha)
+	case c.Alpha == 0 && c.Beta == 0:
+		return field.Errorf("{Alpha} and {Beta} are both 0: the loss would be 0 and training would change nothing")
 	case !(c.K > 0) || math.IsInf(c.K, 0):
 		return field.Errorf("{K} must be a finite number > 0, got %g", c.K)
 	case c.Epochs < 1:
@@ -137,16 +196,18 @@ type Trainer struct {
 	sn  *specNorm
 }
 
-// NewTrainer returns a trainer for m with cfg, which must be valid; cfg.Seed
-// seeds the shuffling.
+// NewTrainer returns a trainer for m with cfg, its zero settings replaced
+// by their defaults (WithDefaults); cfg.Seed seeds the shuffling.
 func NewTrainer(m *nn.MLP, cfg Config) (*Trainer, error) {
 	return New(m, Spec{Train: cfg, Seed: cfg.Seed})
 }
 
 // New returns a trainer that trains net as s says: with s.Train's settings,
-// s.Seed seeding the shuffling. Its Fit measures accuracy every s.LogEvery
-// epochs and reports s as its result's spec.
+// their zeros replaced by their defaults for net (WithDefaults), s.Seed
+// seeding the shuffling. Its Fit measures accuracy every s.LogEvery epochs
+// and reports s, with those settings, as its result's spec.
 func New(net *nn.MLP, s Spec) (*Trainer, error) {
+	s.Train = s.Train.WithDefaults(len(net.Layers))
 	cfg := s.Train
 	cfg.Seed = s.Seed
 	if err := cfg.Validate(len(net.Layers)); err != nil {
@@ -164,8 +225,10 @@ func New(net *nn.MLP, s Spec) (*Trainer, error) {
 }
 
 // Start returns a trainer for a freshly initialised network (Spec.NewNet)
-// for d inputs and c classes, as s says.
+// for d inputs and c classes, as s says, its zero settings replaced by
+// their defaults (Spec.WithDefaults).
 func Start(s Spec, d, c int) (*Trainer, error) {
+	s = s.WithDefaults()
 	net, err := s.NewNet(d, c)
 	if err != nil {
 		return nil, err

@@ -127,7 +127,7 @@ func errorFixtures(t *testing.T) {
 	write("bad.checkpoint/checkpoint.json", "x")
 	for _, name := range []string{"r3", "rf"} {
 		write(name+".csv", "1,2,0\n3,4,1\n5,6,0\n7,8,1\n9,0,0\n")
-		s := train.DefaultSpec("csv:" + name + ".csv")
+		s := datasetSpec("csv:" + name + ".csv")
 		s.Width, s.Depth, s.Train.Epochs = 3, 1, 2
 		s.Train.IsoLayer = 1
 		tr, _, err := s.Data.Load()
@@ -223,6 +223,7 @@ var errorCases = []errorCase{
 	{"depth 0", []string{"train", "--dataset", "rings", "--depth", "0", "--out", "o"}, `isonet train: --depth must be in 1..1000, got 0`},
 	{"depth too large", []string{"train", "--dataset", "rings", "--depth", "1000000000", "--out", "o"}, `isonet train: --depth must be in 1..1000, got 1000000000`},
 	{"α < 0", []string{"train", "--dataset", "rings", "--alpha", "-1", "--out", "o"}, `isonet train: --alpha must be a finite number ≥ 0, got -1`},
+	{"α and β both 0", []string{"train", "--dataset", "rings", "--alpha", "0", "--out", "o"}, `isonet train: --alpha and --beta are both 0: the loss would be 0 and training would change nothing`},
 	{"K 0", []string{"train", "--dataset", "rings", "--iso-scale", "0", "--out", "o"}, `isonet train: --iso-scale must be a finite number > 0, got 0`},
 	{"iso layer out of range", []string{"train", "--dataset", "rings", "--iso-layer", "9", "--out", "o"}, `isonet train: --iso-layer must be in 1..5 (1..4 hidden, 5 = logits), got 9`},
 	{"unknown mask", []string{"train", "--dataset", "rings", "--mask", "half", "--out", "o"}, `isonet train: --mask: unknown mask "half" (want class, global or none)`},

@@ -97,7 +97,7 @@ func (f *specFlags) applyMethod(fs *flag.FlagSet, t *train.Config) error {
 
 // spec turns the parsed flags into a validated Spec.
 func (f *specFlags) spec(fs *flag.FlagSet) (train.Spec, error) {
-	s := train.DefaultSpec(f.dataset)
+	s := datasetSpec(f.dataset)
 	if isSet(fs, "test-frac") && f.testFrac == 0 {
 		// The spec's zero means "the default 0.2"; refused rather than replaced.
 		return s, fmt.Errorf("--test-frac 0 would leave no test set (want a fraction in (0, 1), default 0.2)")
