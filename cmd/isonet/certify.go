@@ -203,6 +203,9 @@ func (f *certifyFlags) check() ([]certify.Config, []int, error) {
 // test split of --dataset.
 func (f *certifyFlags) loadTorch(sizes []int) (*model.Model, *dataPair, error) {
 	mf := f.model
+	if !isSet(f.fs, "dataset") {
+		return nil, nil, fmt.Errorf("--dataset is required with --arch (a safetensors file does not name its data)")
+	}
 	file, err := safetensors.ReadFile(mf.dir)
 	if err != nil {
 		return nil, nil, err
@@ -245,9 +248,6 @@ func (f *certifyFlags) loadTorch(sizes []int) (*model.Model, *dataPair, error) {
 	m := &model.Model{Config: model.Config{Blocks: []model.Block{{Sizes: sizes, Activation: f.act}}}, Blocks: []*nn.MLP{net}}
 	if mf.seed == 0 {
 		mf.seed = 1
-	}
-	if !isSet(f.fs, "dataset") {
-		return nil, nil, fmt.Errorf("--dataset is required with --arch (a safetensors file does not name its data)")
 	}
 	l, rep, err := resolveData(m, mf.dir, dataChoice{
 		dataset: mf.dataset, dataDir: mf.dataDir, seed: mf.seed, testFrac: mf.testFrac, subset: mf.subset,
