@@ -438,7 +438,7 @@ func (r *BaselineResults) Markdown() string {
 	if rows == nil {
 		rows = r.Rows()
 	}
-	spec := train.DefaultSpec("mnist")
+	spec := mnistSpec()
 	var b strings.Builder
 	n := 0
 	if len(r.Runs) > 0 {

@@ -176,7 +176,7 @@ type MNISTResults struct {
 
 // MNISTSpec returns the training spec of one model of the sweep.
 func MNISTSpec(e *Env, o MNISTOptions, protocol string, beta float64, seed uint64) train.Spec {
-	s := train.DefaultSpec("mnist")
+	s := mnistSpec()
 	switch st := o.Info(); {
 	case o.DataDir != "":
 		s.Data.Dir = o.DataDir // any IDX set, read as MNIST is from a folder

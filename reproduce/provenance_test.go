@@ -31,7 +31,7 @@ func TestTrainPhaseRecordsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"csv:" + csv, "rings"} {
-		spec := train.DefaultSpec(name)
+		spec := train.Spec{Data: data.Spec{Name: name}}.WithDefaults()
 		spec.Width, spec.Depth, spec.Train.Epochs, spec.Train.IsoLayer = 3, 1, 2, 1
 		spec.Data.Seed, spec.Seed = 7, 7
 		e := &Env{Dir: filepath.Join(dir, "run-"+filepath.Base(strings.TrimPrefix(name, "csv:"))), Seeds: []uint64{0}, CheckpointEvery: -1}

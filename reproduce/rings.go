@@ -129,7 +129,7 @@ type RingsResults struct {
 // settings (width 20, depth 4, tanh, full batch) with β, the epochs and the
 // seed (of the weights and of the data) set.
 func RingsSpec(o RingsOptions, beta float64, seed uint64) train.Spec {
-	s := train.DefaultSpec("rings")
+	s := toySpec("rings")
 	s.Seed, s.Data.Seed = seed, seed
 	s.Train.Beta, s.Train.Epochs = beta, o.Epochs
 	return s

@@ -61,7 +61,7 @@ func (o TorusOptions) Validate() error {
 // stack has a classifier per level; since a shared head changes only how
 // levels are predicted, not training, the experiment reports both.
 func TorusSpec(o TorusOptions, seed uint64) stacked.Spec {
-	s := stacked.DefaultSpec("torus")
+	s := stacked.Spec{Spec: toySpec("torus")}
 	s.Seed, s.Data.Seed = seed, seed
 	s.Train.Beta, s.Train.Epochs = o.Beta, o.Epochs
 	return s

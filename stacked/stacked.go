@@ -60,13 +60,6 @@ type Spec struct {
 	Tree Tree `json:"tree,omitempty"`
 }
 
-// DefaultSpec returns train.DefaultSpec for the data set; for the
-// torus that is the paper's setting: β = 100, width 20, depth 4, one batch
-// of all points, 10000 epochs per block.
-func DefaultSpec(dataset string) Spec {
-	return Spec{Spec: train.DefaultSpec(dataset)}
-}
-
 // Validate checks the spec before any work is done.
 func (s *Spec) Validate() error {
 	if err := s.Spec.Validate(); err != nil {

@@ -94,7 +94,7 @@ func flatSet(t *testing.T, levels ...[]int) *data.Set {
 // one level only, and a tree that does not fit the data are errors naming
 // the problem; nothing is trained.
 func TestBadLevels(t *testing.T) {
-	s := DefaultSpec("csv:toy.csv")
+	s := Spec{Spec: train.Spec{Data: data.Spec{Name: "csv:toy.csv"}, Train: train.Config{Epochs: 100, Batch: 100}}.WithDefaults()}
 	s.Train.Epochs = 1
 	cases := []struct {
 		name  string
@@ -131,7 +131,7 @@ func smallTorus(epochs int) (Spec, *data.Set, *data.Set) {
 	}
 	tr := full.Subset(idx)
 	te := data.Torus(0.001, 8).Subset(idx)
-	s := DefaultSpec("torus")
+	s := torusSpec()
 	s.Width, s.Seed = 8, 11
 	s.Train.Epochs, s.Train.Beta = epochs, 1
 	return s, tr, te
@@ -399,7 +399,7 @@ func TestTorusLearns(t *testing.T) {
 		}
 		return set.Subset(idx)
 	}
-	s := DefaultSpec("torus")
+	s := torusSpec()
 	s.Train.Epochs = 4000
 	tr, te := quarter(data.Torus(0.001, 0)), quarter(data.Torus(0.001, 1_000_003))
 	_, res, err := Fit(context.Background(), s, tr, te, nil)
@@ -412,4 +412,12 @@ func TestTorusLearns(t *testing.T) {
 			t.Errorf("level %d: test accuracy %.4f < 0.95", lv, a)
 		}
 	}
+}
+
+// torusSpec is the paper's setting on the torus: the defaults with β = 100,
+// one full batch per epoch, 10000 epochs per block.
+func torusSpec() Spec {
+	s := Spec{Spec: train.Spec{Data: data.Spec{Name: "torus"}, Train: train.Config{Epochs: 10000, Batch: 1 << 30}}.WithDefaults()}
+	s.Train.Beta = 100
+	return s
 }

@@ -24,7 +24,7 @@ import (
 // checkpoint folder the interruption wrote.
 func interruptedCheckpoint(tb testing.TB, opt string, stop int) (ckJSON, state []byte) {
 	tb.Helper()
-	s := DefaultSpec("rings")
+	s := ringsSpec()
 	s.Width, s.Depth = 3, 1
 	s.Train = Defaults(s.Depth + 1)
 	s.Train.Beta, s.Train.Epochs, s.Train.Batch, s.Train.Optimizer = 1, 3, 100, opt

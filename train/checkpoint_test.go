@@ -14,7 +14,7 @@ import (
 // expects exactly the weights of an uninterrupted run.
 func TestResumeIsBitIdentical(t *testing.T) {
 	for _, opt := range []string{"adam", "sgd"} {
-		s := DefaultSpec("rings")
+		s := ringsSpec()
 		s.Train.Beta, s.Train.Epochs, s.Train.Batch, s.Train.Optimizer = 1, 6, 100, opt
 		tr, te, err := s.Data.Load()
 		if err != nil {
@@ -69,7 +69,7 @@ func TestResumeIsBitIdentical(t *testing.T) {
 // TestDivergenceNamesEpochAndStep: a NaN loss stops training with an error
 // naming the epoch and step and suggesting a smaller learning rate.
 func TestDivergenceNamesEpochAndStep(t *testing.T) {
-	s := DefaultSpec("rings")
+	s := ringsSpec()
 	s.Train.Epochs, s.Train.Batch = 3, 250
 	tr, te, _ := s.Data.Load()
 	tt, err := Start(s, tr.Dim(), tr.NumClasses())

@@ -55,28 +55,6 @@ func (s Spec) WithDefaults() Spec {
 	return s
 }
 
-// DefaultSpec returns the paper's setting for a data set: MNIST (and
-// Fashion-MNIST) width 100,
-// depth 4, batch 100, 5 epochs; the toy sets width 20, depth 4, full batch,
-// 10000 epochs; a CSV file the toy settings with batch 100 and 100 epochs.
-func DefaultSpec(dataset string) Spec {
-	s := Spec{Data: data.Spec{Name: dataset}, Width: 20, Depth: 4, Act: nn.Tanh, Init: nn.InitPyTorch}
-	s.Train = Defaults(s.Depth + 1)
-	switch s.Data.Kind() {
-	case "mnist", "fashion-mnist":
-		s.Width = 100
-		s.Train.Epochs, s.Train.Batch = 5, 100
-	case "rings", "torus":
-		s.Train.Epochs, s.Train.Batch = 10000, 1<<30
-	default:
-		s.Train.Epochs, s.Train.Batch = 100, 100
-	}
-	if s.Data.Kind() == "torus" {
-		s.Train.Beta = 100
-	}
-	return s
-}
-
 // MaxWidth and MaxDepth bound --width (as model.Config does a layer's
 // size) and --depth, so that a typo fails at once instead of exhausting
 // memory.

@@ -23,7 +23,7 @@ func TestRingsIsometry(t *testing.T) {
 	}
 	r := map[float64]float64{}
 	for _, beta := range []float64{0, 1} {
-		s := DefaultSpec("rings")
+		s := ringsSpec()
 		s.Train.Beta = beta
 		s.Train.Epochs = 1500
 		tr, te, err := s.Data.Load()
@@ -60,7 +60,7 @@ func TestMNISTSubset(t *testing.T) {
 	if _, err := data.MNISTDir(); err != nil {
 		t.Skip("MNIST not available:", err)
 	}
-	s := DefaultSpec("mnist")
+	s := Spec{Data: data.Spec{Name: "mnist"}, Width: 100}.WithDefaults()
 	s.Data.TrainSubset = 2000
 	s.Train.Epochs, s.Train.Batch = 1, 5
 	tr, te, err := s.Data.Load()
@@ -87,16 +87,26 @@ func TestSpecValidate(t *testing.T) {
 		func(s *Spec) { s.Init = "he" },
 	}
 	for i, f := range bad {
-		s := DefaultSpec("rings")
+		s := ringsSpec()
 		f(&s)
 		if err := s.Validate(); err == nil {
 			t.Errorf("case %d: invalid spec accepted", i)
 		}
 	}
-	s := DefaultSpec("mnist")
-	if err := s.Validate(); err != nil || s.Width != 100 || s.Train.Batch != 100 || s.Train.Epochs != 5 || s.Train.IsoLayer != 4 {
-		t.Errorf("MNIST defaults: %+v %v", s, err)
+	s := Spec{Data: data.Spec{Name: "mnist"}}.WithDefaults()
+	if err := s.Validate(); err != nil || s.Width != 20 || s.Train.Batch != 100 || s.Train.Epochs != 1 || s.Train.IsoLayer != 4 {
+		t.Errorf("defaults: %+v %v", s, err)
 	}
+	zero := Spec{Data: data.Spec{Name: "mnist"}}
+	if err := zero.Validate(); err == nil {
+		t.Error("Validate accepted zero settings: it checks them as given")
+	}
+}
+
+// ringsSpec is the paper's setting on the rings: the defaults with one
+// full batch per epoch, 10000 epochs.
+func ringsSpec() Spec {
+	return Spec{Data: data.Spec{Name: "rings"}, Train: Config{Epochs: 10000, Batch: 1 << 30}}.WithDefaults()
 }
 
 // TestFitOwnData: Fit trains on the sets it is given whatever s.Data names
