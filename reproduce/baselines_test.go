@@ -202,7 +202,7 @@ func TestBaselineVerdict(t *testing.T) {
 		{"no gain", []BaselineRun{run("lil", 0, 0.97, 0.05), run("lil", 1, 0.96, 0.055), run("adv", 0, 0.98, 0.85)},
 			[]string{"cannot tell with 1 seed", "+0.5 points (95 % interval -0.1 to +1.1; 95 % interval from Newcombe's hybrid score limits over 10000 test examples (the two taken as independent: conservative) (1 seed)): the gain not resolved with 1 seed", "no LIL of equal or higher clean accuracy"}},
 		{"gain, not adv", []BaselineRun{run("lil", 0, 0.97, 0.05), run("lil", 0.1, 0.97, 0.20), run("lil", 1, 0.96, 0.10), run("adv", 0, 0.98, 0.85)},
-			[]string{"LIL (β = 0.1, clean 97.0 %)", "+15.0 points (95 % interval +14.0 to +16.0; 97.5 % interval", "the gain holds (best of 2 β values, Holm-corrected) (1 seed: indicative)", "not one that rivals adversarial training"}},
+			[]string{"LIL (β = 0.1, clean 97.0 %)", "+15.0 points (", "+14.0 to +16.0; 97.5 % interval from Newcombe", "the gain holds (best of 2 β values, Holm-corrected) (1 seed: indicative)", "not one that rivals adversarial training"}},
 		{"gain and match", []BaselineRun{run("lil", 0, 0.97, 0.05), run("lil", 10, 0.975, 0.84), run("adv", 0, 0.98, 0.85)},
 			[]string{"supports the paper's claim", "a LIL of equal clean accuracy matches it"}},
 		{"match needs equal clean accuracy", []BaselineRun{run("lil", 0, 0.97, 0.05), run("lil", 10, 0.90, 0.86), run("adv", 0, 0.98, 0.85)},
