@@ -3,17 +3,22 @@ package reproduce
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"flag"
 	"io"
 	"os"
 	"runtime/debug"
 	"sync"
-	"testing"
 )
 
 var buildVersion = sync.OnceValue(func() string {
 	bi, ok := debug.ReadBuildInfo()
-	return versionOf(bi, ok, testing.Testing(), executableHash)
+	return versionOf(bi, ok, testBinary(), executableHash)
 })
+
+// testBinary reports whether this is a `go test` binary, whose generated
+// main registers the -test.v flag before any test runs, without linking
+// package testing into the command.
+func testBinary() bool { return flag.Lookup("test.v") != nil }
 
 // BuildVersion names the isonet build computing phases, so that phases
 // stored by another build are not silently reused:
