@@ -253,12 +253,6 @@ func AutoAttack(ctx context.Context, m Model, x *tensor.Mat, y []int, cfg AutoAt
 		cfg.Norm = NormInf
 	}
 	cfg.done = ctx.Done()
-	base := cfg.base(StageAPGDCE).withDefaults()
-	if err := checkDataBox(m, x, y, base); err != nil {
-		return nil, err
-	}
-	// Every attack works in the unit box's coordinates.
-	base.Eps /= cfg.width()
 	stages := cfg.Stages()
 	run := make([]Config, len(stages))
 	for s, st := range stages {
@@ -267,9 +261,14 @@ func AutoAttack(ctx context.Context, m Model, x *tensor.Mat, y []int, cfg AutoAt
 			return nil, err
 		}
 		c = c.withDefaults()
-		c.Eps /= cfg.width()
+		c.Eps /= cfg.width() // every attack works in the unit box's coordinates
 		run[s] = c
 	}
+	base := cfg.base(StageAPGDCE).withDefaults()
+	if err := checkDataBox(m, x, y, base); err != nil {
+		return nil, err
+	}
+	base.Eps /= cfg.width()
 	e := newEvaluator(m, x, y, base)
 	res := &AutoAttackResult{Config: cfg, Total: x.Rows, Examples: make([]ExampleOutcome, x.Rows)}
 	cleanRows := e.clean(res.Examples)

@@ -160,6 +160,10 @@ func RobustAccuracyContext(ctx context.Context, m Model, x *tensor.Mat, y []int,
 	}
 	cfg = cfg.withDefaults()
 	user := cfg
+	run, err := checkModel(m, cfg)
+	if err != nil {
+		return Result{}, err
+	}
 	if cfg.Lo == 0 && cfg.Hi == 0 {
 		if err := checkData(m, x, y); err != nil {
 			return Result{}, err
@@ -175,10 +179,7 @@ func RobustAccuracyContext(ctx context.Context, m Model, x *tensor.Mat, y []int,
 		cfg.Step /= e.scale
 	}
 	label := cfg.Label()
-	run, err := checkModel(m, cfg)
-	if err != nil {
-		return Result{}, err
-	}
+	run.Eps, run.Step = cfg.Eps, cfg.Step
 	if run.Attack != cfg.Attack {
 		label += fmt.Sprintf(" [fallback: apgd on cross-entropy, the model has %d classes]", m.NumClasses())
 	}

@@ -292,7 +292,7 @@ var errorCases = []errorCase{
 	{"ε < 0", []string{"attack", "--model", "mi", "--data-dir", "idx", "--eps", "-0.1"}, `isonet attack: --eps must be ≥ 0, got -0.1`},
 	{"steps 0", []string{"attack", "--model", "mi", "--data-dir", "idx", "--attack", "pgd", "--steps", "0"}, `isonet attack: --steps must be ≥ 1 for --attack pgd, got 0`},
 	{"norm 3", []string{"attack", "--model", "mi", "--data-dir", "idx", "--norm", "3"}, `isonet attack: --norm must be inf or 2, got "3"`},
-	{"unknown attack", []string{"attack", "--model", "mi", "--data-dir", "idx", "--attack", "cw"}, `isonet attack: --attack must be one of fgsm, pgd, pgd-paper, apgd, square, got "cw"`},
+	{"unknown attack", []string{"attack", "--model", "mi", "--data-dir", "idx", "--attack", "cw"}, `isonet attack: --attack must be one of fgsm, pgd, pgd-paper, apgd, square, apgd-dlr, apgd-t, fab, fab-t, autoattack, got "cw"`},
 	{"square with L2", []string{"attack", "--model", "mi", "--data-dir", "idx", "--attack", "square", "--norm", "2"}, `isonet attack: --norm 2 is not supported by --attack square (L∞ only)`},
 	{"PGD step < 0", []string{"attack", "--model", "mi", "--data-dir", "idx", "--attack", "pgd", "--step", "-1"}, `isonet attack: --step must be ≥ 0, got -1`},
 	{"unknown attack loss", []string{"attack", "--model", "mi", "--data-dir", "idx", "--attack-loss", "hinge"}, `isonet attack: --attack-loss must be ce or train, got "hinge"`},
@@ -324,7 +324,7 @@ var errorCases = []errorCase{
 	{"reproduce: β < 0", []string{"reproduce", "mnist", "--betas", "0,-1"}, `isonet reproduce: --betas: β must be a finite number ≥ 0, got -1`},
 	{"reproduce: unknown protocol", []string{"reproduce", "mnist", "--protocol", "mine"}, `isonet reproduce: --protocol must be standard, authors or both, got "mine"`},
 	{"reproduce: epochs 0", []string{"reproduce", "mnist", "--epochs", "0"}, `isonet reproduce: --epochs must be ≥ 1, got 0`},
-	{"bench: unknown workload", []string{"bench", "--only", "train-b0,foo"}, `isonet bench: --only: unknown workload "foo" (want train-b0, train-b1, fgsm, pgd10, toy-b1, umap-70k)`},
+	{"bench: unknown workload", []string{"bench", "--only", "train-b0,foo"}, `isonet bench: --only: unknown workload "foo" (want train-b0, train-b1, fgsm, pgd10, toy-b1, umap-70k, autoattack-1000)`},
 	{"bench: unknown flag", []string{"bench", "--threads", "4"}, `isonet bench: flag provided but not defined: -threads (see --help)`},
 }
 

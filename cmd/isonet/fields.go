@@ -22,6 +22,7 @@ var flagOf = map[string]string{
 	// attack.Config
 	"Attack": "--attack", "Norm": "--norm", "Eps": "--eps", "Steps": "--steps", "Step": "--step",
 	"Restarts": "--restarts", "BatchSize": "--batch", "Workers": "--workers", "SquareP": "--square-p",
+	"Version": "--version", "FallbackCE": "--fallback-ce", "Lo": "--box", "Hi": "--box",
 	// stacked.Spec
 	"Tree": "--levels",
 }
