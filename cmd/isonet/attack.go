@@ -84,7 +84,7 @@ type attackFlags struct {
 	steps, restarts, batch, workers int
 	randomStart, sweep, asJSON      bool
 
-	version, saveAdv, box string
+	version, saveAdv, box  string
 	fallbackCE, skipChecks bool
 }
 
