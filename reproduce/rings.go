@@ -228,10 +228,6 @@ func ringNames(s *data.Set) []string {
 	return names
 }
 
-// ringsGeometryVersion changes when the geometry phase's numbers or
-// figures change, so that stored results are recomputed.
-const ringsGeometryVersion = 3
-
 func ringsGeometry(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, o RingsOptions, beta float64, seed uint64) (RingsRun, error) {
 	return Do[RingsRun](ctx, e, ringsGeometryPhase(e, name, spec, o, beta, seed))
 }
@@ -246,8 +242,7 @@ func ringsGeometryPhase(e *Env, name string, spec train.Spec, o RingsOptions, be
 		Neighbors int
 		MinDist   float64
 		K         int
-		Version   int
-	}{spec, o.Neighbors, o.MinDist, o.LipschitzK, ringsGeometryVersion}
+	}{spec, o.Neighbors, o.MinDist, o.LipschitzK}
 	slug := fmt.Sprintf("beta-%g-seed-%d", beta, seed)
 	figs := map[string]string{
 		"umap": filepath.Join("rings", "umap-"+slug),

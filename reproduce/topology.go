@@ -77,10 +77,6 @@ type BetaLoops struct {
 	Kept  int     `json:"kept"`
 }
 
-// ringsTopologyVersion changes when the topology phase's numbers or
-// figures change, so that stored results are recomputed.
-const ringsTopologyVersion = 1
-
 // RingsTopology measures, for every β and seed of the rings experiment,
 // the Vietoris–Rips persistence of each test ring (all its points) in the
 // input and in the last hidden layer of the trained model (reused from the
@@ -134,8 +130,7 @@ func ringsTopologyPhaseOf(e *Env, name string, spec train.Spec, to TopologyOptio
 	settings := struct {
 		Spec     train.Spec
 		Topology TopologyOptions
-		Version  int
-	}{spec, to, ringsTopologyVersion}
+	}{spec, to}
 	files := func(r TopologyRun) []string {
 		var bases []string
 		for _, g := range r.Rings {
