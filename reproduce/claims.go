@@ -546,10 +546,12 @@ func familyText(rows []*BaselineRow, f verdict.Family) string {
 // advMatch compares PGD adversarial training at the key ε with every LIL
 // of β > 0 by the worst-of-all accuracy at that ε. A LIL matches only when
 // the whole interval of its difference lies within ± verdict.Margin
-// (verdict.Equivalent), at the Bonferroni level over the β values (any of
-// them may be the one that matches); v is the verdict on "some LIL
-// matches". The section's closing sentence and the claims table share it
-// (MatchWords says it in words).
+// (verdict.Equivalent) and its clean accuracy is not lower by more than the
+// margin (verdict.NonInferior: "at equal clean accuracy" as a test, not a
+// sort), both at the Bonferroni level over the β values (any of them may
+// be the one that matches); v is the verdict on "some LIL matches". The
+// section's closing sentence and the claims table share it (Words says it
+// in words).
 type advMatch struct {
 	adv   *BaselineRow
 	lils  []*BaselineRow
@@ -581,12 +583,15 @@ func (r *BaselineResults) advMatch(rows []BaselineRow) (advMatch, bool) {
 		if !ok {
 			continue
 		}
+		v := verdict.Equivalent(d, verdict.Margin)
 		dc, ok := verdict.AccuracyDiffLevel(m.adv.Clean.perSeed(), row.Clean.perSeed(), r.examples(), m.conf)
-		if !ok {
+		if ok {
+			v = verdict.All(v, verdict.NonInferior(dc, verdict.Margin))
+		} else {
 			dc.Estimate = math.NaN()
 		}
 		m.lils, m.diffs, m.clean = append(m.lils, row), append(m.diffs, d), append(m.clean, dc)
-		m.vs = append(m.vs, verdict.Equivalent(d, verdict.Margin))
+		m.vs = append(m.vs, v)
 	}
 	if len(m.vs) == 0 {
 		return m, false
@@ -598,13 +603,14 @@ func (r *BaselineResults) advMatch(rows []BaselineRow) (advMatch, bool) {
 // Words says the verdict of m in words, for the section's closing
 // sentence: whether a LIL matches adversarial training within the margin.
 func (m advMatch) Words() string {
+	pts := num(100 * verdict.Margin)
 	switch m.v.Outcome {
 	case verdict.Holds:
-		return fmt.Sprintf("a LIL matches it within ± %s points (the whole %s interval of the difference inside the margin)", num(100*verdict.Margin), pctLevel(m.conf))
+		return fmt.Sprintf("a LIL matches it within ± %s points at a clean accuracy at most %s points lower (the whole %s intervals inside the margins)", pts, pts, pctLevel(m.conf))
 	case verdict.DoesNotHold:
-		return fmt.Sprintf("no LIL matches it: every LIL differs by more than %s points", num(100*verdict.Margin))
+		return fmt.Sprintf("no LIL matches it: every LIL differs by more than %s points or loses more than %s points of clean accuracy", pts, pts)
 	}
-	return fmt.Sprintf("no LIL is shown to match it within ± %s points (an interval that reaches past the margin is not a match)", num(100*verdict.Margin))
+	return fmt.Sprintf("no LIL is shown to match it within ± %s points at equal clean accuracy (an interval that reaches past the margin is not a match)", pts)
 }
 
 // matchClaim is the claims-table row "a LIL matches PGD adversarial
@@ -617,8 +623,8 @@ func (r *BaselineResults) matchClaim() (Claim, bool) {
 		return Claim{}, false
 	}
 	k := r.Options.keyIndex()
-	c := Claim{Claim: fmt.Sprintf("%sa LIL matches PGD adversarial training at ε = %s (worst-of-all accuracy within ± %s; family: every β > 0, Bonferroni over %d)",
-		studyPrefix(r.Options.MNIST.Info()), num(r.Options.Eps[k]), num(verdict.Margin), len(m.lils)),
+	c := Claim{Claim: fmt.Sprintf("%sa LIL matches PGD adversarial training at ε = %s (worst-of-all accuracy within ± %s, clean accuracy not lower by more than %s; family: every β > 0, Bonferroni over %d)",
+		studyPrefix(r.Options.MNIST.Info()), num(r.Options.Eps[k]), num(verdict.Margin), num(verdict.Margin), len(m.lils)),
 		Paper: "implied (\"comparable to adversarial training\")"}
 	var parts []string
 	var eff []Effect
