@@ -40,13 +40,16 @@ type Rate struct {
 	KNNAccuracy float64 `json:"knn_accuracy,omitempty"`
 	// Skipped says why the workload did not run ("" when it ran).
 	Skipped string `json:"skipped,omitempty"`
+	// Certified is crown-10000's and alpha-crown-1000's certified accuracy.
+	Certified *float64 `json:"certified_accuracy,omitempty"`
 	// AutoAttack is autoattack-1000's cascade.
 	AutoAttack *AutoAttackSummary `json:"autoattack,omitempty"`
 }
 
 // Workloads are the workload names, in the order Bench runs them: those of
-// torch_peer.py, then umap-70k and autoattack-1000.
-var Workloads = []string{"train-b0", "train-b1", "fgsm", "pgd10", "toy-b1", "umap-70k", "autoattack-1000"}
+// torch_peer.py, then umap-70k, autoattack-1000, crown-10000 and
+// alpha-crown-1000.
+var Workloads = []string{"train-b0", "train-b1", "fgsm", "pgd10", "toy-b1", "umap-70k", "autoattack-1000", "crown-10000", "alpha-crown-1000"}
 
 // mnistSizes are the layer sizes of the MNIST workloads.
 var mnistSizes = []int{784, 100, 100, 100, 100, 10}
@@ -124,6 +127,8 @@ func Bench(names []string, seed uint64, peak float64) []Rate {
 			r = benchUMAP()
 		case "autoattack-1000":
 			r = benchAutoAttack(rng)
+		case "crown-10000", "alpha-crown-1000":
+			r = benchCertify(name, rng)
 		default:
 			continue
 		}

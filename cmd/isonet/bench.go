@@ -58,6 +58,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if r.Name == "umap-70k" {
 			fmt.Fprintf(stdout, "  (2-D 10-NN label accuracy %.4f)", r.KNNAccuracy)
 		}
+		if r.Certified != nil {
+			fmt.Fprintf(stdout, "  (certified accuracy %.4f at L∞ ε = 0.01)", *r.Certified)
+		}
 		if a := r.AutoAttack; a != nil {
 			fmt.Fprintf(stdout, "  (clean %.4f", a.Clean)
 			for _, s := range a.Stages {
