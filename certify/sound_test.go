@@ -42,6 +42,13 @@ func randomInputs(m *nn.MLP, n int, rng *rand.Rand) (*tensor.Mat, []int) {
 	return x, y
 }
 
+// predict returns m's predicted class for every row of x.
+func predict(m *nn.MLP, x *tensor.Mat) []int {
+	y := make([]int, x.Rows)
+	m.Predict(m.NewWorkspace(), y, x)
+	return y
+}
+
 // probe is a point of some example's input set and where it came from.
 type probe struct {
 	x    []float64
