@@ -140,7 +140,7 @@ func TrainPhase(ctx context.Context, e *Env, name string, spec train.Spec) (Trai
 // while they are as trained. While training it saves a checkpoint (beside
 // the model folder, every e.CheckpointEvery and when interrupted); a run
 // killed mid-phase resumes from it, to the same weights, when the phase
-// runs again with the same spec.
+// runs again with the same spec (model.Train).
 func trainPhase(e *Env, name string, spec train.Spec) phase.Phase {
 	rel := modelRel(name)
 	files := func(t Trained) []string {
@@ -155,62 +155,26 @@ func trainPhase(e *Env, name string, spec train.Spec) phase.Phase {
 		if err := spec.Validate(); err != nil {
 			return Trained{}, err
 		}
-		ckDir := train.CheckpointDir(dir)
-		t := resumable(e, name, ckDir, spec)
-		if t == nil {
-			if t, err = train.Start(spec, tr.Dim(), tr.NumClasses()); err != nil {
-				return Trained{}, err
-			}
-		}
-		m, err := model.New(t.Spec(), t.Net())
+		prov, err := e.provenance(spec.Data)
 		if err != nil {
 			return Trained{}, err
 		}
-		if m.Config.Data, err = e.provenance(spec.Data); err != nil {
-			return Trained{}, err
-		}
-		ck := &train.Checkpointing{Dir: ckDir, Interval: e.CheckpointEvery,
-			Warn: func(err error) { e.Logf("%s: a checkpoint could not be saved (training goes on): %v", name, err) }}
-		switch {
-		case e.CheckpointEvery < 0:
-			ck.Dir = ""
-		case e.CheckpointEvery == 0:
-			ck.Interval = 30 * time.Second
-		}
-		if ck.Dir != "" {
-			if err := os.MkdirAll(filepath.Dir(ckDir), 0o755); err != nil {
+		var ck *train.Checkpointing
+		if e.CheckpointEvery >= 0 {
+			ck = &train.Checkpointing{Interval: e.CheckpointEvery,
+				Warn: func(err error) { e.Logf("%s: a checkpoint could not be saved (training goes on): %v", name, err) }}
+			if e.CheckpointEvery == 0 {
+				ck.Interval = 30 * time.Second
+			}
+			if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 				return Trained{}, err
 			}
 		}
-		res, err := t.Fit(ctx, tr, te, train.FitOptions{Checkpoint: ck})
+		_, res, err := model.Train(ctx, dir, spec, tr, te, model.TrainOptions{Data: prov, Checkpoint: ck, Replace: true,
+			Log: func(format string, args ...any) { e.Logf("%s: "+format, append([]any{name}, args...)...) }})
 		if err != nil {
 			return Trained{}, err
 		}
-		if err := model.SaveForce(dir, m, res, true); err != nil {
-			return Trained{}, err
-		}
-		os.RemoveAll(ckDir)
 		return Trained{Dir: rel, Result: res}, nil
 	})
-}
-
-// resumable returns the trainer of the checkpoint in ckDir when it was
-// saved for the same spec (nil otherwise).
-func resumable(e *Env, name, ckDir string, spec train.Spec) *train.Trainer {
-	if _, err := os.Stat(ckDir); err != nil {
-		return nil
-	}
-	t, err := train.Resume(ckDir)
-	if err != nil {
-		e.Logf("%s: not resuming from %s: %v", name, ckDir, err)
-		return nil
-	}
-	h1, _ := Hash(t.Spec())
-	h2, _ := Hash(spec)
-	if h1 != h2 {
-		e.Logf("%s: not resuming from %s: it was saved for other settings", name, ckDir)
-		return nil
-	}
-	e.Logf("%s: resuming from its checkpoint at epoch %d", name, t.Epoch()+1)
-	return t
 }
