@@ -358,6 +358,7 @@ func rowDist(a, b []float32, norm string) float64 {
 type projector struct {
 	u, a, v, bu, ba []float64
 	idx             []int
+	bin             []uint8
 }
 
 // project writes into d the smallest perturbation (in norm) that moves the
@@ -423,47 +424,79 @@ func (pr *projector) project(d []float64, p, w []float32, c, lo, hi float64, nor
 	return s
 }
 
-// projectInf is project for L∞ without branches in its loops (the signs
-// and the room left at the box's faces are unpredictable): coordinates with
-// w_j = 0 or no room get a_j = 0 or u_j = 0 and contribute nothing.
+// projectInf is project for L∞. Its first loop keeps, without branches
+// (the signs and the box's faces are unpredictable), the coordinates that
+// can move: w_j ≠ 0 and room left in the direction of s·w_j.
 func (pr *projector) projectInf(d []float64, p, w []float32, c, lo, hi float64) float64 {
-	n := len(w)
-	u, a := pr.u[:n], pr.a[:n]
+	u, a, v, idx := pr.u[:len(w)], pr.a[:len(w)], pr.v[:len(w)], pr.idx[:len(w)]
 	flip := uint32(0)
 	if c < 0 {
 		flip = 1 << 31
 	}
+	n := 0
 	for j, wj := range w {
-		// sg = ±1: the sign of s·w_j (+1 for w_j = 0, whose a_j is 0).
+		// sg = ±1: the sign of s·w_j.
 		bits := (math.Float32bits(wj) ^ flip) & (1 << 31)
 		sg := float64(math.Float32frombits(math.Float32bits(1) | bits))
 		pj := float64(p[j])
-		room := 0.5*(1+sg)*(hi-pj) + 0.5*(1-sg)*(pj-lo)
-		u[j] = max(room, 0)
-		a[j] = math.Abs(float64(wj))
+		room := max(0.5*(1+sg)*(hi-pj)+0.5*(1-sg)*(pj-lo), 0)
+		aw := math.Abs(float64(wj))
+		u[n], a[n], v[n], idx[n] = room, aw, sg, j
+		// Keep it when room·|w_j| > 0 (a positive float's bits are non-zero).
+		r := math.Float64bits(room * aw)
+		n += int((r | -r) >> 63)
 	}
-	tau := pr.solveBucketed(u, a, math.Abs(c))
+	tau := pr.solve(u[:n], a[:n], math.Abs(c))
+	clear(d)
 	var s float64
-	for j, wj := range w {
-		bits := (math.Float32bits(wj) ^ flip) & (1 << 31)
-		sg := float64(math.Float32frombits(math.Float32bits(1) | bits))
-		m := min(tau, u[j])
-		if wj == 0 {
-			m = 0
-		}
-		d[j] = sg * m
+	for k, j := range idx[:n] {
+		m := min(tau, u[k])
+		d[j] = v[k] * m
 		s = max(s, m)
 	}
 	return s
 }
 
+// solve returns the smallest τ ≥ 0 with Σ_j a_j·min(τ, u_j) = c (a_j > 0,
+// u_j > 0, c > 0), or +Inf when there is none. It takes Newton steps from
+// τ = 0 on the concave piecewise-linear sum: each step solves the sum's
+// linear piece at τ, A + B·τ' = c (A over the saturated u_j ≤ τ, B the a_j
+// of the others); the steps rise to the solution and stop, exactly, once τ'
+// stays below the smallest unsaturated u_j — usually after one or two
+// passes, as FAB's steps are short. After 8 it hands over to solveBucketed.
+func (pr *projector) solve(u, a []float64, c float64) float64 {
+	tau := 0.0
+	for range 8 {
+		var sumA, sumB float64
+		next := math.Inf(1)
+		for k, x := range u {
+			if x > tau {
+				sumB += a[k]
+				next = min(next, x)
+			} else {
+				sumA += a[k] * x
+			}
+		}
+		if sumB == 0 {
+			return math.Inf(1) // every coordinate at its face, short of c
+		}
+		t := (c - sumA) / sumB
+		if t <= next {
+			return max(t, tau)
+		}
+		tau = t
+	}
+	return pr.solveBucketed(u, a, c)
+}
+
 // projBins is the number of bins solveBucketed sorts the u_j into.
 const projBins = 64
 
-// solveBucketed is solveCapped without reordering u and a: it bins the u_j
-// on [0, max u], finds the bin holding τ from the bins' sums, and solves
-// exactly (solveCappedFrom) among that bin's elements — two passes over the
-// data and a small selection.
+// solveBucketed is solveCapped without reordering u and a: it bins the
+// positive u_j on (0, max u] (those at 0, coordinates without room, add
+// nothing and sit in bin 0), finds the bin holding τ from the bins' sums,
+// and solves exactly (solveCappedFrom) among that bin's elements — two
+// passes over the data and a small selection.
 func (pr *projector) solveBucketed(u, a []float64, c float64) float64 {
 	var total, umax float64
 	for k, x := range u {
@@ -474,19 +507,27 @@ func (pr *projector) solveBucketed(u, a []float64, c float64) float64 {
 		return math.Inf(1)
 	}
 	var sa, sb [projBins]float64 // per bin: Σ a·u, Σ a
-	sc := projBins / umax
+	if cap(pr.bin) < len(u) {
+		pr.bin = make([]uint8, len(u))
+	}
+	bin := pr.bin[:len(u)]
+	sc := (projBins - 1) / umax
 	for k, x := range u {
-		b := min(int(x*sc), projBins-1)
+		b := min(int(x*sc), projBins-2) + 1
+		if x == 0 {
+			b = 0
+		}
+		bin[k] = uint8(b)
 		sa[b] += a[k] * x
 		sb[b] += a[k]
 	}
 	var below, above float64
-	for _, v := range sb {
+	for _, v := range sb[1:] {
 		above += v
 	}
-	for b := 0; b < projBins; b++ {
+	for b := 1; b < projBins; b++ {
 		above -= sb[b]
-		upper := float64(b+1) / sc
+		upper := float64(b) / sc
 		if b < projBins-1 && below+sa[b]+upper*above < c {
 			below += sa[b]
 			continue
@@ -494,7 +535,7 @@ func (pr *projector) solveBucketed(u, a []float64, c float64) float64 {
 		// τ lies in bin b: the bins below are saturated, those above not.
 		pr.bu, pr.ba = pr.bu[:0], pr.ba[:0]
 		for k, x := range u {
-			if min(int(x*sc), projBins-1) == b {
+			if bin[k] == uint8(b) {
 				pr.bu, pr.ba = append(pr.bu, x), append(pr.ba, a[k])
 			}
 		}

@@ -73,6 +73,15 @@ func TestSolveCapped(t *testing.T) {
 		if got := pr.solveBucketed(u, a, c); math.IsInf(want, 1) != math.IsInf(got, 1) || !math.IsInf(want, 1) && math.Abs(got-want) > 1e-12*(1+want) {
 			t.Fatalf("trial %d: bucketed τ = %g, by sorting %g (u %v, a %v, c %g)", trial, got, want, u, a, c)
 		}
+		var pu, pa []float64 // solve takes the positive u_j only
+		for j := range u {
+			if u[j] > 0 {
+				pu, pa = append(pu, u[j]), append(pa, a[j])
+			}
+		}
+		if got := pr.solve(pu, pa, c); math.IsInf(want, 1) != math.IsInf(got, 1) || !math.IsInf(want, 1) && math.Abs(got-want) > 1e-12*(1+want) {
+			t.Fatalf("trial %d: Newton τ = %g, by sorting %g (u %v, a %v, c %g)", trial, got, want, u, a, c)
+		}
 	}
 }
 

@@ -69,6 +69,18 @@ type LogitsGrader interface {
 	LogitsGrad(dx, logits, x *tensor.Mat, fill func(dLogits, logits *tensor.Mat))
 }
 
+// FirstLayerModel is implemented by models whose first operation is a
+// linear map of the input, x ↦ x·Wᵀ (then a bias, an activation and the
+// rest of the network). Square uses it to score a proposal that changes a
+// few inputs by updating x·Wᵀ instead of recomputing it.
+type FirstLayerModel interface {
+	// FirstLayer returns W (hidden units × InputDim), shared and read-only.
+	FirstLayer() *tensor.Mat
+	// LogitsFromFirst writes into dst the logits of the inputs whose
+	// products x·Wᵀ are the rows of pre.
+	LogitsFromFirst(dst, pre *tensor.Mat)
+}
+
 // logitsGrader returns m as a LogitsGrader, or an error naming what is
 // missing for the attack.
 func logitsGrader(m Model, attack string) (LogitsGrader, error) {

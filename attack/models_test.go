@@ -274,3 +274,34 @@ func (m *mlpModel) LogitsGrad(dx, logits, x *tensor.Mat, fill func(dz, z *tensor
 	dx.Resize(x.Rows, x.Cols)
 	tensor.Gemm(false, false, 1, &m.dh, m.W1, 0, dx)
 }
+
+// FirstLayer and LogitsFromFirst make mlpModel an attack.FirstLayerModel:
+// pre = x·W1ᵀ, then tanh(S·(pre + b1)) and the output layer.
+func (m *mlpModel) FirstLayer() *tensor.Mat { return m.W1 }
+
+func (m *mlpModel) LogitsFromFirst(dst, pre *tensor.Mat) {
+	m.h.Resize(pre.Rows, pre.Cols)
+	for i := 0; i < pre.Rows; i++ {
+		r, h := pre.Row(i), m.h.Row(i)
+		for k := range r {
+			h[k] = float32(math.Tanh(float64(m.S * (r[k] + m.B1[k]))))
+		}
+	}
+	dst.Resize(pre.Rows, m.W2.Rows)
+	tensor.Gemm(false, true, 1, &m.h, m.W2, 0, dst)
+	for i := 0; i < dst.Rows; i++ {
+		r := dst.Row(i)
+		for k := range r {
+			r[k] += m.B2[k]
+		}
+	}
+}
+
+// plainModel hides every optional interface of the model it holds.
+type plainModel struct{ m Model }
+
+func (p plainModel) InputDim() int                               { return p.m.InputDim() }
+func (p plainModel) NumClasses() int                             { return p.m.NumClasses() }
+func (p plainModel) Logits(dst, x *tensor.Mat)                   { p.m.Logits(dst, x) }
+func (p plainModel) LossGrad(dx, x *tensor.Mat, y []int) float64 { return p.m.LossGrad(dx, x, y) }
+func (p plainModel) Fork() Model                                 { return plainModel{p.m.Fork()} }

@@ -134,12 +134,30 @@ func squareRun(cur *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config, ski
 		}
 	}
 	var prop tensor.Mat
+	fl, fast := m.(FirstLayerModel)
+	var inc *squareInc
+	if fast {
+		inc = newSquareInc(fl, cur)
+	}
+	type window struct {
+		r0, c0 int
+		s      float64
+	}
+	wins := make([]window, n)
 	for it := 0; it < cfg.Steps && len(active) > 0 && !cfg.stopped(); it++ {
 		side := squareSide(squareP(it, cfg.Steps, cfg.SquareP), h, w)
 		sh := min(side, h) // window height: 1 on a one-row image
-		tensor.Gather(&prop, cur, active)
+		if fast {
+			inc.begin(cur, active, it)
+		} else {
+			tensor.Gather(&prop, cur, active)
+		}
 		for k, i := range active {
-			p, c, x0 := prop.Row(k), cur.Row(i), x.Row(i)
+			c, x0 := cur.Row(i), x.Row(i)
+			var p []float32
+			if !fast {
+				p = prop.Row(k)
+			}
 			r0, c0 := rng.IntN(h-sh+1), rng.IntN(w-side+1)
 			s := eps
 			if rng.IntN(2) == 0 {
@@ -151,8 +169,11 @@ func squareRun(cur *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config, ski
 				for row := r0; row < r0+sh; row++ {
 					for col := c0; col < c0+side; col++ {
 						j := row*w + col
-						p[j] = float32(clamp(float64(x0[j])+s, 0, 1))
-						same = same && p[j] == c[j]
+						v := float32(clamp(float64(x0[j])+s, 0, 1))
+						if !fast {
+							p[j] = v
+						}
+						same = same && v == c[j]
 					}
 				}
 				if !same {
@@ -160,15 +181,40 @@ func squareRun(cur *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config, ski
 				}
 				s = -s
 			}
+			wins[k] = window{r0, c0, s}
+			if fast {
+				for row := r0; row < r0+sh; row++ {
+					for col := c0; col < c0+side; col++ {
+						j := row*w + col
+						inc.move(k, j, float32(clamp(float64(x0[j])+s, 0, 1))-c[j])
+					}
+				}
+			}
 		}
-		m.Logits(&logits, &prop)
+		if fast {
+			inc.logits(&logits)
+		} else {
+			m.Logits(&logits, &prop)
+		}
 		kept := active[:0]
 		for k, i := range active {
 			z := logits.Row(k)
 			if mg := margin(z, y[i]); mg < marg[i] {
 				marg[i] = mg
-				copy(cur.Row(i), prop.Row(k))
-				if argmax(z) != y[i] {
+				if fast {
+					c, x0, wk := cur.Row(i), x.Row(i), wins[k]
+					for row := wk.r0; row < wk.r0+sh; row++ {
+						for col := wk.c0; col < wk.c0+side; col++ {
+							j := row*w + col
+							c[j] = float32(clamp(float64(x0[j])+wk.s, 0, 1))
+						}
+					}
+					inc.accept(k, i)
+				} else {
+					copy(cur.Row(i), prop.Row(k))
+				}
+				// The incremental logits only propose; a fresh forward pass decides.
+				if argmax(z) != y[i] && (!fast || inc.misclassified(m, cur, i, y[i])) {
 					found[i] = true
 					continue
 				}
@@ -178,4 +224,70 @@ func squareRun(cur *tensor.Mat, m Model, x *tensor.Mat, y []int, cfg Config, ski
 		active = kept
 	}
 	return found
+}
+
+// squareRefresh is how often (in iterations) squareInc recomputes its
+// first-layer products exactly, so that float32 rounding does not pile up.
+const squareRefresh = 256
+
+// squareInc evaluates Square's proposals through a FirstLayerModel: a
+// proposal changes one window of the point, so its first-layer product is
+// the current one plus the window's columns of W times the change — a few
+// hundred multiply-adds instead of a whole first layer.
+type squareInc struct {
+	fl            FirstLayerModel
+	wt            *tensor.Mat // Wᵀ: row j is input j's column of W
+	pre, prop, tmp tensor.Mat
+}
+
+func newSquareInc(fl FirstLayerModel, cur *tensor.Mat) *squareInc {
+	w := fl.FirstLayer()
+	q := &squareInc{fl: fl, wt: tensor.New(w.Cols, w.Rows)}
+	for a := 0; a < w.Rows; a++ {
+		for b, v := range w.Row(a) {
+			q.wt.Data[b*w.Rows+a] = v
+		}
+	}
+	q.pre.Resize(cur.Rows, w.Rows)
+	tensor.Gemm(false, true, 1, cur, w, 0, &q.pre)
+	return q
+}
+
+// begin starts an iteration on the rows active of the points cur: their
+// products are copied into the proposals' (and recomputed exactly every
+// squareRefresh iterations).
+func (q *squareInc) begin(cur *tensor.Mat, active []int, it int) {
+	if it > 0 && it%squareRefresh == 0 {
+		tensor.Gather(&q.tmp, cur, active)
+		q.prop.Resize(len(active), q.pre.Cols)
+		tensor.Gemm(false, true, 1, &q.tmp, q.fl.FirstLayer(), 0, &q.prop)
+		for k, i := range active {
+			copy(q.pre.Row(i), q.prop.Row(k))
+		}
+	}
+	tensor.Gather(&q.prop, &q.pre, active)
+}
+
+// move adds the change dv of input j to proposal k's product.
+func (q *squareInc) move(k, j int, dv float32) {
+	if dv == 0 {
+		return
+	}
+	p, col := q.prop.Row(k), q.wt.Row(j)
+	for a, v := range col {
+		p[a] += dv * v
+	}
+}
+
+// logits writes the proposals' logits into dst.
+func (q *squareInc) logits(dst *tensor.Mat) { q.fl.LogitsFromFirst(dst, &q.prop) }
+
+// accept makes proposal k row i's current point.
+func (q *squareInc) accept(k, i int) { copy(q.pre.Row(i), q.prop.Row(k)) }
+
+// misclassified checks row i of cur with a fresh forward pass.
+func (q *squareInc) misclassified(m Model, cur *tensor.Mat, i, y int) bool {
+	var z tensor.Mat
+	m.Logits(&z, tensor.FromSlice(1, cur.Cols, cur.Row(i)))
+	return argmax(z.Row(0)) != y
 }

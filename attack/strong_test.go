@@ -233,3 +233,37 @@ func TestSquareRestartsOnlyHelp(t *testing.T) {
 	}
 	t.Logf("square ε=0.05, 40 queries: 1 run %.4f, 3 runs %.4f", one.Accuracy, three.Accuracy)
 }
+
+// TestSquareIncremental compares Square through FirstLayerModel (proposals
+// scored from updated first-layer products) with Square through Logits
+// alone: the same random choices, so nearly the same examples broken, and
+// every point reported broken really misclassified.
+func TestSquareIncremental(t *testing.T) {
+	m, x, y := testSet(200)
+	cfg := Config{Attack: AttackSquare, Eps: 0.08, Steps: 600, Seed: 4, BatchSize: 50}
+	fast, err := RobustAccuracy(m, x, y, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slow, err := RobustAccuracy(plainModel{m}, x, y, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diff := 0
+	for i := range y {
+		if fast.PerExample[i] != slow.PerExample[i] {
+			diff++
+		}
+	}
+	if diff > 4 || fast.Correct > slow.Correct+2 {
+		t.Errorf("incremental Square: %d robust, through Logits %d; %d examples differ", fast.Correct, slow.Correct, diff)
+	}
+	var dst tensor.Mat
+	Square(&dst, m, x, y, cfg)
+	for i := range y {
+		if d := rowDist(dst.Row(i), x.Row(i), NormInf); d > 0.08+1e-6 {
+			t.Fatalf("row %d left the ball: %g", i, d)
+		}
+	}
+	t.Logf("Square 600 queries, ε = 0.08: incremental %d robust, through Logits %d, %d differ", fast.Correct, slow.Correct, diff)
+}

@@ -17,6 +17,7 @@ type AttackModel struct {
 	obj *Objective
 	ws  *nn.Workspace
 	dz  tensor.Mat
+	hs  [2]tensor.Mat
 }
 
 // NewAttackModel returns the attack view of net under obj — CrossEntropy()
@@ -71,6 +72,45 @@ func (a *AttackModel) LogitsGrad(dx, logits, x *tensor.Mat, fill func(dLogits, l
 	a.dz.Resize(z.Rows, z.Cols)
 	fill(&a.dz, logits)
 	a.net.Backward(ws, &a.dz, nil, false, dx)
+}
+
+// FirstLayer implements attack.FirstLayerModel: the first layer's weight.
+func (a *AttackModel) FirstLayer() *tensor.Mat { return a.net.Layers[0].Weight() }
+
+// LogitsFromFirst implements attack.FirstLayerModel: nn.MLP.Forward from
+// the first layer's products x·W₀ᵀ on.
+func (a *AttackModel) LogitsFromFirst(dst, pre *tensor.Mat) {
+	L := len(a.net.Layers)
+	h := &a.hs[0]
+	h.CopyFrom(pre)
+	for l, layer := range a.net.Layers {
+		if l > 0 {
+			out := &a.hs[l%2]
+			out.Resize(h.Rows, layer.Out)
+			tensor.Gemm(false, true, 1, h, layer.Weight(), 0, out) // z = h·Wᵀ (+ b below)
+			h = out
+		}
+		b := layer.B.Data
+		switch {
+		case l == L-1:
+			for i := 0; i < h.Rows; i++ {
+				row := h.Row(i)
+				for j := range row {
+					row[j] += b[j]
+				}
+			}
+		case a.net.Act == nn.Tanh:
+			tensor.AddBiasTanh(h, b)
+		default:
+			for i := 0; i < h.Rows; i++ {
+				row := h.Row(i)
+				for j := range row {
+					row[j] = max(row[j]+b[j], 0)
+				}
+			}
+		}
+	}
+	dst.CopyFrom(h)
 }
 
 // Fork implements attack.Model.

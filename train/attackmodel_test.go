@@ -77,3 +77,30 @@ func TestLogitsGrad(t *testing.T) {
 		}
 	}
 }
+
+// TestLogitsFromFirst: the forward pass from the first layer's products
+// gives Logits' values, for tanh and ReLU networks.
+func TestLogitsFromFirst(t *testing.T) {
+	for _, act := range []nn.Activation{nn.Tanh, nn.ReLU} {
+		rng := rand.New(rand.NewPCG(5, 6))
+		net, err := nn.NewMLP([]int{6, 8, 7, 4}, act, nn.InitPyTorch, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		am := NewAttackModel(net, CrossEntropy())
+		x := tensor.New(5, 6)
+		for k := range x.Data {
+			x.Data[k] = rng.Float32()
+		}
+		var want, got, pre tensor.Mat
+		am.Logits(&want, x)
+		pre.Resize(x.Rows, am.FirstLayer().Rows)
+		tensor.Gemm(false, true, 1, x, am.FirstLayer(), 0, &pre)
+		am.LogitsFromFirst(&got, &pre)
+		for k := range want.Data {
+			if math.Abs(float64(got.Data[k]-want.Data[k])) > 1e-6 {
+				t.Fatalf("%s: logit %d from the first layer %g, Logits %g", act, k, got.Data[k], want.Data[k])
+			}
+		}
+	}
+}
