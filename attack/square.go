@@ -235,8 +235,8 @@ const squareRefresh = 256
 // the current one plus the window's columns of W times the change — a few
 // hundred multiply-adds instead of a whole first layer.
 type squareInc struct {
-	fl            FirstLayerModel
-	wt            *tensor.Mat // Wᵀ: row j is input j's column of W
+	fl             FirstLayerModel
+	wt             *tensor.Mat // Wᵀ: row j is input j's column of W
 	pre, prop, tmp tensor.Mat
 }
 
