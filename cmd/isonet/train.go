@@ -199,8 +199,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	m, err := newTrainedModel(t, loaded)
-	if err != nil {
+	if _, err := model.New(t.Spec(), t.Net()); err != nil { // refused before anything is printed
 		return err
 	}
 	f.printStart(stderr, spec, t, loaded)
@@ -208,10 +207,6 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if err := model.SaveForce(f.out, m, res, f.replace()); err != nil {
-		return err
-	}
-	removeIfCheckpoint(f.out)
 	fmt.Fprintf(stdout, "train accuracy %.4f, test accuracy %.4f, %.1f s (%.0f examples/s); model in %s\n",
 		res.TrainAcc, res.TestAcc, res.Seconds, float64(loaded.Train.Len()*spec.Train.Epochs)/res.Seconds, f.out)
 	return nil
@@ -320,17 +315,6 @@ func openTrainData(spec train.Spec, t *train.Trainer) (*data.Loaded, *train.Trai
 	return loaded, t, nil
 }
 
-// newTrainedModel returns the model t trains, recording the data it is
-// trained on.
-func newTrainedModel(t *train.Trainer, loaded *data.Loaded) (*model.Model, error) {
-	m, err := model.New(t.Spec(), t.Net())
-	if err != nil {
-		return nil, err
-	}
-	m.Config.Data = &loaded.Prov
-	return m, nil
-}
-
 // printStart says on stderr what the run trains on, after its warnings.
 func (f *trainFlags) printStart(stderr io.Writer, spec train.Spec, t *train.Trainer, loaded *data.Loaded) {
 	trainSet, testSet := loaded.Train, loaded.Test
@@ -361,13 +345,19 @@ func (f *trainFlags) checkpointing(stderr io.Writer) (*train.Checkpointing, *int
 	return ck, failed
 }
 
-// fit trains t with progress and periodic checkpoints.
+// fit trains t into the model folder --out (model.Train: fit, save with
+// the data's provenance, remove the checkpoint) with progress and periodic
+// checkpoints.
 func (f *trainFlags) fit(ctx context.Context, spec train.Spec, t *train.Trainer, loaded *data.Loaded, stderr io.Writer) (*train.Result, error) {
 	trainSet, testSet := loaded.Train, loaded.Test
 	ck, failed := f.checkpointing(stderr)
 	prog := newProgress(stderr, spec, trainSet.Len(), f.quiet)
 	prog.done = (t.Epoch()*prog.total/spec.Train.Epochs + t.StepInEpoch())
-	res, err := t.Fit(ctx, trainSet, testSet, train.FitOptions{Hooks: prog.hooks(), Checkpoint: ck})
+	o := model.TrainOptions{Data: &loaded.Prov, Trainer: t, Hooks: prog.hooks(), Replace: f.replace()}
+	if ck.Dir != "" {
+		o.Checkpoint = ck
+	}
+	_, res, err := model.Train(ctx, f.out, spec, trainSet, testSet, o)
 	prog.finish()
 	if *failed > 1 {
 		fmt.Fprintf(stderr, "isonet train: warning: %d periodic checkpoints could not be saved\n", *failed)
