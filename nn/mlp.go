@@ -14,6 +14,7 @@ type Activation string
 const (
 	Tanh Activation = "tanh"
 	ReLU Activation = "relu"
+	// MaxMin is in lipschitz.go.
 )
 
 // MLP is a stack of Linear layers with an activation after every layer but
@@ -41,8 +42,8 @@ func NewMLP(sizes []int, act Activation, scheme Init, rng *rand.Rand) (*MLP, err
 			return nil, fmt.Errorf("nn: layer size %d is %d, must be ≥ 1", i, s)
 		}
 	}
-	if act != Tanh && act != ReLU {
-		return nil, fmt.Errorf("nn: unknown activation %q (want tanh or relu)", act)
+	if err := checkActivation(act, sizes); err != nil {
+		return nil, err
 	}
 	m := &MLP{Act: act}
 	for i := 0; i+1 < len(sizes); i++ {
@@ -98,6 +99,7 @@ type Workspace struct {
 	H    []*tensor.Mat
 	dH   []*tensor.Mat // gradient with respect to H[l]
 	bsum []float32
+	perm [][]int32 // MaxMin: where each entry of H[l] came from (see GroupSort)
 }
 
 // NewWorkspace returns an empty workspace for m; buffers grow on first use.
@@ -136,6 +138,8 @@ func (m *MLP) Forward(ws *Workspace, x *tensor.Mat) *tensor.Mat {
 			}
 		case m.Act == Tanh:
 			tensor.AddBiasTanh(out, b)
+		case m.Act == MaxMin:
+			ws.maxMin(l+1, out, b)
 		default:
 			for i := 0; i < out.Rows; i++ {
 				row := out.Row(i)
@@ -207,6 +211,8 @@ func (m *MLP) Backward(ws *Workspace, dLogits *tensor.Mat, extra map[int]*tensor
 		h := ws.H[l]
 		if m.Act == Tanh {
 			tensor.TanhBackward(dh, dh, h) // tanh' = 1 − tanh²
+		} else if m.Act == MaxMin {
+			ws.maxMinBackward(l, dh) // a permutation: its Jacobian's transpose undoes it
 		} else {
 			for i, y := range h.Data {
 				if y <= 0 {
