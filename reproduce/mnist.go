@@ -8,6 +8,7 @@ import (
 
 	"github.com/isonet/isonet/attack"
 	"github.com/isonet/isonet/data"
+	"github.com/isonet/isonet/internal/field"
 	"github.com/isonet/isonet/internal/phase"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/train"
@@ -113,16 +114,16 @@ func (o MNISTOptions) Validate() error {
 		return fmt.Errorf("unknown study %q (want mnist or fashion)", o.Study)
 	}
 	if len(o.Betas) == 0 {
-		return fmt.Errorf("--betas: need at least one β")
+		return field.Errorf("{Betas}: need at least one β")
 	}
 	for _, b := range o.Betas {
 		if !(b >= 0) || math.IsInf(b, 0) {
-			return fmt.Errorf("--betas: β must be a finite number ≥ 0, got %g", b)
+			return field.Errorf("{Betas}: β must be a finite number ≥ 0, got %g", b)
 		}
 	}
 	for _, p := range o.Protocols {
 		if p != Standard && p != Authors {
-			return fmt.Errorf("--protocol must be standard, authors or both, got %q", p)
+			return field.Errorf("{Protocols} must be standard, authors or both, got %q", p)
 		}
 	}
 	if o.Epochs < 1 || o.SweepPoints < 2 {

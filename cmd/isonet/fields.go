@@ -25,6 +25,8 @@ var flagOf = map[string]string{
 	"Version": "--version", "FallbackCE": "--fallback-ce", "Lo": "--box", "Hi": "--box",
 	// stacked.Spec
 	"Tree": "--levels",
+	// reproduce.MNISTOptions
+	"Betas": "--betas", "Protocols": "--protocol",
 }
 
 func flagName(f string) string {
