@@ -37,12 +37,16 @@ type bounder struct {
 	y    []int
 	// l[k], u[k] (nb × Out_k) bound z_k, the pre-activation of layer k,
 	// for every layer with an activation; rel[k] relaxes its activation.
-	l, u [][]float64
-	rel  [][]relax
+	l, u  [][]float64
+	rel   [][]relax
+	lines [][]lineSet
 	// w32 holds the weights rounded to float32 (exact for isonet's
 	// networks) and cv the float32 products' error bounds (see prepare).
 	w32 []tensor.Mat
 	cv  [][]float64
+	// absW[j] is |fl(W_j)|; dW[j] is |W_j − fl(W_j)|, nil when W_j is
+	// made of float32 numbers.
+	absW, dW [][]float64
 	// Scratch.
 	bufA   []float64
 	fa, fb []float32
@@ -50,14 +54,24 @@ type bounder struct {
 
 func newBounder(net *Network, norm string) *bounder {
 	L := len(net.Layers)
-	b := &bounder{net: net, norm: norm, l: make([][]float64, L), u: make([][]float64, L), rel: make([][]relax, L),
-		w32: make([]tensor.Mat, L), cv: make([][]float64, L)}
+	b := &bounder{net: net, norm: norm, l: make([][]float64, L), u: make([][]float64, L), rel: make([][]relax, L), lines: make([][]lineSet, L),
+		w32: make([]tensor.Mat, L), cv: make([][]float64, L), absW: make([][]float64, L), dW: make([][]float64, L)}
 	for j, ly := range net.Layers {
 		w := make([]float32, len(ly.W))
 		for i, v := range ly.W {
 			w[i] = float32(v)
 		}
 		b.w32[j] = tensor.Mat{Rows: ly.Out, Cols: ly.In, Data: w}
+		b.absW[j] = make([]float64, len(w))
+		for i, v := range w {
+			b.absW[j][i] = math.Abs(float64(v))
+			if d := math.Abs(ly.W[i] - float64(v)); d != 0 {
+				if b.dW[j] == nil {
+					b.dW[j] = make([]float64, len(w))
+				}
+				b.dW[j][i] = d
+			}
+		}
 	}
 	return b
 }
@@ -159,41 +173,15 @@ type alphaRows struct {
 // γ_n·|fl(a)|·(|W|·max|h_j|) — a vector per example, computed once (cv).
 func (b *bounder) back(dst []float64, k int, a []float64, R int, cst []float64, al *alphaRows, xs []float64) {
 	rows := b.nb * R
-	for j := k; j >= 0; j-- {
+	relaxRound(b, k, a, R, cst, al)
+	for j := k; ; j-- {
 		ly := &b.net.Layers[j]
-		n := ly.Out
-		b.relaxRows(j, a, R, cst, al) // a is now on z_j = W_j·h_j + B_j
-		b.fa = grow32(b.fa, rows*n)
-		for r := range rows {
-			e := r / R
-			l, u := b.l[j][e*n:(e+1)*n], b.u[j][e*n:(e+1)*n]
-			fa := b.fa[r*n : (r+1)*n]
-			s := cst[r]
-			for i, v := range a[r*n : (r+1)*n] {
-				f := float32(v)
-				fa[i] = f
-				s += float64(f)*ly.B[i] - math.Abs(v-float64(f))*max(math.Abs(l[i]), math.Abs(u[i]))
-			}
-			cst[r] = s
-		}
 		b.fb = grow32(b.fb, rows*ly.In)
-		tensor.Gemm(false, false, 1, &tensor.Mat{Rows: rows, Cols: n, Data: b.fa}, &b.w32[j], 0, &tensor.Mat{Rows: rows, Cols: ly.In, Data: b.fb})
-		cv := b.cv[j]
-		for r := range rows {
-			e := r / R
-			c := cv[e*n : (e+1)*n]
-			var s float64
-			for i, f := range b.fa[r*n : (r+1)*n] {
-				s += math.Abs(float64(f)) * c[i]
-			}
-			cst[r] -= s*(1+1e-12) + 1e-30
-		}
+		tensor.Gemm(false, false, 1, &tensor.Mat{Rows: rows, Cols: ly.Out, Data: b.fa[:rows*ly.Out]}, &b.w32[j], 0, &tensor.Mat{Rows: rows, Cols: ly.In, Data: b.fb})
 		if j == 0 {
 			break
 		}
-		for i, f := range b.fb[:rows*ly.In] {
-			a[i] = float64(f)
-		}
+		relaxRound(b, j-1, b.fb, R, cst, al)
 	}
 	n0 := b.net.InputDim()
 	for r := range rows {
@@ -202,6 +190,63 @@ func (b *bounder) back(dst []float64, k int, a []float64, R int, cst []float64, 
 			x = xs[r*n0 : (r+1)*n0]
 		}
 		dst[r] = cst[r] + concretize(b, b.fb[r*n0:(r+1)*n0], r/R, x)
+	}
+}
+
+// lineSet is CROWN's pair of lines for one neuron, la·z + lc ≤ σ(z) ≤
+// ua·z + uc, with mz = max(|l|, |u|) bounding |z|.
+type lineSet struct{ la, lc, ua, uc, mz float64 }
+
+// relaxRound turns coefficients a (nb·R × Out_j) on σ(z_j) into float32
+// coefficients b.fa on z_j, ready for the product with W_j: each
+// coefficient meets σ's lower line where it is ≥ 0 and its upper line
+// where negative (CROWN's, or α's), and cst gains the lines' intercepts,
+// the constant a·B_j and, subtracted, what the float32 rounding may cost:
+// Σ|a' − fl(a')|·max|z_j| for the rounding itself and |fl(a')|·cv_j for
+// the product that follows (see back). With α it saves a in al.pre[j].
+func relaxRound[F float32 | float64](b *bounder, j int, a []F, R int, cst []float64, al *alphaRows) {
+	rows := b.nb * R
+	ly := &b.net.Layers[j]
+	n := ly.Out
+	b.fa = grow32(b.fa, rows*n)
+	for r := range rows {
+		e := r / R
+		ls := b.lines[j][e*n : (e+1)*n]
+		cv := b.cv[j][e*n : (e+1)*n]
+		ar := a[r*n : (r+1)*n]
+		fa := b.fa[r*n : (r+1)*n]
+		var pre, tl, tu []float64
+		var rel []relax
+		if al != nil {
+			pre, tl, tu = al.pre[j][r*n:(r+1)*n], al.tl[j][r*n:(r+1)*n], al.tu[j][r*n:(r+1)*n]
+			rel = b.rel[j][e*n : (e+1)*n]
+		}
+		var s, corr float64
+		for i, f := range ar {
+			v := float64(f)
+			var sa, sc float64
+			if v >= 0 {
+				sa, sc = ls[i].la, ls[i].lc
+				if al != nil && rel[i].lower.free {
+					sa, sc, _, _ = rel[i].lower.line(tl[i], -1)
+				}
+			} else {
+				sa, sc = ls[i].ua, ls[i].uc
+				if al != nil && rel[i].upper.free {
+					sa, sc, _, _ = rel[i].upper.line(tu[i], 1)
+				}
+			}
+			if pre != nil {
+				pre[i] = v
+			}
+			p := v * sa
+			q := float32(p)
+			fa[i] = q
+			qf := float64(q)
+			s += v*sc + qf*ly.B[i]
+			corr += math.Abs(p-qf)*ls[i].mz + math.Abs(qf)*cv[i]
+		}
+		cst[r] += s - corr*(1+1e-12) - 1e-30
 	}
 }
 
@@ -223,7 +268,6 @@ func (b *bounder) prepare(j int) {
 	gam := float64(n) * u32 / (1 - float64(n)*u32) * (1 + 1e-6)
 	b.cv[j] = grow(b.cv[j], b.nb*n)
 	h := make([]float64, in)
-	w32 := b.w32[j].Data
 	for e := range b.nb {
 		if j == 0 {
 			copy(h, b.hi[e*in:(e+1)*in])
@@ -233,12 +277,16 @@ func (b *bounder) prepare(j int) {
 				h[i] = max(math.Abs(act(prev, b.l[j-1][e*in+i])), math.Abs(act(prev, b.u[j-1][e*in+i])))
 			}
 		}
+		aw, dw := b.absW[j], b.dW[j]
 		for o := range n {
 			var s, d float64
-			for i := range in {
-				w := float64(w32[o*in+i])
-				s += math.Abs(w) * h[i]
-				d += math.Abs(ly.W[o*in+i]-w) * h[i]
+			for i, w := range aw[o*in : (o+1)*in] {
+				s += w * h[i]
+			}
+			if dw != nil { // weights that are not float32 numbers
+				for i, w := range dw[o*in : (o+1)*in] {
+					d += w * h[i]
+				}
 			}
 			b.cv[j][e*n+o] = gam*s + d
 		}
@@ -261,7 +309,9 @@ func (b *bounder) hidden(crown bool) {
 			break
 		}
 		n := ly.Out
-		b.prepare(k)
+		if crown {
+			b.prepare(k)
+		}
 		b.l[k] = grow(b.l[k], b.nb*n)
 		b.u[k] = grow(b.u[k], b.nb*n)
 		if k == 0 || crown {
@@ -274,8 +324,15 @@ func (b *bounder) hidden(crown bool) {
 			continue // interval bounds need no relaxation
 		}
 		b.rel[k] = growRel(b.rel[k], b.nb*n)
+		if cap(b.lines[k]) < b.nb*n {
+			b.lines[k] = make([]lineSet, b.nb*n)
+		}
+		b.lines[k] = b.lines[k][:b.nb*n]
 		for i := range b.rel[k] {
-			b.rel[k][i] = relaxFor(ly.Act, b.l[k][i], b.u[k][i])
+			l, u := b.l[k][i], b.u[k][i]
+			r := relaxFor(ly.Act, l, u)
+			b.rel[k][i] = r
+			b.lines[k][i] = lineSet{la: r.lower.a, lc: r.lower.c, ua: r.upper.a, uc: r.upper.c, mz: max(math.Abs(l), math.Abs(u))}
 		}
 	}
 }
@@ -307,6 +364,7 @@ func (b *bounder) crownLayer(k int) {
 		// Λ·W_k with Λ = [I; −I] is [W_k; −W_k] on σ(z_{k−1}) (on x for
 		// k = 0), with constants [B_k; −B_k].
 		a := grow(b.bufA, rows*max(n, widest))
+		b.bufA = a
 		cst := make([]float64, rows)
 		in := ly.In
 		for e := range e1 - e0 {
@@ -328,7 +386,7 @@ func (b *bounder) crownLayer(k int) {
 		} else {
 			sub.backFrom(dst, k-1, a, R, cst, nil, nil)
 		}
-		b.bufA, b.fa, b.fb = sub.bufA, sub.fa, sub.fb
+		b.fa, b.fb = sub.fa, sub.fb
 		for e := range e1 - e0 {
 			for i := range n {
 				lo, up := dst[e*R+i], -dst[e*R+n+i]
@@ -351,6 +409,7 @@ func (b *bounder) sub(all *bounder, e0, e1 int) *bounder {
 	s.eps = all.eps[e0:e1]
 	s.y = all.y[e0:e1]
 	s.rel = make([][]relax, len(all.rel))
+	s.lines = make([][]lineSet, len(all.lines))
 	s.l = make([][]float64, len(all.l))
 	s.u = make([][]float64, len(all.u))
 	s.cv = make([][]float64, len(all.cv))
@@ -358,6 +417,7 @@ func (b *bounder) sub(all *bounder, e0, e1 int) *bounder {
 		n := all.net.Layers[j].Out
 		if all.rel[j] != nil {
 			s.rel[j] = all.rel[j][e0*n : e1*n]
+			s.lines[j] = all.lines[j][e0*n : e1*n]
 		}
 		if all.l[j] != nil {
 			s.l[j], s.u[j] = all.l[j][e0*n:e1*n], all.u[j][e0*n:e1*n]
@@ -478,6 +538,7 @@ func (b *bounder) crownMargins(dst []float64, al *alphaRows, xs []float64) {
 		widest = max(widest, l.In, l.Out)
 	}
 	a := grow(b.bufA, b.nb*K*widest)
+	b.bufA = a
 	cst := make([]float64, b.nb*K)
 	b.specRows(a[:b.nb*K*n], cst)
 	if L == 1 {
@@ -499,40 +560,4 @@ func (b *bounder) crownMargins(dst []float64, al *alphaRows, xs []float64) {
 // rather than on z_k.
 func (b *bounder) backFrom(dst []float64, k int, a []float64, R int, cst []float64, al *alphaRows, xs []float64) {
 	b.back(dst, k, a, R, cst, al, xs)
-}
-
-// relaxRows replaces coefficients a (nb·R × Out_j) on σ(z_j) by
-// coefficients on z_j, bounding σ from below where a coefficient is ≥ 0
-// and from above where it is negative (CROWN's choice, or α's lines), and
-// adds the lines' intercepts to cst. With α it first saves a in al.pre[j].
-func (b *bounder) relaxRows(j int, a []float64, R int, cst []float64, al *alphaRows) {
-	rows := b.nb * R
-	n := b.net.Layers[j].Out
-	rel := b.rel[j]
-	if al != nil {
-		copy(al.pre[j], a[:rows*n])
-	}
-	for r := range rows {
-		e := r / R
-		ar := a[r*n : (r+1)*n]
-		rr := rel[e*n : (e+1)*n]
-		s := cst[r]
-		for i, v := range ar {
-			var sa, sc float64
-			if v >= 0 {
-				sa, sc = rr[i].lower.a, rr[i].lower.c
-				if al != nil && rr[i].lower.free {
-					sa, sc, _, _ = rr[i].lower.line(al.tl[j][r*n+i], -1)
-				}
-			} else {
-				sa, sc = rr[i].upper.a, rr[i].upper.c
-				if al != nil && rr[i].upper.free {
-					sa, sc, _, _ = rr[i].upper.line(al.tu[j][r*n+i], 1)
-				}
-			}
-			s += v * sc
-			ar[i] = v * sa
-		}
-		cst[r] = s
-	}
 }

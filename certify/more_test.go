@@ -330,3 +330,27 @@ func TestValidate(t *testing.T) {
 		t.Errorf("input outside [0, 1]: %v", err)
 	}
 }
+
+// TestSoundFloat64Weights: a Network whose weights are not float32
+// numbers (the float32 products then also pay for |W − fl(W)|) stays
+// sound.
+func TestSoundFloat64Weights(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 24))
+	mlp := randomMLP(t, []int{4, 10, 10, 3}, nn.Tanh, 2, rng)
+	net, _ := FromMLP(mlp)
+	for _, ly := range net.Layers {
+		for i := range ly.W {
+			ly.W[i] += 1e-3 * rng.NormFloat64() * (1 + 1.0/3)
+		}
+	}
+	x, y := randomInputs(mlp, 6, rng)
+	for _, method := range []string{MethodCROWN, MethodAlphaCROWN} {
+		bad, _ := violations(t, net, mlp, x, y, Config{Method: method, Eps: 0.1}, rng)
+		if len(bad) > 0 {
+			t.Errorf("%s: %d violations, first: %s", method, len(bad), bad[0])
+		}
+	}
+	if b := newBounder(net, NormInf); b.dW[0] == nil {
+		t.Fatal("the perturbed weights were taken for float32 numbers")
+	}
+}
