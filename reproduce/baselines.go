@@ -205,22 +205,34 @@ func BaselineSpec(e *Env, o BaselineOptions, method string, advEps float64, seed
 // PGD, APGD-CE and Square at every ε; adversarial training is trained at
 // each ε and attacked at that ε.
 func Baselines(ctx context.Context, e *Env, o BaselineOptions) (*BaselineResults, error) {
-	if err := o.Validate(); err != nil {
+	r, err := runOne(ctx, e, func() (experiment, error) { return baselineExperiment(e, o) })
+	if err != nil {
 		return nil, err
 	}
-	res := &BaselineResults{Options: o}
-	type job struct {
-		name, method string
-		beta, advEps float64
-		eps          []float64
-		spec         train.Spec
+	if o.MNIST.Info().Name == "fashion" {
+		return r.FashionBaselines, nil
 	}
+	return r.Baselines, nil
+}
+
+// baselineJob is one model of the comparison: a LIL of the study (its
+// phases' names are the study's) or a baseline.
+type baselineJob struct {
+	name, method string
+	beta, advEps float64
+	eps          []float64
+	spec         train.Spec
+	seed         uint64
+}
+
+// baselineJobs lists the comparison's models, seed by seed.
+func baselineJobs(e *Env, o BaselineOptions) ([]baselineJob, error) {
+	var jobs []baselineJob
 	study := o.MNIST.Info().Name
 	for _, seed := range e.SeedList() {
-		var jobs []job
 		for _, beta := range o.MNIST.Betas {
-			jobs = append(jobs, job{fmt.Sprintf("%s/%s/beta=%g/seed=%d", study, Standard, beta, seed), train.MethodLIL, beta, 0, o.Eps,
-				MNISTSpec(e, o.MNIST, Standard, beta, seed)})
+			jobs = append(jobs, baselineJob{fmt.Sprintf("%s/%s/beta=%g/seed=%d", study, Standard, beta, seed), train.MethodLIL, beta, 0, o.Eps,
+				MNISTSpec(e, o.MNIST, Standard, beta, seed), seed})
 		}
 		for _, m := range o.Methods {
 			if m == train.MethodAdv {
@@ -229,7 +241,7 @@ func Baselines(ctx context.Context, e *Env, o BaselineOptions) (*BaselineResults
 					if err != nil {
 						return nil, err
 					}
-					jobs = append(jobs, job{fmt.Sprintf("%s/baseline/%s-eps=%g/seed=%d", study, m, eps, seed), m, 0, eps, []float64{eps}, spec})
+					jobs = append(jobs, baselineJob{fmt.Sprintf("%s/baseline/%s-eps=%g/seed=%d", study, m, eps, seed), m, 0, eps, []float64{eps}, spec, seed})
 				}
 				continue
 			}
@@ -237,26 +249,42 @@ func Baselines(ctx context.Context, e *Env, o BaselineOptions) (*BaselineResults
 			if err != nil {
 				return nil, err
 			}
-			jobs = append(jobs, job{fmt.Sprintf("%s/baseline/%s/seed=%d", study, m, seed), m, 0, 0, o.Eps, spec})
+			jobs = append(jobs, baselineJob{fmt.Sprintf("%s/baseline/%s/seed=%d", study, m, seed), m, 0, 0, o.Eps, spec, seed})
 		}
+	}
+	return jobs, nil
+}
+
+// baselineExperiment declares the comparison: per model its training (the
+// study's, for a LIL) and its strong attacks.
+func baselineExperiment(e *Env, o BaselineOptions) (experiment, error) {
+	if err := o.Validate(); err != nil {
+		return experiment{}, err
+	}
+	jobs, err := baselineJobs(e, o)
+	if err != nil {
+		return experiment{}, err
+	}
+	var ps []phase.Phase
+	for _, j := range jobs {
+		ps = append(ps, trainPhase(e, j.name+"/train", j.spec), strongPhase(e, j.name+"/strong-attacks", j.spec, o, j.eps, j.method, j.beta, j.seed))
+	}
+	gather := func(done results, r *Results) error {
+		res := &BaselineResults{Options: o}
 		for _, j := range jobs {
-			tr, err := TrainPhase(ctx, e, j.name+"/train", j.spec)
-			if err != nil {
-				return nil, err
-			}
-			run, err := strongPhase(ctx, e, j.name+"/strong-attacks", tr, j.spec, o, j.eps, j.method, j.beta, seed)
-			if err != nil {
-				return nil, err
-			}
+			run := get[BaselineRun](done, j.name+"/strong-attacks")
 			run.AdvEps = j.advEps
 			res.Runs = append(res.Runs, run)
 		}
+		res.Table, res.Conclusion, res.PGDStep = res.Rows(), res.Verdict(), o.pgdStep()
+		if o.MNIST.Info().Name == "fashion" {
+			r.FashionBaselines = res
+		} else {
+			r.Baselines = res
+		}
+		return nil
 	}
-	if e.Partial() {
-		return res, nil // placeholders: nothing to tabulate
-	}
-	res.Table, res.Conclusion, res.PGDStep = res.Rows(), res.Verdict(), o.pgdStep()
-	return res, nil
+	return experiment{name: o.MNIST.Info().Name, phases: ps, gather: gather}, nil
 }
 
 // strongSettings is what determines an attack phase's result.
@@ -279,13 +307,9 @@ func strongConfigs(o BaselineOptions, eps float64, seed uint64) []attack.Config 
 	}
 }
 
-func strongPhase(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, o BaselineOptions, epsList []float64, method string, beta float64, seed uint64) (BaselineRun, error) {
-	return Do[BaselineRun](ctx, e, strongPhaseOf(e, name, spec, o, epsList, method, beta, seed))
-}
-
-// strongPhaseOf declares the strong attacks on a model (trained by
+// strongPhase declares the strong attacks on a model (trained by
 // prefix/train, name being prefix/strong-attacks) at every ε of epsList.
-func strongPhaseOf(e *Env, name string, spec train.Spec, o BaselineOptions, epsList []float64, method string, beta float64, seed uint64) phase.Phase {
+func strongPhase(e *Env, name string, spec train.Spec, o BaselineOptions, epsList []float64, method string, beta float64, seed uint64) phase.Phase {
 	settings := strongSettings{spec, epsList, o.PGDSteps, o.APGDSteps, o.SquareQueries, o.AttackSubset}
 	trainName := path.Dir(name) + "/train"
 	return phase.Of(name, settings, []string{trainName}, nil, func(ctx context.Context, in *phase.Inputs) (BaselineRun, error) {

@@ -211,66 +211,72 @@ func attackSettings(o MNISTOptions, protocol string, seed uint64) attack.SweepSe
 // under its own protocol, and the authors' models also under the standard
 // one (the cross).
 func MNIST(ctx context.Context, e *Env, o MNISTOptions) (*MNISTResults, error) {
-	if err := o.Validate(); err != nil {
+	r, err := runOne(ctx, e, func() (experiment, error) { return studyExperiment(e, o) })
+	if err != nil {
 		return nil, err
 	}
-	res := &MNISTResults{Options: o}
-	for _, sm := range o.models(e) {
-		mo, err := o.modelPhases(ctx, e, sm)
-		if err != nil {
-			return nil, err
-		}
-		res.Models = append(res.Models, mo.model)
-		res.Isometry = append(res.Isometry, mo.iso)
-		res.Grids = append(res.Grids, mo.grids...)
-		res.Runs = append(res.Runs, mo.runs...)
+	res, _ := studyOf(r, o)
+	return *res, nil
+}
+
+// studyExperiment declares an IDX image study: per model (o.models) its
+// phases (modelPhases). A lane may compute them ahead (studyAhead).
+func studyExperiment(e *Env, o MNISTOptions) (experiment, error) {
+	if err := o.Validate(); err != nil {
+		return experiment{}, err
 	}
-	return res, nil
+	models := o.models(e)
+	var ps []phase.Phase
+	for _, sm := range models {
+		mp, _, _ := o.modelPhases(e, sm)
+		ps = append(ps, mp...)
+	}
+	gather := func(done results, r *Results) error {
+		res := &MNISTResults{Options: o}
+		for _, sm := range models {
+			_, grid, attacks := o.modelPhases(e, sm)
+			tr := get[Trained](done, sm.name+"/train")
+			if tr.Result == nil {
+				return fmt.Errorf("phase %s: no result", sm.name+"/train")
+			}
+			res.Models = append(res.Models, MNISTModel{Protocol: sm.proto, Beta: sm.beta, Seed: sm.seed, TestAcc: tr.Result.TestAcc, TrainSeconds: tr.Result.Seconds, Dir: tr.Dir})
+			res.Isometry = append(res.Isometry, get[MNISTIsometry](done, sm.name+"/isometry"))
+			if grid != "" {
+				res.Grids = append(res.Grids, get[Grid](done, grid))
+			}
+			for _, a := range attacks {
+				res.Runs = append(res.Runs, get[MNISTRun](done, a))
+			}
+		}
+		p, _ := studyOf(r, o)
+		*p = res
+		return nil
+	}
+	return experiment{name: o.Info().Name, phases: ps, ahead: ps, gather: gather}, nil
 }
 
-// modelOut is what the phases of one model of a study give.
-type modelOut struct {
-	model MNISTModel
-	iso   MNISTIsometry
-	grids []Grid
-	runs  []MNISTRun
-}
-
-// modelPhases runs the phases of one model of the study in order: its
+// modelPhases declares the phases of one model of the study in order: its
 // training, isometry, the image grid's row (the first seed's standard
 // models, when the study draws a grid) and its attacks, under its own
 // protocol and, for the authors' models, under the standard one (the
-// cross).
-func (o MNISTOptions) modelPhases(ctx context.Context, e *Env, sm studyModel) (modelOut, error) {
-	var mo modelOut
+// cross). It also returns the grid row's phase name ("" without one) and
+// the attack phases' names.
+func (o MNISTOptions) modelPhases(e *Env, sm studyModel) (ps []phase.Phase, grid string, attacks []string) {
 	name, spec, proto, beta, seed := sm.name, sm.spec, sm.proto, sm.beta, sm.seed
-	tr, err := TrainPhase(ctx, e, name+"/train", spec)
-	if err != nil {
-		return mo, err
-	}
-	mo.model = MNISTModel{Protocol: proto, Beta: beta, Seed: seed, TestAcc: tr.Result.TestAcc, TrainSeconds: tr.Result.Seconds, Dir: tr.Dir}
-	if mo.iso, err = isometryPhase(ctx, e, name+"/isometry", tr, spec, proto, beta, seed); err != nil {
-		return mo, err
-	}
+	ps = append(ps, trainPhase(e, name+"/train", spec), isometryPhase(e, name+"/isometry", spec, proto, beta, seed))
 	if o.Info().Grid && proto == Standard && seed == e.SeedList()[0] {
-		g, err := gridRowPhase(ctx, e, name+"/grid", tr, spec, o, beta, seed)
-		if err != nil {
-			return mo, err
-		}
-		mo.grids = append(mo.grids, g)
+		grid = name + "/grid"
+		ps = append(ps, gridRowPhase(e, grid, spec, o, beta, seed))
 	}
-	attacks := []string{proto}
+	aps := []string{proto}
 	if proto == Authors {
-		attacks = append(attacks, Standard)
+		aps = append(aps, Standard)
 	}
-	for _, ap := range attacks {
-		run, err := attackPhase(ctx, e, name+"/attack-"+ap, tr, spec, o, proto, ap, beta, seed)
-		if err != nil {
-			return mo, err
-		}
-		mo.runs = append(mo.runs, run)
+	for _, ap := range aps {
+		attacks = append(attacks, name+"/attack-"+ap)
+		ps = append(ps, attackPhase(e, name+"/attack-"+ap, spec, o, proto, ap, beta, seed))
 	}
-	return mo, nil
+	return ps, grid, attacks
 }
 
 // studyModel is one model of a study: its protocol, β and seed, the
@@ -297,41 +303,11 @@ func (o MNISTOptions) models(e *Env) []studyModel {
 	return ms
 }
 
-// studyAhead runs the study's phases ahead of their turn in a lane
-// (laneContext) until stop is closed: while a toy experiment keeps one core
-// busy, the other trains every model (training uses one core anyway), then
-// measures and attacks them in the order MNIST takes them, one core wide.
-// It stops at the first failure, which MNIST then meets and reports.
-func studyAhead(ctx context.Context, e *Env, o MNISTOptions, stop <-chan struct{}) {
-	if o.Validate() != nil {
-		return
-	}
-	ctx = laneContext(ctx, stop)
-	models := o.models(e)
-	for _, sm := range models {
-		if _, err := TrainPhase(ctx, e, sm.name+"/train", sm.spec); err != nil {
-			return
-		}
-	}
-	for _, sm := range models { // every model is trained: the rest reads the test split
-		e.dropTraining(sm.spec.Data) // one spec for all models; dropping twice is harmless
-	}
-	for _, sm := range models {
-		if _, err := o.modelPhases(ctx, e, sm); err != nil {
-			return
-		}
-	}
-}
-
-func attackPhase(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, o MNISTOptions, proto, ap string, beta float64, seed uint64) (MNISTRun, error) {
-	return Do[MNISTRun](ctx, e, attackPhaseOf(e, name, spec, o, proto, ap, beta, seed))
-}
-
-// attackPhaseOf declares the attacks under protocol ap of the model of
+// attackPhase declares the attacks under protocol ap of the model of
 // protocol proto, β and seed (trained by prefix/train, name being
 // prefix/attack-AP): the FGSM and PGD sweeps, PGD at the budgets and the
 // input-gradient norms.
-func attackPhaseOf(e *Env, name string, spec train.Spec, o MNISTOptions, proto, ap string, beta float64, seed uint64) phase.Phase {
+func attackPhase(e *Env, name string, spec train.Spec, o MNISTOptions, proto, ap string, beta float64, seed uint64) phase.Phase {
 	settings := struct {
 		Spec    train.Spec
 		Sweep   attack.SweepSettings

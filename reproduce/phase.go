@@ -2,30 +2,35 @@
 // torus with stacked LILs, and the MNIST β sweep under two attack protocols —
 // as resumable phases, and gathers their results for the report.
 //
-// Each phase stores its result in DIR/phases/NAME.json together with a hash
-// of the settings that determine it and the isonet version that computed it.
-// A rerun with the same settings and version reuses the stored result (unless
-// Env.Force); an interrupted run leaves finished phases intact, because every
-// file is written atomically (a temporary file renamed in the same folder).
-// While a phase is computed its lock file DIR/phases/NAME.lock is held, so
-// two processes sharing the folder (shards of one run, or two runs) never
-// compute the same phase at once: the second waits and then reuses the
-// first one's result.
+// Each experiment is declared as data (experiment.go): its phases
+// (package internal/phase: a name, settings, the phases whose results it
+// reads, and a function computing it from them) and how its results are
+// gathered from theirs. The plan, the shards, --merge, the progress count
+// and the missing-phase messages read the declarations; only a run calls
+// the phases' functions.
 //
-// The same experiment code serves four modes (Env.Mode): running every
-// phase, listing the phases without running any (the plan, see plan.go),
-// running only one shard's phases, and merging stored phases into a report
-// without computing anything.
+// Each phase stores its result in DIR/phases/NAME.json with its settings
+// hash, the isonet build that computed it, its key (the hash of its
+// settings, the build, and the keys and content digests of the results it
+// read) and the sha256 of every file it wrote. A rerun reuses a stored
+// result only when all of them verify (unless Env.Force); a file that
+// changed is named and the phase computed again. A run folder holds one
+// setting of each phase: a phase stored with other settings is refused
+// (SettingsConflictError). Models are named relative to the run folder, so
+// a folder can be moved, copied, or reached by any path. An interrupted run
+// leaves finished phases intact, because every file is written atomically
+// (a temporary file renamed in the same folder). While a phase is computed
+// its lock file DIR/phases/NAME.lock is held, so two processes sharing the
+// folder (shards of one run, or two runs) never compute the same phase at
+// once: the second waits and then reuses the first one's result.
 package reproduce
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -42,8 +47,8 @@ type Env struct {
 	Seeds   []uint64
 	Log     io.Writer // progress lines (nil = discard)
 
-	// Mode says what Do does: compute phases (ModeRun, the default), list
-	// them (ModePlan), or only read stored ones (ModeMerge).
+	// Mode says what Do does: compute phases (ModeRun, the default) or
+	// only read stored ones (ModeMerge).
 	Mode Mode
 	// Owns, when not nil, limits ModeRun to the phases it returns true for
 	// (one shard's); the other phases are skipped.
@@ -61,8 +66,6 @@ type Env struct {
 	LockPoll time.Duration
 
 	mu      sync.Mutex
-	phases  []PlannedPhase // ModePlan: the phases seen, in order
-	planIdx map[string]int
 	skipped int
 	// outdated counts the phases recomputed because another isonet
 	// version had stored them.
@@ -116,17 +119,15 @@ func (e *Env) Outdated() int {
 	return e.outdated
 }
 
-// Partial reports whether this process sees only some phases' results
-// (ModePlan, or one shard's run): the others are placeholders, so code
-// between phases should skip summaries, tables and figures.
-func (e *Env) Partial() bool { return e.Mode == ModePlan || e.Owns != nil }
+// Partial reports whether this process does only some phases (one
+// shard's): it gathers no results, the report being the merge's.
+func (e *Env) Partial() bool { return e.Owns != nil }
 
 // Mode is what Do does with a phase.
 type Mode int
 
 const (
 	ModeRun   Mode = iota // compute (or reuse) the phase
-	ModePlan              // record the phase, compute nothing, create nothing
 	ModeMerge             // reuse the stored phase; a missing one is an error
 )
 
@@ -142,12 +143,8 @@ func (e *Env) SeedList() []uint64 {
 	return e.Seeds
 }
 
-// Mkdir makes the folder name inside the output folder (in ModePlan:
-// nothing).
+// Mkdir makes the folder name inside the output folder.
 func (e *Env) Mkdir(name string) error {
-	if e.Mode == ModePlan {
-		return nil
-	}
 	return os.MkdirAll(filepath.Join(e.Dir, name), 0o755)
 }
 
@@ -186,23 +183,12 @@ func (e *Env) Logf(format string, args ...any) {
 // run has done before), and its result stored with the sha256 of its files.
 // A result stored with other settings is refused
 // (SettingsConflictError): a run folder holds one setting of each phase.
-// In ModePlan, and for a phase another shard owns, nothing runs and Do
-// returns a placeholder: T's zero value with its nil pointers to structs
-// allocated, so that code between phases can go on.
+// A phase another shard owns is not computed: Do returns T's zero value.
 func Do[T any](ctx context.Context, e *Env, p phase.Phase) (T, error) {
 	var zero T
-	var res any
-	var err error
-	if ln, _ := ctx.Value(laneKey{}).(*lane); ln != nil && e.Mode == ModeRun && e.Owns == nil {
-		res, err = doAhead(ctx, e, ln, p)
-	} else {
-		res, err = e.do(ctx, p, nil)
-	}
-	if err != nil {
+	res, err := e.doPhase(ctx, p)
+	if err != nil || res == nil {
 		return zero, err
-	}
-	if res == nil { // a placeholder: the phase is not computed here
-		return placeholder[T](), nil
 	}
 	v, ok := res.(T)
 	if !ok {
@@ -211,32 +197,13 @@ func Do[T any](ctx context.Context, e *Env, p phase.Phase) (T, error) {
 	return v, nil
 }
 
-// doAhead is Do in lane ln: it computes the phase for the study to take,
-// or, when the lane computed it already, takes the result again (the
-// timing stays for the study).
-func doAhead(ctx context.Context, e *Env, ln *lane, p phase.Phase) (any, error) {
-	f, started, err := e.ahead(ln, p.Name)
-	if err != nil {
-		return nil, err
+// doPhase is Do, untyped: it returns nil for a phase another shard owns.
+// Under a lane's context (laneContext) it computes the phase ahead.
+func (e *Env) doPhase(ctx context.Context, p phase.Phase) (any, error) {
+	if ln, _ := ctx.Value(laneKey{}).(*lane); ln != nil && e.Mode == ModeRun && e.Owns == nil {
+		return doAhead(ctx, e, ln, p)
 	}
-	if started {
-		// The phase's own work (and any phase it runs) is not ahead: it
-		// computes for itself, narrow.
-		ctx := context.WithValue(context.WithValue(ctx, laneKey{}, (*lane)(nil)), narrowKey{}, ln.stop)
-		f.res, f.err = e.do(ctx, p, f)
-		close(f.done)
-	}
-	return take(ctx, f)
-}
-
-// take waits for flight f and returns its result.
-func take(ctx context.Context, f *flight) (any, error) {
-	select {
-	case <-f.done:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	return f.res, f.err
+	return e.do(ctx, p, nil)
 }
 
 // SettingsConflictError is Do's refusal of a phase stored in the run
@@ -251,8 +218,7 @@ func (c *SettingsConflictError) Error() string {
 }
 
 // do is Do; a phase computed ahead (f not nil) records its timing in f.
-// It returns nil, nil for a phase not computed in this process (ModePlan,
-// another shard's phase).
+// It returns nil, nil for another shard's phase.
 func (e *Env) do(ctx context.Context, p phase.Phase, ahead *flight) (any, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -261,10 +227,6 @@ func (e *Env) do(ctx context.Context, p phase.Phase, ahead *flight) (any, error)
 	hash, err := phase.SettingsHash(p.Settings)
 	if err != nil {
 		return nil, fmt.Errorf("phase %s: %w", name, err)
-	}
-	if e.Mode == ModePlan {
-		e.planPhase(name, hash, p.Settings, p.Needs)
-		return nil, nil
 	}
 	if e.Mode == ModeRun && e.Owns != nil && !e.Owns(name) {
 		e.mu.Lock()
@@ -368,7 +330,7 @@ func (e *Env) do(ctx context.Context, p phase.Phase, ahead *flight) (any, error)
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	secs := time.Since(start).Seconds()
-	key := phase.Key(hash, version, needs)
+	key := phase.Key(hash, needs)
 	rec, err := store.Save(p, hash, version, key, secs, res)
 	if err != nil {
 		return nil, err
@@ -430,106 +392,6 @@ func (e *Env) version() string {
 		e.Version = BuildVersion()
 	}
 	return e.Version
-}
-
-// placeholder returns T's zero value with its nil pointer fields to
-// structs allocated (two levels deep), standing in for a phase's result
-// that is not computed in this process.
-func placeholder[T any]() T {
-	var v T
-	fill(reflect.ValueOf(&v).Elem(), 2)
-	return v
-}
-
-func fill(v reflect.Value, depth int) {
-	if depth < 0 {
-		return
-	}
-	switch v.Kind() {
-	case reflect.Pointer:
-		if v.IsNil() && v.CanSet() && v.Type().Elem().Kind() == reflect.Struct {
-			v.Set(reflect.New(v.Type().Elem()))
-		}
-		if !v.IsNil() {
-			fill(v.Elem(), depth-1)
-		}
-	case reflect.Struct:
-		for i := range v.NumField() {
-			if f := v.Field(i); f.CanSet() {
-				fill(f, depth)
-			}
-		}
-	}
-}
-
-// flight is a phase computed ahead by a lane (laneContext) for a later Do of the
-// same name in this process.
-type flight struct {
-	name   string
-	done   chan struct{} // closed when res, timing and err are set
-	res    any
-	timing Timing
-	err    error
-}
-
-// lane is what laneContext puts in a context.
-type lane struct{ stop <-chan struct{} }
-
-type (
-	laneKey   struct{}
-	narrowKey struct{}
-)
-
-// errLaneStopped is Do's error, under a context from laneContext, once the lane's
-// stop channel is closed.
-var errLaneStopped = errors.New("reproduce: the lane is stopped")
-
-// flightOf returns the flight of phase name, or nil.
-func (e *Env) flightOf(name string) *flight {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.flights[name]
-}
-
-// ahead returns the flight of phase name computed ahead by ln, and whether
-// this call started it (registered it for the caller to compute), or
-// errLaneStopped once ln is stopped.
-func (e *Env) ahead(ln *lane, name string) (f *flight, started bool, err error) {
-	select {
-	case <-ln.stop:
-		return nil, false, errLaneStopped
-	default:
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if f := e.flights[name]; f != nil {
-		return f, false, nil
-	}
-	if e.flights == nil {
-		e.flights = map[string]*flight{}
-	}
-	f = &flight{name: name, done: make(chan struct{})}
-	e.flights[name] = f
-	return f, true, nil
-}
-
-// laneContext returns a context under which Do computes its phase ahead of its
-// turn, in a lane beside the rest of the run: a later Do of the same name
-// in this process waits for it and takes its result (and its timing, which
-// the lane's call does not record) instead of computing the phase again.
-// Once stop is closed, Do under the context returns errLaneStopped without
-// computing; a phase already started finishes, widening (see narrow). Outside ModeRun, or in a shard, the context changes
-// nothing.
-func laneContext(ctx context.Context, stop <-chan struct{}) context.Context {
-	return context.WithValue(ctx, laneKey{}, &lane{stop: stop})
-}
-
-// narrow reports whether ctx is a phase computed ahead by a lane, which
-// should use one core (the rest of the run has the others) until the
-// returned channel (the lane's stop) is closed.
-func narrow(ctx context.Context) (bool, <-chan struct{}) {
-	stop, ok := ctx.Value(narrowKey{}).(<-chan struct{})
-	return ok && stop != nil, stop
 }
 
 func (e *Env) record(t Timing) {

@@ -38,34 +38,17 @@ type Plan struct {
 	CostModel string         `json:"cost_model"`
 }
 
-// planPhase records a phase met in ModePlan (once: the rings models are
-// met by the geometry and by the topology loop).
-func (e *Env) planPhase(name, hash string, settings any, needs []string) {
-	sb, _ := json.Marshal(settings)
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.planIdx == nil {
-		e.planIdx = map[string]int{}
-	}
-	if _, ok := e.planIdx[name]; ok {
-		return
-	}
-	e.planIdx[name] = len(e.phases)
-	e.phases = append(e.phases, PlannedPhase{Name: name, Hash: hash, Needs: append([]string{}, needs...), settings: sb})
-}
-
-// MakePlan lists every phase the run o would compute in e, without
-// computing or creating anything, and assigns each to one of shards
-// shards. It is a pure function of the options, seeds and data folder: the
-// same flags give the same plan on every machine and at every moment.
+// MakePlan lists every phase the run o would compute in e, from the
+// experiments' declarations (Options.experiments) without calling any
+// phase's function, creating or reading anything, and assigns each to one
+// of shards shards. It is a pure function of the options, seeds and data
+// folder: the same flags give the same plan on every machine and at every
+// moment.
 //
-// Dependencies follow the phase names: a phase named P/x needs P/train
-// when the run has such a training phase (a model and its attacks,
-// pictures and topology), and all of them form the group P; any other
-// phase is a group of its own. An experiment added later is covered as
-// long as it names its phases so (TrainPhase(ctx, e, P+"/train", …), then
-// P+"/whatever") and computes each phase's settings from its options only,
-// not from another phase's result.
+// A phase's needs are those it declares; a phase and the phases that need
+// it, directly or not, form a group a shard takes whole: a model's
+// training phase P/train and its measurements are the group P; a phase
+// that needs none and trains nothing is a group of its own.
 //
 // Shards are balanced by expected cost (see PhaseCost): groups in
 // decreasing order of cost (ties: in the order of the run) each go to the
@@ -75,11 +58,44 @@ func MakePlan(ctx context.Context, e *Env, o Options, shards int) (*Plan, error)
 	if shards < 1 {
 		return nil, fmt.Errorf("shards must be ≥ 1, got %d", shards)
 	}
-	pe := &Env{Dir: e.Dir, Quick: e.Quick, DataDir: e.DataDir, Seeds: e.Seeds, Mode: ModePlan}
-	if _, err := runExperiments(ctx, pe, o); err != nil {
+	xs, err := o.experiments(e)
+	if err != nil {
 		return nil, err
 	}
-	p := &Plan{Shards: shards, Phases: pe.phases, ShardCost: make([]float64, shards), CostModel: CostModel}
+	var all []phase.Phase
+	for _, x := range xs {
+		all = append(all, x.phases...)
+	}
+	return planOf(all, shards)
+}
+
+// planOf is the plan of the declared phases (a phase declared twice is
+// listed once; both declarations must agree) in shards shards. It calls no
+// phase's function.
+func planOf(phases []phase.Phase, shards int) (*Plan, error) {
+	if shards < 1 {
+		return nil, fmt.Errorf("shards must be ≥ 1, got %d", shards)
+	}
+	if err := phase.Ordered(phases); err != nil {
+		return nil, err
+	}
+	p := &Plan{Shards: shards, ShardCost: make([]float64, shards), CostModel: CostModel}
+	idx := map[string]int{}
+	for _, ph := range phases {
+		h, err := phase.SettingsHash(ph.Settings)
+		if err != nil {
+			return nil, fmt.Errorf("phase %s: %w", ph.Name, err)
+		}
+		if i, ok := idx[ph.Name]; ok {
+			if q := p.Phases[i]; q.Hash != h || !slices.Equal(q.Needs, ph.Needs) {
+				return nil, fmt.Errorf("phase %s is declared twice, with other settings or needs", ph.Name)
+			}
+			continue
+		}
+		sb, _ := json.Marshal(ph.Settings)
+		idx[ph.Name] = len(p.Phases)
+		p.Phases = append(p.Phases, PlannedPhase{Name: ph.Name, Hash: h, Needs: append([]string{}, ph.Needs...), settings: sb})
+	}
 	groupOf := map[string]string{}
 	type group struct {
 		name  string

@@ -243,7 +243,7 @@ func TestPhaseLock(t *testing.T) {
 	// The holder stores the phase, then releases it.
 	h := mustHash(t, 1)
 	p := phase.Of("p", 1, nil, nil, func(context.Context, *phase.Inputs) (int, error) { return 7, nil })
-	if _, err := (phase.Store{Dir: dir}).Save(p, h, "test", phase.Key(h, "test", nil), 0, 7); err != nil {
+	if _, err := (phase.Store{Dir: dir}).Save(p, h, "test", phase.Key(h, nil), 0, 7); err != nil {
 		t.Fatal(err)
 	}
 	held.release()

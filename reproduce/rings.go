@@ -140,52 +140,45 @@ func RingsSpec(o RingsOptions, beta float64, seed uint64) train.Spec {
 // the last hidden layer and the same-ring distance histograms (Fig. 2B).
 // Every step is a resumable phase.
 func Rings(ctx context.Context, e *Env, o RingsOptions) (*RingsResults, error) {
-	if err := o.Validate(); err != nil {
+	r, err := runOne(ctx, e, func() (experiment, error) { return ringsExperiment(e, o) })
+	if err != nil {
 		return nil, err
+	}
+	return r.Rings, nil
+}
+
+// ringsExperiment declares the rings experiment: the input picture, then
+// per β and seed the model's training and measurement.
+func ringsExperiment(e *Env, o RingsOptions) (experiment, error) {
+	if err := o.Validate(); err != nil {
+		return experiment{}, err
 	}
 	seeds := e.SeedList()
-	if err := e.Mkdir("rings"); err != nil {
-		return nil, err
-	}
-	spec0 := RingsSpec(o, 0, 0)
-	res := &RingsResults{Options: o, PointsPerRing: data.RingsPoints, Sigma: data.RingsSigma, Width: spec0.Width, Depth: spec0.Depth}
-	input, err := ringsInput(ctx, e, RingsSpec(o, 0, seeds[0]).Data)
-	if err != nil {
-		return nil, err
-	}
-	res.Input = input
-	err = eachRingsModel(ctx, e, o, func(name string, tr Trained, spec train.Spec, beta float64, seed uint64) error {
-		run, err := ringsGeometry(ctx, e, name+"/geometry", tr, spec, o, beta, seed)
-		res.Runs = append(res.Runs, run)
-		return err
+	ps := []phase.Phase{ringsInputPhase(e, RingsSpec(o, 0, seeds[0]).Data)}
+	eachRingsModel(e, o, func(name string, spec train.Spec, beta float64, seed uint64) {
+		ps = append(ps, trainPhase(e, name+"/train", spec), ringsGeometryPhase(e, name+"/geometry", spec, o, beta, seed))
 	})
-	if err != nil {
-		return nil, err
+	gather := func(done results, r *Results) error {
+		spec0 := RingsSpec(o, 0, 0)
+		res := &RingsResults{Options: o, PointsPerRing: data.RingsPoints, Sigma: data.RingsSigma, Width: spec0.Width, Depth: spec0.Depth,
+			Input: get[string](done, "rings/input")}
+		eachRingsModel(e, o, func(name string, _ train.Spec, _ float64, _ uint64) {
+			res.Runs = append(res.Runs, get[RingsRun](done, name+"/geometry"))
+		})
+		r.Rings = res
+		return nil
 	}
-	return res, nil
+	return experiment{name: "rings", dirs: []string{"rings"}, phases: ps, gather: gather}, nil
 }
 
-// eachRingsModel trains (or reuses) the rings model of every β and seed, in
-// that order, and calls f with its phase name prefix and spec.
-func eachRingsModel(ctx context.Context, e *Env, o RingsOptions, f func(name string, tr Trained, spec train.Spec, beta float64, seed uint64) error) error {
+// eachRingsModel calls f for the rings model of every β and seed, in that
+// order, with its phases' name prefix and its training spec.
+func eachRingsModel(e *Env, o RingsOptions, f func(name string, spec train.Spec, beta float64, seed uint64)) {
 	for _, beta := range o.Betas {
 		for _, seed := range e.SeedList() {
-			name := fmt.Sprintf("rings/beta=%g/seed=%d", beta, seed)
-			spec := RingsSpec(o, beta, seed)
-			tr, err := TrainPhase(ctx, e, name+"/train", spec)
-			if err != nil {
-				return err
-			}
-			if err := f(name, tr, spec, beta, seed); err != nil {
-				return err
-			}
+			f(fmt.Sprintf("rings/beta=%g/seed=%d", beta, seed), RingsSpec(o, beta, seed), beta, seed)
 		}
 	}
-	return nil
-}
-
-func ringsInput(ctx context.Context, e *Env, d data.Spec) (string, error) {
-	return Do[string](ctx, e, ringsInputPhase(e, d))
 }
 
 // ringsInputPhase declares the 3-D picture of the training rings.
@@ -226,10 +219,6 @@ func ringNames(s *data.Set) []string {
 		names = append(names, "ring "+s.ClassName(s.Levels()-1, c))
 	}
 	return names
-}
-
-func ringsGeometry(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, o RingsOptions, beta float64, seed uint64) (RingsRun, error) {
-	return Do[RingsRun](ctx, e, ringsGeometryPhase(e, name, spec, o, beta, seed))
 }
 
 // ringsGeometryPhase declares the measurement of the rings model of β and

@@ -2,14 +2,12 @@ package reproduce
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/isonet/isonet/internal/phase"
-	"github.com/isonet/isonet/train"
 )
 
 // Experiments lists what `reproduce all` runs, in order; ExtendedExperiments
@@ -88,19 +86,27 @@ func CheckFolder(ctx context.Context, e *Env, o Options) error {
 	return nil
 }
 
-// runExperiments runs (or, as e.Mode says, plans or reads) the chosen experiments
+// runExperiments runs (or, as e.Mode says, reads) the chosen experiments
 // and gathers their results.
 func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 	start := time.Now()
 	r := &Results{Command: o.Command, Quick: e.Quick, Seeds: e.Seeds, Started: start.UTC().Format(time.RFC3339), Machine: ThisMachine()}
-	// Only a run that writes the report needs what lies between phases
-	// (the MNIST summary draws figures).
+	// Only a run that writes the report gathers the results (the MNIST
+	// summary draws figures).
 	partial := e.Partial()
+	xs, err := o.experiments(e)
+	if err != nil {
+		return r, err
+	}
 	e.mu.Lock()
 	planned := e.planned
 	e.mu.Unlock()
 	if planned == 0 { // not told by the caller (a shard knows its count)
-		e.Plan(o.phaseCount(len(e.Seeds)))
+		var all []phase.Phase
+		for _, x := range xs {
+			all = append(all, x.phases...)
+		}
+		e.Plan(len(phase.Names(all)))
 	}
 	// The toy experiments (rings, torus) run at the same time, then the
 	// image studies (mnist, fashion) one after another. The toy sets are
@@ -120,7 +126,7 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 	)
 	run := func(i int) bool {
 		t0 := time.Now()
-		err := runExperiment(lctx, e, o, r, o.Experiments[i], partial)
+		err := e.runExperiment(lctx, xs[i], r)
 		if err != nil {
 			errMu.Lock()
 			if runErr == nil {
@@ -154,7 +160,7 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 		// wide, from when a core is free of toy experiments until the last
 		// one ends; the study takes them as it reaches them (laneContext).
 		toysDone := make(chan struct{})
-		if toys > 0 && slices.Contains(o.Experiments, "mnist") {
+		if i := slices.Index(o.Experiments, "mnist"); toys > 0 && i >= 0 {
 			lane.Add(1)
 			go func() {
 				defer lane.Done()
@@ -165,12 +171,12 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 						return
 					}
 				}
-				studyAhead(lctx, e, o.MNIST, toysDone)
+				studyAhead(lctx, e, xs[i].ahead, toysDone)
 			}()
 		}
 		wg.Wait()
 		close(toysDone)
-	} else { // a plan, a shard or a merge lists its phases in a fixed order
+	} else { // a shard or a merge takes its phases in a fixed order
 		for i, ex := range o.Experiments {
 			if !image(ex) && !run(i) {
 				break
@@ -225,106 +231,9 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 	return r, runErr
 }
 
-// runExperiment runs one experiment into r's fields for it.
-func runExperiment(ctx context.Context, e *Env, o Options, r *Results, ex string, partial bool) error {
-	var err error
-	switch ex {
-	case "mnist":
-		r.MNIST, r.MNISTSummary, err = runStudy(ctx, e, o.MNIST)
-		if err == nil && o.Baselines {
-			bo := DefaultBaselines(e.Quick)
-			bo.MNIST = o.MNIST
-			r.Baselines, err = Baselines(ctx, e, bo)
-		}
-	case "fashion":
-		r.Fashion, r.FashionSummary, err = runStudy(ctx, e, o.Fashion)
-		if err == nil && !partial {
-			r.FashionGrid, err = DrawGrid(e, o.Fashion, r.Fashion, r.FashionSummary)
-		}
-		if err == nil {
-			bo := DefaultFashionBaselines(e.Quick)
-			bo.MNIST = o.Fashion
-			r.FashionBaselines, err = Baselines(ctx, e, bo)
-		}
-	case "rings":
-		r.Rings, err = Rings(ctx, e, o.Rings)
-		if err == nil && o.Extended {
-			r.RingsTopology, err = RingsTopology(ctx, e, o.Rings)
-		}
-	case "torus":
-		r.Torus, err = Torus(ctx, e, o.Torus)
-	default:
-		err = fmt.Errorf("unknown experiment %q (want %v)", ex, Experiments)
-	}
-	return err
-}
-
 // experimentOf returns the experiment a phase belongs to: its name's first
 // element.
 func experimentOf(phase string) string {
 	name, _, _ := strings.Cut(phase, "/")
 	return name
-}
-
-// runStudy runs an IDX image study (MNIST or Fashion-MNIST) and
-// summarises it; a plan or a shard (e.Partial) only runs its phases.
-func runStudy(ctx context.Context, e *Env, o MNISTOptions) (*MNISTResults, *MNISTSummary, error) {
-	res, err := MNIST(ctx, e, o)
-	if err != nil || e.Partial() {
-		return res, nil, err
-	}
-	sum, err := res.Summarize(e.Dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	return res, sum, nil
-}
-
-// studyPhases counts an IDX study's phases: per model a training, an
-// isometry and an attack phase (two for the authors' models, attacked
-// also under the standard protocol); with baselines one strong-attack
-// phase per LIL and a training and an attack phase per baseline model
-// (adversarial training once per ε).
-func studyPhases(o MNISTOptions, baselines bool, bo BaselineOptions, seeds int) int {
-	n := 0
-	for _, p := range o.Protocols {
-		per := 3
-		if p == Authors {
-			per = 4
-		}
-		n += per * len(o.Betas) * seeds
-	}
-	if baselines {
-		n += len(o.Betas) * seeds
-		for _, m := range bo.Methods {
-			if m == train.MethodAdv {
-				n += 2 * len(bo.Eps) * seeds
-			} else {
-				n += 2 * seeds
-			}
-		}
-	}
-	return n
-}
-
-// phaseCount estimates the number of phases the run will take, for the
-// progress display's time estimate.
-func (o Options) phaseCount(seeds int) int {
-	n := 0
-	for _, ex := range o.Experiments {
-		switch ex {
-		case "rings":
-			n += 1 + 2*len(o.Rings.Betas)*seeds
-			if o.Extended {
-				n += len(o.Rings.Betas) * seeds
-			}
-		case "torus":
-			n += 1 + 2*seeds
-		case "mnist":
-			n += studyPhases(o.MNIST, o.Baselines, DefaultBaselines(false), seeds)
-		case "fashion":
-			n += studyPhases(o.Fashion, true, DefaultFashionBaselines(false), seeds) + 1
-		}
-	}
-	return n
 }

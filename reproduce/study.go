@@ -47,13 +47,9 @@ type MNISTIsometry struct {
 	Worst    float64         `json:"worst_pearson_r"`
 }
 
-func isometryPhase(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, proto string, beta float64, seed uint64) (MNISTIsometry, error) {
-	return Do[MNISTIsometry](ctx, e, isometryPhaseOf(e, name, spec, proto, beta, seed))
-}
-
-// isometryPhaseOf declares the within-class isometry of a study model's
+// isometryPhase declares the within-class isometry of a study model's
 // iso layer (trained by prefix/train, name being prefix/isometry).
-func isometryPhaseOf(e *Env, name string, spec train.Spec, proto string, beta float64, seed uint64) phase.Phase {
+func isometryPhase(e *Env, name string, spec train.Spec, proto string, beta float64, seed uint64) phase.Phase {
 	settings := struct {
 		Spec     train.Spec
 		PerClass int
@@ -196,12 +192,7 @@ type Grid struct {
 // group (NAME/grid beside NAME/train), so a shard that trains the model
 // also draws its row and --merge finds every row stored. The clean row
 // (Beta < 0) comes first.
-func gridRowPhase(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, o MNISTOptions, beta float64, seed uint64) (Grid, error) {
-	return Do[Grid](ctx, e, gridRowPhaseOf(e, name, spec, o, beta, seed))
-}
-
-// gridRowPhaseOf declares gridRowPhase's phase.
-func gridRowPhaseOf(e *Env, name string, spec train.Spec, o MNISTOptions, beta float64, seed uint64) phase.Phase {
+func gridRowPhase(e *Env, name string, spec train.Spec, o MNISTOptions, beta float64, seed uint64) phase.Phase {
 	st := o.Info()
 	settings := struct {
 		Spec train.Spec

@@ -84,49 +84,53 @@ type BetaLoops struct {
 // e.Dir/rings. Each model's measurement is a resumable phase named
 // rings/beta=B/seed=S/topology.
 func RingsTopology(ctx context.Context, e *Env, o RingsOptions) (*TopologyResults, error) {
-	if err := o.Validate(); err != nil {
-		return nil, err
-	}
-	if err := e.Mkdir("rings"); err != nil {
-		return nil, err
-	}
-	to := DefaultTopologyOptions()
-	res := &TopologyResults{Options: o, Topology: to}
-	perBeta := map[float64]int{} // β → index in res.PerBeta
-	err := eachRingsModel(ctx, e, o, func(name string, tr Trained, spec train.Spec, beta float64, seed uint64) error {
-		run, err := ringsTopologyPhase(ctx, e, name+"/topology", tr, spec, to, beta, seed)
-		if err != nil {
-			return err
-		}
-		res.Runs = append(res.Runs, run)
-		k, ok := perBeta[beta]
-		if !ok {
-			k = len(res.PerBeta)
-			perBeta[beta] = k
-			res.PerBeta = append(res.PerBeta, BetaLoops{Beta: beta})
-		}
-		pb := &res.PerBeta[k]
-		pb.Rings += len(run.Rings)
-		for _, g := range run.Rings {
-			if g.KeepsLoop {
-				pb.Kept++
-			}
-		}
-		return nil
-	})
+	r, err := runOne(ctx, e, func() (experiment, error) { return topologyExperiment(e, o) })
 	if err != nil {
 		return nil, err
 	}
-	return res, nil
+	return r.RingsTopology, nil
 }
 
-func ringsTopologyPhase(ctx context.Context, e *Env, name string, tr Trained, spec train.Spec, to TopologyOptions, beta float64, seed uint64) (TopologyRun, error) {
-	return Do[TopologyRun](ctx, e, ringsTopologyPhaseOf(e, name, spec, to, beta, seed))
+// topologyExperiment declares RingsTopology: per β and seed the rings
+// model's training (the rings experiment's) and its persistence.
+func topologyExperiment(e *Env, o RingsOptions) (experiment, error) {
+	if err := o.Validate(); err != nil {
+		return experiment{}, err
+	}
+	to := DefaultTopologyOptions()
+	var ps []phase.Phase
+	eachRingsModel(e, o, func(name string, spec train.Spec, beta float64, seed uint64) {
+		ps = append(ps, trainPhase(e, name+"/train", spec), ringsTopologyPhase(e, name+"/topology", spec, to, beta, seed))
+	})
+	gather := func(done results, r *Results) error {
+		res := &TopologyResults{Options: o, Topology: to}
+		perBeta := map[float64]int{} // β → index in res.PerBeta
+		eachRingsModel(e, o, func(name string, _ train.Spec, beta float64, _ uint64) {
+			run := get[TopologyRun](done, name+"/topology")
+			res.Runs = append(res.Runs, run)
+			k, ok := perBeta[beta]
+			if !ok {
+				k = len(res.PerBeta)
+				perBeta[beta] = k
+				res.PerBeta = append(res.PerBeta, BetaLoops{Beta: beta})
+			}
+			pb := &res.PerBeta[k]
+			pb.Rings += len(run.Rings)
+			for _, g := range run.Rings {
+				if g.KeepsLoop {
+					pb.Kept++
+				}
+			}
+		})
+		r.RingsTopology = res
+		return nil
+	}
+	return experiment{name: "rings", dirs: []string{"rings"}, phases: ps, gather: gather}, nil
 }
 
-// ringsTopologyPhaseOf declares the persistence of the test rings in a
+// ringsTopologyPhase declares the persistence of the test rings in a
 // rings model (trained by prefix/train, name being prefix/topology).
-func ringsTopologyPhaseOf(e *Env, name string, spec train.Spec, to TopologyOptions, beta float64, seed uint64) phase.Phase {
+func ringsTopologyPhase(e *Env, name string, spec train.Spec, to TopologyOptions, beta float64, seed uint64) phase.Phase {
 	settings := struct {
 		Spec     train.Spec
 		Topology TopologyOptions

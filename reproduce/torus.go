@@ -135,43 +135,41 @@ type TorusTrained struct {
 // block, a UMAP of the block's representation coloured by the block's
 // labels (the paper's Fig. 4B). Every step is a resumable phase.
 func Torus(ctx context.Context, e *Env, o TorusOptions) (*TorusResults, error) {
-	if err := o.Validate(); err != nil {
+	r, err := runOne(ctx, e, func() (experiment, error) { return torusExperiment(e, o) })
+	if err != nil {
 		return nil, err
+	}
+	return r.Torus, nil
+}
+
+// torusExperiment declares the torus experiment: the input picture, then
+// per seed the stack's training and measurement.
+func torusExperiment(e *Env, o TorusOptions) (experiment, error) {
+	if err := o.Validate(); err != nil {
+		return experiment{}, err
 	}
 	seeds := e.SeedList()
-	if err := e.Mkdir("torus"); err != nil {
-		return nil, err
-	}
 	spec0 := TorusSpec(o, seeds[0])
-	tr0, _, err := e.Data(spec0.Data)
-	if err != nil {
-		return nil, err
-	}
-	res := &TorusResults{Options: o, Points: tr0.Len(), Grid: int(math.Round(math.Sqrt(float64(tr0.Len())))),
-		Noise: data.TorusNoise, Width: spec0.Width, Depth: spec0.Depth, Levels: tr0.Classes}
-	input, err := torusInput(ctx, e, spec0)
-	if err != nil {
-		return nil, err
-	}
-	res.Input = input
+	ps := []phase.Phase{torusInputPhase(e, spec0)}
 	for _, seed := range seeds {
 		name := fmt.Sprintf("torus/seed=%d", seed)
 		spec := TorusSpec(o, seed)
-		tr, err := torusTrain(ctx, e, name+"/train", spec)
-		if err != nil {
-			return nil, err
-		}
-		run, err := torusGeometry(ctx, e, name+"/geometry", tr, spec, o)
-		if err != nil {
-			return nil, err
-		}
-		res.Runs = append(res.Runs, run)
+		ps = append(ps, torusTrainPhase(e, name+"/train", spec), torusGeometryPhase(e, name+"/geometry", spec, o))
 	}
-	return res, nil
-}
-
-func torusInput(ctx context.Context, e *Env, spec stacked.Spec) (string, error) {
-	return Do[string](ctx, e, torusInputPhase(e, spec))
+	gather := func(done results, r *Results) error {
+		tr0, _, err := e.Data(spec0.Data)
+		if err != nil {
+			return err
+		}
+		res := &TorusResults{Options: o, Points: tr0.Len(), Grid: int(math.Round(math.Sqrt(float64(tr0.Len())))),
+			Noise: data.TorusNoise, Width: spec0.Width, Depth: spec0.Depth, Levels: tr0.Classes, Input: get[string](done, "torus/input")}
+		for _, seed := range seeds {
+			res.Runs = append(res.Runs, get[TorusRun](done, fmt.Sprintf("torus/seed=%d/geometry", seed)))
+		}
+		r.Torus = res
+		return nil
+	}
+	return experiment{name: "torus", dirs: []string{"torus"}, phases: ps, gather: gather}, nil
 }
 
 // torusInputPhase declares the 3-D picture of the training torus.
@@ -203,10 +201,6 @@ func torusNames(s *data.Set, level int) []string {
 	return names
 }
 
-func torusTrain(ctx context.Context, e *Env, name string, spec stacked.Spec) (TorusTrained, error) {
-	return Do[TorusTrained](ctx, e, torusTrainPhase(e, name, spec))
-}
-
 // torusTrainPhase declares the training of a stack of LILs; its result
 // names the model folder relative to the run folder.
 func torusTrainPhase(e *Env, name string, spec stacked.Spec) phase.Phase {
@@ -234,10 +228,6 @@ func torusTrainPhase(e *Env, name string, spec stacked.Spec) phase.Phase {
 		}
 		return TorusTrained{Dir: rel, Result: res}, nil
 	})
-}
-
-func torusGeometry(ctx context.Context, e *Env, name string, tr TorusTrained, spec stacked.Spec, o TorusOptions) (TorusRun, error) {
-	return Do[TorusRun](ctx, e, torusGeometryPhase(e, name, spec, o))
 }
 
 // torusGeometryPhase declares the measurement of a trained stack (trained

@@ -5,9 +5,10 @@
 // A phase is declared as data (Phase): its name, its settings (a plain
 // value, encoded as JSON), the phases whose results it reads (Needs), and
 // the function computing its result from those results. Its key is the
-// sha256 of its settings, the build computing it and the keys and content
-// digests of the results it reads (Key), so a result is reused only for the
-// very inputs it was computed from.
+// sha256 of its settings and the keys and content digests of the results
+// it reads (Key), so a result is reused only for the very inputs it was
+// computed from; the build is recorded beside the key and compared on its
+// own, so that a merge may accept phases of several builds.
 //
 // A result is stored in DIR/phases/NAME.json (Record) with the sha256 of
 // its own JSON and of every file it refers to (a model's weights, a
@@ -144,29 +145,50 @@ func sum(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-// Key returns a phase's key: the sha256 of its settings hash, the build
-// (version) and the name, key and digest of every result it reads.
-func Key(settingsHash, version string, needs []Done) string {
+// Key returns a phase's key: the sha256 of its settings hash and the name,
+// key and digest of every result it reads. (The build that computes a phase
+// is recorded and compared beside it: Record.Version.)
+func Key(settingsHash string, needs []Done) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "settings %s\nbuild %q\n", settingsHash, version)
+	fmt.Fprintf(&b, "settings %s\n", settingsHash)
 	for _, d := range needs {
 		fmt.Fprintf(&b, "reads %q key %s digest %s\n", d.Name, d.Key, d.Digest)
 	}
 	return sum([]byte(b.String()))
 }
 
+// resultSum returns the sha256 of a result's JSON in a canonical form:
+// its values as written (numbers as their text), objects' keys sorted, no
+// space. Rewriting a stored phase with the same values keeps it; changing
+// any value does not.
+func resultSum(raw []byte) (string, error) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	return sum(b), nil
+}
+
 // Record is the file format of a stored phase.
 type Record struct {
-	Phase        string          `json:"phase"`
-	SettingsHash string          `json:"settings_hash"`
-	Version      string          `json:"isonet_version"`
-	Key          string          `json:"key"`
-	Settings     json.RawMessage `json:"settings"`
-	Seconds      float64         `json:"seconds"`
-	Result       json.RawMessage `json:"result"`
-	// ResultSHA256 is the sha256 of Result's compact JSON; Files the
-	// sha256 of every file the result refers to, by its path relative to
-	// the run folder (slash-separated).
+	Phase        string `json:"phase"`
+	SettingsHash string `json:"settings_hash"`
+	Version      string `json:"isonet_version"`
+	Key          string `json:"key"`
+	// Needs names the phases whose results it read.
+	Needs    []string        `json:"needs"`
+	Settings json.RawMessage `json:"settings"`
+	Seconds  float64         `json:"seconds"`
+	Result   json.RawMessage `json:"result"`
+	// ResultSHA256 is the sha256 of Result's canonical JSON (resultSum);
+	// Files the sha256 of every file the result refers to, by its path
+	// relative to the run folder (slash-separated).
 	ResultSHA256 string            `json:"result_sha256"`
 	Files        map[string]string `json:"files"`
 }
@@ -247,7 +269,7 @@ type Found struct {
 
 // Load reads phase p's stored result and verifies it: its settings hash
 // against settingsHash, its build against version (unless anyVersion), its
-// key against the one p gets from its stored build and needs, its result
+// key against the one p gets from needs, its result
 // JSON and every file against their recorded sha256.
 func (s Store) Load(p Phase, settingsHash, version string, anyVersion bool, needs []Done) Found {
 	path := s.Path(p.Name)
@@ -270,12 +292,11 @@ func (s Store) Load(p Phase, settingsHash, version string, anyVersion bool, need
 	case r.Version != version && !anyVersion:
 		f.State, f.Why = Outdated, fmt.Sprintf("its stored result was computed by isonet %s, this is %s", orUnknown(r.Version), version)
 		return f
-	case r.Key != Key(settingsHash, r.Version, needs):
+	case r.Key != Key(settingsHash, needs):
 		f.State, f.Why = Stale, "the results it reads changed"
 		return f
 	}
-	var cb bytes.Buffer
-	if json.Compact(&cb, r.Result) != nil || sum(cb.Bytes()) != r.ResultSHA256 {
+	if h, err := resultSum(r.Result); err != nil || h != r.ResultSHA256 {
 		f.State, f.File, f.Why = Corrupt, s.rel(path), s.rel(path)+" does not match its recorded sha256 (edited?)"
 		return f
 	}
@@ -298,7 +319,7 @@ func (s Store) Load(p Phase, settingsHash, version string, anyVersion bool, need
 		}
 		return f
 	}
-	res, err := p.Decode(cb.Bytes())
+	res, err := p.Decode(r.Result)
 	if err != nil {
 		f.State, f.File, f.Why = Corrupt, s.rel(path), s.rel(path)+" holds a result of another form"
 		return f
@@ -340,8 +361,12 @@ func (s Store) Save(p Phase, settingsHash, version, key string, seconds float64,
 	if err != nil {
 		return nil, fmt.Errorf("phase %s: %w", p.Name, err)
 	}
-	r := &Record{Phase: p.Name, SettingsHash: settingsHash, Version: version, Key: key, Settings: sb,
-		Seconds: seconds, Result: rb, ResultSHA256: sum(rb), Files: map[string]string{}}
+	rs, err := resultSum(rb)
+	if err != nil {
+		return nil, fmt.Errorf("phase %s: %w", p.Name, err)
+	}
+	r := &Record{Phase: p.Name, SettingsHash: settingsHash, Version: version, Key: key, Needs: append([]string{}, p.Needs...), Settings: sb,
+		Seconds: seconds, Result: rb, ResultSHA256: rs, Files: map[string]string{}}
 	if p.Files != nil {
 		for _, rel := range p.Files(result) {
 			if err := s.hashFiles(r.Files, rel); err != nil {
