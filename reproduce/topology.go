@@ -15,35 +15,13 @@ import (
 	"github.com/isonet/isonet/train"
 )
 
-// The per-class topology comparison lives in package topology (Compare)
-// and its figure in package report (DrawDiagram); these names keep the
-// reproduction's code and results unchanged.
-type (
-	TopologyOptions    = topology.CompareOptions
-	CloudTopology      = topology.Cloud
-	TopologyComparison = topology.Comparison
-)
-
-// DefaultTopologyOptions is topology.DefaultCompareOptions.
-func DefaultTopologyOptions() TopologyOptions { return topology.DefaultCompareOptions() }
-
-// CompareTopology is topology.Compare.
-func CompareTopology(x, rep *tensor.Mat, k float64, o TopologyOptions) (*TopologyComparison, error) {
-	return topology.Compare(x, rep, k, o)
-}
-
-// DrawDiagram is report.DrawDiagram.
-func DrawDiagram(base, title string, d *topology.Diagram) error {
-	return report.DrawDiagram(base, title, d)
-}
-
 // RingTopology is the persistence of one test ring in the input and in the
 // last hidden layer of one model. The stored diagrams keep only their H1
 // bars (the H0 bars are the single-linkage merge heights; their bottleneck
 // distance is kept).
 type RingTopology struct {
 	Ring string `json:"ring"`
-	TopologyComparison
+	topology.Comparison
 	// KeepsLoop reports whether the representation keeps β₁ = 1: exactly
 	// one long H1 bar.
 	KeepsLoop bool `json:"keeps_loop"`
@@ -63,10 +41,10 @@ type TopologyRun struct {
 
 // TopologyResults is the persistent homology of the rings experiment.
 type TopologyResults struct {
-	Options  RingsOptions    `json:"options"`
-	Topology TopologyOptions `json:"topology_options"`
-	Runs     []TopologyRun   `json:"runs"`
-	PerBeta  []BetaLoops     `json:"per_beta"`
+	Options  RingsOptions            `json:"options"`
+	Topology topology.CompareOptions `json:"topology_options"`
+	Runs     []TopologyRun           `json:"runs"`
+	PerBeta  []BetaLoops             `json:"per_beta"`
 }
 
 // BetaLoops counts, for one β, the rings (over all seeds) whose last hidden
@@ -97,7 +75,7 @@ func topologyExperiment(e *Env, o RingsOptions) (experiment, error) {
 	if err := o.Validate(); err != nil {
 		return experiment{}, err
 	}
-	to := DefaultTopologyOptions()
+	to := topology.DefaultCompareOptions()
 	var ps []phase.Phase
 	eachRingsModel(e, o, func(name string, spec train.Spec, beta float64, seed uint64) {
 		ps = append(ps, trainPhase(e, name+"/train", spec), ringsTopologyPhase(e, name+"/topology", spec, to, beta, seed))
@@ -130,10 +108,10 @@ func topologyExperiment(e *Env, o RingsOptions) (experiment, error) {
 
 // ringsTopologyPhase declares the persistence of the test rings in a
 // rings model (trained by prefix/train, name being prefix/topology).
-func ringsTopologyPhase(e *Env, name string, spec train.Spec, to TopologyOptions, beta float64, seed uint64) phase.Phase {
+func ringsTopologyPhase(e *Env, name string, spec train.Spec, to topology.CompareOptions, beta float64, seed uint64) phase.Phase {
 	settings := struct {
 		Spec     train.Spec
-		Topology TopologyOptions
+		Topology topology.CompareOptions
 	}{spec, to}
 	files := func(r TopologyRun) []string {
 		var bases []string
@@ -178,24 +156,24 @@ func ringsTopologyPhase(e *Env, name string, spec train.Spec, to TopologyOptions
 					idx = append(idx, i)
 				}
 			}
-			cmp, err := CompareTopology(pickRows(te.X, idx), pickRows(phi, idx), k, to)
+			cmp, err := topology.Compare(pickRows(te.X, idx), pickRows(phi, idx), k, to)
 			if err != nil {
 				return run, fmt.Errorf("%s: %w", rname, err)
 			}
 			slug := strings.ReplaceAll(rname, " ", "-")
-			g := RingTopology{Ring: rname, TopologyComparison: *cmp, KeepsLoop: cmp.Rep.LongH1 == 1, Figures: map[string]string{
+			g := RingTopology{Ring: rname, Comparison: *cmp, KeepsLoop: cmp.Rep.LongH1 == 1, Figures: map[string]string{
 				"input":          filepath.Join("rings", fmt.Sprintf("persistence-input-seed-%d-%s", seed, slug)),
 				"representation": filepath.Join("rings", fmt.Sprintf("persistence-beta-%g-seed-%d-%s", beta, seed, slug)),
 			}}
 			title := fmt.Sprintf("%s, input (%d points)", rname, cmp.Points)
-			if err := DrawDiagram(in.Path(g.Figures["input"]), title, &cmp.Input.Diagram); err != nil {
+			if err := report.DrawDiagram(in.Path(g.Figures["input"]), title, &cmp.Input.Diagram); err != nil {
 				return run, err
 			}
 			title = fmt.Sprintf("β = %g: %s, last hidden layer", beta, rname)
 			if k != 1 {
 				title += fmt.Sprintf(" × %g", k)
 			}
-			if err := DrawDiagram(in.Path(g.Figures["representation"]), title, &cmp.Rep.Diagram); err != nil {
+			if err := report.DrawDiagram(in.Path(g.Figures["representation"]), title, &cmp.Rep.Diagram); err != nil {
 				return run, err
 			}
 			g.Input.Diagram.H0, g.Rep.Diagram.H0 = nil, nil

@@ -27,7 +27,7 @@ func circle(n int, r float64) *tensor.Mat {
 	return x
 }
 
-// TestCompareTopologyHand checks CompareTopology on 12 evenly spaced points
+// TestCompareTopologyHand checks topology.Compare on 12 evenly spaced points
 // of the unit circle, whose Rips H1 is the single bar [2 sin(π/12), √3)
 // (the loop fills when the chord of 4 steps, the side of the inscribed
 // equilateral triangle, enters), against copies of it: scaled (and undone by
@@ -40,14 +40,14 @@ func TestCompareTopologyHand(t *testing.T) {
 	for i := range 12 {
 		flat.Set(i, 0, x.At(i, 0))
 	}
-	o := TopologyOptions{ScaleFraction: 0.5, LongFraction: 0.1}
+	o := topology.CompareOptions{ScaleFraction: 0.5, LongFraction: 0.1}
 	const tol = 1e-5
 
-	c, err := CompareTopology(x, scaled, 0.5, o)
+	c, err := topology.Compare(x, scaled, 0.5, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ct := range []CloudTopology{c.Input, c.Rep} {
+	for _, ct := range []topology.Cloud{c.Input, c.Rep} {
 		if len(ct.Diagram.H1) != 1 || math.Abs(ct.Diagram.H1[0].Birth-birth) > tol || math.Abs(ct.Diagram.H1[0].Death-death) > tol {
 			t.Errorf("H1 %+v, want [%g, %g)", ct.Diagram.H1, birth, death)
 		}
@@ -64,7 +64,7 @@ func TestCompareTopologyHand(t *testing.T) {
 		t.Errorf("scaled copy with K = 0.5: %+v", c)
 	}
 
-	f, err := CompareTopology(x, flat, 1, o)
+	f, err := topology.Compare(x, flat, 1, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestCompareTopologyHand(t *testing.T) {
 	// A threshold of 1 stops before the loop dies: it counts up to 1, and
 	// the essential classes (1 component each) still match.
 	o.Threshold = 1
-	c, err = CompareTopology(x, x, 1, o)
+	c, err = topology.Compare(x, x, 1, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestCompareTopologyHand(t *testing.T) {
 	// threshold 2 between: one essential class against two, so the H0
 	// bottleneck distance is infinite (null in JSON).
 	two := tensor.FromSlice(2, 1, []float32{0, 1})
-	c, err = CompareTopology(two, two, 3, TopologyOptions{Threshold: 2, ScaleFraction: 0.1, LongFraction: 0.1})
+	c, err = topology.Compare(two, two, 3, topology.CompareOptions{Threshold: 2, ScaleFraction: 0.1, LongFraction: 0.1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,19 +103,19 @@ func TestCompareTopologyHand(t *testing.T) {
 	}
 
 	bad := []struct {
-		o TopologyOptions
+		o topology.CompareOptions
 		k float64
 	}{
-		{TopologyOptions{Threshold: -1, ScaleFraction: 0.1, LongFraction: 0.1}, 1},
-		{TopologyOptions{Threshold: math.Inf(1), ScaleFraction: 0.1, LongFraction: 0.1}, 1},
-		{TopologyOptions{ScaleFraction: 0, LongFraction: 0.1}, 1},
-		{TopologyOptions{ScaleFraction: 0.1, LongFraction: 1.5}, 1},
-		{TopologyOptions{ScaleFraction: 0.1, LongFraction: math.NaN()}, 1},
-		{DefaultTopologyOptions(), 0},
-		{DefaultTopologyOptions(), math.NaN()},
+		{topology.CompareOptions{Threshold: -1, ScaleFraction: 0.1, LongFraction: 0.1}, 1},
+		{topology.CompareOptions{Threshold: math.Inf(1), ScaleFraction: 0.1, LongFraction: 0.1}, 1},
+		{topology.CompareOptions{ScaleFraction: 0, LongFraction: 0.1}, 1},
+		{topology.CompareOptions{ScaleFraction: 0.1, LongFraction: 1.5}, 1},
+		{topology.CompareOptions{ScaleFraction: 0.1, LongFraction: math.NaN()}, 1},
+		{topology.DefaultCompareOptions(), 0},
+		{topology.DefaultCompareOptions(), math.NaN()},
 	}
 	for _, b := range bad {
-		if _, err := CompareTopology(x, x, b.k, b.o); err == nil {
+		if _, err := topology.Compare(x, x, b.k, b.o); err == nil {
 			t.Errorf("%+v, K = %g: no error", b.o, b.k)
 		}
 	}
@@ -188,7 +188,7 @@ func TestRingsTopologyQuick(t *testing.T) {
 			if g.Input.LongestH1 < 1.5 || g.Input.LongestH1 > 1.75 || g.Input.SecondH1 > 0.1 {
 				t.Errorf("β=%g %s: input H1 persistences %g, %g", run.Beta, g.Ring, g.Input.LongestH1, g.Input.SecondH1)
 			}
-			for _, c := range []CloudTopology{g.Input, g.Rep} {
+			for _, c := range []topology.Cloud{g.Input, g.Rep} {
 				long := 0
 				for _, b := range c.Diagram.H1 {
 					if b.Persistence() > lf*c.Diameter {
