@@ -18,6 +18,10 @@ func hostileFixtures(t *testing.T) {
 	os.WriteFile("hz-run/.isonet", []byte(`{"format": "isonet-folder/1", "kind": "reproduce", "files": ["plan.json"]}`+"\n"), 0o644)
 	os.WriteFile("hz-run/plan.json", []byte(`{"shards": 1000000000000}`+"\n"), 0o644)
 	os.WriteFile("hz-victim.txt", nil, 0o644)
+	// A reproduce run holding a 2-seed report.
+	os.Mkdir("hz-run2", 0o755)
+	os.WriteFile("hz-run2/.isonet", []byte(`{"format": "isonet-folder/1", "kind": "reproduce", "files": ["results.json"]}`+"\n"), 0o644)
+	os.WriteFile("hz-run2/results.json", []byte(`{"command": "isonet reproduce rings --quick --seeds 0,1 --out hz-run2", "seeds": [0, 1]}`+"\n"), 0o644)
 	// A reproduce run (its marker listing names ahead, as before issue 29)
 	// holding the user's notes and a Slurm log.
 	os.MkdirAll("hz-r1/rings", 0o755)
@@ -47,4 +51,14 @@ var hostileCases = []errorCase{
 	{"train: --force over a reproduce folder", []string{"train", "--dataset", "rings", "--epochs", "1", "--out", "hz-r1", "--force"}, `isonet train: --out hz-r1 is an isonet reproduce folder, not a model folder; --force replaces only model folders isonet wrote`},
 	{"train: --out a reproduce folder", []string{"train", "--dataset", "rings", "--epochs", "1", "--out", "hz-r1"}, `isonet train: --out hz-r1 is an isonet reproduce folder, not a model folder; choose another --out`},
 	{"train --stacked: --force over a reproduce folder", []string{"train", "--stacked", "--dataset", "torus", "--epochs", "1", "--out", "hz-r1", "--force"}, `isonet train: --out hz-r1 is an isonet reproduce folder, not a model folder; --force replaces only model folders isonet wrote`},
+
+	// Item 3: what cannot be written safely into a batch script.
+	{"submit: --out with a newline", []string{"submit", "slurm", "rings", "--quick", "--out", "hz-new\necho pwned", "--dry-run"}, `isonet submit: --out "hz-new\necho pwned": a folder name with a newline, carriage return or NUL cannot be written safely into a batch script; rename it`},
+	{"submit: --out with a backslash", []string{"submit", "slurm", "rings", "--quick", "--out", `hz\new`, "--dry-run"}, `isonet submit: --out "hz\\new": a folder name with a backslash turns off Slurm's %A/%a log file patterns; rename it`},
+	{"submit: a reproduce flag with a newline", []string{"submit", "slurm", "mnist", "--quick", "--data-dir", "idx\nrm -rf ~", "--out", "hz-new", "--dry-run"}, `isonet submit: "--data-dir=idx\nrm -rf ~": a value with a newline, carriage return or NUL cannot be written safely into a batch script`},
+	// Item 4.
+	{"submit: --signal-before < 0", []string{"submit", "slurm", "rings", "--quick", "--signal-before", "-1", "--out", "hz-new", "--dry-run"}, `isonet submit: --signal-before must be ≥ 0 seconds, got -1`},
+
+	// Item 8: a merge does not replace a report of other settings.
+	{"reproduce: --merge with fewer seeds over a richer report", []string{"reproduce", "rings", "--quick", "--merge", "--seeds", "0", "--out", "hz-run2"}, `isonet reproduce: --merge: hz-run2/results.json holds a report of other settings (--seeds 0,1 there, 0 here); merging would replace it: give the same flags, or --force to replace it`},
 }

@@ -32,7 +32,6 @@ var shardCases = []errorCase{
 	{"reproduce: --plan --merge", []string{"reproduce", "rings", "--plan", "--merge"}, `isonet reproduce: --plan and --merge cannot be used together`},
 	{"reproduce: --plan --shard", []string{"reproduce", "rings", "--plan", "--shard", "0/2"}, `isonet reproduce: --plan lists every shard's phases; drop --shard (use --shards N for the split)`},
 	{"reproduce: --merge --shard", []string{"reproduce", "rings", "--merge", "--shard", "0/2", "--out", "sh-new"}, `isonet reproduce: --merge and --shard cannot be used together: run the shards, then --merge`},
-	{"reproduce: --merge --force", []string{"reproduce", "rings", "--merge", "--force", "--out", "sh-new"}, `isonet reproduce: --merge computes nothing; --force cannot be used with it`},
 	{"reproduce: --json without --plan", []string{"reproduce", "rings", "--json"}, `isonet reproduce: --json needs --plan`},
 	{"reproduce: --shards without --plan", []string{"reproduce", "rings", "--shards", "4", "--out", "sh-new"}, `isonet reproduce: --shards needs --plan or --merge (a shard is chosen with --shard I/N)`},
 	{"reproduce: --shards 0", []string{"reproduce", "rings", "--plan", "--shards", "0"}, `isonet reproduce: --shards must be ≥ 1, got 0`},

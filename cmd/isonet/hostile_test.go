@@ -1,9 +1,13 @@
 package main
 
 import (
+	"encoding/json"
+	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/isonet/isonet/internal/outdir"
@@ -46,5 +50,193 @@ func TestReproduceMarkerRecordsWritten(t *testing.T) {
 	mk, _ = outdir.ReadMarker(out)
 	if want := []string{"phases", "report.md", "results.json"}; !reflect.DeepEqual(mk.Files, want) {
 		t.Errorf("after a second run the marker lists %v, want %v (the user's rings/ is not claimed)", mk.Files, want)
+	}
+}
+
+// sbatchArgument reads one argument of an #SBATCH line as sbatch does
+// (Slurm's get_argument): a blank outside quotes ends the argument (even
+// after a backslash), quotes group, a backslash takes the next character
+// as it is, an unescaped # outside quotes ends the line. It returns the
+// argument and the rest of the line.
+func sbatchArgument(line string) (arg, rest string) {
+	i := 0
+	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		i++
+	}
+	var b strings.Builder
+	var quote byte
+	escape := false
+	for ; i < len(line) && (quote != 0 || (line[i] != ' ' && line[i] != '\t')); i++ {
+		c := line[i]
+		switch {
+		case escape:
+			escape = false
+			b.WriteByte(c)
+		case c == '\\':
+			escape = true
+		case quote != 0 && c == quote:
+			quote = 0
+		case quote != 0:
+			b.WriteByte(c)
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '#':
+			return b.String(), ""
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), line[i:]
+}
+
+// slurmFilename expands a file name pattern as Slurm does for --output
+// (%% is %, %A the array job, %a the task, %j the job).
+func slurmFilename(p string, vars map[byte]string) string {
+	var b strings.Builder
+	for i := 0; i < len(p); i++ {
+		if p[i] == '%' && i+1 < len(p) {
+			i++
+			if p[i] == '%' {
+				b.WriteByte('%')
+			} else {
+				b.WriteString(vars[p[i]])
+			}
+			continue
+		}
+		b.WriteByte(p[i])
+	}
+	return b.String()
+}
+
+// TestSubmitScriptsQuoting: with an output folder named with blanks,
+// quotes, $, %, # and a backquote, both batch scripts pass bash -n; the
+// #SBATCH --output lines, read as sbatch reads them and expanded as Slurm
+// expands file name patterns, name the log files inside that folder; and
+// run by bash the shard script passes the folder to isonet unchanged
+// (issue 29 item 3: a space made --output invalid, a % was expanded, a
+// newline ran a command of the user's choosing — now refused, see
+// hostileCases).
+func TestSubmitScriptsQuoting(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("no bash")
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	// A stand-in for isonet that prints its arguments, one per line.
+	bin := filepath.Join(dir, "fake isonet")
+	os.WriteFile(bin, []byte("#!/bin/bash\nprintf '%s\\n' \"$@\" > \"$ARGS_FILE\"\n"), 0o755)
+	name := `run "q" 'x' $HOME %j #c` + "`id`"
+	abs := filepath.Join(dir, name)
+	code, stdout, stderr := isonet(t, "submit", "slurm", "--shards", "2", "--isonet", bin, "--dry-run", "rings", "--quick", "--out", name)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	shardPath, mergePath := filepath.Join(abs, "slurm", "shards.sbatch"), filepath.Join(abs, "slurm", "merge.sbatch")
+	_, after, ok1 := strings.Cut(stdout, "# "+shardPath+"\n")
+	shard, after, ok2 := strings.Cut(after, "\n# "+mergePath+"\n")
+	merge, _, ok3 := strings.Cut(after, "\n# would run:\n")
+	if !ok1 || !ok2 || !ok3 {
+		t.Fatalf("--dry-run printed:\n%s", stdout)
+	}
+	vars := map[byte]string{'A': "7", 'a': "1", 'j': "9"}
+	for _, s := range []struct{ what, script, log string }{
+		{"shards", shard, filepath.Join(abs, "slurm", "shard-7_1.out")},
+		{"merge", merge, filepath.Join(abs, "slurm", "merge-9.out")},
+	} {
+		p := filepath.Join(dir, s.what+".sbatch")
+		os.WriteFile(p, []byte(s.script), 0o755)
+		if out, err := exec.Command("bash", "-n", p).CombinedOutput(); err != nil {
+			t.Errorf("bash -n %s: %v\n%s\n%s", s.what, err, out, s.script)
+		}
+		var got []string
+		for _, line := range strings.Split(s.script, "\n") {
+			if rest, ok := strings.CutPrefix(line, "#SBATCH"); ok {
+				arg, tail := sbatchArgument(rest)
+				if extra, _ := sbatchArgument(tail); extra != "" {
+					t.Errorf("%s: #SBATCH line %q holds a second argument %q", s.what, line, extra)
+				}
+				if v, ok := strings.CutPrefix(arg, "--output="); ok {
+					got = append(got, slurmFilename(v, vars))
+				}
+			}
+		}
+		if len(got) != 1 || got[0] != s.log {
+			t.Errorf("%s: --output read by sbatch gives %q, want [%q]", s.what, got, s.log)
+		}
+	}
+	argsFile := filepath.Join(dir, "args")
+	cmd := exec.Command("bash", filepath.Join(dir, "shards.sbatch"))
+	cmd.Env = append(os.Environ(), "ARGS_FILE="+argsFile, "SLURM_ARRAY_TASK_ID=1", "SLURM_ARRAY_JOB_ID=")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("running the shard script: %v\n%s", err, out)
+	}
+	b, _ := os.ReadFile(argsFile)
+	args := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	want := []string{"reproduce", "rings", "--quick=true", "--out=" + abs, "--shard", "1/2"}
+	if !reflect.DeepEqual(args, want) {
+		t.Errorf("the shard script ran isonet with\n%q\nwant\n%q", args, want)
+	}
+}
+
+// TestCheckSameReport: a merge replaces a report only when it was computed
+// from the same settings (the same seeds however written, the same
+// experiment, --quick, β list ...), whatever the folder, shard or logging
+// flags; otherwise it is refused, naming what differs, unless --force
+// (issue 29 item 8: `--merge --seeds 0` on a 2-seed folder overwrote the
+// 2-seed report with a 1-seed one, exit 0).
+func TestCheckSameReport(t *testing.T) {
+	dir := t.TempDir()
+	store := func(command string) {
+		t.Helper()
+		b, _ := json.Marshal(map[string]any{"command": command, "seeds": []int{0, 1}})
+		if err := os.WriteFile(filepath.Join(dir, "results.json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	merge := func(args ...string) *reproduceFlags {
+		t.Helper()
+		fs := flag.NewFlagSet("reproduce", flag.ContinueOnError)
+		f := newReproduceFlags(fs)
+		f.what = args[0]
+		if err := fs.Parse(args[1:]); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	store("isonet reproduce rings --quick --seeds 0,1 --out " + shellQuote(dir) + " --shard 1/2 --quiet")
+	for _, c := range []struct {
+		args  []string
+		force bool
+		want  string // "" = allowed
+	}{
+		{[]string{"rings", "--quick", "--seeds", "1,0", "--merge"}, false, ""},
+		{[]string{"rings", "--quick=true", "--seeds=0-1", "--merge", "--shards", "2"}, false, ""},
+		{[]string{"rings", "--quick", "--seeds", "0", "--merge"}, false, "--merge: " + filepath.Join(dir, "results.json") + " holds a report of other settings (--seeds 0,1 there, 0 here); merging would replace it: give the same flags, or --force to replace it"},
+		{[]string{"rings", "--quick", "--seeds", "0", "--merge"}, true, ""},
+		{[]string{"rings", "--seeds", "0,1", "--merge"}, false, "--merge: " + filepath.Join(dir, "results.json") + " holds a report of other settings (--quick true there, false here); merging would replace it: give the same flags, or --force to replace it"},
+		{[]string{"all", "--quick", "--seeds", "0,1", "--betas", "1,0", "--merge"}, false, "--merge: " + filepath.Join(dir, "results.json") + " holds a report of other settings (experiment rings there, all here; --betas 0,0.001,0.01,0.1,1,10 there, 0,1 here); merging would replace it: give the same flags, or --force to replace it"},
+	} {
+		err := merge(c.args...).checkSameReport(dir, c.force)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != c.want {
+			t.Errorf("%v force=%v:\n got %q\nwant %q", c.args, c.force, got, c.want)
+		}
+	}
+	// A folder name with blanks and quotes reads back (the command line is
+	// shell-quoted); a command line that cannot be read back is refused.
+	store("isonet reproduce rings --quick --out '/tmp/my '\\''run' --seeds 0,1")
+	if err := merge("rings", "--quick", "--seeds", "0,1").checkSameReport(dir, false); err != nil {
+		t.Errorf("a quoted --out: %v", err)
+	}
+	store("isonet reproduce rings --quick --out my run --seeds 0,1")
+	if err := merge("rings", "--quick", "--seeds", "0,1").checkSameReport(dir, false); err == nil {
+		t.Error("a command line that does not read back was taken as the same settings")
+	}
+	os.Remove(filepath.Join(dir, "results.json"))
+	if err := merge("rings", "--seeds", "0").checkSameReport(dir, false); err != nil {
+		t.Errorf("no report yet: %v", err)
 	}
 }

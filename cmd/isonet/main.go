@@ -21,11 +21,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime/pprof"
 	"sort"
 	"strings"
-	"syscall"
 
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/internal/outdir"
@@ -43,7 +41,7 @@ var commands = map[string]*command{}
 func register(c *command) { commands[c.name] = c }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	defer stop()
 	// ISONET_CPUPROFILE=FILE writes a CPU profile of the whole command (for
 	// `go tool pprof`), as `go test -cpuprofile` does for a test.
@@ -77,6 +75,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.Is(err, context.Canceled) && stoppedForTimeLimit(ctx):
+		fmt.Fprintf(stderr, "isonet %s: %v; progress is saved: run the same command again to resume (exit %d)\n", c.name, errTimeLimit, exitTimeLimit)
+		return exitTimeLimit
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintf(stderr, "isonet %s: interrupted\n", c.name)
 		return 130

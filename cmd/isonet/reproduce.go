@@ -46,7 +46,7 @@ func newReproduceFlags(fs *flag.FlagSet) *reproduceFlags {
 		fs:         fs,
 		out:        fs.String("out", defaultOut, "output folder (report: index.html, report.md, results.json)"),
 		quick:      fs.Bool("quick", false, "reduced settings for a first look (about 20 s on 2 cores)"),
-		force:      fs.Bool("force", false, "recompute phases whose results are already stored (files isonet did not write are kept)"),
+		force:      fs.Bool("force", false, "recompute phases whose results are already stored (files isonet did not write are kept); with --merge: replace a report computed from other settings"),
 		seeds:      fs.String("seeds", "0", "seeds, comma-separated, ranges lo-hi allowed (0-4); several give mean ± sd, three or more a 95 % interval"),
 		protocol:   fs.String("protocol", "both", "MNIST attack protocol: standard, authors or both (SPEC §6)"),
 		betas:      fs.String("betas", "0,0.001,0.01,0.1,1,10", "MNIST β values, comma-separated (taken in increasing order)"),
@@ -216,7 +216,7 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return printPlan(ctx, env, opts, *f.shards, *f.jsonOut, stdout)
 	}
 	setMemoryLimit()
-	opts.Command = "isonet " + strings.Join(append([]string{"reproduce", what}, args...), " ")
+	opts.Command = "isonet " + shellJoin(append([]string{"reproduce", what}, args...))
 	if *f.merge {
 		return mergeReproduce(ctx, env, opts, f, stdout, stderr)
 	}
@@ -242,8 +242,6 @@ func (f *reproduceFlags) check() error {
 		return errors.New("--plan lists every shard's phases; drop --shard (use --shards N for the split)")
 	case *f.merge && *f.shard != "":
 		return errors.New("--merge and --shard cannot be used together: run the shards, then --merge")
-	case *f.merge && *f.force:
-		return errors.New("--merge computes nothing; --force cannot be used with it")
 	case *f.jsonOut && !*f.plan:
 		return errors.New("--json needs --plan")
 	case isSet(f.fs, "shards") && !*f.plan && !*f.merge:
@@ -468,6 +466,10 @@ func mergeReproduce(ctx context.Context, env *reproduce.Env, opts reproduce.Opti
 	if err != nil {
 		return err
 	}
+	if err := f.checkSameReport(out, *f.force); err != nil {
+		return err
+	}
+	env.Force = false // --merge --force replaces a report of other settings; it computes nothing
 	states := p.Check(env)
 	if err := checkStored(states, len(p.Phases), n, out, stderr); err != nil {
 		return err

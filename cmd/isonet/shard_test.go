@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -21,7 +20,7 @@ import (
 // itself, with ISONET_TEST_CLI=1), so that a test can kill it.
 func TestMain(m *testing.M) {
 	if os.Getenv("ISONET_TEST_CLI") == "1" {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		ctx, stop := signalContext() // as main: SIGUSR1 stops for a time limit
 		code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 		stop()
 		os.Exit(code)

@@ -11,7 +11,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/isonet/isonet/internal/atomicfile"
 )
@@ -54,9 +56,10 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	timeLimit := fs.String("time", "", "time limit of each job (sbatch --time, e.g. 2:00:00; default: SBATCH_TIMELIMIT or the partition's)")
 	dryRun := fs.Bool("dry-run", false, "print the batch scripts and the sbatch commands instead of submitting")
 	binary := fs.String("isonet", "", "absolute path of the isonet binary the jobs run (default: this one)")
+	signalBefore := fs.Int("signal-before", 120, "seconds before the time limit at which Slurm sends SIGUSR1 (sbatch --signal=B:USR1@N): the shard saves its progress, exits 75 and is requeued, then resumes (0: no signal, no requeue)")
 	f := newReproduceFlags(fs)
 	f.what = what
-	fs.Lookup("shards").Usage = "number of array tasks (shards) the phases are split into (default 4)"
+	fs.Lookup("shards").Usage = "number of array tasks (shards) the phases are split into (default 4, or the run's phase groups when fewer)"
 	if fs.Parse(args) == nil && fs.NArg() > 0 && !whatGiven {
 		// The experiment may follow the submit flags: submit slurm --shards 4 rings --quick.
 		what, args = afterReproduce(fs.Arg(0), fs.Args()[1:])
@@ -80,6 +83,13 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	env, opts, err := f.options(stderr)
 	if err != nil {
 		return err
+	}
+	if !isSet(fs, "shards") { // the default 4, or fewer when the run has fewer groups
+		groups, _, err := phaseGroups(ctx, env, opts)
+		if err != nil {
+			return err
+		}
+		*shards = min(*shards, groups)
 	}
 	if err := checkShardCount(ctx, env, opts, fmt.Sprintf("--shards %d", *shards), *shards); err != nil {
 		return err
@@ -107,7 +117,7 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	passed := []string{what}
 	fs.Visit(func(fl *flag.Flag) {
 		switch fl.Name {
-		case "shards", "partition", "time", "dry-run", "isonet", "out":
+		case "shards", "partition", "time", "dry-run", "isonet", "out", "signal-before":
 			return
 		}
 		passed = append(passed, "--"+fl.Name+"="+fl.Value.String())
@@ -115,27 +125,56 @@ func runSubmit(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	passed = append(passed, "--out="+out)
 	slurmDir := filepath.Join(out, "slurm")
 	reproduceCmd := shellQuote(exe) + " reproduce " + shellJoin(passed)
-	var mergePassed []string // --merge refuses --force (it computes nothing)
-	for _, a := range passed {
-		if !strings.HasPrefix(a, "--force=") {
-			mergePassed = append(mergePassed, a)
-		}
+	// The merge gets the same flags: with --force it replaces a report of
+	// other settings (and still computes nothing).
+	mergeCmd := shellQuote(exe) + " reproduce " + shellJoin(passed)
+	if err := scriptSafe(*f.out, out, exe, passed); err != nil {
+		return err
 	}
-	mergeCmd := shellQuote(exe) + " reproduce " + shellJoin(mergePassed)
+	if *signalBefore < 0 {
+		return fmt.Errorf("--signal-before must be ≥ 0 seconds, got %d", *signalBefore)
+	}
+	// The logs: Slurm puts the array job id for %A, the task for %a, the
+	// job id for %j.
+	shardLog := sbatchPath(slurmDir+"/shard-") + "%A_%a.out"
+	mergeLog := sbatchPath(slurmDir+"/merge-") + "%j.out"
+	signalLines := ""
+	if *signalBefore > 0 {
+		// Slurm sends SIGUSR1 to the batch shell this long before the time
+		// limit; the shell passes it to isonet, which saves its progress
+		// and exits 75; the shell then requeues the task, which resumes.
+		signalLines = fmt.Sprintf("#SBATCH --signal=B:USR1@%d\n#SBATCH --requeue\n#SBATCH --open-mode=append\n", *signalBefore)
+	}
 	shardScript := fmt.Sprintf(`#!/bin/bash
-# isonet reproduce, sharded: array task I computes shard I/%[1]d into the shared %[2]s.
+# isonet reproduce, sharded: array task I computes shard I/%[1]d into the shared folder
+# %[2]s
 #SBATCH --job-name=isonet-shards
-#SBATCH --output=%[3]s/shard-%%A_%%a.out
-set -euo pipefail
-exec %[4]s --shard "${SLURM_ARRAY_TASK_ID}/%[1]d"
-`, *shards, out, slurmDir, reproduceCmd)
+#SBATCH --output=%[3]s
+%[5]sset -uo pipefail
+%[4]s --shard "${SLURM_ARRAY_TASK_ID}/%[1]d" &
+pid=$!
+# SIGUSR1 (--signal, before the time limit) goes on to isonet, which saves
+# its progress and exits %[6]d; the task is then requeued and resumes.
+trap 'kill -USR1 "$pid" 2>/dev/null' USR1
+status=0
+while :; do
+	wait "$pid" && status=0 || status=$?
+	kill -0 "$pid" 2>/dev/null || break
+done
+if [ "$status" -eq %[6]d ] && [ -n "${SLURM_ARRAY_JOB_ID:-}" ]; then
+	echo "isonet: progress saved before the time limit; requeueing ${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}" >&2
+	scontrol requeue "${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}"
+fi
+exit "$status"
+`, *shards, shellComment(out), shardLog, reproduceCmd, signalLines, exitTimeLimit)
 	mergeScript := fmt.Sprintf(`#!/bin/bash
-# isonet reproduce: the report from the %[1]d shards' phases in %[2]s.
+# isonet reproduce: the report from the %[1]d shards' phases in the folder
+# %[2]s
 #SBATCH --job-name=isonet-merge
-#SBATCH --output=%[3]s/merge-%%j.out
+#SBATCH --output=%[3]s
 set -euo pipefail
 exec %[4]s --merge --shards %[1]d
-`, *shards, out, slurmDir, mergeCmd)
+`, *shards, shellComment(out), mergeLog, mergeCmd)
 	var common []string
 	if *partition != "" {
 		common = append(common, "--partition="+*partition)
@@ -187,6 +226,67 @@ exec %[4]s --merge --shards %[1]d
 	fmt.Fprintf(stdout, "shards: job %s (array 0-%d, logs %s/shard-JOB_I.out)\nmerge: job %s (after every shard succeeds, log %s/merge-JOB.out)\nreport: %s/index.html once job %s is done\n",
 		arrayJob, *shards-1, slurmDir, mergeJob, slurmDir, out, mergeJob)
 	return nil
+}
+
+// scriptSafe refuses what cannot be written safely into a batch script:
+// a newline, carriage return or NUL in the output folder (given as given,
+// absolute as abs), the binary's path or a flag passed on (a newline
+// would end the #SBATCH line or the comment, and what follows would run as
+// a command), and a backslash in the output folder, which would turn off
+// Slurm's %A/%a patterns in the log file names.
+func scriptSafe(given, abs, exe string, passed []string) error {
+	bad := func(s string) bool { return strings.ContainsAny(s, "\n\r\x00") }
+	switch {
+	case bad(abs):
+		return fmt.Errorf("--out %q: a folder name with a newline, carriage return or NUL cannot be written safely into a batch script; rename it", given)
+	case strings.Contains(abs, `\`):
+		return fmt.Errorf("--out %q: a folder name with a backslash turns off Slurm's %%A/%%a log file patterns; rename it", given)
+	case bad(exe):
+		return fmt.Errorf("--isonet %q: a path with a newline, carriage return or NUL cannot be written safely into a batch script", exe)
+	}
+	for _, a := range passed {
+		if bad(a) {
+			return fmt.Errorf("%q: a value with a newline, carriage return or NUL cannot be written safely into a batch script", a)
+		}
+	}
+	return nil
+}
+
+// sbatchPath writes path for an #SBATCH option line, as sbatch reads it:
+// sbatch splits the line at blanks (even a blank after a backslash),
+// groups quoted text, takes a backslash as escaping the next character
+// and, outside quotes, an unescaped # as starting a comment. So the path
+// is written in double quotes (when it holds any of those), with " and \
+// escaped; and since Slurm expands %-patterns in file names, each % of
+// the path is written %%.
+func sbatchPath(path string) string {
+	if !strings.ContainsFunc(path, func(r rune) bool { return r == '"' || r == '\'' || r == '\\' || r == '#' || unicode.IsSpace(r) }) {
+		return strings.ReplaceAll(path, "%", "%%")
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range path {
+		switch r {
+		case '%':
+			b.WriteString("%%")
+			continue
+		case '"', '\\':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// shellComment makes s safe on a comment line of a script (scriptSafe has
+// refused newlines): it is printed as Go would quote it when it holds
+// anything unusual.
+func shellComment(s string) string {
+	if strconv.Quote(s) == `"`+s+`"` {
+		return s
+	}
+	return strconv.Quote(s)
 }
 
 var jobID = regexp.MustCompile(`^([0-9]+)(;.*)?$`)

@@ -10,10 +10,11 @@ import (
 
 // TestSubmitDryRun: --dry-run prints both batch scripts and the sbatch
 // commands (array of N shards, merge after it) and creates nothing; the
-// scripts run the binary by its absolute path with the reproduce flags, the
-// merge without --force; isonet's own options are #SBATCH lines (so that
-// SBATCH_* overrides them), the user's --partition/--time are on sbatch's
-// command line.
+// scripts run the binary by its absolute path with the reproduce flags
+// (the merge's --force replaces a report of other settings); isonet's own
+// options are #SBATCH lines (so that SBATCH_* overrides them), the user's
+// --partition/--time are on sbatch's command line; the shard script asks
+// for SIGUSR1 before the time limit and requeues itself.
 func TestSubmitDryRun(t *testing.T) {
 	dir := t.TempDir()
 	t.Chdir(dir)
@@ -28,9 +29,11 @@ func TestSubmitDryRun(t *testing.T) {
 	want := []string{
 		"# " + abs + "/slurm/shards.sbatch\n#!/bin/bash\n",
 		"#SBATCH --job-name=isonet-shards\n#SBATCH --output=" + abs + "/slurm/shard-%A_%a.out\n",
-		"exec '" + bin + "' reproduce rings --force=true --quick=true --seeds=0,1 --out=" + abs + " --shard \"${SLURM_ARRAY_TASK_ID}/3\"\n",
+		"#SBATCH --signal=B:USR1@120\n#SBATCH --requeue\n#SBATCH --open-mode=append\n",
+		"\n'" + bin + "' reproduce rings --force=true --quick=true --seeds=0,1 --out=" + abs + " --shard \"${SLURM_ARRAY_TASK_ID}/3\" &\n",
+		"scontrol requeue \"${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}\"\n",
 		"#SBATCH --job-name=isonet-merge\n#SBATCH --output=" + abs + "/slurm/merge-%j.out\n",
-		"exec '" + bin + "' reproduce rings --quick=true --seeds=0,1 --out=" + abs + " --merge --shards 3\n",
+		"exec '" + bin + "' reproduce rings --force=true --quick=true --seeds=0,1 --out=" + abs + " --merge --shards 3\n",
 		"sbatch --parsable --array=0-2 --partition=gpu --time=1:00:00 " + abs + "/slurm/shards.sbatch\n",
 		"sbatch --parsable --dependency=afterok:ARRAY_JOB_ID --partition=gpu --time=1:00:00 " + abs + "/slurm/merge.sbatch",
 	}
