@@ -108,7 +108,8 @@ func orNone(s string) string {
 }
 
 // shellSplit splits a command line as shellJoin wrote it: words separated
-// by blanks, single-quoted where they hold anything else ('\” for a quote).
+// by blanks, single-quoted where they hold anything else (a quote inside
+// is written as quote, backslash, quote, quote).
 func shellSplit(s string) []string {
 	var words []string
 	var b strings.Builder
