@@ -40,9 +40,6 @@ var FashionMNISTSHA256 = map[string]string{
 // FashionMNISTClasses names Fashion-MNIST's ten classes, by label.
 var FashionMNISTClasses = []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}
 
-// FashionInstallHint says how to get Fashion-MNIST when it is missing.
-const FashionInstallHint = "install it (apt-get install dataset-fashion-mnist) or pass --data-dir DIR (a folder holding its four IDX files)"
-
 // fashionHint says how to get Fashion-MNIST when it is missing, naming
 // Spec.Dir as a field (internal/field) for a field error's format.
 const fashionHint = "install it (apt-get install dataset-fashion-mnist) or pass {Dir} DIR (a folder holding its four IDX files)"

@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/isonet/isonet/attack"
-	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/internal/phase"
 	"github.com/isonet/isonet/iso"
 	"github.com/isonet/isonet/model"
@@ -338,37 +336,4 @@ func (g *Grid) Markdown() string {
 		fmt.Fprintf(&b, "- %s\n", g.RowTitle(r))
 	}
 	return b.String()
-}
-
-// idxFiles are the four files of a data set in the MNIST layout.
-var idxFiles = []string{"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}
-
-// CheckIDXDir returns an error naming the first of the four IDX files
-// (gzipped or plain) that dir lacks. flag names where dir came from
-// ("--data-dir"); an empty flag means the Fashion-MNIST package's folder
-// (dir is then ignored), and the error says how to install the package.
-func CheckIDXDir(dir, flag string) error {
-	if flag == "" {
-		d, err := data.FashionMNISTFolder()
-		if err != nil {
-			return err
-		}
-		dir = d
-	}
-	for _, f := range idxFiles {
-		found := false
-		for _, name := range []string{f + ".gz", f} {
-			if st, err := os.Stat(filepath.Join(dir, name)); err == nil && st.Mode().IsRegular() {
-				found = true
-			}
-		}
-		if found {
-			continue
-		}
-		if flag == "" {
-			return fmt.Errorf("fashion-mnist: %s: no %s(.gz); %s", dir, f, data.FashionInstallHint)
-		}
-		return fmt.Errorf("%s %s: no %s(.gz) file; want a folder holding the four IDX files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, gzipped or not)", flag, dir, f)
-	}
-	return nil
 }

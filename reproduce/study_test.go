@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/isonet/isonet/data"
 )
 
 // writeSyntheticIDX writes a small data set in the MNIST IDX layout into
@@ -180,7 +182,7 @@ func TestFashionPipelineSynthetic(t *testing.T) {
 // study reads it: 60,000 training and 10,000 test images of 28×28 in 10
 // classes, the first test image an ankle boot (class 9).
 func TestFashionRealData(t *testing.T) {
-	if err := CheckIDXDir("", ""); err != nil {
+	if err := data.CheckIDXDir(""); err != nil {
 		t.Skip("dataset-fashion-mnist not installed:", err)
 	}
 	e := &Env{Dir: t.TempDir()}

@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/isonet/isonet/data"
 )
 
 // TestReproduceFashionWithoutPackage: with the Debian package absent (its
@@ -14,16 +12,17 @@ import (
 // --extended` exit 2 with one line on how to install it and write nothing;
 // so does a package folder that lacks a file.
 func TestReproduceFashionWithoutPackage(t *testing.T) {
+	const hint = "install it (apt-get install dataset-fashion-mnist) or pass --data-dir DIR (a folder holding its four IDX files)"
 	dir := t.TempDir()
 	absent := filepath.Join(dir, "absent")
 	t.Setenv("ISONET_FASHION_MNIST_DIR", absent)
-	want := "isonet reproduce: fashion-mnist: " + absent + " not found; " + data.FashionInstallHint + "\n"
+	want := "isonet reproduce: fashion-mnist: " + absent + " not found; " + hint + "\n"
 	for _, args := range [][]string{{"reproduce", "fashion"}, {"reproduce", "all", "--extended"}, {"reproduce", "fashion", "--partial"}} {
 		if args[len(args)-1] == "--partial" {
 			args = args[:2]
 			os.MkdirAll(absent, 0o755)
 			os.WriteFile(filepath.Join(absent, "train-images-idx3-ubyte.gz"), nil, 0o644)
-			want = "isonet reproduce: fashion-mnist: " + absent + ": no train-labels-idx1-ubyte(.gz); " + data.FashionInstallHint + "\n"
+			want = "isonet reproduce: fashion-mnist: " + absent + ": no train-labels-idx1-ubyte(.gz); " + hint + "\n"
 		}
 		out := filepath.Join(dir, "out")
 		code, stdout, stderr := isonet(t, append(args, "--out", out)...)
