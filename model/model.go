@@ -297,7 +297,7 @@ func (c *Config) Validate() error {
 				return fmt.Errorf("block %d: layer size %d out of range 1..%d", k, s, 1<<20)
 			}
 		}
-		if b.Activation != string(nn.Tanh) && b.Activation != string(nn.ReLU) {
+		if b.Activation != string(nn.Tanh) && b.Activation != string(nn.ReLU) && b.Activation != string(nn.MaxMin) {
 			return fmt.Errorf("block %d: unknown activation %q", k, b.Activation)
 		}
 		if err := b.Train.Validate(len(b.Sizes) - 1); err != nil {

@@ -45,7 +45,7 @@ const (
 )
 
 // Methods lists the accepted training methods.
-var Methods = []string{MethodLIL, MethodAdv, MethodJacobian, MethodSpecNorm}
+var Methods = []string{MethodLIL, MethodAdv, MethodJacobian, MethodSpecNorm, MethodLipschitz, MethodTrades}
 
 // Defaults of the baselines' settings (SetMethod fills them in).
 const (
@@ -66,14 +66,19 @@ func (c *Config) SetMethod(method string) error {
 		method = MethodLIL
 	}
 	c.AdvEps, c.AdvStep, c.AdvSteps, c.JacLambda = 0, 0, 0, 0
+	c.LipParam, c.LipIters, c.LipMargin, c.LipTemp, c.TradesBeta, c.SpecScale = "", 0, 0, 0, 0, 0
 	switch method {
 	case MethodLIL, MethodSpecNorm:
+	case MethodLipschitz:
+		c.lipschitzDefaults()
+	case MethodTrades:
+		c.tradesDefaults()
 	case MethodAdv:
 		c.AdvEps, c.AdvStep, c.AdvSteps = DefaultAdvEps, DefaultAdvEps/4, DefaultAdvSteps
 	case MethodJacobian:
 		c.JacLambda = DefaultJacLambda
 	default:
-		return field.Errorf("{Method} must be one of lil, adv, jacobian, specnorm, got %q", method)
+		return field.Errorf("{Method} must be one of lil, adv, jacobian, specnorm, lipschitz, trades, got %q", method)
 	}
 	if method == MethodLIL {
 		method = "" // the paper's method is the zero value: its config JSON stays as before
@@ -95,11 +100,24 @@ func (c *Config) methodName() string {
 func (c *Config) validateMethod() error {
 	m := c.methodName()
 	switch m {
-	case MethodLIL, MethodAdv, MethodJacobian, MethodSpecNorm:
+	case MethodLIL, MethodAdv, MethodJacobian, MethodSpecNorm, MethodLipschitz, MethodTrades:
 	default:
-		return field.Errorf("{Method} must be one of lil, adv, jacobian, specnorm, got %q", c.Method)
+		return field.Errorf("{Method} must be one of lil, adv, jacobian, specnorm, lipschitz, trades, got %q", c.Method)
 	}
-	if m == MethodAdv {
+	if err := c.validateLipschitz(m); err != nil {
+		return err
+	}
+	if err := c.validateTrades(m); err != nil {
+		return err
+	}
+	if m == MethodSpecNorm {
+		if !(c.SpecScale >= 0) || math.IsInf(c.SpecScale, 0) {
+			return field.Errorf("{SpecScale} must be a finite number ≥ 0 (0 means 1), got %g", c.SpecScale)
+		}
+	} else if c.SpecScale != 0 {
+		return field.Errorf("{SpecScale} needs {Method} specnorm (method is %s)", m)
+	}
+	if m == MethodAdv || m == MethodTrades {
 		switch {
 		case !(c.AdvEps > 0 && c.AdvEps <= 1):
 			return field.Errorf("{AdvEps} must be in (0, 1], got %g", c.AdvEps)
@@ -109,7 +127,7 @@ func (c *Config) validateMethod() error {
 			return field.Errorf("{AdvSteps} must be ≥ 1, got %d", c.AdvSteps)
 		}
 	} else if c.AdvEps != 0 || c.AdvStep != 0 || c.AdvSteps != 0 {
-		return field.Errorf("{AdvEps}, {AdvStep} and {AdvSteps} need {Method} adv (method is %s)", m)
+		return field.Errorf("{AdvEps}, {AdvStep} and {AdvSteps} need {Method} adv or trades (method is %s)", m)
 	}
 	if m == MethodJacobian {
 		if !(c.JacLambda > 0) || math.IsInf(c.JacLambda, 0) {
@@ -130,12 +148,23 @@ func (t *Trainer) initMethod() {
 		t.jac = newJacobian(t.net)
 	case MethodSpecNorm:
 		t.sn = newSpecNorm(t.net, t.cfg.Seed)
+		if sc := t.cfg.SpecScale; sc != 0 {
+			t.sn.scale = sc
+			t.sn.apply(t.net)
+		}
+	case MethodLipschitz:
+		t.lip = newLipTrainer(t.net, t.cfg)
+	case MethodTrades:
+		t.trades = newTradesTrainer(t.net)
 	}
 }
 
 // checkSet returns an error when set does not suit the method: adversarial
 // training clips to [0,1] and so needs inputs there.
 func (t *Trainer) checkSet(set *data.Set) error {
+	if t.trades != nil {
+		return t.trades.checkSet(set)
+	}
 	if t.adv == nil || t.adv.checked == set {
 		return nil
 	}
@@ -334,11 +363,12 @@ type specNorm struct {
 	params []*nn.Param // V_0, b_0, V_1, b_1, …: what the optimizer updates
 	u, v   [][]float64
 	sigma  []float64
+	scale  float64 // the logits' scale s: the last layer is s·V/σ
 }
 
 func newSpecNorm(net *nn.MLP, seed uint64) *specNorm {
 	rng := rand.New(rand.NewPCG(seed, seed^0x5bec7a1))
-	s := &specNorm{}
+	s := &specNorm{scale: 1}
 	for _, l := range net.Layers {
 		p := &nn.Param{Name: l.W.Name, Shape: l.W.Shape, Data: append([]float32(nil), l.W.Data...), Grad: make([]float32, len(l.W.Data))}
 		s.raw = append(s.raw, p)
@@ -401,10 +431,10 @@ func (s *specNorm) measure() {
 	}
 }
 
-// apply writes W_k = V_k/σ_k into the model.
+// apply writes W_k = V_k/σ_k into the model (s·V_k/σ_k for the last).
 func (s *specNorm) apply(net *nn.MLP) {
 	for k, p := range s.raw {
-		inv := 1 / s.sigma[k]
+		inv := s.layerScale(k) / s.sigma[k]
 		w := net.Layers[k].W.Data
 		for i, x := range p.Data {
 			w[i] = float32(float64(x) * inv)
@@ -412,11 +442,22 @@ func (s *specNorm) apply(net *nn.MLP) {
 	}
 }
 
+// layerScale returns the factor of layer k's V_k/σ_k: the logit scale s
+// for the last layer, 1 for the others.
+func (s *specNorm) layerScale(k int) float64 {
+	if k == len(s.raw)-1 {
+		return s.scale
+	}
+	return 1
+}
+
 // backward turns the gradients G_k = ∂L/∂W_k in the model into the raw
-// weights' gradients ∂L/∂V_k = (G_k − ⟨G_k, W_k⟩·u_k v_kᵀ)/σ_k (from
-// W = V/σ and ∂σ/∂V = u vᵀ) and returns the parameters to update.
+// weights' gradients ∂L/∂V_k = (s_k·G_k − ⟨G_k, W_k⟩·u_k v_kᵀ)/σ_k (from
+// W = s_k·V/σ and ∂σ/∂V = u vᵀ; s_k the layer's scale) and returns the
+// parameters to update.
 func (s *specNorm) backward(net *nn.MLP) []*nn.Param {
 	for k, p := range s.raw {
+		sk := s.layerScale(k)
 		l := net.Layers[k]
 		var dot float64
 		for i, g := range l.W.Grad {
@@ -428,7 +469,7 @@ func (s *specNorm) backward(net *nn.MLP) []*nn.Param {
 			c := dot * ui
 			row := p.Grad[i*l.In : (i+1)*l.In]
 			for j, g := range l.W.Grad[i*l.In : (i+1)*l.In] {
-				row[j] = float32((float64(g) - c*v[j]) * inv)
+				row[j] = float32((sk*float64(g) - c*v[j]) * inv)
 			}
 		}
 	}

@@ -84,8 +84,11 @@ func (s *Spec) ValidateTraining() error {
 	if s.LogEvery < 0 {
 		return field.Errorf("{LogEvery} must be ≥ 0, got %d", s.LogEvery)
 	}
-	if s.Act != nn.Tanh && s.Act != nn.ReLU {
-		return field.Errorf("{Act} must be tanh or relu, got %q", s.Act)
+	if s.Act != nn.Tanh && s.Act != nn.ReLU && s.Act != nn.MaxMin {
+		return field.Errorf("{Act} must be tanh, relu or maxmin, got %q", s.Act)
+	}
+	if s.Act == nn.MaxMin && (s.Width%2 != 0 || s.Train.Method == MethodJacobian) {
+		return field.Errorf("{Act} maxmin needs an even {Width} and a {Method} other than jacobian, got width %d, method %s", s.Width, s.Train.methodName())
 	}
 	switch s.Init {
 	case nn.InitPyTorch, nn.InitXavier, nn.InitOrthogonal:

@@ -51,6 +51,16 @@ type Config struct {
 	AdvStep   float64 `json:"adv_step,omitempty"`        // adv: PGD step size
 	AdvSteps  int     `json:"adv_steps,omitempty"`       // adv: PGD steps per batch
 	JacLambda float64 `json:"jacobian_lambda,omitempty"` // jacobian: weight λ_JR
+	// The 1-Lipschitz network (MethodLipschitz), TRADES (MethodTrades, with
+	// AdvEps, AdvStep, AdvSteps for its PGD) and spectral normalisation's
+	// logit scale (MethodSpecNorm; 0 means 1), in lipschitz.go, trades.go
+	// and baselines.go.
+	LipParam   string  `json:"lipschitz,omitempty"`             // lipschitz: aol or orthogonal
+	LipIters   int     `json:"bjorck_iters,omitempty"`          // lipschitz orthogonal: Björck–Bowie steps
+	LipMargin  float64 `json:"lipschitz_margin,omitempty"`      // lipschitz: L2 radius the loss's offset aims at
+	LipTemp    float64 `json:"lipschitz_temperature,omitempty"` // lipschitz: the loss's temperature τ
+	TradesBeta float64 `json:"trades_beta,omitempty"`           // trades: weight β of the KL term
+	SpecScale  float64 `json:"specnorm_scale,omitempty"`        // specnorm: the logits' scale s (last layer s·V/σ)
 }
 
 // Defaults returns the paper's training settings for a model with the given
@@ -107,6 +117,10 @@ func (c Config) WithDefaults(layers int) Config {
 		if c.JacLambda == 0 {
 			c.JacLambda = DefaultJacLambda
 		}
+	case MethodLipschitz:
+		c.lipschitzDefaults()
+	case MethodTrades:
+		c.tradesDefaults()
 	}
 	return c
 }
@@ -191,9 +205,11 @@ type Trainer struct {
 	fixed *data.Set // full batch of this set in fixed order: the iso loss's input distances are reused
 
 	// The baselines' state (nil unless cfg.Method names them).
-	adv *advTrainer
-	jac *jacobian
-	sn  *specNorm
+	adv    *advTrainer
+	jac    *jacobian
+	sn     *specNorm
+	lip    *lipTrainer
+	trades *tradesTrainer
 }
 
 // NewTrainer returns a trainer for m with cfg, its zero settings replaced
@@ -266,6 +282,12 @@ func (t *Trainer) Done() bool { return t.epoch >= t.cfg.Epochs }
 // training replaces the batch, the Jacobian regulariser adds its gradient,
 // spectral normalisation updates the raw weights and renormalises.
 func (t *Trainer) Step(x *tensor.Mat, y []int, reuseIso bool) (ce, isoLoss float64) {
+	switch {
+	case t.lip != nil:
+		return t.lipStep(x, y, reuseIso)
+	case t.trades != nil:
+		return t.tradesStep(x, y, reuseIso)
+	}
 	m, c := t.net, t.cfg
 	if t.sn != nil {
 		t.sn.powerIteration() // one step per training step; W = V/σ
