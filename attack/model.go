@@ -3,20 +3,27 @@
 // that resist.
 //
 // The attacks are those of SPEC §4 — FGSM, PGD and the authors'
-// fixed-gradient PGD ("pgd-paper") — and the stronger checks the robustness
-// field asks for: APGD-CE (Croce & Hein 2020) and the gradient-free Square
-// attack (Andriushchenko et al. 2020). RobustAccuracy measures a model's
-// accuracy under one of them over a whole data set, in parallel and
-// deterministically.
+// fixed-gradient PGD ("pgd-paper") — and the instruments of the robustness
+// field: APGD on cross-entropy, on the DLR loss and on the targeted DLR loss
+// (APGD-CE, APGD-DLR, APGD-T; Croce & Hein 2020), FAB and FAB-T (the
+// minimal-perturbation attack of Croce & Hein, ICML 2020) and the
+// gradient-free Square attack (Andriushchenko et al. 2020). AutoAttack runs
+// them as the AutoAttack ensemble — each stage on the examples still robust,
+// every adversarial re-checked before it counts — and computes the
+// gradient-masking checks. RobustAccuracy measures a model's accuracy under
+// one attack over a whole data set, in parallel and deterministically.
 //
-// Inputs live in [0, 1]: every attack clips its points to that box, and
-// RobustAccuracy rejects data outside it. The threat model is a ball of radius
-// ε around the clean input, in the L∞ norm ("inf") or the L2 norm ("2").
+// Inputs live in [0, 1] unless Config.Lo/Hi (AutoAttackConfig.Lo/Hi) name
+// another box: every attack clips its points to the box, and RobustAccuracy
+// and AutoAttack reject data outside it. The threat model is a ball of
+// radius ε around the clean input, in the L∞ norm ("inf") or the L2 norm
+// ("2"). DLR and FAB need the optional LogitsGrader; Square is faster on a
+// FirstLayerModel.
 //
-// The batch functions (FGSM, PGD, PGDPaper, APGD, Square) take the
-// destination first and work on one batch; they panic on mismatched shapes,
-// which are programmer errors. RobustAccuracy and Sweep validate what a user
-// can get wrong and return errors.
+// The batch functions (FGSM, PGD, PGDPaper, APGD, APGDDLR, APGDT, FAB, FABT,
+// Square) take the destination first and work on one batch in [0, 1]; they
+// panic on mismatched shapes, which are programmer errors. RobustAccuracy,
+// AutoAttack and Sweep validate what a user can get wrong and return errors.
 package attack
 
 import (
