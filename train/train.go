@@ -102,7 +102,15 @@ func (c Config) WithDefaults(layers int) Config {
 	if c.Optimizer == "" {
 		c.Optimizer = d.Optimizer
 	}
-	switch c.Method {
+	if c.Method != "" {
+		bare := c
+		bare.SetMethod(MethodLIL) // clears every method's settings
+		bare.Method = c.Method
+		if bare == c { // none of the method's settings given: all its defaults
+			c.SetMethod(c.Method) // (an unknown method is left to Validate)
+		}
+	}
+	switch c.Method { // some given: the others' defaults may follow them
 	case MethodAdv:
 		if c.AdvEps == 0 {
 			c.AdvEps = DefaultAdvEps
