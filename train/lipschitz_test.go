@@ -36,7 +36,7 @@ func TestMarginCE(t *testing.T) {
 	y := []int{0, 1}
 	// Row 0: τ(z − o·e_0) = (4·(2−1), 0, 0) → (log(e⁴+2) − 4)/4.
 	// Row 1: (2, 4·(1−1), −4) → (log(e²+1+e⁻⁴) − 0)/4.
-	want := ((math.Log(math.Exp(4)+2) - 4) / 4 + math.Log(math.Exp(2)+1+math.Exp(-4))/4) / 2
+	want := ((math.Log(math.Exp(4)+2)-4)/4 + math.Log(math.Exp(2)+1+math.Exp(-4))/4) / 2
 	d := &tensor.Mat{}
 	if got := MarginCE(d, z, y, 1, 4, 1); math.Abs(got-want) > 1e-12 {
 		t.Errorf("MarginCE = %.15g, want %.15g", got, want)
