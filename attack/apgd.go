@@ -296,7 +296,9 @@ func (a *apgdRun) updateInf(i int, momentum bool, x0 []float32, eps float64) {
 	}
 	_, _, _, _ = prev[len(cur)-1], next[len(cur)-1], g[len(cur)-1], x0[len(cur)-1]
 	eb := math.Float64bits(math.Abs(a.eta[i]))
-	for j, cj := range cur {
+	done := apgdInfVec(next, cur, prev, g, x0, eb, eps, momentum) // the same arithmetic, 8 at a time
+	for j := done; j < len(cur); j++ {
+		cj := cur[j]
 		gb := math.Float32bits(g[j])
 		d := math.Float64frombits(eb | uint64(gb&0x80000000)<<32) // η·sign(g)
 		if gb&0x7fffffff == 0 {

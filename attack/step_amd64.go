@@ -20,3 +20,17 @@ func stepInfVec(dst, cur, g, x0 []float32, ab uint64, eps float64) int {
 	stepInf512(&dst[0], &cur[0], &g[0], &x0[0], n, ab, eps)
 	return n
 }
+
+//go:noescape
+func apgdInf512(next, cur, prev, grad, x0 *float32, n int, eb uint64, eps float64, momentum bool)
+
+// apgdInfVec does updateInf over the longest multiple of 8 of next and
+// returns how many elements it did.
+func apgdInfVec(next, cur, prev, g, x0 []float32, eb uint64, eps float64, momentum bool) int {
+	n := len(next) &^ 7
+	if !stepAVX512 || n == 0 {
+		return 0
+	}
+	apgdInf512(&next[0], &cur[0], &prev[0], &g[0], &x0[0], n, eb, eps, momentum)
+	return n
+}

@@ -56,3 +56,72 @@ sloop:
 	VZEROUPPER
 sdone:
 	RET
+
+DATA stepc_alpha<>+0(SB)/8, $0x3fe8000000000000
+GLOBL stepc_alpha<>(SB), RODATA|NOPTR, $8
+DATA stepc_beta<>+0(SB)/8, $0x3fd0000000000000
+GLOBL stepc_beta<>(SB), RODATA|NOPTR, $8
+
+// func apgdInf512(next, cur, prev, grad, x0 *float32, n int, eb uint64, eps float64, momentum bool)
+// updateInf for n elements (a multiple of 8), lane by lane the same float64
+// arithmetic: z = clamp(cur + d) as in stepInf512, then with momentum
+// z = clamp((cur + 0.75·(z − cur)) + 0.25·(cur − prev)), clamp being
+// min(max(·, max(x0 − eps, 0)), min(x0 + eps, 1)).
+TEXT ·apgdInf512(SB), NOSPLIT, $0-65
+	MOVQ next+0(FP), DI
+	MOVQ cur+8(FP), SI
+	MOVQ prev+16(FP), BX
+	MOVQ grad+24(FP), DX
+	MOVQ x0+32(FP), R8
+	MOVQ n+40(FP), CX
+	MOVBQZX momentum+64(FP), R9
+	SHRQ $3, CX
+	JZ adone
+	VPBROADCASTQ eb+48(FP), Z0
+	VBROADCASTSD eps+56(FP), Z1
+	VPBROADCASTQ stepc_sign<>(SB), Z2
+	VPBROADCASTQ stepc_abs<>(SB), Z3
+	VBROADCASTSD stepc_one<>(SB), Z4
+	VPXORQ Z5, Z5, Z5
+	VBROADCASTSD stepc_alpha<>(SB), Z12
+	VBROADCASTSD stepc_beta<>(SB), Z13
+aloop:
+	VPMOVZXDQ 0(DX), Z6         // g bits, one per 64-bit lane
+	VPTESTMQ Z3, Z6, K1         // g ≠ ±0
+	VPANDQ Z2, Z6, Z7
+	VPSLLQ $32, Z7, Z7          // g's sign at bit 63
+	VPORQ Z0, Z7, Z7            // ±|η|
+	VMOVAPD.Z Z7, K1, Z7        // +0 where g = ±0
+	VCVTPS2PD 0(SI), Z14        // c
+	VADDPD Z7, Z14, Z8          // c + d
+	VCVTPS2PD 0(R8), Z9         // x0
+	VSUBPD Z1, Z9, Z10          // x0 − eps
+	VMAXPD Z5, Z10, Z10         // lo = max(x0 − eps, +0)
+	VADDPD Z1, Z9, Z11          // x0 + eps
+	VMINPD Z4, Z11, Z11         // hi = min(x0 + eps, 1)
+	VMAXPD Z10, Z8, Z8          // max(c + d, lo)
+	VMINPD Z11, Z8, Z8          // z = min(·, hi)
+	TESTQ R9, R9
+	JZ astore
+	VSUBPD Z14, Z8, Z8          // z − c
+	VMULPD Z12, Z8, Z8          // 0.75·(z − c)
+	VADDPD Z8, Z14, Z8          // c + 0.75·(z − c)
+	VCVTPS2PD 0(BX), Z15        // prev
+	VSUBPD Z15, Z14, Z15        // c − prev
+	VMULPD Z13, Z15, Z15        // 0.25·(c − prev)
+	VADDPD Z15, Z8, Z8          // (c + 0.75·(z − c)) + 0.25·(c − prev)
+	VMAXPD Z10, Z8, Z8
+	VMINPD Z11, Z8, Z8
+astore:
+	VCVTPD2PS Z8, Y8
+	VMOVUPS Y8, 0(DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, BX
+	ADDQ $32, DX
+	ADDQ $32, R8
+	DECQ CX
+	JNZ aloop
+	VZEROUPPER
+adone:
+	RET

@@ -5,3 +5,7 @@ package attack
 var stepAVX512 = false
 
 func stepInfVec(dst, cur, g, x0 []float32, ab uint64, eps float64) int { return 0 }
+
+func apgdInfVec(next, cur, prev, g, x0 []float32, eb uint64, eps float64, momentum bool) int {
+	return 0
+}

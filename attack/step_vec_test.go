@@ -51,3 +51,55 @@ func TestStepInfVectorBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestAPGDUpdateVectorBitIdentical compares updateInf's vector kernel with
+// its Go loop bit for bit, with and without momentum, on the cases of
+// TestStepInfVectorBitIdentical.
+func TestAPGDUpdateVectorBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	const n = 8*41 + 5
+	pick := func() float32 {
+		switch rng.IntN(6) {
+		case 0:
+			return 0
+		case 1:
+			return 1
+		default:
+			return rng.Float32()
+		}
+	}
+	for _, eta := range []float64{0, 0.003, 0.05, 0.2, 1.5} {
+		for _, eps := range []float64{0, 0.01, 0.3, 2} {
+			a := newAPGDRun(1, n)
+			x0 := make([]float32, n)
+			cur, prev, g := a.cur.Row(0), a.prev.Row(0), a.g.Row(0)
+			for j := range x0 {
+				x0[j] = pick()
+				cur[j] = x0[j] + float32(eps*(2*rng.Float64()-1)*1.2)
+				prev[j] = x0[j] + float32(eps*(2*rng.Float64()-1)*1.2)
+				switch rng.IntN(5) {
+				case 0:
+					g[j] = 0
+				case 1:
+					g[j] = float32(math.Copysign(0, -1))
+				default:
+					g[j] = float32(rng.NormFloat64())
+				}
+			}
+			a.eta[0] = eta
+			for _, momentum := range []bool{false, true} {
+				a.updateInf(0, momentum, x0, eps)
+				got := append([]float32(nil), a.next.Row(0)...)
+				old := stepAVX512
+				stepAVX512 = false
+				a.updateInf(0, momentum, x0, eps)
+				stepAVX512 = old
+				for j, w := range a.next.Row(0) {
+					if math.Float32bits(got[j]) != math.Float32bits(w) {
+						t.Fatalf("η %g ε %g momentum %v, element %d: %v, want %v", eta, eps, momentum, j, got[j], w)
+					}
+				}
+			}
+		}
+	}
+}
