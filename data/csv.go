@@ -25,9 +25,14 @@ type CSVOptions struct {
 	// label level, coarsest level first. A negative index counts from the
 	// end (-1 is the last column). nil means the last column alone.
 	LabelCols []int
-	// Header is -1 to detect a header row (the first row is a header when
-	// one of its feature fields is not a number), 0 for no header, 1 when
-	// the first row is a header.
+	// Header is -1 to detect a header row, 0 for no header, 1 when the
+	// first row is a header. Detected, the first row is a header when one
+	// of its feature fields is not a number, or, all numbers (pandas
+	// writes the column names 0,1,2 of an unnamed frame), when its fields
+	// are the column indices 0, 1, … (or 1, 2, …), or when a label of it
+	// occurs on no other row while the other rows' labels are few (at
+	// most 10, each on at least two rows): a header's number among labels
+	// 0 and 1. The numeric cases are reported (CSVFile.HeaderReason).
 	Header int
 	// Classes, when not nil, are the class names of each level (a trained
 	// model's): labels are mapped to them by name, and a label that is not
@@ -92,7 +97,7 @@ func splitInteger(tok string) (neg bool, digits string, ok bool) {
 // seems to be delimited by ';' or tabs says so. Whether the levels refine
 // each other is not checked here (see CheckRefines).
 func ReadCSV(r io.Reader, name string, opt CSVOptions) (*Set, error) {
-	s, _, err := readCSV(r, name, opt)
+	s, _, _, err := readCSV(r, name, opt)
 	if err != nil {
 		return nil, fmt.Errorf("csv: %s: %w", name, err)
 	}
@@ -111,6 +116,12 @@ type CSVFile struct {
 	// Warnings is advice about the labels, such as "1" and "1.0" being
 	// two classes.
 	Warnings []string
+	// Header reports whether the first row was taken as a header.
+	Header bool
+	// HeaderReason says why a first row of numbers was taken as a header
+	// when CSVOptions.Header asked to detect it ("" otherwise), such as
+	// "its fields are the column indices 0 to 2".
+	HeaderReason string
 }
 
 // ReadCSVFile reads the CSV file at path (see ReadCSV). The set is named for
@@ -136,13 +147,14 @@ func ReadCSVFileInfo(path string, opt CSVOptions) (*CSVFile, error) {
 		out.Regular = st.Mode().IsRegular()
 	}
 	h := sha256.New()
-	s, warn, err := readCSVHashed(f, path, opt, h)
+	s, warn, hd, err := readCSVHashed(f, path, opt, h)
 	if err != nil {
 		return nil, fmt.Errorf("csv: %s: %w", path, err)
 	}
 	base := strings.TrimSuffix(filepath.Base(path), ".gz")
 	s.Name = strings.TrimSuffix(base, filepath.Ext(base))
 	out.Set, out.Warnings, out.SHA256 = s, warn, hex.EncodeToString(h.Sum(nil))
+	out.Header, out.HeaderReason = hd.header, hd.reason
 	return out, nil
 }
 
@@ -155,13 +167,77 @@ type labelColumn struct {
 	lines  []int          // token id → first line it is on
 }
 
-func readCSV(r io.Reader, name string, opt CSVOptions) (*Set, []string, error) {
+func readCSV(r io.Reader, name string, opt CSVOptions) (*Set, []string, headerDecision, error) {
 	return readCSVHashed(r, name, opt, nil)
+}
+
+// headerDecision is what readCSVHashed decided about the first row.
+type headerDecision struct {
+	header bool
+	reason string // why a row of numbers is a header ("" when not detected so)
+}
+
+// pendingRow is a first row of numbers held back while the rest of the
+// file decides whether it is a header.
+type pendingRow struct {
+	line   int
+	fields []string
+	feats  []float32
+	labels []string // canonical label per level
+}
+
+// numericHeader decides whether the first row p, all numbers, is a header
+// (see CSVOptions.Header) given the label columns of the other rows, and
+// says why.
+func numericHeader(p *pendingRow, labels []labelColumn) (bool, string) {
+	n := len(p.fields)
+	for _, from := range []int{0, 1} {
+		idx := true
+		for c, f := range p.fields {
+			if CanonicalLabel(f) != strconv.Itoa(c+from) {
+				idx = false
+				break
+			}
+		}
+		if idx && n > 2 { // "0,1" is as likely a row of data
+			return true, fmt.Sprintf("its fields are the column indices %d to %d", from, n-1+from)
+		}
+	}
+	for k, lc := range labels {
+		if len(lc.rows) == 0 || len(lc.tokens) > 10 {
+			continue
+		}
+		if _, seen := lc.ids[p.labels[k]]; seen {
+			continue
+		}
+		count := make([]int, len(lc.tokens))
+		for _, id := range lc.rows {
+			count[id]++
+		}
+		if slices.Min(count) < 2 {
+			continue
+		}
+		return true, fmt.Sprintf("its label %q (column %d) is on no other row, whose labels are %s", clip(p.labels[k]), lc.col+1, quoteList(orderedTokens(lc.tokens), 10))
+	}
+	return false, ""
+}
+
+// orderedTokens returns tokens in the order of their classes.
+func orderedTokens(tokens []string) []string {
+	_, names := orderTokens(tokens)
+	return names
 }
 
 // readCSVHashed reads the CSV text from r; h, when not nil, receives the
 // content after gunzip.
-func readCSVHashed(r io.Reader, name string, opt CSVOptions, h hash.Hash) (*Set, []string, error) {
+func readCSVHashed(r io.Reader, name string, opt CSVOptions, h hash.Hash) (*Set, []string, headerDecision, error) {
+	var hd headerDecision
+	s, w, err := readCSVRows(r, name, opt, h, &hd)
+	return s, w, hd, err
+}
+
+// readCSVRows is readCSVHashed, recording the header decision in hd.
+func readCSVRows(r io.Reader, name string, opt CSVOptions, h hash.Hash, hd *headerDecision) (*Set, []string, error) {
 	if opt.Header < -1 || opt.Header > 1 {
 		return nil, nil, fmt.Errorf("header option %d: want -1 (detect), 0 or 1", opt.Header)
 	}
@@ -188,6 +264,7 @@ func readCSVHashed(r io.Reader, name string, opt CSVOptions, h hash.Hash) (*Set,
 		feats   []float32
 		rows    int
 		first   = true
+		pending *pendingRow // a first row of numbers, header or data
 	)
 	for {
 		rec, err := cr.Read()
@@ -232,8 +309,14 @@ func readCSVHashed(r io.Reader, name string, opt CSVOptions, h hash.Hash) (*Set,
 						}
 					}
 				}
+				if !header {
+					if pending, err = holdRow(rec, line, isLabel, labels); err != nil {
+						return nil, nil, err
+					}
+				}
 			}
-			if header {
+			hd.header = header
+			if header || pending != nil {
 				continue
 			}
 		}
@@ -276,6 +359,12 @@ func readCSVHashed(r io.Reader, name string, opt CSVOptions, h hash.Hash) (*Set,
 	if first {
 		return nil, nil, errors.New("empty file")
 	}
+	if pending != nil {
+		if hd.header, hd.reason = numericHeader(pending, labels); !hd.header {
+			feats = prependRow(pending, feats, labels)
+			rows++
+		}
+	}
 	if rows == 0 {
 		return nil, nil, errors.New("no data rows (only a header)")
 	}
@@ -308,6 +397,53 @@ func readCSVHashed(r io.Reader, name string, opt CSVOptions, h hash.Hash) (*Set,
 		s.ClassNames[k] = names
 	}
 	return s, warnings, nil
+}
+
+// holdRow keeps the first row rec (on line), whose feature fields are all
+// numbers, until the rest of the file says whether it is a header. It is
+// checked now as any data row is (NaN or Inf, an empty label).
+func holdRow(rec []string, line int, isLabel []bool, labels []labelColumn) (*pendingRow, error) {
+	p := &pendingRow{line: line, fields: slices.Clone(rec)}
+	for c, f := range rec {
+		if isLabel[c] {
+			continue
+		}
+		tok := strings.TrimSpace(f)
+		v, _ := parseNumber(tok)
+		v32 := float32(v)
+		if math.IsNaN(float64(v32)) || math.IsInf(float64(v32), 0) {
+			return nil, fmt.Errorf("line %d, column %d: %q is NaN or Inf as a float32 feature", line, c+1, clip(tok))
+		}
+		p.feats = append(p.feats, v32)
+	}
+	for k, lc := range labels {
+		tok := CanonicalLabel(rec[lc.col])
+		if tok == "" {
+			return nil, fmt.Errorf("line %d, column %d: empty label (label level %d needs a value on every row)", line, lc.col+1, k)
+		}
+		p.labels = append(p.labels, strings.Clone(tok))
+	}
+	return p, nil
+}
+
+// prependRow makes the held first row p the first data row: its features
+// go before feats (returned), its labels before every level's rows.
+func prependRow(p *pendingRow, feats []float32, labels []labelColumn) []float32 {
+	for k := range labels {
+		lc := &labels[k]
+		tok := p.labels[k]
+		id, ok := lc.ids[tok]
+		if !ok {
+			id = len(lc.tokens)
+			lc.ids[tok] = id
+			lc.tokens = append(lc.tokens, tok)
+			lc.lines = append(lc.lines, p.line)
+		} else {
+			lc.lines[id] = p.line // the first line it is on
+		}
+		lc.rows = append([]int{id}, lc.rows...)
+	}
+	return append(p.feats, feats...)
 }
 
 // parseNumber parses a feature: a decimal floating-point number as

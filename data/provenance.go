@@ -45,6 +45,9 @@ type Provenance struct {
 	Split *SplitInfo `json:"split,omitempty"`
 	// LabelCols are a CSV file's label columns (0-based, coarsest first).
 	LabelCols []int `json:"label_cols,omitempty"`
+	// CSVHeader records whether a CSV file's first row was read as a
+	// header ("yes" or "no"), so that the file is read again the same way.
+	CSVHeader string `json:"csv_header,omitempty"`
 	// ClassNames are the class names per label level (nil: the classes are
 	// the numbers 0, 1, ...).
 	ClassNames [][]string `json:"class_names,omitempty"`
@@ -162,7 +165,7 @@ func (p *Provenance) HashChanges(q *Provenance) []string {
 // one the user gave when it still leads to the same place (so messages
 // show it), else the absolute one.
 func (p *Provenance) Spec() Spec {
-	s := Spec{Name: p.Name, Seed: p.Seed, LabelCols: slices.Clone(p.LabelCols)}
+	s := Spec{Name: p.Name, Seed: p.Seed, LabelCols: slices.Clone(p.LabelCols), CSVHeader: p.CSVHeader}
 	path := p.Path
 	if p.Given != "" && absPath(p.Given) == p.Path {
 		path = p.Given
@@ -267,12 +270,20 @@ func (d Spec) Open(o OpenOptions) (*Loaded, error) {
 // whole (o.Whole), or afresh with d's fraction and seed.
 func (d Spec) openCSV(l *Loaded, o OpenOptions) error {
 	path := strings.TrimPrefix(d.Name, "csv:")
-	cf, err := ReadCSVFileInfo(path, CSVOptions{LabelCols: d.LabelCols, Header: -1, Classes: o.Classes})
+	header := map[string]int{"": -1, "no": 0, "yes": 1}[d.CSVHeader]
+	cf, err := ReadCSVFileInfo(path, CSVOptions{LabelCols: d.LabelCols, Header: header, Classes: o.Classes})
 	if err != nil {
 		return err
 	}
 	all := cf.Set
 	p := &l.Prov
+	p.CSVHeader = "no"
+	if cf.Header {
+		p.CSVHeader = "yes"
+	}
+	if cf.HeaderReason != "" {
+		l.Warnings = append(l.Warnings, field.Errorf("%s: its first row is read as a header, not data: %s (give {CSVHeader} no to read it as data)", path, cf.HeaderReason))
+	}
 	p.Source, p.Path, p.Given, p.NotRegular = SourceCSV, absPath(path), path, !cf.Regular
 	p.SHA256 = map[string]string{filepath.Base(path): cf.SHA256}
 	p.ClassNames = all.ClassNames

@@ -30,6 +30,9 @@ type Spec struct {
 	TestFrac float64 `json:"test_frac,omitempty"`
 	// LabelCols lists a CSV file's label columns, coarsest first (nil = last).
 	LabelCols []int `json:"label_cols,omitempty"`
+	// CSVHeader says whether a CSV file's first row is a header: "yes",
+	// "no", or "" to detect it (see CSVOptions.Header).
+	CSVHeader string `json:"csv_header,omitempty"`
 	// TrainSubset and TestSubset, when > 0, keep only the first that many
 	// examples (for quick runs and tests).
 	TrainSubset int `json:"train_subset,omitempty"`
@@ -61,6 +64,12 @@ func (d Spec) Validate() error {
 		}
 	default:
 		return fmt.Errorf("unknown dataset %q (want %s)", d.Name, Names)
+	}
+	switch {
+	case d.CSVHeader != "" && d.CSVHeader != "yes" && d.CSVHeader != "no":
+		return field.Errorf("{CSVHeader} must be yes or no, got %q", d.CSVHeader)
+	case d.CSVHeader != "" && d.Kind() != "csv":
+		return field.Errorf("{CSVHeader} is for csv:PATH data sets, not %s", d.Name)
 	}
 	if d.TestFrac < 0 || d.TestFrac >= 1 {
 		return field.Errorf("{TestFrac} must be in [0, 1), got %g", d.TestFrac)

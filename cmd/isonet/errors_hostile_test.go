@@ -61,4 +61,8 @@ var hostileCases = []errorCase{
 
 	// Item 8: a merge does not replace a report of other settings.
 	{"reproduce: --merge with fewer seeds over a richer report", []string{"reproduce", "rings", "--quick", "--merge", "--seeds", "0", "--out", "hz-run2"}, `isonet reproduce: --merge: hz-run2/results.json holds a report of other settings (--seeds 0,1 there, 0 here); merging would replace it: give the same flags, or --force to replace it`},
+
+	// Item 7: --header.
+	{"train: --header neither yes nor no", []string{"train", "--dataset", "csv:feat2.csv", "--header", "maybe", "--out", "o"}, `isonet train: --header must be yes or no, got "maybe"`},
+	{"train: --header for a data set that is not CSV", []string{"train", "--dataset", "rings", "--header", "yes", "--out", "o"}, `isonet train: --header is for csv:PATH data sets, not rings`},
 }

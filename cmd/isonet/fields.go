@@ -19,6 +19,7 @@ var flagOf = map[string]string{
 	"Width":     "--width", "Depth": "--depth", "LogEvery": "--log-every", "Act": "--act", "Init": "--init",
 	// data.Spec
 	"Name": "--dataset", "Dir": "--data-dir", "TestFrac": "--test-frac", "TrainSubset": "--subset", "TestSubset": "--test-subset",
+	"CSVHeader": "--header",
 	// attack.Config
 	"Attack": "--attack", "Norm": "--norm", "Eps": "--eps", "Steps": "--steps", "Step": "--step",
 	"Restarts": "--restarts", "BatchSize": "--batch", "Workers": "--workers", "SquareP": "--square-p",

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -238,5 +239,49 @@ func TestCheckSameReport(t *testing.T) {
 	os.Remove(filepath.Join(dir, "results.json"))
 	if err := merge("rings", "--seeds", "0").checkSameReport(dir, false); err != nil {
 		t.Errorf("no report yet: %v", err)
+	}
+}
+
+// TestCSVHeaderCLI: `train` on a CSV file with pandas' header 0,1,2 over
+// labels 0 and 1 trains on 2 classes and says the first row was taken as a
+// header; --header no reads it as data (3 classes); the model records the
+// decision and eval reads the file the same way (issue 29 item 7: the
+// header was read as a row of class "2", silently).
+func TestCSVHeaderCLI(t *testing.T) {
+	t.Chdir(t.TempDir())
+	var b strings.Builder
+	b.WriteString("0,1,2\n")
+	for i := range 40 {
+		fmt.Fprintf(&b, "%d.5,%d,%d\n", i, i%7, i%2)
+	}
+	os.WriteFile("pandas.csv", []byte(b.String()), 0o644)
+	args := []string{"train", "--quiet", "--dataset", "csv:pandas.csv", "--epochs", "1", "--width", "3", "--depth", "1"}
+	code, _, stderr := isonet(t, append(args, "--out", "m")...)
+	if code != 0 {
+		t.Fatalf("train: %d %s", code, stderr)
+	}
+	for _, want := range []string{
+		"isonet train: warning: pandas.csv: its first row is read as a header, not data: its fields are the column indices 0 to 2 (give --header no to read it as data)\n",
+		"training on pandas: 32 examples × 2 features, 2 classes; 8 test examples\n",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("train said\n%s\nwant a line %q", stderr, want)
+		}
+	}
+	var cfg struct {
+		Data struct {
+			CSVHeader string `json:"csv_header"`
+		} `json:"data"`
+	}
+	raw, _ := os.ReadFile("m/config.json")
+	if json.Unmarshal(raw, &cfg); cfg.Data.CSVHeader != "yes" {
+		t.Errorf("config.json records csv_header %q, want yes", cfg.Data.CSVHeader)
+	}
+	if code, _, stderr := isonet(t, "eval", "--model", "m"); code != 0 {
+		t.Errorf("eval of the model on its recorded data: %d %s", code, stderr)
+	}
+	code, _, stderr = isonet(t, append(args, "--header", "no", "--out", "m2")...)
+	if code != 0 || strings.Contains(stderr, "warning") || !strings.Contains(stderr, "training on pandas: 33 examples × 2 features, 3 classes; 8 test examples\n") {
+		t.Errorf("--header no: exit %d\n%s", code, stderr)
 	}
 }

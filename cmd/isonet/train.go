@@ -31,6 +31,7 @@ func init() {
 // the flags the user did not set.
 type specFlags struct {
 	dataset, dataDir, mask, act, init, optimizer, labelCols string
+	header                                                  string
 	beta, alpha, k, lr, testFrac                            float64
 	epochs, batch, width, depth, isoLayer, subset           int
 	testSubset, logEvery                                    int
@@ -47,6 +48,7 @@ func (f *specFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.dataDir, "data-dir", "", "folder of IDX files for mnist (default: the bundled MNIST) or fashion-mnist (default: /usr/share/datasets/fashion-mnist)")
 	fs.StringVar(&f.labelCols, "label-cols", "", "CSV label columns, coarsest first, comma-separated (default: the last column)")
 	fs.Float64Var(&f.testFrac, "test-frac", 0.2, "held-out fraction of a CSV data set")
+	fs.StringVar(&f.header, "header", "", "whether a CSV file's first row is a header: yes or no (default: detected, and said when a row of numbers is taken as one)")
 	fs.Float64Var(&f.beta, "beta", 0, "weight β of the isometric loss (0 = plain cross-entropy; torus default 100)")
 	fs.Float64Var(&f.alpha, "alpha", 1, "weight α of the cross-entropy loss")
 	fs.StringVar(&f.mask, "mask", "class", "isometry mask: class (local), global or none")
@@ -107,6 +109,7 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.Spec, error) {
 	}
 	s.Data.Dir, s.Data.Seed, s.Data.TestFrac = f.dataDir, f.seed, f.testFrac
 	s.Data.TrainSubset, s.Data.TestSubset = f.subset, f.testSubset
+	s.Data.CSVHeader = f.header
 	cols, err := parseLabelCols(f.labelCols)
 	if err != nil {
 		return s, err
