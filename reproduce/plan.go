@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path"
 	"slices"
 	"sort"
@@ -261,24 +260,49 @@ func PhaseCost(name string, settings json.RawMessage) float64 {
 	return c
 }
 
-// PhaseState says whether a planned phase is stored in the folder and by
-// which isonet version.
+// PhaseState says whether a planned phase is stored in the folder, by
+// which isonet version, and whether it is intact.
 type PhaseState struct {
 	PlannedPhase
 	Stored  bool   // stored with the planned settings hash
 	Version string // the isonet version that stored it
+	// Corrupt, for a stored phase, says why it cannot be used ("" when it
+	// can): a file it recorded changed, vanished or cannot be read, or it
+	// was computed from other results than those stored.
+	Corrupt string
 }
 
-// Check reads the stored phases of the plan in e.Dir.
+// Check reads the stored phases of the plan in e.Dir and verifies each as
+// Do would (phase.Store.Load, whatever build stored it): its record, every
+// file it recorded, and the results it read.
 func (p *Plan) Check(e *Env) []PhaseState {
+	store := phase.Store{Dir: e.Dir}
+	done := map[string]phase.Done{}
 	var out []PhaseState
 	for _, ph := range p.Phases {
 		st := PhaseState{PlannedPhase: ph}
-		if b, err := os.ReadFile(e.PhasePath(ph.Name)); err == nil {
-			var s phase.Record
-			if json.Unmarshal(b, &s) == nil && s.SettingsHash == ph.Hash {
-				st.Stored, st.Version = true, s.Version
-			}
+		var needs []phase.Done
+		inputsOK := true
+		for _, n := range ph.Needs {
+			d, ok := done[n]
+			inputsOK = inputsOK && ok
+			needs = append(needs, d)
+		}
+		decl := phase.Of[json.RawMessage](ph.Name, nil, ph.Needs, nil, nil)
+		f := store.Load(decl, ph.Hash, "", true, needs)
+		if f.Record != nil {
+			st.Version = f.Record.Version
+		}
+		switch {
+		case f.State == phase.Valid:
+			st.Stored = true
+			done[ph.Name] = phase.Done{Name: ph.Name, Key: f.Record.Key, Digest: f.Record.Digest()}
+		case f.State == phase.Corrupt && f.Record == nil: // an unreadable record
+			st.Stored, st.Corrupt = true, f.Why
+		case f.State == phase.Corrupt, f.State == phase.Stale && inputsOK:
+			st.Stored, st.Corrupt = true, f.Why
+		case f.State == phase.Stale: // a phase it reads is missing or corrupt: that one is named
+			st.Stored = true
 		}
 		out = append(out, st)
 	}

@@ -220,6 +220,9 @@ func runReproduce(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if *f.merge {
 		return mergeReproduce(ctx, env, opts, f, stdout, stderr)
 	}
+	if err := checkFolder(ctx, env, opts, *f.out, *f.force); err != nil {
+		return err
+	}
 	written, err := prepareReproduceOut(*f.out)
 	if err != nil {
 		return err
@@ -472,6 +475,9 @@ func mergeReproduce(ctx context.Context, env *reproduce.Env, opts reproduce.Opti
 	env.Force = false // --merge --force replaces a report of other settings; it computes nothing
 	states := p.Check(env)
 	if err := checkStored(states, len(p.Phases), n, out, stderr); err != nil {
+		return err
+	}
+	if err := checkCorrupt(states, n, out); err != nil {
 		return err
 	}
 	if err := checkVersions(states, *f.allowMixed); err != nil {

@@ -293,7 +293,7 @@ func (s Store) Load(p Phase, settingsHash, version string, anyVersion bool, need
 		f.State, f.Why = Outdated, fmt.Sprintf("its stored result was computed by isonet %s, this is %s", orUnknown(r.Version), version)
 		return f
 	case r.Key != Key(settingsHash, needs):
-		f.State, f.Why = Stale, "the results it reads changed"
+		f.State, f.Why = Stale, "it was computed from other results than those now stored"
 		return f
 	}
 	if h, err := resultSum(r.Result); err != nil || h != r.ResultSHA256 {
