@@ -35,6 +35,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/isonet/isonet/internal/field"
 	"github.com/isonet/isonet/internal/phase"
 )
 
@@ -275,11 +276,11 @@ func (e *Env) do(ctx context.Context, p phase.Phase, ahead *flight) (any, error)
 		case phase.Valid:
 			return use(f), nil
 		case phase.Missing:
-			return nil, fmt.Errorf("phase %s: not stored (--merge computes nothing)", name)
+			return nil, field.Errorf("phase %s: not stored ({ModeMerge} computes nothing)", name)
 		case phase.Corrupt:
-			return nil, fmt.Errorf("phase %s: corrupt: %s (--merge computes nothing)", name, f.Why)
+			return nil, field.Errorf("phase %s: corrupt: %s ({ModeMerge} computes nothing)", name, f.Why)
 		default:
-			return nil, fmt.Errorf("phase %s: %s (--merge computes nothing)", name, f.Why)
+			return nil, field.Errorf("phase %s: %s ({ModeMerge} computes nothing)", name, f.Why)
 		}
 	}
 	why := ""

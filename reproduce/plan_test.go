@@ -207,7 +207,7 @@ func TestPhaseVersion(t *testing.T) {
 	if !strings.Contains(log.String(), "x/train: running (its stored result was computed by isonet v1, this is v2)") {
 		t.Errorf("no reason for the recomputation in %q", log.String())
 	}
-	if _, err := do(&Env{Dir: dir, Version: "v3", Mode: ModeMerge}); err == nil || err.Error() != "phase x/train: its stored result was computed by isonet v2, this is v3 (--merge computes nothing)" {
+	if _, err := do(&Env{Dir: dir, Version: "v3", Mode: ModeMerge}); err == nil || err.Error() != "phase x/train: its stored result was computed by isonet v2, this is v3 (ModeMerge computes nothing)" {
 		t.Errorf("merge of another version: %v", err)
 	}
 	if v, err := do(&Env{Dir: dir, Version: "v3", Mode: ModeMerge, AllowMixed: true}); err != nil || v != 43 || ran != 2 {

@@ -28,6 +28,8 @@ var flagOf = map[string]string{
 	"Tree": "--levels",
 	// reproduce.MNISTOptions
 	"Betas": "--betas", "Protocols": "--protocol",
+	// reproduce.Env.Mode
+	"ModeMerge": "--merge",
 }
 
 func flagName(f string) string {
