@@ -55,8 +55,8 @@ func (s Spec) WithDefaults() Spec {
 	return s
 }
 
-// MaxWidth and MaxDepth bound --width (as model.Config does a layer's
-// size) and --depth, so that a typo fails at once instead of exhausting
+// MaxWidth and MaxDepth bound Width (as model.Config does a layer's
+// size) and Depth, so that a typo fails at once instead of exhausting
 // memory.
 const (
 	MaxWidth = 1 << 20

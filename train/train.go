@@ -133,7 +133,8 @@ func (c Config) WithDefaults(layers int) Config {
 	return c
 }
 
-// Validate checks every field and names the flag and the allowed range.
+// Validate checks every setting as given (a zero is refused: see
+// WithDefaults) and names the field (internal/field) and its allowed range.
 func (c *Config) Validate(layers int) error {
 	switch {
 	case !(c.Beta >= 0) || math.IsInf(c.Beta, 0):
