@@ -158,6 +158,37 @@ func ReadCSVFileInfo(path string, opt CSVOptions) (*CSVFile, error) {
 	return out, nil
 }
 
+// CSVColumns returns the number of fields on the first row of the CSV file
+// at path (gzipped or not), reading no further; ok is false when it cannot
+// tell (a pipe or other non-regular file, which reading would consume, or
+// an unreadable or empty file: reading it will say why).
+func CSVColumns(path string) (n int, ok bool) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return 0, false
+	}
+	in, done, err := sniffGzip(f)
+	if err != nil {
+		return 0, false
+	}
+	defer done()
+	br := bufio.NewReader(in)
+	if bom, _ := br.Peek(3); string(bom) == "\ufeff" {
+		br.Discard(3)
+	}
+	cr := csv.NewReader(&crReader{r: br})
+	cr.FieldsPerRecord = -1
+	rec, err := cr.Read()
+	if err != nil {
+		return 0, false
+	}
+	return len(rec), true
+}
+
 // labelColumn gathers one label level while the file is read.
 type labelColumn struct {
 	col    int            // column index in the file

@@ -18,6 +18,13 @@ func hostileFixtures(t *testing.T) {
 	os.WriteFile("hz-run/.isonet", []byte(`{"format": "isonet-folder/1", "kind": "reproduce", "files": ["plan.json"]}`+"\n"), 0o644)
 	os.WriteFile("hz-run/plan.json", []byte(`{"shards": 1000000000000}`+"\n"), 0o644)
 	os.WriteFile("hz-victim.txt", nil, 0o644)
+	os.Symlink("hz-nowhere", "hz-dangling")
+	// A CSV file with one more feature column than feat2.csv, on which m2c is trained.
+	os.WriteFile("hz-feat3.csv", []byte("1,2,9,a\n3,4,9,b\n5,6,9,a\n7,8,9,b\n9,0,9,a\n"), 0o644)
+	os.WriteFile("hz-feat2.csv", []byte("1,2,a\n3,4,b\n5,6,a\n7,8,b\n9,0,a\n"), 0o644)
+	if code, _, stderr := isonet(t, "train", "--quiet", "--dataset", "csv:hz-feat2.csv", "--epochs", "1", "--width", "3", "--depth", "1", "--out", "hz-m2c"); code != 0 {
+		t.Fatalf("fixture hz-m2c: %s", stderr)
+	}
 	// A reproduce run holding a 2-seed report.
 	os.Mkdir("hz-run2", 0o755)
 	os.WriteFile("hz-run2/.isonet", []byte(`{"format": "isonet-folder/1", "kind": "reproduce", "files": ["results.json"]}`+"\n"), 0o644)
@@ -65,4 +72,10 @@ var hostileCases = []errorCase{
 	// Item 7: --header.
 	{"train: --header neither yes nor no", []string{"train", "--dataset", "csv:feat2.csv", "--header", "maybe", "--out", "o"}, `isonet train: --header must be yes or no, got "maybe"`},
 	{"train: --header for a data set that is not CSV", []string{"train", "--dataset", "rings", "--header", "yes", "--out", "o"}, `isonet train: --header is for csv:PATH data sets, not rings`},
+
+	// Item 9: a dangling link as --out; a CSV with an extra feature column.
+	{"train: --out a dangling symbolic link", []string{"train", "--dataset", "rings", "--epochs", "1", "--out", "hz-dangling"}, `isonet train: --out hz-dangling is a symbolic link to hz-nowhere, which does not exist; isonet does not write through a dangling link: remove it or choose another --out`},
+	{"geometry: --out a dangling symbolic link", []string{"geometry", "--model", "m", "--out", "hz-dangling"}, `isonet geometry: --out hz-dangling is a symbolic link to hz-nowhere, which does not exist; isonet does not write through a dangling link: remove it or choose another --out`},
+	{"reproduce: --out a dangling symbolic link", []string{"reproduce", "rings", "--quick", "--out", "hz-dangling"}, `isonet reproduce: --out hz-dangling is a symbolic link to hz-nowhere, which does not exist; isonet does not write through a dangling link: remove it or choose another --out`},
+	{"eval: a CSV with an extra feature column", []string{"eval", "--model", "hz-m2c", "--dataset", "csv:hz-feat3.csv"}, `isonet eval: model hz-m2c takes 2 inputs but data set hz-feat3 has 3 features (4 columns, 1 of them labels as at training)`},
 }

@@ -148,7 +148,8 @@ func errorFixtures(t *testing.T) {
 }
 
 // tree lists every file and folder under the working folder with a hash of
-// its content (-1 for a folder).
+// its content (-1 for a folder; a symbolic link's target name for a link,
+// which is not followed).
 func tree(t *testing.T) map[string]int64 {
 	t.Helper()
 	files := map[string]int64{}
@@ -158,6 +159,16 @@ func tree(t *testing.T) map[string]int64 {
 		}
 		if d.IsDir() {
 			files[p] = -1
+			return nil
+		}
+		if d.Type()&fs.ModeSymlink != 0 { // a link is its target's name
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			h := fnv.New64a()
+			h.Write([]byte("link:" + target))
+			files[p] = int64(h.Sum64() >> 1)
 			return nil
 		}
 		// A file is its content's hash, so that a change of content of

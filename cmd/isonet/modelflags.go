@@ -251,6 +251,9 @@ func resolveData(m *model.Model, dir string, c dataChoice) (*data.Loaded, *dataR
 	} else if c.setTestFrac {
 		return nil, nil, fmt.Errorf("--test-frac is for csv: data sets; %s has a fixed test split", spec.Name)
 	}
+	if err := checkCSVColumns(m, dir, spec, prov, c); err != nil {
+		return nil, nil, err
+	}
 	opt.TestOnly = c.testOnly
 	l, err := spec.Open(opt)
 	if err != nil {
@@ -280,6 +283,28 @@ func resolveData(m *model.Model, dir string, c dataChoice) (*data.Loaded, *dataR
 		rep.Warnings = append(rep.Warnings, message(w))
 	}
 	return l, rep, nil
+}
+
+// checkCSVColumns refuses, before reading it, a CSV file other than the
+// model's own whose columns are not the model's inputs and the label
+// columns recorded at training: read with those label columns, an extra
+// feature column would fail as a label or as "not a number" instead of
+// naming the mismatch.
+func checkCSVColumns(m *model.Model, dir string, spec data.Spec, prov *data.Provenance, c dataChoice) error {
+	if spec.Kind() != "csv" || c.labelCols != nil || prov == nil || prov.Source != data.SourceCSV {
+		return nil
+	}
+	path := strings.TrimPrefix(spec.Name, "csv:")
+	n, ok := data.CSVColumns(path)
+	if !ok {
+		return nil
+	}
+	in, labels := m.Blocks[0].InputDim(), len(spec.LabelCols)
+	if n == in+labels {
+		return nil
+	}
+	base := strings.TrimSuffix(filepath.Base(path), ".gz")
+	return fmt.Errorf("model %s takes %d inputs but data set %s has %d features (%d columns, %d of them labels as at training)", dir, in, strings.TrimSuffix(base, filepath.Ext(base)), n-labels, n, labels)
 }
 
 // csvChoice settles how a CSV file is read for a model: its own file with

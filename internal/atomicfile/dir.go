@@ -30,6 +30,9 @@ func WriteDir(dir string, replace bool, fill func(tmp string) error) (err error)
 		}
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
+	// MkdirTemp names it "./.m.tmp-…" under ".", but paths joined to it
+	// (which error messages hold) are cleaned: ".m.tmp-…/config.json".
+	tmp = filepath.Clean(tmp)
 	done := false
 	defer func() {
 		if !done { // an error, or a panic in fill

@@ -307,8 +307,8 @@ func within(p, q string) bool {
 }
 
 // checkPlace refuses the places no output may go: the current folder and
-// those above it, the home folder, and a path whose parent folder is
-// missing or not a folder.
+// those above it, the home folder, a dangling symbolic link, and a path
+// whose parent folder is missing or not a folder.
 func checkPlace(flag, path string) error {
 	p := abs(path)
 	if wd, err := os.Getwd(); err == nil {
@@ -321,6 +321,12 @@ func checkPlace(flag, path string) error {
 	}
 	if home, err := os.UserHomeDir(); err == nil && home != "" && abs(home) == p {
 		return refuse("%s %s is the home folder; give a new folder's name", flag, path)
+	}
+	if li, err := os.Lstat(path); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+		if _, err := os.Stat(path); err != nil {
+			target, _ := os.Readlink(path)
+			return refuse("%s %s is a symbolic link to %s, which does not exist; isonet does not write through a dangling link: remove it or choose another %s", flag, path, target, flag)
+		}
 	}
 	parent := filepath.Dir(filepath.Clean(path))
 	fi, err := os.Stat(parent)
