@@ -18,8 +18,9 @@ type TrainOptions struct {
 	// Data, when set, is where the sets came from; config.json records it.
 	Data *data.Provenance
 	// Trainer, when set, is the run to continue (one that train.Start or
-	// train.Resume made for the spec), instead of Train's own choice
-	// between the checkpoint beside the folder and a fresh start.
+	// train.Resume made), instead of Train's own choice between the
+	// checkpoint beside the folder and a fresh start; its spec is the
+	// run's, and Train's spec argument is not read.
 	Trainer *train.Trainer
 	// Checkpoint, when set, says when to save checkpoints; Train saves
 	// them to train.CheckpointDir(dir) (its Dir is ignored).
