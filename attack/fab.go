@@ -273,6 +273,10 @@ func (f *fabRun) run(best *tensor.Mat, norms []float64, x *tensor.Mat, y, target
 				wx1 += float64(v) * float64(x1[j])
 				wx0 += float64(v) * float64(x0[j])
 			}
+			if cfg.Norm == NormInf && fabFused {
+				f.proj.stepInf(x1, x0, w, -df, wx1-df-wx0, lo, hi)
+				continue
+			}
 			a1 := max(f.proj.project(f.d1[:d], x1, w, -df, lo, hi, cfg.Norm), 1e-8)
 			a2 := max(f.proj.project(f.d2[:d], x0, w, wx1-df-wx0, lo, hi, cfg.Norm), 1e-8)
 			alpha := min(max(a1/(a1+a2), 0), fabAlphaMax)
@@ -487,6 +491,83 @@ func (pr *projector) solve(u, a []float64, c float64) float64 {
 		tau = t
 	}
 	return pr.solveBucketed(u, a, c)
+}
+
+// fabFused makes FAB's L∞ step go through projector.stepInf; tests turn
+// it off to compare with the two projections and the update apart.
+var fabFused = true
+
+// stepInf is FAB's L∞ step on the point x1 with clean point x0 and the
+// hyperplane's normal w: the projections of x1 (⟨w, d¹⟩ = c1) and of x0
+// (⟨w, d⁰⟩ = c0), their norms, α, and the update of x1, with the
+// arithmetic of project and the update loop — one pass over w builds both
+// problems and one pass applies both projections without storing them.
+// ‖dᵖ‖∞ = min(τ, max u) needs no pass of its own.
+func (pr *projector) stepInf(x1, x0, w []float32, c1, c0, lo, hi float64) {
+	n := len(w)
+	if cap(pr.u) < 2*n {
+		pr.u, pr.a, pr.v = make([]float64, 2*n), make([]float64, 2*n), make([]float64, 2*n)
+	}
+	u1, u0 := pr.u[:n], pr.u[n:2*n]   // compacted: the coordinates that can move
+	a1s, a0s := pr.a[:n], pr.a[n:2*n] // their |w_j|
+	r1, r0 := pr.v[:n], pr.v[n:2*n]   // every coordinate's room (0 where w_j = 0)
+	flip1, flip0 := signFlip(c1), signFlip(c0)
+	n1, n0 := 0, 0
+	var m1, m0 float64 // the largest rooms
+	for j, wj := range w {
+		aw := math.Abs(float64(wj))
+		ab := math.Float64bits(aw)
+		keep := float64((ab | -ab) >> 63) // 1 where w_j ≠ 0
+		p1, p0 := float64(x1[j]), float64(x0[j])
+		sg1 := signOf(wj, flip1)
+		sg0 := signOf(wj, flip0)
+		room1 := max(0.5*(1+sg1)*(hi-p1)+0.5*(1-sg1)*(p1-lo), 0) * keep
+		room0 := max(0.5*(1+sg0)*(hi-p0)+0.5*(1-sg0)*(p0-lo), 0) * keep
+		r1[j], r0[j] = room1, room0
+		m1, m0 = max(m1, room1), max(m0, room0)
+		u1[n1], a1s[n1] = room1, aw
+		u0[n0], a0s[n0] = room0, aw
+		b1, b0 := math.Float64bits(room1*aw), math.Float64bits(room0*aw)
+		n1 += int((b1 | -b1) >> 63)
+		n0 += int((b0 | -b0) >> 63)
+	}
+	tau1, tau0 := 0.0, 0.0
+	if c1 != 0 && !math.IsNaN(c1) {
+		tau1 = pr.solve(u1[:n1], a1s[:n1], math.Abs(c1))
+	}
+	if c0 != 0 && !math.IsNaN(c0) {
+		tau0 = pr.solve(u0[:n0], a0s[:n0], math.Abs(c0))
+	}
+	// project's norm: the largest min(τ, u_j) over the coordinates kept.
+	nrm1, nrm0 := 0.0, 0.0
+	if n1 > 0 && tau1 > 0 {
+		nrm1 = min(tau1, m1)
+	}
+	if n0 > 0 && tau0 > 0 {
+		nrm0 = min(tau0, m0)
+	}
+	d1n, d0n := max(nrm1, 1e-8), max(nrm0, 1e-8)
+	alpha := min(max(d1n/(d1n+d0n), 0), fabAlphaMax)
+	for j, wj := range w {
+		d1 := signOf(wj, flip1) * min(tau1, r1[j])
+		d0 := signOf(wj, flip0) * min(tau0, r0[j])
+		v := (float64(x1[j])+fabEta*d1)*(1-alpha) + (float64(x0[j])+fabEta*d0)*alpha
+		x1[j] = float32(clamp(v, lo, hi))
+	}
+}
+
+// signFlip is the sign bit to apply to w for a right-hand side c.
+func signFlip(c float64) uint32 {
+	if c < 0 {
+		return 1 << 31
+	}
+	return 0
+}
+
+// signOf returns ±1: the sign of w_j with flip applied (+1 for w_j = +0).
+func signOf(wj float32, flip uint32) float64 {
+	bits := (math.Float32bits(wj) ^ flip) & (1 << 31)
+	return float64(math.Float32frombits(math.Float32bits(1) | bits))
 }
 
 // projBins is the number of bins solveBucketed sorts the u_j into.

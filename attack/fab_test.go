@@ -211,3 +211,33 @@ func TestProjectOptimal(t *testing.T) {
 		}
 	}
 }
+
+// TestFABFusedStep compares FAB's fused L∞ step (projector.stepInf) with
+// the two projections and the update apart: the same points, bit for bit.
+func TestFABFusedStep(t *testing.T) {
+	m, x, y := testSet(60)
+	for _, targeted := range []bool{false, true} {
+		var got, want tensor.Mat
+		gn, wn := make([]float64, x.Rows), make([]float64, x.Rows)
+		cfg := Config{Eps: 0.1, Steps: 15, Restarts: 2, Seed: 3}
+		run := func(dst *tensor.Mat, norms []float64) {
+			if targeted {
+				FABT(dst, norms, m, x, y, cfg)
+			} else {
+				FAB(dst, norms, m, x, y, cfg)
+			}
+		}
+		run(&got, gn)
+		fabFused = false
+		run(&want, wn)
+		fabFused = true
+		for k := range got.Data {
+			if math.Float32bits(got.Data[k]) != math.Float32bits(want.Data[k]) {
+				t.Fatalf("targeted=%v: element %d fused %v, apart %v", targeted, k, got.Data[k], want.Data[k])
+			}
+		}
+		if !slices.Equal(gn, wn) {
+			t.Errorf("targeted=%v: norms differ", targeted)
+		}
+	}
+}
