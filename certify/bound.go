@@ -2,6 +2,7 @@ package certify
 
 import (
 	"math"
+	"slices"
 
 	"github.com/isonet/isonet/tensor"
 
@@ -40,6 +41,8 @@ type bounder struct {
 	l, u  [][]float64
 	rel   [][]relax
 	lines [][]lineSet
+	// alpha, when not nil, makes the hidden bounds α-CROWN's (optimize).
+	alpha *Config
 	// w32 holds the weights rounded to float32 (exact for isonet's
 	// networks) and cv the float32 products' error bounds (see prepare).
 	w32 []tensor.Mat
@@ -355,6 +358,9 @@ func (b *bounder) crownLayer(k int) {
 		widest = max(widest, l.In, l.Out)
 	}
 	chunk := max(1, chunkRows/(2*n*widest))
+	if b.alpha != nil && k > 0 {
+		chunk = max(1, chunkRows/4/(2*n*widest)) // optimize holds ~10 buffers this size
+	}
 	all := *b
 	for e0 := 0; e0 < all.nb; e0 += chunk {
 		e1 := min(e0+chunk, all.nb)
@@ -384,7 +390,11 @@ func (b *bounder) crownLayer(k int) {
 				dst[r] = cst[r] + concretize(sub, a[r*in:(r+1)*in], r/R, nil)
 			}
 		} else {
+			cst0 := slices.Clone(cst)
 			sub.backFrom(dst, k-1, a, R, cst, nil, nil)
+			if b.alpha != nil { // α-CROWN: climb from CROWN's bounds
+				sub.optimize(dst, k-1, a[:rows*in], cst0, R, *b.alpha, nil)
+			}
 		}
 		b.fa, b.fb = sub.fa, sub.fb
 		for e := range e1 - e0 {

@@ -55,7 +55,8 @@ type Config struct {
 	// Workers is the number of goroutines the batches are spread over.
 	// Results do not depend on it.
 	Workers int
-	// AlphaSteps is α-CROWN's number of projected Adam steps; AlphaLR its
+	// AlphaSteps is α-CROWN's number of projected Adam steps for each hidden
+	// layer's bounds and for the margins'; AlphaLR its
 	// step size on tangent points scaled to [0, 1].
 	AlphaSteps int
 	AlphaLR    float64
@@ -261,17 +262,29 @@ feed:
 // margins writes the batch's margin lower bounds (nb·K) by cfg.Method.
 func (b *bounder) margins(dst []float64, cfg Config) {
 	crown := cfg.Method != MethodIBP
+	b.alpha = nil
 	b.hidden(crown)
 	b.ibpMargins(dst)
 	if !crown {
 		return
 	}
 	c := make([]float64, len(dst))
-	b.crownMargins(c, nil, nil)
-	for i, v := range c {
-		dst[i] = max(dst[i], v) // both are sound; keep the tighter
+	keep := func() {
+		for i, v := range c {
+			dst[i] = max(dst[i], v) // all are sound; keep the tightest
+		}
 	}
+	b.crownMargins(c, nil, nil)
+	keep()
 	if cfg.Method == MethodAlphaCROWN {
+		// The hidden bounds climbed from CROWN's, then the margins' own
+		// climb, never below the bounds so far.
+		b.alpha = &cfg
+		b.hidden(true)
+		b.ibpMargins(c)
+		keep()
+		b.crownMargins(c, nil, nil)
+		keep()
 		copy(c, dst)
 		b.alphaMargins(dst, c, cfg)
 	}

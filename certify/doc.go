@@ -27,7 +27,10 @@
 //     the ranges where the lines stay valid, one set per example and per
 //     margin, and climb the gradient of that margin's bound by projected
 //     Adam from CROWN's choice; the best bound seen is kept, so it is never
-//     looser than crown. The hidden layers keep CROWN's bounds.
+//     looser than crown. The hidden layers' bounds are optimised first, the
+//     same way, each neuron's lower and upper bound on its own (a set of
+//     tangent points per bound, Config.AlphaSteps steps from CROWN's), not
+//     through the final margins as the reference implementation does.
 //   - lipschitz (L2 only): margin_j(x) − ε·L_yj, with L_yj = ‖W_y − W_j‖₂ ×
 //     the product of the other layers' spectral norms (gonum's SVD, widened
 //     by a relative 1e-9) × the activations' slope bound 1. Its radius

@@ -51,7 +51,7 @@ func newCertifyFlags(fs *flag.FlagSet) *certifyFlags {
 	fs.StringVar(&f.act, "act", "relu", "with --arch: the activation between its Linear layers, tanh or relu")
 	fs.IntVar(&f.batch, "batch", certify.DefaultBatchSize, "examples bounded together")
 	fs.IntVar(&f.workers, "workers", 0, "goroutines (0 = all cores)")
-	fs.IntVar(&f.alphaSteps, "alpha-steps", certify.DefaultAlphaSteps, "alpha-crown: projected Adam steps per batch")
+	fs.IntVar(&f.alphaSteps, "alpha-steps", certify.DefaultAlphaSteps, "alpha-crown: projected Adam steps for each hidden layer's bounds and for the margins'")
 	fs.Float64Var(&f.alphaLR, "alpha-lr", certify.DefaultAlphaLR, "alpha-crown: Adam step size on tangent points scaled to [0, 1]")
 	fs.BoolVar(&f.asJSON, "json", false, "print JSON")
 	return f
