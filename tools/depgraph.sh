@@ -4,7 +4,7 @@
 # dropped) — and checks that imports go one way, down the floors of the
 # README's Library section:
 #
-#   tensor, safetensors, verdict → nn, attack → iso → data → train → model →
+#   tensor, safetensors, verdict → nn, attack → iso, certify → data → train → model →
 #   embed/geometry/topology/stacked → report → reproduce/bench → cmd/isonet
 #
 # A package may import packages of its own floor or of lower ones; internal/*
