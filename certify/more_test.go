@@ -354,3 +354,41 @@ func TestSoundFloat64Weights(t *testing.T) {
 		t.Fatal("the perturbed weights were taken for float32 numbers")
 	}
 }
+
+// TestLinearExact: for a network of one affine layer every method but the
+// Lipschitz one is exact under L∞: the worst margin over the ball ∩
+// [0, 1]ⁿ is Σ_i min(c_i·lo_i, c_i·hi_i) + b_y − b_j with c = W_y − W_j,
+// computed here by hand.
+func TestLinearExact(t *testing.T) {
+	rng := rand.New(rand.NewPCG(25, 26))
+	mlp := randomMLP(t, []int{5, 3}, nn.Tanh, 1, rng)
+	net, _ := FromMLP(mlp)
+	x, y := randomInputs(mlp, 4, rng)
+	const eps = 0.2
+	ly := net.Layers[0]
+	for _, method := range []string{MethodIBP, MethodCROWN, MethodAlphaCROWN} {
+		b := make([]float64, x.Rows*3)
+		if err := Bounds(b, net, x, y, Config{Method: method, Eps: eps}); err != nil {
+			t.Fatal(err)
+		}
+		for e := range x.Rows {
+			for j := range 3 {
+				if j == y[e] {
+					if !math.IsInf(b[e*3+j], 1) {
+						t.Errorf("%s example %d: the true class's entry is %g, want +Inf", method, e, b[e*3+j])
+					}
+					continue
+				}
+				want := ly.B[y[e]] - ly.B[j]
+				for i := range 5 {
+					c := ly.W[y[e]*5+i] - ly.W[j*5+i]
+					xi := float64(x.At(e, i))
+					want += min(c*max(xi-eps, 0), c*min(xi+eps, 1))
+				}
+				if got := b[e*3+j]; math.Abs(got-want) > 1e-12 {
+					t.Errorf("%s example %d margin %d: %.15g, want %.15g", method, e, j, got, want)
+				}
+			}
+		}
+	}
+}
