@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -283,5 +285,52 @@ func TestCSVHeaderCLI(t *testing.T) {
 	code, _, stderr = isonet(t, append(args, "--header", "no", "--out", "m2")...)
 	if code != 0 || strings.Contains(stderr, "warning") || !strings.Contains(stderr, "training on pandas: 33 examples × 2 features, 3 classes; 8 test examples\n") {
 		t.Errorf("--header no: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestReproduceSummaries (issue 29 item 9): a merge without --quick over
+// --quick shards lists the phases as stored with other settings and says
+// the flags differ (they were "missing", as if a shard had not run); a run
+// interrupted before it reached phases an earlier run stored does not list
+// them as "not done"; a β that diverges is to be left out of --betas, and
+// the advice names no flag reproduce lacks (--lr, --beta) and no rerun.
+func TestReproduceSummaries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a small reproduction")
+	}
+	ref := ringsReference(t)
+	before := snapshot(t, ref)
+	// --force: the folder holds a --quick report, which TestCheckSameReport covers.
+	code, stdout, stderr := isonet(t, "reproduce", "rings", "--seeds", "0", "--quiet", "--merge", "--force", "--out", ref)
+	if code != 2 || stdout != "" || !strings.Contains(stderr, "  stored with other settings: rings/beta=1/seed=0/train (shard 0/1)\n") ||
+		!strings.HasSuffix(stderr, "with other settings than these flags give (listed above): merge with the flags the shards ran with (--quick, --seeds, --epochs, ...)\n") ||
+		strings.Contains(stderr, "missing:") {
+		t.Errorf("merge without --quick over a --quick run: exit %d\n%s", code, stderr)
+	}
+	if !reflect.DeepEqual(before, snapshot(t, ref)) {
+		t.Error("the refused merge changed the folder")
+	}
+
+	out := filepath.Join(t.TempDir(), "r")
+	args := append(append([]string{}, ringsFlags...), "--out", out)
+	if code, _, stderr := isonet(t, append(args, "--shard", "1/2")...); code != 0 {
+		t.Fatalf("shard 1/2: %d %s", code, stderr)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // interrupted before it computes anything
+	var so, se bytes.Buffer
+	if code := run(ctx, args, &so, &se); code != 130 {
+		t.Fatalf("interrupted run: exit %d %s", code, se.String())
+	}
+	if want := "isonet reproduce: not finished: 2 of 5 phases were not done (rings/beta=1/seed=0/train, rings/beta=1/seed=0/geometry); no report was written (a previous one is unchanged); run the same command again to resume\n"; !strings.Contains(se.String(), want) {
+		t.Errorf("interrupted run said\n%s\nwant\n%s", se.String(), want)
+	}
+
+	code, _, stderr = isonet(t, "reproduce", "mnist", "--quick", "--quiet", "--protocol", "standard", "--betas", "1e30", "--out", filepath.Join(t.TempDir(), "d"))
+	if code != 2 || strings.Contains(stderr, "--lr") || strings.Contains(stderr, "--beta ") || strings.Contains(stderr, "run the same command again") ||
+		!strings.Contains(stderr, "training diverged at epoch 1") ||
+		!strings.Contains(stderr, "; the same command would diverge again\n") ||
+		!strings.HasSuffix(stderr, "; reproduce keeps the paper's learning rates: leave the β values that diverge out of --betas\n") {
+		t.Errorf("--betas 1e30: exit %d\n%s", code, stderr)
 	}
 }

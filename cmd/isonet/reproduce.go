@@ -16,8 +16,10 @@ import (
 
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/internal/atomicfile"
+	"github.com/isonet/isonet/internal/field"
 	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/reproduce"
+	"github.com/isonet/isonet/train"
 )
 
 func init() {
@@ -436,6 +438,20 @@ func notDone(env *reproduce.Env, p *reproduce.Plan, err error, stderr io.Writer)
 	for _, t := range env.Timings {
 		done[t.Phase] = true
 	}
+	// A phase stored (by this run before it stopped, or an earlier one)
+	// is done, whether or not this run reached it.
+	for _, st := range p.Check(env) {
+		if st.Stored && st.Corrupt == "" {
+			done[st.Name] = true
+		}
+	}
+	if errors.Is(err, train.ErrDiverged) {
+		err = divergedAdvice(err)
+	}
+	again := "run the same command again to resume"
+	if errors.Is(err, train.ErrDiverged) {
+		again = "the same command would diverge again"
+	}
 	var missing []string
 	for _, ph := range p.Phases {
 		if !done[ph.Name] && (env.Owns == nil || env.Owns(ph.Name)) {
@@ -447,8 +463,8 @@ func notDone(env *reproduce.Env, p *reproduce.Plan, err error, stderr io.Writer)
 		if len(missing) > 5 {
 			list += fmt.Sprintf(" and %d more", len(missing)-5)
 		}
-		fmt.Fprintf(stderr, "isonet reproduce: not finished: %d of %d phases were not done (%s); no report was written (a previous one is unchanged); run the same command again to resume\n",
-			len(missing), len(p.Phases), list)
+		fmt.Fprintf(stderr, "isonet reproduce: not finished: %d of %d phases were not done (%s); no report was written (a previous one is unchanged); %s\n",
+			len(missing), len(p.Phases), list, again)
 	}
 	return err
 }
@@ -474,7 +490,7 @@ func mergeReproduce(ctx context.Context, env *reproduce.Env, opts reproduce.Opti
 	}
 	env.Force = false // --merge --force replaces a report of other settings; it computes nothing
 	states := p.Check(env)
-	if err := checkStored(states, len(p.Phases), n, out, stderr); err != nil {
+	if err := checkStored(env, states, len(p.Phases), n, out, stderr); err != nil {
 		return err
 	}
 	if err := checkCorrupt(states, n, out); err != nil {
@@ -499,23 +515,61 @@ func mergeReproduce(ctx context.Context, env *reproduce.Env, opts reproduce.Opti
 // checkStored refuses to merge when a phase of the plan (of total phases
 // in n shards) is not stored in out, listing on stderr the missing ones
 // with the shards that own them.
-func checkStored(states []reproduce.PhaseState, total, n int, out string, stderr io.Writer) error {
-	var missing int
+//
+// A phase stored under its name but with other settings was computed from
+// other flags (shards run with --quick, a merge without): it is listed as
+// such, and when every phase not stored is, the message says the flags
+// differ rather than that shards are missing.
+func checkStored(env *reproduce.Env, states []reproduce.PhaseState, total, n int, out string, stderr io.Writer) error {
+	var missing, other int
 	for _, st := range states {
-		if !st.Stored {
-			missing++
+		if st.Stored {
+			continue
+		}
+		missing++
+		if _, err := os.Stat(env.PhasePath(st.Name)); err == nil {
+			other++
+			fmt.Fprintf(stderr, "  stored with other settings: %s (shard %d/%d)\n", st.Name, st.Shard, n)
+		} else {
+			fmt.Fprintf(stderr, "  missing: %s (shard %d/%d)\n", st.Name, st.Shard, n)
 		}
 	}
-	if missing > 0 {
-		for _, st := range states {
-			if !st.Stored {
-				fmt.Fprintf(stderr, "  missing: %s (shard %d/%d)\n", st.Name, st.Shard, n)
-			}
-		}
-		return fmt.Errorf("--merge: %d of %d phases are not stored in %s (listed above with the shards that own them); run those shards, then --merge again", missing, total, out)
+	switch {
+	case missing == 0:
+		return nil
+	case other == missing:
+		return fmt.Errorf("--merge: %d of %d phases are stored in %s with other settings than these flags give (listed above): merge with the flags the shards ran with (--quick, --seeds, --epochs, ...)", missing, total, out)
+	case other > 0:
+		return fmt.Errorf("--merge: %d of %d phases are not stored in %s with these settings, %d of them stored with other settings (listed above with the shards that own them): merge with the flags the shards ran with, or run those shards, then --merge again", missing, total, out, other)
 	}
-	return nil
+	return fmt.Errorf("--merge: %d of %d phases are not stored in %s (listed above with the shards that own them); run those shards, then --merge again", missing, total, out)
 }
+
+// divergedAdvice rewrites the advice of a phase that diverged for
+// reproduce, which has no --lr or --beta: a β too large to train is to be
+// left out of --betas (running the same command again would diverge
+// again). Errors that are not divergence are returned as they are.
+func divergedAdvice(err error) error {
+	var fe *field.Error
+	if !errors.As(err, &fe) {
+		return err
+	}
+	msg := strings.Replace(err.Error(), fe.Error(), fe.Render(func(f string) string {
+		return map[string]string{"LR": "learning rate", "Beta": "β"}[f]
+	}), 1)
+	msg = strings.Replace(msg, ": try a smaller learning rate or β", "", 1)
+	return &divergedError{msg: msg + "; reproduce keeps the paper's learning rates: leave the β values that diverge out of --betas", err: err}
+}
+
+// divergedError is a divergence with reproduce's advice; errors.Is still
+// finds train.ErrDiverged.
+type divergedError struct {
+	msg string
+	err error
+}
+
+func (e *divergedError) Error() string { return e.msg }
+func (e *divergedError) Unwrap() error { return e.err }
 
 // checkVersions refuses, unless allowMixed, to merge phases computed by
 // different isonet versions or by a version other than this one.
