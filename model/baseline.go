@@ -27,15 +27,22 @@ var BaselineKnobs = map[string]string{
 }
 
 // BaselineSpec returns s set up to train method with its knob (see
-// BaselineKnobs) at the value knob, the method's other settings at their
-// defaults (train.Config.SetMethod). For MethodLipschitz it also makes the
-// network 1-Lipschitz end to end: MaxMin activations and orthogonal
-// initial raw weights (its parametrisation, train.Config.LipParam, stays
-// as s gives it, AOL when unset). adv's PGD step follows its ε (ε/4).
+// BaselineKnobs) at the value knob. When s.Train.Method is already method,
+// its other settings stay as s gives them (their zeros filled in by
+// defaults), so that a caller can choose, say, LipParam orthogonal or a
+// TRADES step count; otherwise they are the method's defaults
+// (train.Config.SetMethod). For MethodLipschitz it also makes the network
+// 1-Lipschitz end to end: MaxMin activations and orthogonal initial raw
+// weights. adv's PGD step follows its ε (ε/4).
 func BaselineSpec(s train.Spec, method string, knob float64) (train.Spec, error) {
-	lipParam, lipIters := s.Train.LipParam, s.Train.LipIters
-	if err := s.Train.SetMethod(method); err != nil {
-		return s, err
+	cur := s.Train.Method
+	if cur == "" {
+		cur = train.MethodLIL
+	}
+	if m := method; m == "" || m != cur {
+		if err := s.Train.SetMethod(method); err != nil {
+			return s, err
+		}
 	}
 	c := &s.Train
 	switch method {
@@ -48,12 +55,6 @@ func BaselineSpec(s train.Spec, method string, knob float64) (train.Spec, error)
 	case train.MethodSpecNorm:
 		c.SpecScale = knob
 	case train.MethodLipschitz:
-		if lipParam != "" {
-			c.LipParam, c.LipIters = lipParam, lipIters
-			if lipParam == nn.Orthogonal && lipIters == 0 {
-				c.LipIters = nn.DefaultBjorckIters
-			}
-		}
 		c.LipMargin = knob
 		s.Act, s.Init = nn.MaxMin, nn.InitOrthogonal
 	case train.MethodTrades:

@@ -61,7 +61,9 @@ func TestLipschitzCertifiedNeverExceedsRobust(t *testing.T) {
 		{"tanh-cross-entropy", train.MethodLIL, "", 0},
 	} {
 		s := base
-		s.Train.LipParam = tc.param
+		if tc.param != "" {
+			s.Train.Method, s.Train.LipParam = train.MethodLipschitz, tc.param
+		}
 		dir := filepath.Join(t.TempDir(), tc.name)
 		if _, _, err := TrainBaseline(context.Background(), dir, s, tc.method, tc.knob, trainSet, testSet, TrainOptions{}); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
