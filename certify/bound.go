@@ -35,6 +35,7 @@ type bounder struct {
 	eps  []float64 // nb: each example's radius
 	lo   []float64 // nb × n0: the L∞ box of radius eps around x0, within [0, 1]
 	hi   []float64
+	lohi []float64 // nb × 2n0: lo and hi interleaved
 	y    []int
 	// l[k], u[k] (nb × Out_k) bound z_k, the pre-activation of layer k,
 	// for every layer with an activation; rel[k] relaxes its activation.
@@ -85,10 +86,12 @@ func (b *bounder) reset(x []float64, y []int, eps []float64) {
 	b.nb, b.x0, b.y, b.eps = len(y), x, y, eps
 	b.lo = grow(b.lo, len(x))
 	b.hi = grow(b.hi, len(x))
+	b.lohi = grow(b.lohi, 2*len(x))
 	for e := range b.nb {
 		for i := e * n0; i < (e+1)*n0; i++ {
 			b.lo[i] = max(x[i]-eps[e], 0)
 			b.hi[i] = min(x[i]+eps[e], 1)
+			b.lohi[2*i], b.lohi[2*i+1] = b.lo[i], b.hi[i]
 		}
 	}
 }
@@ -112,9 +115,11 @@ func concretize[F float32 | float64](b *bounder, a []F, e int, xs []float64) flo
 	lo, hi := b.lo[e*n0:(e+1)*n0], b.hi[e*n0:(e+1)*n0]
 	lo, hi = lo[:len(a)], hi[:len(a)]
 	var box float64
+	lh := b.lohi[2*e*n0 : 2*(e+1)*n0]
+	lh = lh[:2*len(a)]
 	for i, f := range a {
 		v := float64(f)
-		box += min(v*lo[i], v*hi[i])
+		box += v * lh[2*i+int(math.Float64bits(v)>>63)] // lo where v ≥ 0, hi where v < 0
 	}
 	if b.norm == Norm2 {
 		x0 := b.x0[e*n0 : (e+1)*n0]
@@ -196,9 +201,13 @@ func (b *bounder) back(dst []float64, k int, a []float64, R int, cst []float64, 
 	}
 }
 
-// lineSet is CROWN's pair of lines for one neuron, la·z + lc ≤ σ(z) ≤
-// ua·z + uc, with mz = max(|l|, |u|) bounding |z|.
-type lineSet struct{ la, lc, ua, uc, mz float64 }
+// lineSet is CROWN's pair of lines for one neuron, a[0]·z + c[0] ≤ σ(z) ≤
+// a[1]·z + c[1] (indexed by the sign bit of the coefficient they meet,
+// without a branch), with mz = max(|l|, |u|) bounding |z|.
+type lineSet struct {
+	a, c [2]float64
+	mz   float64
+}
 
 // relaxRound turns coefficients a (nb·R × Out_j) on σ(z_j) into float32
 // coefficients b.fa on z_j, ready for the product with W_j: each
@@ -225,23 +234,36 @@ func relaxRound[F float32 | float64](b *bounder, j int, a []F, R int, cst []floa
 			rel = b.rel[j][e*n : (e+1)*n]
 		}
 		var s, corr float64
+		if al == nil {
+			for i, f := range ar {
+				v := float64(f)
+				neg := math.Float64bits(v) >> 63 // 0: the lower line, 1: the upper
+				l := &ls[i]
+				p := v * l.a[neg]
+				q := float32(p)
+				fa[i] = q
+				qf := float64(q)
+				s += v*l.c[neg] + qf*ly.B[i]
+				corr += math.Abs(p-qf)*l.mz + math.Abs(qf)*cv[i]
+			}
+			cst[r] += s - corr*(1+1e-12) - 1e-30
+			continue
+		}
 		for i, f := range ar {
 			v := float64(f)
 			var sa, sc float64
 			if v >= 0 {
-				sa, sc = ls[i].la, ls[i].lc
-				if al != nil && rel[i].lower.free {
+				sa, sc = ls[i].a[0], ls[i].c[0]
+				if rel[i].lower.free {
 					sa, sc, _, _ = rel[i].lower.line(tl[i], -1)
 				}
 			} else {
-				sa, sc = ls[i].ua, ls[i].uc
-				if al != nil && rel[i].upper.free {
+				sa, sc = ls[i].a[1], ls[i].c[1]
+				if rel[i].upper.free {
 					sa, sc, _, _ = rel[i].upper.line(tu[i], 1)
 				}
 			}
-			if pre != nil {
-				pre[i] = v
-			}
+			pre[i] = v
 			p := v * sa
 			q := float32(p)
 			fa[i] = q
@@ -335,7 +357,7 @@ func (b *bounder) hidden(crown bool) {
 			l, u := b.l[k][i], b.u[k][i]
 			r := relaxFor(ly.Act, l, u)
 			b.rel[k][i] = r
-			b.lines[k][i] = lineSet{la: r.lower.a, lc: r.lower.c, ua: r.upper.a, uc: r.upper.c, mz: max(math.Abs(l), math.Abs(u))}
+			b.lines[k][i] = lineSet{a: [2]float64{r.lower.a, r.upper.a}, c: [2]float64{r.lower.c, r.upper.c}, mz: max(math.Abs(l), math.Abs(u))}
 		}
 	}
 }
@@ -416,6 +438,7 @@ func (b *bounder) sub(all *bounder, e0, e1 int) *bounder {
 	s.x0 = all.x0[e0*n0 : e1*n0]
 	s.lo = all.lo[e0*n0 : e1*n0]
 	s.hi = all.hi[e0*n0 : e1*n0]
+	s.lohi = all.lohi[2*e0*n0 : 2*e1*n0]
 	s.eps = all.eps[e0:e1]
 	s.y = all.y[e0:e1]
 	s.rel = make([][]relax, len(all.rel))
