@@ -19,6 +19,12 @@ func hostileFixtures(t *testing.T) {
 	os.WriteFile("hz-run/plan.json", []byte(`{"shards": 1000000000000}`+"\n"), 0o644)
 	os.WriteFile("hz-victim.txt", nil, 0o644)
 	os.Symlink("hz-nowhere", "hz-dangling")
+	// A reproduce run whose rings/ is a link planted to the user's folder.
+	os.MkdirAll("hz-photos", 0o755)
+	os.WriteFile("hz-photos/input.png", []byte("my photo"), 0o644)
+	os.Mkdir("hz-run3", 0o755)
+	os.WriteFile("hz-run3/.isonet", []byte(`{"format": "isonet-folder/1", "kind": "reproduce", "files": []}`+"\n"), 0o644)
+	os.Symlink("../hz-photos", "hz-run3/rings")
 	// A CSV file with one more feature column than feat2.csv, on which m2c is trained.
 	os.WriteFile("hz-feat3.csv", []byte("1,2,9,a\n3,4,9,b\n5,6,9,a\n7,8,9,b\n9,0,9,a\n"), 0o644)
 	os.WriteFile("hz-feat2.csv", []byte("1,2,a\n3,4,b\n5,6,a\n7,8,b\n9,0,a\n"), 0o644)
@@ -78,4 +84,7 @@ var hostileCases = []errorCase{
 	{"geometry: --out a dangling symbolic link", []string{"geometry", "--model", "m", "--out", "hz-dangling"}, `isonet geometry: --out hz-dangling is a symbolic link to hz-nowhere, which does not exist; isonet does not write through a dangling link: remove it or choose another --out`},
 	{"reproduce: --out a dangling symbolic link", []string{"reproduce", "rings", "--quick", "--out", "hz-dangling"}, `isonet reproduce: --out hz-dangling is a symbolic link to hz-nowhere, which does not exist; isonet does not write through a dangling link: remove it or choose another --out`},
 	{"eval: a CSV with an extra feature column", []string{"eval", "--model", "hz-m2c", "--dataset", "csv:hz-feat3.csv"}, `isonet eval: model hz-m2c takes 2 inputs but data set hz-feat3 has 3 features (4 columns, 1 of them labels as at training)`},
+
+	// Beyond the issue: a link planted among a run's own entries.
+	{"reproduce: a link planted at the run's rings/", []string{"reproduce", "rings", "--quick", "--out", "hz-run3"}, `isonet reproduce: --out hz-run3: hz-run3/rings is a symbolic link; isonet writes its run only into folders and files of its own there, never through a link: remove it`},
 }

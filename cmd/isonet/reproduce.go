@@ -661,6 +661,16 @@ func checkReproduceOut(out string) error {
 	if err != nil {
 		return fmt.Errorf("--out %s: %v", out, err)
 	}
+	if info.Kind == outdir.Foreign || info.Kind == outdir.Owned {
+		// A link planted at one of the run's own entries (run/rings ->
+		// ~/photos) would make the run write into its target.
+		for _, name := range reproduceEntries {
+			p := filepath.Join(out, name)
+			if fi, err := os.Lstat(p); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+				return fmt.Errorf("--out %s: %s is a symbolic link; isonet writes its run only into folders and files of its own there, never through a link: remove it", out, p)
+			}
+		}
+	}
 	switch info.Kind {
 	case outdir.File:
 		return fmt.Errorf("--out %s is a file, not a folder; isonet does not write over files", out)
