@@ -87,4 +87,9 @@ var hostileCases = []errorCase{
 
 	// Beyond the issue: a link planted among a run's own entries.
 	{"reproduce: a link planted at the run's rings/", []string{"reproduce", "rings", "--quick", "--out", "hz-run3"}, `isonet reproduce: --out hz-run3: hz-run3/rings is a symbolic link; isonet writes its run only into folders and files of its own there, never through a link: remove it`},
+
+	// Beyond the issue: loss weights that float32 rounds to 0 or to infinity.
+	{"train: --beta that rounds to 0 in float32", []string{"train", "--dataset", "rings", "--beta", "1e-50", "--out", "o"}, `isonet train: --beta 1e-50 rounds to 0 in float32, the precision of the gradients it weighs; give 0, or a value from 1.4e-45 to 3.4e+38`},
+	{"train: --alpha that overflows float32", []string{"train", "--dataset", "rings", "--alpha", "1e39", "--out", "o"}, `isonet train: --alpha 1e+39 rounds to +Inf in float32, the precision of the gradients it weighs; give 0, or a value from 1.4e-45 to 3.4e+38`},
+	{"reproduce: a β of --betas that rounds to 0 in float32", []string{"reproduce", "mnist", "--quick", "--betas", "0,1e-50", "--out", "hz-new"}, `isonet reproduce: --betas: β 1e-50 rounds to 0 in float32, the precision of the gradients it weighs; give 0, or a value from 1.4e-45 to 3.4e+38`},
 }

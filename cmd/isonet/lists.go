@@ -59,6 +59,9 @@ func parseBetas(s string) (betas []float64, sorted bool, err error) {
 		if slices.Contains(betas, v) {
 			return nil, false, fmt.Errorf("--betas: β %s given twice", strconv.FormatFloat(v, 'g', -1, 64))
 		}
+		if err := checkWeight32("--betas: β", v); err != nil {
+			return nil, false, err
+		}
 		betas = append(betas, v)
 	}
 	sorted = !slices.IsSorted(betas)

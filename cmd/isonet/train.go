@@ -107,6 +107,14 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.Spec, error) {
 	if err := checkFloat32("--lr", f.lr); err != nil {
 		return s, err
 	}
+	for _, w := range []struct {
+		flag string
+		v    float64
+	}{{"--beta", f.beta}, {"--alpha", f.alpha}} {
+		if err := checkWeight32(w.flag, w.v); err != nil {
+			return s, err
+		}
+	}
 	s.Data.Dir, s.Data.Seed, s.Data.TestFrac = f.dataDir, f.seed, f.testFrac
 	s.Data.TrainSubset, s.Data.TestSubset = f.subset, f.testSubset
 	s.Data.CSVHeader = f.header
@@ -156,6 +164,20 @@ func checkFloat32(flag string, v float64) error {
 	}
 	if f := float32(v); f == 0 || math.IsInf(float64(f), 0) {
 		return fmt.Errorf("%s must be a finite number > 0 in float32, the optimizer's precision (1.4e-45 to 3.4e+38), got %g", flag, v)
+	}
+	return nil
+}
+
+// checkWeight32 refuses a loss weight (β, α) that float32, the precision
+// of the gradients it scales, rounds to 0 (--beta 1e-50 would silently be
+// β = 0) or to infinity. 0 itself is allowed; other values are left to the
+// spec's own checks.
+func checkWeight32(flag string, v float64) error {
+	if !(v > 0) || math.IsInf(v, 0) {
+		return nil
+	}
+	if f := float32(v); f == 0 || math.IsInf(float64(f), 0) {
+		return fmt.Errorf("%s %g rounds to %g in float32, the precision of the gradients it weighs; give 0, or a value from 1.4e-45 to 3.4e+38", flag, v, f)
 	}
 	return nil
 }
