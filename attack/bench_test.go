@@ -66,3 +66,21 @@ func BenchmarkProject(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFABStepInf is FAB's fused L∞ step on an MNIST-like point.
+func BenchmarkFABStepInf(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	x0, x1, w := make([]float32, 784), make([]float32, 784), make([]float32, 784)
+	for j := range x0 {
+		if rng.IntN(5) == 0 {
+			x0[j] = rng.Float32()
+		}
+		x1[j] = float32(clamp(float64(x0[j])+0.05*(2*rng.Float64()-1), 0, 1))
+		w[j] = float32(rng.NormFloat64())
+	}
+	pr := &projector{}
+	for b.Loop() {
+		copy(x1, x0)
+		pr.stepInf(x1, x0, w, 0.5, 0.7, 0, 1)
+	}
+}

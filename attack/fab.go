@@ -521,10 +521,16 @@ func (pr *projector) stepInf(x1, x0, w []float32, c1, c0, lo, hi float64) {
 		p1, p0 := float64(x1[j]), float64(x0[j])
 		sg1 := signOf(wj, flip1)
 		sg0 := signOf(wj, flip0)
-		room1 := max(0.5*(1+sg1)*(hi-p1)+0.5*(1-sg1)*(p1-lo), 0) * keep
-		room0 := max(0.5*(1+sg0)*(hi-p0)+0.5*(1-sg0)*(p0-lo), 0) * keep
+		// The room is hi − p or p − lo, exactly and ≥ 0 (points lie in the box).
+		room1 := (0.5*(1+sg1)*(hi-p1) + 0.5*(1-sg1)*(p1-lo)) * keep
+		room0 := (0.5*(1+sg0)*(hi-p0) + 0.5*(1-sg0)*(p0-lo)) * keep
 		r1[j], r0[j] = room1, room0
-		m1, m0 = max(m1, room1), max(m0, room0)
+		if room1 > m1 { // rarely true: cheaper than max's NaN and ±0 handling
+			m1 = room1
+		}
+		if room0 > m0 {
+			m0 = room0
+		}
 		u1[n1], a1s[n1] = room1, aw
 		u0[n0], a0s[n0] = room0, aw
 		b1, b0 := math.Float64bits(room1*aw), math.Float64bits(room0*aw)
@@ -567,7 +573,7 @@ func signFlip(c float64) uint32 {
 // signOf returns ±1: the sign of w_j with flip applied (+1 for w_j = +0).
 func signOf(wj float32, flip uint32) float64 {
 	bits := (math.Float32bits(wj) ^ flip) & (1 << 31)
-	return float64(math.Float32frombits(math.Float32bits(1) | bits))
+	return math.Float64frombits(0x3ff0000000000000 | uint64(bits)<<32)
 }
 
 // projBins is the number of bins solveBucketed sorts the u_j into.
