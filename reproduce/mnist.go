@@ -78,6 +78,9 @@ type MNISTOptions struct {
 	TestSubset  int       `json:"test_subset,omitempty"`
 	SweepPoints int       `json:"sweep_points"`
 	Budgets     []float64 `json:"budgets"` // PGD ε at the field's usual budgets (step ε/4, 10 steps)
+	// Instruments sets the AutoAttack ensemble and the certificates run on
+	// every model (nil: DefaultInstruments of the study and the run's quick).
+	Instruments *Instruments `json:"instruments,omitempty"`
 }
 
 // DefaultMNIST returns the paper's setting; quick shrinks it to run in
@@ -173,6 +176,10 @@ type MNISTResults struct {
 	// Grids are the image-grid rows of the first seed's standard-protocol
 	// models (studies with a grid), kept in their phases only.
 	Grids []Grid `json:"-"`
+	// AutoAttack and Certified are the field's instruments on every model
+	// (instruments.go): the AutoAttack ensemble and CROWN certificates.
+	AutoAttack []MNISTAutoAttack `json:"autoattack,omitempty"`
+	Certified  []MNISTCertified  `json:"certified,omitempty"`
 }
 
 // MNISTSpec returns the training spec of one model of the sweep.
@@ -247,6 +254,8 @@ func studyExperiment(e *Env, o MNISTOptions) (experiment, error) {
 			for _, a := range attacks {
 				res.Runs = append(res.Runs, get[MNISTRun](done, a))
 			}
+			res.AutoAttack = append(res.AutoAttack, get[MNISTAutoAttack](done, sm.name+"/autoattack"))
+			res.Certified = append(res.Certified, get[MNISTCertified](done, sm.name+"/certify"))
 		}
 		p, _ := studyOf(r, o)
 		*p = res
@@ -276,6 +285,7 @@ func (o MNISTOptions) modelPhases(e *Env, sm studyModel) (ps []phase.Phase, grid
 		attacks = append(attacks, name+"/attack-"+ap)
 		ps = append(ps, attackPhase(e, name+"/attack-"+ap, spec, o, proto, ap, beta, seed))
 	}
+	ps = append(ps, instrumentPhases(e, sm, o)...) // the AutoAttack ensemble and CROWN (instruments.go)
 	return ps, grid, attacks
 }
 
