@@ -42,14 +42,21 @@
 // [0, 1]ⁿ, which holds the ball ∩ [0, 1]ⁿ — both are lower bounds.
 //
 // Arithmetic: the bounds are those of the network computed in exact
-// arithmetic with its float32 weights, which are converted exactly to
-// float64, and every bound is computed in float64. Float64 rounding is not
-// directed, so a bound may exceed the exact one by float64 rounding (about
-// 1e-13 for these sizes); every tanh line's intercept is widened by 1e-12
-// towards its side to cover math.Tanh's error. The network evaluated in
-// float32 (as isonet's forward pass does) differs from the exact one by
-// float32 rounding (about 1e-6 in a logit), which a certificate does not
-// cover: a bound within that of 0 certifies the exact network only.
+// arithmetic with its weights (float32 numbers for isonet's networks,
+// converted exactly to float64). Bounds, lines and constants are formed in
+// float64; the products with the weight matrices run in float32
+// (tensor.Gemm) on coefficients rounded to float32, and each rounding is
+// charged to the bound's constant: Σ|a − fl(a)|·max|z| for rounding the
+// coefficients a met by a pre-activation z, and γ_n·|fl(a)|·(|W|·max|h|)
+// for a product of inner size n (γ_n = n·2⁻²⁴/(1 − n·2⁻²⁴), valid for any
+// summation order), plus |W − fl(W)|·max|h| for weights that are not
+// float32 numbers. Float64 rounding is not directed, so a bound may exceed
+// the exact one by float64 rounding (about 1e-13 for these sizes); every
+// tanh line's intercept is widened by 1e-12 towards its side to cover
+// math.Tanh's error. The network evaluated in float32 (as isonet's forward
+// pass does) differs from the exact one by float32 rounding (about 1e-6 in
+// a logit), which a certificate does not cover: a bound within that of 0
+// certifies the exact network only.
 //
 // The gradient of a margin's α-CROWN bound with respect to the line
 // parameters is a forward pass of the bound's minimising input through the
