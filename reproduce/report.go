@@ -175,7 +175,7 @@ func (r *Results) Markdown() string {
 		}
 	}
 	b.WriteString("\n## How this was run\n\n")
-	fmt.Fprintf(&b, "- command: `%s`\n", r.Command)
+	fmt.Fprintf(&b, "- command: `%s`\n", codeSpan(r.Command))
 	fmt.Fprintf(&b, "- seeds: %s\n", joinSeeds(r.Seeds))
 	fmt.Fprintf(&b, "- started: %s; total time %s s\n", r.Started, num(r.TotalSeconds))
 	fmt.Fprintf(&b, "- machine: %s, %d cores, %s/%s, %s, isonet %s\n", r.Machine.CPU, r.Machine.Cores, r.Machine.OS, r.Machine.Arch, r.Machine.GoVersion, r.Machine.Module)
@@ -185,6 +185,31 @@ func (r *Results) Markdown() string {
 		rows = append(rows, []string{p.Experiment, num(p.Seconds)})
 	}
 	b.WriteString(report.MarkdownTable([]string{"experiment", "seconds"}, rows))
+	return b.String()
+}
+
+// codeSpan makes s, a command line the user typed, safe inside one
+// Markdown code span on one line: a newline or other control character
+// would end the line (and start a heading, a table or an image of the
+// user's choosing), a backquote would end the span, and [text](url) would
+// become a link; control characters are written as escapes (\n, \x1b), a
+// backquote as a quote.
+func codeSpan(s string) string {
+	// A zero-width space keeps "](" from reading as a link.
+	s = strings.ReplaceAll(s, "](", "]\u200b(")
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '`':
+			b.WriteString("'")
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r < ' ' || r == 0x7f:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
 	return b.String()
 }
 
