@@ -11,10 +11,11 @@ import (
 	"github.com/isonet/isonet/tensor"
 )
 
-// TestStackedModel: certify.Stack chains a stacked model's blocks as the
-// model's forward pass does (block 1 reads hidden layer 2 of block 0, after
-// its activation): the chained network's logits equal the model's, and
-// its CROWN bounds are below the margins at random points of the ball.
+// TestStackedModel: certify.Stack (through model.CertifyNetwork) chains a
+// stacked model's blocks as the model's forward pass does (block 1 reads
+// hidden layer 2 of block 0, after its activation): the chained network's
+// logits equal the model's, and its CROWN bounds are below the margins at
+// random points of the ball.
 func TestStackedModel(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 22))
 	b0, _ := nn.NewMLP([]int{4, 6, 5, 3}, nn.Tanh, nn.InitPyTorch, rng)
@@ -23,7 +24,7 @@ func TestStackedModel(t *testing.T) {
 		Config: model.Config{Blocks: []model.Block{{Sizes: []int{4, 6, 5, 3}, Activation: "tanh"}, {Sizes: []int{5, 7, 3}, Activation: "relu", InputLayer: 2}}},
 		Blocks: []*nn.MLP{b0, b1},
 	}
-	net, err := certify.Stack(m.Blocks, []int{2})
+	net, err := m.CertifyNetwork()
 	if err != nil {
 		t.Fatal(err)
 	}

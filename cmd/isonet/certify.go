@@ -80,7 +80,7 @@ func runCertify(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	net, err := certifyNetwork(m)
+	net, err := m.CertifyNetwork()
 	if err != nil {
 		return err
 	}
@@ -261,20 +261,6 @@ func (f *certifyFlags) loadTorch(sizes []int) (*model.Model, *dataPair, error) {
 	}
 	mf.report = rep
 	return m, &dataPair{train: l.Train, test: l.Test}, nil
-}
-
-// certifyNetwork returns the network certify bounds for m: its MLP, or for
-// a stacked model its blocks chained as the model's forward pass feeds
-// them.
-func certifyNetwork(m *model.Model) (*certify.Network, error) {
-	if !m.Stacked() {
-		return certify.FromMLP(m.Net())
-	}
-	var in []int
-	for _, b := range m.Config.Blocks[1:] {
-		in = append(in, b.InputLayer)
-	}
-	return certify.Stack(m.Blocks, in)
 }
 
 // writePerExample writes every example's worst-margin bound per ε (and
