@@ -5,25 +5,7 @@ import (
 	"slices"
 
 	"github.com/isonet/isonet/tensor"
-
-	"gonum.org/v1/gonum/blas"
-	"gonum.org/v1/gonum/blas/blas64"
 )
-
-// gemm sets c (m×n) = a (m×k) · b, where b is k×n, or n×k used transposed
-// when transB. All are row-major and dense. Each entry of c is summed over
-// k in the same order whatever m is, so a row's result does not depend on
-// the rows batched with it.
-func gemm(transB bool, m, n, k int, a, b, c []float64) {
-	if m == 0 || n == 0 {
-		return
-	}
-	tb, ldb := blas.NoTrans, n
-	if transB {
-		tb, ldb = blas.Trans, k
-	}
-	blas64.Implementation().Dgemm(blas.NoTrans, tb, m, n, k, 1, a, k, b, ldb, 0, c, n)
-}
 
 // bounder holds one batch of examples and the bounds of its network's
 // hidden pre-activations; it belongs to one goroutine.
@@ -413,7 +395,7 @@ func (b *bounder) crownLayer(k int) {
 			}
 		} else {
 			cst0 := slices.Clone(cst)
-			sub.backFrom(dst, k-1, a, R, cst, nil, nil)
+			sub.back(dst, k-1, a, R, cst, nil, nil)
 			if b.alpha != nil { // α-CROWN: climb from CROWN's bounds
 				sub.optimize(dst, k-1, a[:rows*in], cst0, R, *b.alpha, nil)
 			}
@@ -586,11 +568,5 @@ func (b *bounder) crownMargins(dst []float64, al *alphaRows, xs []float64) {
 		return
 	}
 	// Start the backward pass below the last layer: a is on σ(z_{L−2}).
-	b.backFrom(dst, L-2, a, K, cst, al, xs)
-}
-
-// backFrom is back for coefficients a on the activation output σ(z_k)
-// rather than on z_k.
-func (b *bounder) backFrom(dst []float64, k int, a []float64, R int, cst []float64, al *alphaRows, xs []float64) {
-	b.back(dst, k, a, R, cst, al, xs)
+	b.back(dst, L-2, a, K, cst, al, xs)
 }
