@@ -27,6 +27,7 @@ package reproduce
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -78,7 +79,7 @@ type Env struct {
 	ran      int     // phases computed (not reused)
 	spent    float64 // seconds those took
 	flights  map[string]*flight
-	done     map[string]phase.Done // the phases done in this run
+	ledger   *phase.Ledger // the phases done in this run
 }
 
 // Plan adds n to the number of phases the run expects, for the time
@@ -210,13 +211,7 @@ func (e *Env) doPhase(ctx context.Context, p phase.Phase) (any, error) {
 // SettingsConflictError is Do's refusal of a phase stored in the run
 // folder with other settings than the run's: a folder holds one setting of
 // each phase, so that a report never mixes results of two settings.
-type SettingsConflictError struct {
-	Dir, Phase string
-}
-
-func (c *SettingsConflictError) Error() string {
-	return fmt.Sprintf("%s holds phase %s computed with other settings; a run folder keeps one setting of each phase: use another folder, or force the run to replace them", c.Dir, c.Phase)
-}
+type SettingsConflictError = phase.ConflictError
 
 // do is Do; a phase computed ahead (f not nil) records its timing in f.
 // It returns nil, nil for another shard's phase.
@@ -225,10 +220,6 @@ func (e *Env) do(ctx context.Context, p phase.Phase, ahead *flight) (any, error)
 		return nil, err
 	}
 	name := p.Name
-	hash, err := phase.SettingsHash(p.Settings)
-	if err != nil {
-		return nil, fmt.Errorf("phase %s: %w", name, err)
-	}
 	if e.Mode == ModeRun && e.Owns != nil && !e.Owns(name) {
 		e.mu.Lock()
 		e.skipped++
@@ -247,141 +238,66 @@ func (e *Env) do(ctx context.Context, p phase.Phase, ahead *flight) (any, error)
 			return res, nil
 		}
 	}
-	record := func(t Timing) {
-		if ahead != nil {
-			ahead.timing = t
-		} else {
-			e.record(t)
-		}
-	}
-	needs, err := e.needs(p)
-	if err != nil {
-		return nil, err
-	}
-	store := phase.Store{Dir: e.Dir}
 	e.mu.Lock()
 	e.seen++
 	e.mu.Unlock()
-	version := e.version()
-	load := func() phase.Found {
-		return store.Load(p, hash, version, e.Mode == ModeMerge && e.AllowMixed, needs)
+	d, err := e.engine().Do(ctx, p)
+	if u := (*phase.UnusableError)(nil); errors.As(err, &u) {
+		return nil, field.Errorf("%s ({ModeMerge} computes nothing)", u.Error())
 	}
-	use := func(f phase.Found) any {
-		record(Timing{Phase: name, Seconds: f.Record.Seconds, Reused: true})
-		e.setDone(phase.Done{Name: name, Key: f.Record.Key, Digest: f.Record.Digest(), Result: f.Result, Seconds: f.Record.Seconds, Reused: true})
-		return f.Result
-	}
-	if e.Mode == ModeMerge {
-		switch f := load(); f.State {
-		case phase.Valid:
-			return use(f), nil
-		case phase.Missing:
-			return nil, field.Errorf("phase %s: not stored ({ModeMerge} computes nothing)", name)
-		case phase.Corrupt:
-			return nil, field.Errorf("phase %s: corrupt: %s ({ModeMerge} computes nothing)", name, f.Why)
-		default:
-			return nil, field.Errorf("phase %s: %s ({ModeMerge} computes nothing)", name, f.Why)
-		}
-	}
-	why := ""
-	outdated := false
-	if !e.Force {
-		switch f := load(); f.State {
-		case phase.Valid:
-			e.Logf("%s%s: reused stored result", e.eta(), name)
-			return use(f), nil
-		case phase.Conflict:
-			return nil, &SettingsConflictError{Dir: e.Dir, Phase: name}
-		default:
-			why, outdated = f.Why, f.State == phase.Outdated
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(store.Path(name)), 0o755); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	lock, _, err := lockPhase(ctx, e, name, store.Path(name))
-	if err != nil {
-		return nil, fmt.Errorf("phase %s: %w", name, err)
-	}
-	defer lock.release()
-	if !e.Force {
-		// Another process may have held the phase (we waited for it) or
-		// finished it just before we took the lock.
-		switch f := load(); f.State {
-		case phase.Valid:
-			e.Logf("%s%s: reused the result another process stored", e.eta(), name)
-			return use(f), nil
-		case phase.Conflict:
-			return nil, &SettingsConflictError{Dir: e.Dir, Phase: name}
-		}
-	}
-	if outdated {
-		e.mu.Lock()
-		e.outdated++
-		e.mu.Unlock()
-	}
-	if why != "" {
-		e.Logf("%s%s: running (%s)", e.eta(), name, why)
+	t := Timing{Phase: name, Seconds: d.Seconds, Reused: d.Reused}
+	if ahead != nil {
+		ahead.timing = t
 	} else {
-		e.Logf("%s%s: running", e.eta(), name)
+		e.record(t)
 	}
-	start := time.Now()
-	res, err := p.Run(ctx, phase.NewInputs(e.Dir, name, e.doneOf(p.Needs)))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	if !d.Reused {
+		e.mu.Lock()
+		e.ran++
+		e.spent += d.Seconds
+		if d.Outdated {
+			e.outdated++
+		}
+		e.mu.Unlock()
+		e.Logf("%s: done in %.1fs", name, d.Seconds)
 	}
-	secs := time.Since(start).Seconds()
-	key := phase.Key(hash, needs)
-	rec, err := store.Save(p, hash, version, key, secs, res)
-	if err != nil {
-		return nil, err
-	}
-	record(Timing{Phase: name, Seconds: secs})
-	e.setDone(phase.Done{Name: name, Key: key, Digest: rec.Digest(), Result: res, Seconds: secs})
+	return d.Result, nil
+}
+
+// engine returns the phase engine of the run as e's fields set it now; the
+// engines of one Env share its ledger of done phases.
+func (e *Env) engine() *phase.Engine {
+	version := e.version()
 	e.mu.Lock()
-	e.ran++
-	e.spent += secs
+	if e.ledger == nil {
+		e.ledger = &phase.Ledger{}
+	}
+	ledger := e.ledger
 	e.mu.Unlock()
-	e.Logf("%s: done in %.1fs", name, secs)
-	return res, nil
-}
-
-// needs returns what this run has done of p's needs, in p's order.
-func (e *Env) needs(p phase.Phase) ([]phase.Done, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	out := make([]phase.Done, 0, len(p.Needs))
-	for _, n := range p.Needs {
-		d, ok := e.done[n]
-		if !ok {
-			return nil, fmt.Errorf("phase %s needs %s, which this run has not done", p.Name, n)
-		}
-		out = append(out, d)
-	}
-	return out, nil
-}
-
-// doneOf returns the done phases of names.
-func (e *Env) doneOf(names []string) map[string]phase.Done {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	out := make(map[string]phase.Done, len(names))
-	for _, n := range names {
-		if d, ok := e.done[n]; ok {
-			out[n] = d
-		}
-	}
-	return out
-}
-
-// setDone records a phase done in this run.
-func (e *Env) setDone(d phase.Done) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if e.done == nil {
-		e.done = map[string]phase.Done{}
-	}
-	e.done[d.Name] = d
+	return &phase.Engine{Store: phase.Store{Dir: e.Dir}, Version: version, Force: e.Force,
+		ReadOnly: e.Mode == ModeMerge, AnyVersion: e.AllowMixed, Ledger: ledger,
+		Lock: func(ctx context.Context, name, path string) (func(), error) {
+			l, _, err := lockPhase(ctx, e, name, path)
+			if err != nil {
+				return nil, err
+			}
+			return l.release, nil
+		},
+		Note: func(name string, n phase.Note, why string) {
+			switch {
+			case n == phase.Reused:
+				e.Logf("%s%s: reused stored result", e.eta(), name)
+			case n == phase.ReusedOther:
+				e.Logf("%s%s: reused the result another process stored", e.eta(), name)
+			case why != "":
+				e.Logf("%s%s: running (%s)", e.eta(), name, why)
+			default:
+				e.Logf("%s%s: running", e.eta(), name)
+			}
+		}}
 }
 
 // version returns the isonet version stored with the phases this run

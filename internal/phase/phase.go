@@ -17,6 +17,11 @@
 // is verified (Store.Load): a file that changed, vanished or cannot be read
 // is named, and the phase is computed again (or, when nothing may be
 // computed, refused as corrupt).
+//
+// Engine.Do does one phase: it reuses a verified result, refuses one of
+// other settings (a folder holds one setting of each phase), or computes the
+// phase under its lock and stores it, recording it in the run's Ledger,
+// from which the phases that read it take their inputs.
 package phase
 
 import (
@@ -96,7 +101,9 @@ type Done struct {
 	Key, Digest string
 	Result      any
 	Seconds     float64
-	Reused      bool
+	// Reused says the result was read from the store; Outdated that it
+	// was computed because another build had stored it.
+	Reused, Outdated bool
 }
 
 // Inputs are the results a phase's Run may read: those of its Needs.
