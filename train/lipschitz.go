@@ -23,13 +23,26 @@ import (
 const MethodLipschitz = "lipschitz"
 
 // Defaults of MethodLipschitz's settings (SetMethod fills them in).
+//
+// On MNIST (784-100x4-10, MaxMin, 5 epochs, Adam 1e-3, batch 100, seed 1;
+// certified L2 accuracy at 1.58 on the 10,000 test images):
+//
+//	aol        margin 0.5: clean 95.9 %, certified 23.3 %   (15 s/epoch)
+//	aol        margin 1:   clean 94.9 %, certified 34.9 %
+//	aol        margin 2:   clean 91.9 %, certified 43.7 %
+//	orthogonal margin 1:   clean 96.8 %, certified 42.2 %   (42 s/epoch)
+//
+// Orthogonal layers use the whole Lipschitz budget (AOL's products of
+// spectral norms came out 0.85–0.91, Björck's 1.000), so they are the
+// default; AOL is three times faster per epoch.
 const (
-	DefaultLipParam = nn.AOL
+	DefaultLipParam = nn.Orthogonal
 	// DefaultLipMargin is the L2 radius the loss's offset aims at: the
-	// true logit must beat every other by √2·margin for a zero loss's
-	// limit (MNIST: a tenth of the 1.58 the literature certifies at).
-	DefaultLipMargin = 0.5
-	// DefaultLipTemp is the loss's temperature τ.
+	// true logit must beat every other by √2·margin for the loss to vanish
+	// in the hinge limit.
+	DefaultLipMargin = 1.0
+	// DefaultLipTemp is the loss's temperature τ (16 instead of 4 moved
+	// MNIST's numbers by about a point).
 	DefaultLipTemp = 4.0
 )
 

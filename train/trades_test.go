@@ -94,7 +94,8 @@ func TestNewMethodsValidation(t *testing.T) {
 		want string
 	}{
 		{"margin without lipschitz", func(c *Config) { c.SetMethod(MethodAdv); c.LipMargin = 1 }, "LipMargin"},
-		{"iters with aol", func(c *Config) { c.SetMethod(MethodLipschitz); c.LipIters = 3 }, "LipIters"},
+		{"iters with aol", func(c *Config) { c.SetMethod(MethodLipschitz); c.LipParam, c.LipIters = nn.AOL, 3 }, "LipIters"},
+		{"zero iterations", func(c *Config) { c.SetMethod(MethodLipschitz); c.LipIters = 0 }, "LipIters"},
 		{"unknown parametrisation", func(c *Config) { c.SetMethod(MethodLipschitz); c.LipParam = "cayley" }, "LipParam"},
 		{"zero temperature", func(c *Config) { c.SetMethod(MethodLipschitz); c.LipTemp = 0 }, "LipTemp"},
 		{"β_TRADES without trades", func(c *Config) { c.SetMethod(MethodLIL); c.TradesBeta = 1 }, "TradesBeta"},
