@@ -22,7 +22,7 @@ func BenchmarkAutoAttack1000(b *testing.B) {
 		for _, s := range r.AutoAttack.Stages {
 			b.Logf("%-8s robust %.3f  %.2f s", s.Attack, s.RobustAccuracy, s.Seconds)
 		}
-		b.Logf("clean %.3f, %.2f s, %.1f GFLOP/s", r.AutoAttack.Clean, r.Seconds, r.Rate*r.FLOPs/1e9)
+		b.Logf("clean %.3f, %.2f s (CPU %.2f s), %.1f GFLOP/s", r.AutoAttack.Clean, r.Seconds, r.AutoAttack.CPUSeconds, r.Rate*r.FLOPs/1e9)
 	}
 }
 

@@ -62,7 +62,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			fmt.Fprintf(stdout, "  (certified accuracy %.4f at L∞ ε = 0.01)", *r.Certified)
 		}
 		if a := r.AutoAttack; a != nil {
-			fmt.Fprintf(stdout, "  (clean %.4f", a.Clean)
+			fmt.Fprintf(stdout, "  (CPU %.2f s; clean %.4f", a.CPUSeconds, a.Clean)
 			for _, s := range a.Stages {
 				fmt.Fprintf(stdout, ", %s %.4f in %.2f s", s.Attack, s.RobustAccuracy, s.Seconds)
 			}
