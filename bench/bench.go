@@ -47,9 +47,9 @@ type Rate struct {
 }
 
 // Workloads are the workload names, in the order Bench runs them: those of
-// torch_peer.py, then umap-70k, autoattack-1000, crown-10000 and
-// alpha-crown-1000.
-var Workloads = []string{"train-b0", "train-b1", "fgsm", "pgd10", "toy-b1", "umap-70k", "autoattack-1000", "crown-10000", "alpha-crown-1000"}
+// torch_peer.py, then umap-70k, autoattack-1000, crown-10000,
+// alpha-crown-1000, train-aol and train-orthogonal.
+var Workloads = []string{"train-b0", "train-b1", "fgsm", "pgd10", "toy-b1", "umap-70k", "autoattack-1000", "crown-10000", "alpha-crown-1000", "train-aol", "train-orthogonal"}
 
 // mnistSizes are the layer sizes of the MNIST workloads.
 var mnistSizes = []int{784, 100, 100, 100, 100, 10}
@@ -129,6 +129,9 @@ func Bench(names []string, seed uint64, peak float64) []Rate {
 			r = benchAutoAttack(rng)
 		case "crown-10000", "alpha-crown-1000":
 			r = benchCertify(name, rng)
+		case "train-aol", "train-orthogonal":
+			synthetic()
+			r = benchLipschitz(name, x, y, rng)
 		default:
 			continue
 		}

@@ -335,7 +335,7 @@ var errorCases = []errorCase{
 	{"reproduce: β < 0", []string{"reproduce", "mnist", "--betas", "0,-1"}, `isonet reproduce: --betas: β must be a finite number ≥ 0, got -1`},
 	{"reproduce: unknown protocol", []string{"reproduce", "mnist", "--protocol", "mine"}, `isonet reproduce: --protocol must be standard, authors or both, got "mine"`},
 	{"reproduce: epochs 0", []string{"reproduce", "mnist", "--epochs", "0"}, `isonet reproduce: --epochs must be ≥ 1, got 0`},
-	{"bench: unknown workload", []string{"bench", "--only", "train-b0,foo"}, `isonet bench: --only: unknown workload "foo" (want train-b0, train-b1, fgsm, pgd10, toy-b1, umap-70k, autoattack-1000, crown-10000, alpha-crown-1000)`},
+	{"bench: unknown workload", []string{"bench", "--only", "train-b0,foo"}, `isonet bench: --only: unknown workload "foo" (want train-b0, train-b1, fgsm, pgd10, toy-b1, umap-70k, autoattack-1000, crown-10000, alpha-crown-1000, train-aol, train-orthogonal)`},
 	{"bench: unknown flag", []string{"bench", "--threads", "4"}, `isonet bench: flag provided but not defined: -threads (see --help)`},
 }
 
