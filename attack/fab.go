@@ -554,7 +554,9 @@ func (pr *projector) stepInf(x1, x0, w []float32, c1, c0, lo, hi float64) {
 	}
 	d1n, d0n := max(nrm1, 1e-8), max(nrm0, 1e-8)
 	alpha := min(max(d1n/(d1n+d0n), 0), fabAlphaMax)
-	for j, wj := range w {
+	done := fabApplyVec(x1, x0, w, r1, r0, flip1, flip0, tau1, tau0, alpha, lo, hi) // the same arithmetic, 8 at a time
+	for j := done; j < len(w); j++ {
+		wj := w[j]
 		d1 := signOf(wj, flip1) * min(tau1, r1[j])
 		d0 := signOf(wj, flip0) * min(tau0, r0[j])
 		v := (float64(x1[j])+fabEta*d1)*(1-alpha) + (float64(x0[j])+fabEta*d0)*alpha

@@ -34,3 +34,18 @@ func apgdInfVec(next, cur, prev, g, x0 []float32, eb uint64, eps float64, moment
 	apgdInf512(&next[0], &cur[0], &prev[0], &g[0], &x0[0], n, eb, eps, momentum)
 	return n
 }
+
+//go:noescape
+func fabApply512(x1, x0, w *float32, r1, r0 *float64, n int, flip1, flip0 uint64, tau1, tau0, alpha, lo, hi float64)
+
+// fabApplyVec does the last loop of projector.stepInf over the longest
+// multiple of 8 of x1 and returns how many elements it did.
+func fabApplyVec(x1, x0, w []float32, r1, r0 []float64, flip1, flip0 uint32, tau1, tau0, alpha, lo, hi float64) int {
+	n := len(x1) &^ 7
+	if !stepAVX512 || n == 0 {
+		return 0
+	}
+	_, _, _, _ = x0[n-1], w[n-1], r1[n-1], r0[n-1]
+	fabApply512(&x1[0], &x0[0], &w[0], &r1[0], &r0[0], n, uint64(flip1)<<32, uint64(flip0)<<32, tau1, tau0, alpha, lo, hi)
+	return n
+}

@@ -125,3 +125,68 @@ astore:
 	VZEROUPPER
 adone:
 	RET
+
+DATA stepc_eta<>+0(SB)/8, $0x3ff0cccccccccccd
+GLOBL stepc_eta<>(SB), RODATA|NOPTR, $8
+
+// func fabApply512(x1, x0, w *float32, r1, r0 *float64, n int, flip1, flip0 uint64, tau1, tau0, alpha, lo, hi float64)
+// The last loop of projector.stepInf for n elements (a multiple of 8), lane
+// by lane the same float64 arithmetic: d = ±min(τ, r) with the sign of w
+// (flipped), v = (x1 + η·d1)·(1 − α) + (x0 + η·d0)·α, x1 = float32(min(max(v, lo), hi)).
+TEXT ·fabApply512(SB), NOSPLIT, $0-104
+	MOVQ x1+0(FP), DI
+	MOVQ x0+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ r1+24(FP), R8
+	MOVQ r0+32(FP), R9
+	MOVQ n+40(FP), CX
+	SHRQ $3, CX
+	JZ fdone
+	VPBROADCASTQ flip1+48(FP), Z0
+	VPBROADCASTQ flip0+56(FP), Z1
+	VBROADCASTSD tau1+64(FP), Z2
+	VBROADCASTSD tau0+72(FP), Z3
+	VBROADCASTSD alpha+80(FP), Z4
+	VBROADCASTSD stepc_one<>(SB), Z5
+	VSUBPD Z4, Z5, Z15          // 1 − α
+	VBROADCASTSD lo+88(FP), Z16
+	VBROADCASTSD hi+96(FP), Z17
+	VPBROADCASTQ stepc_sign<>(SB), Z18
+	VBROADCASTSD stepc_eta<>(SB), Z19
+floop:
+	VPMOVZXDQ 0(DX), Z6         // w bits, one per 64-bit lane
+	VPANDQ Z18, Z6, Z6
+	VPSLLQ $32, Z6, Z6          // w's sign at bit 63
+	VPXORQ Z0, Z6, Z7
+	VPORQ Z5, Z7, Z7            // sg1 = ±1
+	VPXORQ Z1, Z6, Z8
+	VPORQ Z5, Z8, Z8            // sg0 = ±1
+	VMOVUPD 0(R8), Z9
+	VMINPD Z9, Z2, Z9           // min(τ1, r1)
+	VMULPD Z9, Z7, Z9           // d1
+	VMOVUPD 0(R9), Z10
+	VMINPD Z10, Z3, Z10         // min(τ0, r0)
+	VMULPD Z10, Z8, Z10         // d0
+	VCVTPS2PD 0(DI), Z11        // x1
+	VCVTPS2PD 0(SI), Z12        // x0
+	VMULPD Z19, Z9, Z9          // η·d1
+	VADDPD Z9, Z11, Z11         // x1 + η·d1
+	VMULPD Z15, Z11, Z11        // ·(1 − α)
+	VMULPD Z19, Z10, Z10        // η·d0
+	VADDPD Z10, Z12, Z12        // x0 + η·d0
+	VMULPD Z4, Z12, Z12         // ·α
+	VADDPD Z12, Z11, Z11        // v
+	VMAXPD Z16, Z11, Z11        // max(v, lo)
+	VMINPD Z17, Z11, Z11        // min(·, hi)
+	VCVTPD2PS Z11, Y11
+	VMOVUPS Y11, 0(DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $64, R8
+	ADDQ $64, R9
+	DECQ CX
+	JNZ floop
+	VZEROUPPER
+fdone:
+	RET

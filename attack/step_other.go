@@ -9,3 +9,7 @@ func stepInfVec(dst, cur, g, x0 []float32, ab uint64, eps float64) int { return 
 func apgdInfVec(next, cur, prev, g, x0 []float32, eb uint64, eps float64, momentum bool) int {
 	return 0
 }
+
+func fabApplyVec(x1, x0, w []float32, r1, r0 []float64, flip1, flip0 uint32, tau1, tau0, alpha, lo, hi float64) int {
+	return 0
+}

@@ -103,3 +103,54 @@ func TestAPGDUpdateVectorBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestFABApplyVectorBitIdentical compares the vector kernel of FAB's fused
+// step with its Go loop bit for bit: pixels at 0 and 1, zero and
+// negative-zero normals, infinite and zero τ.
+func TestFABApplyVectorBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	const n = 8*41 + 5
+	pick := func() float32 {
+		switch rng.IntN(6) {
+		case 0:
+			return 0
+		case 1:
+			return 1
+		default:
+			return rng.Float32()
+		}
+	}
+	for trial := 0; trial < 50; trial++ {
+		x0, x1, w := make([]float32, n), make([]float32, n), make([]float32, n)
+		for j := range x0 {
+			x0[j], x1[j] = pick(), pick()
+			switch rng.IntN(6) {
+			case 0:
+				w[j] = 0
+			case 1:
+				w[j] = float32(math.Copysign(0, -1))
+			default:
+				w[j] = float32(rng.NormFloat64())
+			}
+		}
+		c1, c0 := rng.NormFloat64(), rng.NormFloat64()*3
+		switch trial % 5 {
+		case 0:
+			c1 = 0
+		case 1:
+			c0 = 1e6 // beyond the box: τ = +Inf
+		}
+		got, want := append([]float32(nil), x1...), append([]float32(nil), x1...)
+		pr := &projector{}
+		pr.stepInf(got, x0, w, c1, c0, 0, 1)
+		old := stepAVX512
+		stepAVX512 = false
+		pr.stepInf(want, x0, w, c1, c0, 0, 1)
+		stepAVX512 = old
+		for j := range got {
+			if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+				t.Fatalf("trial %d, element %d (x1 %v, x0 %v, w %v): %v, want %v", trial, j, x1[j], x0[j], w[j], got[j], want[j])
+			}
+		}
+	}
+}
