@@ -15,8 +15,9 @@ var flagOf = map[string]string{
 	"Alpha": "--alpha", "Beta": "--beta", "K": "--iso-scale", "IsoLayer": "--iso-layer", "Mask": "--mask",
 	"Epochs": "--epochs", "Batch": "--batch", "LR": "--lr", "Optimizer": "--optimizer",
 	"Method": "--method", "AdvEps": "--adv-eps", "AdvStep": "--adv-step", "AdvSteps": "--adv-steps",
-	"JacLambda": "--jacobian-lambda",
-	"Width":     "--width", "Depth": "--depth", "LogEvery": "--log-every", "Act": "--act", "Init": "--init",
+	"JacLambda": "--jacobian-lambda", "LipParam": "--lipschitz", "LipIters": "--bjorck-iters", "LipMargin": "--lipschitz-margin",
+	"LipTemp": "--lipschitz-temperature", "TradesBeta": "--trades-beta", "SpecScale": "--specnorm-scale",
+	"Width": "--width", "Depth": "--depth", "LogEvery": "--log-every", "Act": "--act", "Init": "--init",
 	// data.Spec
 	"Name": "--dataset", "Dir": "--data-dir", "TestFrac": "--test-frac", "TrainSubset": "--subset", "TestSubset": "--test-subset",
 	"CSVHeader": "--header",

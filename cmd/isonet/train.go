@@ -41,6 +41,10 @@ type specFlags struct {
 	method                     string
 	advEps, advStep, jacLambda float64
 	advSteps                   int
+	lipParam                   string
+	lipIters                   int
+	lipMargin, lipTemp         float64
+	tradesBeta, specScale      float64
 }
 
 func (f *specFlags) register(fs *flag.FlagSet) {
@@ -60,17 +64,23 @@ func (f *specFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.optimizer, "optimizer", "adam", "optimizer: adam or sgd")
 	fs.IntVar(&f.width, "width", 0, "hidden width (default: mnist 100, others 20)")
 	fs.IntVar(&f.depth, "depth", 4, "hidden layers in the LIL")
-	fs.StringVar(&f.act, "act", "tanh", "activation: tanh or relu")
+	fs.StringVar(&f.act, "act", "tanh", "activation: tanh, relu or maxmin (pairs' max and min: with --method lipschitz)")
 	fs.StringVar(&f.init, "init", "pytorch", "weight init: pytorch, xavier or orthogonal")
 	fs.Uint64Var(&f.seed, "seed", 0, "random seed (weights, shuffling, toy data)")
 	fs.IntVar(&f.subset, "subset", 0, "train on the first N training examples only (0 = all)")
 	fs.IntVar(&f.testSubset, "test-subset", 0, "evaluate on the first N test examples only (0 = all)")
 	fs.IntVar(&f.logEvery, "log-every", 0, "epochs between accuracy measurements (0 = about 100 per run)")
-	fs.StringVar(&f.method, "method", train.MethodLIL, "training method: lil (CE + β·iso), or a baseline: adv (PGD adversarial training), jacobian (Jacobian regularisation), specnorm (spectral normalisation)")
+	fs.StringVar(&f.method, "method", train.MethodLIL, "training method: lil (CE + β·iso), or a baseline: adv (PGD adversarial training), jacobian (Jacobian regularisation), specnorm (spectral normalisation), lipschitz (1-Lipschitz network), trades (TRADES)")
 	fs.Float64Var(&f.advEps, "adv-eps", train.DefaultAdvEps, "--method adv: L∞ radius ε of the training adversarials")
 	fs.Float64Var(&f.advStep, "adv-step", 0, "--method adv: PGD step size (default ε/4)")
 	fs.IntVar(&f.advSteps, "adv-steps", train.DefaultAdvSteps, "--method adv: PGD steps per batch (random start)")
 	fs.Float64Var(&f.jacLambda, "jacobian-lambda", train.DefaultJacLambda, "--method jacobian: weight λ of the Jacobian penalty (λ/2)·‖J‖²_F")
+	fs.StringVar(&f.lipParam, "lipschitz", train.DefaultLipParam, "--method lipschitz: 1-Lipschitz weights, aol or orthogonal (Björck–Bowie); use with --act maxmin")
+	fs.IntVar(&f.lipIters, "bjorck-iters", nn.DefaultBjorckIters, "--method lipschitz --lipschitz orthogonal: Björck–Bowie steps")
+	fs.Float64Var(&f.lipMargin, "lipschitz-margin", train.DefaultLipMargin, "--method lipschitz: L2 radius the loss's offset √2·margin aims at")
+	fs.Float64Var(&f.lipTemp, "lipschitz-temperature", train.DefaultLipTemp, "--method lipschitz: temperature τ of the offset cross-entropy")
+	fs.Float64Var(&f.tradesBeta, "trades-beta", train.DefaultTradesBeta, "--method trades: weight β of KL(p(x)‖p(x')) (PGD on the KL: --adv-eps, --adv-step, default 0.01, --adv-steps, default 40)")
+	fs.Float64Var(&f.specScale, "specnorm-scale", 1, "--method specnorm: scale s of the logits (the last layer is s·V/σ)")
 }
 
 // applyMethod sets the training method and its settings from the flags; a
@@ -93,6 +103,30 @@ func (f *specFlags) applyMethod(fs *flag.FlagSet, t *train.Config) error {
 	}
 	if isSet(fs, "jacobian-lambda") {
 		t.JacLambda = f.jacLambda
+	}
+	if isSet(fs, "lipschitz") {
+		t.LipParam = f.lipParam
+		if t.Method == train.MethodLipschitz {
+			t.LipIters = 0
+			if f.lipParam == nn.Orthogonal {
+				t.LipIters = nn.DefaultBjorckIters
+			}
+		}
+	}
+	if isSet(fs, "bjorck-iters") {
+		t.LipIters = f.lipIters
+	}
+	if isSet(fs, "lipschitz-margin") {
+		t.LipMargin = f.lipMargin
+	}
+	if isSet(fs, "lipschitz-temperature") {
+		t.LipTemp = f.lipTemp
+	}
+	if isSet(fs, "trades-beta") {
+		t.TradesBeta = f.tradesBeta
+	}
+	if isSet(fs, "specnorm-scale") {
+		t.SpecScale = f.specScale
 	}
 	return nil
 }
