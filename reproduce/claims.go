@@ -110,7 +110,11 @@ func SummaryClaims(s *MNISTSummary) []Claim {
 	if st.Paper == nil {
 		out = append(out, s.fairnessClaims(st, prefix)...)
 	}
-	return append(out, s.trendClaims(st, prefix)...)
+	out = append(out, s.trendClaims(st, prefix)...)
+	if s.Instruments != nil { // the field's instruments (instrument_claims.go)
+		out = append(out, s.Instruments.Claims...)
+	}
+	return out
 }
 
 // table1Claims judges the clean accuracy at β = 0 and 10 against the

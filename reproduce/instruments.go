@@ -2,7 +2,6 @@ package reproduce
 
 import (
 	"context"
-	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -123,11 +122,15 @@ type EpsAcc struct {
 
 // MNISTAutoAttack is the AutoAttack ensemble on one study model.
 type MNISTAutoAttack struct {
-	Protocol string          `json:"protocol"`
-	Beta     float64         `json:"beta"`
-	Seed     uint64          `json:"seed"`
-	Examples int             `json:"test_examples"`
-	Runs     []InstrumentRun `json:"runs"`
+	Protocol string  `json:"protocol"`
+	Beta     float64 `json:"beta"`
+	Seed     uint64  `json:"seed"`
+	Examples int     `json:"test_examples"`
+	// Version, Steps and SquareQueries are the ensemble's settings.
+	Version       string          `json:"version"`
+	Steps         int             `json:"steps"`
+	SquareQueries int             `json:"square_queries"`
+	Runs          []InstrumentRun `json:"runs"`
 	// EpsMonotone is the gradient-masking check over the L∞ budgets:
 	// robust accuracy must not rise with ε.
 	EpsMonotone attack.Check `json:"eps_monotone_check"`
@@ -193,7 +196,7 @@ func autoAttackPhase(e *Env, name string, sm studyModel, st Study, in Instrument
 	}{sm.spec, in, sm.seed}
 	trainName := path.Dir(name) + "/train"
 	return phase.Of(name, settings, []string{trainName}, nil, func(ctx context.Context, pin *phase.Inputs) (MNISTAutoAttack, error) {
-		res := MNISTAutoAttack{Protocol: sm.proto, Beta: sm.beta, Seed: sm.seed}
+		res := MNISTAutoAttack{Protocol: sm.proto, Beta: sm.beta, Seed: sm.seed, Version: in.Version, Steps: in.Steps, SquareQueries: in.SquareQueries}
 		tr, err := phase.Input[Trained](pin, trainName)
 		if err != nil {
 			return res, err
@@ -389,5 +392,3 @@ func normEps(norm string, eps float64) string {
 	}
 	return "L∞ " + num(eps)
 }
-
-var _ = fmt.Sprint

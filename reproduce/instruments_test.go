@@ -2,10 +2,14 @@ package reproduce
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/isonet/isonet/attack"
+	"github.com/isonet/isonet/verdict"
 )
 
 // TestInstruments: every study model gets the AutoAttack ensemble at each
@@ -23,6 +27,13 @@ func TestInstruments(t *testing.T) {
 		t.Fatal(err)
 	}
 	in := DefaultInstruments(o.Info(), true)
+	sum, err := r.Summarize(e.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Instruments == nil || len(sum.Instruments.Claims) != 6 || sum.Figures["robustness bracket L∞"] == "" {
+		t.Errorf("summary: instruments %v, figures %v", sum.Instruments, sum.Figures)
+	}
 	if len(r.AutoAttack) != len(r.Models) || len(r.Certified) != len(r.Models) {
 		t.Fatalf("%d models, %d AutoAttack results, %d certificates", len(r.Models), len(r.AutoAttack), len(r.Certified))
 	}
@@ -87,5 +98,124 @@ func TestInstruments(t *testing.T) {
 				t.Errorf("β = %g: the large-budget check did not run at the key budget: %s", aa.Beta, ch.Detail)
 			}
 		}
+	}
+}
+
+// synthRecords builds the instrument records of one seed's models at betas:
+// model k is robust on the first robust[k] of n examples, clean-correct on
+// the first clean[k], and certified at every radius on the first cert[k].
+func synthRecords(betas []float64, n int, clean, robust, cert []int) *MNISTResults {
+	st := Studies["mnist"]
+	in := DefaultInstruments(st, true)
+	r := &MNISTResults{Options: DefaultMNIST(true)}
+	r.Options.Betas, r.Options.Protocols = betas, []string{Standard}
+	for k, b := range betas {
+		out := strings.Repeat("2", robust[k]) + strings.Repeat("1", clean[k]-robust[k]) + strings.Repeat("0", n-clean[k])
+		aa := MNISTAutoAttack{Protocol: Standard, Beta: b, Examples: n, Version: in.Version, Steps: in.Steps, SquareQueries: in.SquareQueries}
+		for _, bu := range []EpsAcc{{Norm: attack.NormInf, Eps: 0.05}, {Norm: attack.NormInf, Eps: 0.1}, {Norm: attack.NormL2, Eps: 1}} {
+			aa.Runs = append(aa.Runs, InstrumentRun{Norm: bu.Norm, Eps: bu.Eps, Clean: float64(clean[k]) / float64(n), RobustAccuracy: float64(robust[k]) / float64(n), Outcomes: out})
+		}
+		c := MNISTCertified{Protocol: Standard, Beta: b, Method: in.CertMethod, Examples: n}
+		for _, g := range []struct {
+			norm string
+			eps  []float64
+		}{{attack.NormInf, in.CertLinf}, {attack.NormL2, in.CertL2}} {
+			for _, eps := range g.eps {
+				c.Results = append(c.Results, CertifiedEps{Norm: g.norm, Eps: eps, Accuracy: float64(cert[k]) / float64(n), Outcomes: strings.Repeat("1", cert[k]) + strings.Repeat("0", n-cert[k])})
+				aa.Within = append(aa.Within, EpsAcc{Norm: g.norm, Eps: eps, Accuracy: float64(clean[k]) / float64(n)})
+			}
+		}
+		r.AutoAttack, r.Certified = append(r.AutoAttack, aa), append(r.Certified, c)
+	}
+	return r
+}
+
+// TestInstrumentClaims: on records of known outcomes the instruments'
+// claims say what the numbers say — robustness under AutoAttack rising
+// steeply with β holds at both budgets, certified robustness falling with
+// β does not hold, LILs beat β = 0 (the best that holds is the largest β)
+// — and each names its instrument, family and correction. The brackets
+// are drawn, and the report section shows the numbers.
+func TestInstrumentClaims(t *testing.T) {
+	r := synthRecords([]float64{0, 1, 10}, 400, []int{390, 380, 370}, []int{80, 160, 240}, []int{300, 200, 100})
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "mnist"), 0o755)
+	figs := map[string]string{}
+	s, err := r.summarizeInstruments(dir, figs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		has     []string
+		outcome verdict.Outcome
+	}{
+		{[]string{"robustness rises with β under AutoAttack", "L∞ 0.1", "Holm"}, verdict.Holds},
+		{[]string{"robustness rises with β under AutoAttack", "L2 1", "Holm"}, verdict.Holds},
+		{[]string{"certified robustness rises with β", "L∞ 0.01", "CROWN", "Holm"}, verdict.DoesNotHold},
+		{[]string{"certified robustness rises with β", "L2 0.1", "CROWN"}, verdict.DoesNotHold},
+		{[]string{"LILs are more robust than plain CE under AutoAttack", "L∞ 0.1", "every β > 0 against β = 0", "Newcombe"}, verdict.Holds},
+		{[]string{"LILs are more robust than plain CE under AutoAttack", "L2 1"}, verdict.Holds},
+	}
+	if len(s.Claims) != len(want) {
+		t.Fatalf("%d claims, want %d: %+v", len(s.Claims), len(want), s.Claims)
+	}
+	for i, w := range want {
+		c := s.Claims[i]
+		for _, h := range w.has {
+			if !strings.Contains(c.Claim, h) {
+				t.Errorf("claim %d %q lacks %q", i, c.Claim, h)
+			}
+		}
+		if c.Outcome != w.outcome {
+			t.Errorf("claim %d %q: %s (%s), want %s", i, c.Claim, c.Outcome, c.Measured, w.outcome)
+		}
+	}
+	if !strings.Contains(s.Claims[4].Measured, "the best that holds: β = 10") {
+		t.Errorf("LIL family: %s", s.Claims[4].Measured)
+	}
+	// Success rate among clean-correct: β = 0 breaks 310 of 390.
+	if !strings.Contains(s.Claims[0].Measured, "attack success rate among clean-correct examples "+num(r4(310.0/390))) {
+		t.Errorf("success rate missing: %s", s.Claims[0].Measured)
+	}
+	for _, name := range []string{"robustness bracket L∞", "robustness bracket L2"} {
+		rel, ok := figs[name]
+		if !ok {
+			t.Fatalf("no figure %q in %v", name, figs)
+		}
+		if _, err := os.Stat(filepath.Join(dir, rel+".png")); err != nil {
+			t.Error(err)
+		}
+	}
+	md := s.Markdown()
+	for _, h := range []string{"AutoAttack L∞ 0.1", "| standard |  10 | 0.925 |", "0.3514", "25 iterations, Square with 100 queries", "0.75 (≤ 0.975)"} {
+		if !strings.Contains(md, h) {
+			t.Errorf("report section lacks %q:\n%s", h, md)
+		}
+	}
+}
+
+// TestBracketOf: the bracket of one model by hand — the upper bound the
+// running minimum of clean, the attack's bounds within the certificates'
+// radii and the ensemble's robust accuracy; the lower bound the running
+// maximum from the right of the certified accuracy, 0 past the certificates.
+func TestBracketOf(t *testing.T) {
+	a := MNISTAutoAttack{Runs: []InstrumentRun{
+		{Norm: attack.NormInf, Eps: 0.05, Clean: 0.9, RobustAccuracy: 0.5},
+		{Norm: attack.NormInf, Eps: 0.1, Clean: 0.9, RobustAccuracy: 0.6}, // above 0.05's: carried down to 0.5
+		{Norm: attack.NormL2, Eps: 1, Clean: 0.9, RobustAccuracy: 0.4},
+	}, Within: []EpsAcc{{attack.NormInf, 0.01, 0.85}, {attack.NormInf, 0.02, 0.88}, {attack.NormL2, 0.5, 0.8}}}
+	c := MNISTCertified{Results: []CertifiedEps{{Norm: attack.NormInf, Eps: 0.01, Accuracy: 0.3}, {Norm: attack.NormInf, Eps: 0.02, Accuracy: 0.4}, {Norm: attack.NormL2, Eps: 0.5, Accuracy: 0.2}}}
+	x, lo, hi, crossed := bracketOf(a, c, attack.NormInf)
+	wantX, wantLo, wantHi := []float64{0, 0.01, 0.02, 0.05, 0.1}, []float64{0.9, 0.4, 0.4, 0, 0}, []float64{0.9, 0.85, 0.85, 0.5, 0.5}
+	if !slices.Equal(x, wantX) || !slices.Equal(lo, wantLo) || !slices.Equal(hi, wantHi) || crossed {
+		t.Errorf("L∞ bracket x %v lo %v hi %v crossed %v, want %v %v %v", x, lo, hi, crossed, wantX, wantLo, wantHi)
+	}
+	x, lo, hi, _ = bracketOf(a, c, attack.NormL2)
+	if !slices.Equal(x, []float64{0, 0.5, 1}) || !slices.Equal(lo, []float64{0.9, 0.2, 0}) || !slices.Equal(hi, []float64{0.9, 0.8, 0.4}) {
+		t.Errorf("L2 bracket x %v lo %v hi %v", x, lo, hi)
+	}
+	c.Results[0].Accuracy = 0.95 // certified above clean: unsound, clamped and said
+	if _, lo, _, crossed = bracketOf(a, c, attack.NormInf); !crossed || lo[1] != 0.85 {
+		t.Errorf("a crossed bracket: lo %v crossed %v", lo, crossed)
 	}
 }

@@ -130,6 +130,9 @@ type MNISTSummary struct {
 	// IsometryPerClass is the most test images per class the isometry uses.
 	IsometryPerClass int               `json:"isometry_per_class"`
 	Figures          map[string]string `json:"figures"` // name → path relative to the output folder (without .png/.svg)
+	// Instruments summarises the AutoAttack ensemble and the certificates
+	// (bracket.go); nil when the study ran none.
+	Instruments *InstrumentSummary `json:"instruments,omitempty"`
 }
 
 // Summarize computes the summary and writes the robustness figures into
@@ -193,6 +196,11 @@ func (r *MNISTResults) Summarize(dir string) (*MNISTSummary, error) {
 		}
 	}
 	s.Isometry, s.IsometryPerClass = r.isometryRows(), IsometryPerClass
+	ins, err := r.summarizeInstruments(dir, s.Figures)
+	if err != nil {
+		return nil, err
+	}
+	s.Instruments = ins
 	s.Verdict = s.verdict()
 	return s, nil
 }
@@ -366,6 +374,7 @@ func (s *MNISTSummary) Markdown() string {
 	for _, v := range s.Verdict {
 		b.WriteString("- " + v + "\n")
 	}
+	b.WriteString(s.Instruments.Markdown())
 	if len(s.Isometry) > 0 {
 		b.WriteString("\n### Was isometry reached? Within-class isometry of the iso layer\n\n")
 		fmt.Fprintf(&b, "Pearson r between the distances of same-class test images and the (K-scaled) distances of their iso-layer representations, per class (at most %d images per class); 1 is a perfect isometry up to scale.\n\n", s.IsometryPerClass)

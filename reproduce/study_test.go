@@ -109,7 +109,8 @@ func TestFashionPipelineSynthetic(t *testing.T) {
 		t.Errorf("section opens with %q, want the image grid", first)
 	}
 	for _, w := range []string{"### Fashion-MNIST: Table 1: clean Fashion-MNIST test accuracy", "| cross    |", "Was isometry reached?", "| T-shirt/top | Trouser | Pullover |",
-		"PGD adversarial training at ε = 0.05", "PGD adversarial training at ε = 0.2", "Square", "an MLP of this size reaches 0.83 to 0.89"} {
+		"PGD adversarial training at ε = 0.05", "PGD adversarial training at ε = 0.2", "Square", "an MLP of this size reaches 0.83 to 0.89",
+		"The field's instruments: AutoAttack and CROWN", "![Fashion-MNIST robustness bracket L∞](fashion/bracket-linf.png)"} {
 		if !strings.Contains(sec, w) {
 			t.Errorf("fashion section lacks %q", w)
 		}
@@ -146,6 +147,10 @@ func TestFashionPipelineSynthetic(t *testing.T) {
 	want := []string{"Fashion-MNIST: β = 0 clean accuracy at least the floor of published MLPs", "Fashion-MNIST: ours, not the paper's claim: the clean accuracy cost of β = 10",
 		"Fashion-MNIST: robustness rises with β, by the paper's instruments (FGSM at ε = 0.1, 10-step PGD at ε = 0.1; slope over every β), standard protocol",
 		"Fashion-MNIST: robustness rises with β, by the paper's instruments (FGSM at ε = 0.1, 10-step PGD at ε = 0.1; slope over every β), authors protocol",
+		// The field's instruments (instrument_claims.go).
+		"Fashion-MNIST: robustness rises with β under AutoAttack (L∞ 0.1;", "Fashion-MNIST: robustness rises with β under AutoAttack (L2 1;",
+		"Fashion-MNIST: certified robustness rises with β (L∞ 0.01;", "Fashion-MNIST: certified robustness rises with β (L2 0.1;",
+		"Fashion-MNIST: LILs are more robust than plain CE under AutoAttack (L∞ 0.1;", "Fashion-MNIST: LILs are more robust than plain CE under AutoAttack (L2 1;",
 		"Fashion-MNIST: LILs are more robust than plain CE under the strongest attacks (worst of PGD, APGD-CE, Square at ε = 0.1; family: every β > 0 against β = 0, Holm",
 		"Fashion-MNIST: a LIL matches PGD adversarial training at ε = 0.1 (worst-of-all accuracy within ± 0.02",
 		"Fashion-MNIST: robustness rises with β under the strongest attacks (worst of PGD, APGD-CE, Square at ε = 0.1; slope over every β), standard protocol"}
