@@ -112,6 +112,21 @@ func (ws *Workspace) maxMin(l int, out *tensor.Mat, b []float32) {
 	GroupSort(out.Data, 2, perm)
 }
 
+// AddBiasMaxMin adds the bias b to every row of h and applies MaxMin in
+// place: the hidden layers of an MLP with activation MaxMin, for code that
+// recomputes a forward pass outside Forward.
+func AddBiasMaxMin(h *tensor.Mat, b []float32) {
+	for i := 0; i < h.Rows; i++ {
+		row := h.Row(i)
+		for j := range row {
+			row[j] += b[j]
+		}
+		for j := 0; j+1 < len(row); j += 2 {
+			row[j], row[j+1] = max(row[j], row[j+1]), min(row[j], row[j+1])
+		}
+	}
+}
+
 // maxMinBackward carries dh = ∂L/∂H[l] back through layer l's MaxMin, in place.
 func (ws *Workspace) maxMinBackward(l int, dh *tensor.Mat) {
 	GroupSortBackward(dh.Data, 2, ws.perm[l][:len(dh.Data)])

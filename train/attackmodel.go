@@ -101,6 +101,8 @@ func (a *AttackModel) LogitsFromFirst(dst, pre *tensor.Mat) {
 			}
 		case a.net.Act == nn.Tanh:
 			tensor.AddBiasTanh(h, b)
+		case a.net.Act == nn.MaxMin:
+			nn.AddBiasMaxMin(h, b)
 		default:
 			for i := 0; i < h.Rows; i++ {
 				row := h.Row(i)

@@ -160,3 +160,22 @@ func TestSpecNormScaleGradient(t *testing.T) {
 		}
 	}
 }
+
+// TestLogitsFromFirstMaxMin: Square's forward pass from the first layer's
+// products agrees with Logits on a MaxMin network (it once applied ReLU to
+// every activation but tanh).
+func TestLogitsFromFirstMaxMin(t *testing.T) {
+	m := tinyMLP(t, []int{6, 8, 8, 4}, nn.MaxMin, 61)
+	am := NewAttackModel(m, CrossEntropy())
+	x := uniformBatch(5, 6, 62)
+	var want, got, pre tensor.Mat
+	am.Logits(&want, x)
+	pre.Resize(x.Rows, am.FirstLayer().Rows)
+	tensor.Gemm(false, true, 1, x, am.FirstLayer(), 0, &pre)
+	am.LogitsFromFirst(&got, &pre)
+	for k := range want.Data {
+		if math.Abs(float64(got.Data[k]-want.Data[k])) > 1e-6 {
+			t.Fatalf("logit %d from the first layer %g, Logits %g", k, got.Data[k], want.Data[k])
+		}
+	}
+}
