@@ -512,9 +512,10 @@ func (pr *projector) stepInf(x1, x0, w []float32, c1, c0, lo, hi float64) {
 	a1s, a0s := pr.a[:n], pr.a[n:2*n] // their |w_j|
 	r1, r0 := pr.v[:n], pr.v[n:2*n]   // every coordinate's room (0 where w_j = 0)
 	flip1, flip0 := signFlip(c1), signFlip(c0)
-	n1, n0 := 0, 0
-	var m1, m0 float64 // the largest rooms
-	for j, wj := range w {
+	// The same arithmetic 8 at a time, then the rest.
+	done, n1, n0, m1, m0 := fabBuildVec(x1, x0, w, r1, r0, u1, a1s, u0, a0s, flip1, flip0, lo, hi)
+	for j := done; j < n; j++ {
+		wj := w[j]
 		aw := math.Abs(float64(wj))
 		ab := math.Float64bits(aw)
 		keep := float64((ab | -ab) >> 63) // 1 where w_j ≠ 0
@@ -554,7 +555,7 @@ func (pr *projector) stepInf(x1, x0, w []float32, c1, c0, lo, hi float64) {
 	}
 	d1n, d0n := max(nrm1, 1e-8), max(nrm0, 1e-8)
 	alpha := min(max(d1n/(d1n+d0n), 0), fabAlphaMax)
-	done := fabApplyVec(x1, x0, w, r1, r0, flip1, flip0, tau1, tau0, alpha, lo, hi) // the same arithmetic, 8 at a time
+	done = fabApplyVec(x1, x0, w, r1, r0, flip1, flip0, tau1, tau0, alpha, lo, hi) // the same arithmetic, 8 at a time
 	for j := done; j < len(w); j++ {
 		wj := w[j]
 		d1 := signOf(wj, flip1) * min(tau1, r1[j])

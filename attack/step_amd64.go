@@ -49,3 +49,26 @@ func fabApplyVec(x1, x0, w []float32, r1, r0 []float64, flip1, flip0 uint32, tau
 	fabApply512(&x1[0], &x0[0], &w[0], &r1[0], &r0[0], n, uint64(flip1)<<32, uint64(flip0)<<32, tau1, tau0, alpha, lo, hi)
 	return n
 }
+
+//go:noescape
+func fabBuild512(x1, x0, w *float32, r1, r0, u1, a1, u0, a0 *float64, n int, flip1, flip0 uint64, lo, hi float64, m *[16]float64) (n1, n0 int)
+
+// fabBuildVec does the first loop of projector.stepInf over the longest
+// multiple of 8 of w: it returns how many elements it did, the numbers kept
+// in u1, a1 and u0, a0, and the largest rooms.
+func fabBuildVec(x1, x0, w []float32, r1, r0, u1, a1, u0, a0 []float64, flip1, flip0 uint32, lo, hi float64) (done, n1, n0 int, m1, m0 float64) {
+	n := len(w) &^ 7
+	if !stepAVX512 || n == 0 {
+		return 0, 0, 0, 0, 0
+	}
+	_, _, _, _, _, _, _, _ = x1[n-1], x0[n-1], r1[n-1], r0[n-1], u1[n-1], a1[n-1], u0[n-1], a0[n-1]
+	var m [16]float64
+	n1, n0 = fabBuild512(&x1[0], &x0[0], &w[0], &r1[0], &r0[0], &u1[0], &a1[0], &u0[0], &a0[0], n, uint64(flip1)<<32, uint64(flip0)<<32, lo, hi, &m)
+	for _, v := range m[:8] {
+		m1 = max(m1, v)
+	}
+	for _, v := range m[8:] {
+		m0 = max(m0, v)
+	}
+	return n, n1, n0, m1, m0
+}

@@ -190,3 +190,126 @@ floop:
 	VZEROUPPER
 fdone:
 	RET
+
+DATA stepc_half<>+0(SB)/8, $0x3fe0000000000000
+GLOBL stepc_half<>(SB), RODATA|NOPTR, $8
+DATA stepc_abs64<>+0(SB)/8, $0x7fffffffffffffff
+GLOBL stepc_abs64<>(SB), RODATA|NOPTR, $8
+
+// func fabBuild512(x1, x0, w *float32, r1, r0, u1, a1, u0, a0 *float64, n int, flip1, flip0 uint64, lo, hi float64, m *[16]float64) (n1, n0 int)
+// The first loop of projector.stepInf for n elements (a multiple of 8),
+// lane by lane the same float64 arithmetic: a = |w|, keep = [a ≠ 0],
+// sg = ±1 (w's sign, flipped), room = (0.5·(1 + sg)·(hi − p) + 0.5·(1 − sg)·(p − lo))·keep
+// for p = x1 and x0, stored in r1, r0; the rooms and a where room·a ≠ 0
+// compressed into u1, a1 and u0, a0 (n1, n0 of them; each block stores 8
+// lanes, so those slices need n elements); the lanes' largest rooms in m.
+TEXT ·fabBuild512(SB), NOSPLIT, $0-136
+	MOVQ x1+0(FP), DI
+	MOVQ x0+8(FP), SI
+	MOVQ w+16(FP), DX
+	MOVQ r1+24(FP), R8
+	MOVQ r0+32(FP), R9
+	MOVQ u1+40(FP), R10
+	MOVQ a1+48(FP), R11
+	MOVQ u0+56(FP), R12
+	MOVQ a0+64(FP), R13
+	MOVQ n+72(FP), CX
+	VPBROADCASTQ flip1+80(FP), Z0
+	VPBROADCASTQ flip0+88(FP), Z1
+	VBROADCASTSD lo+96(FP), Z2
+	VBROADCASTSD hi+104(FP), Z3
+	VBROADCASTSD stepc_one<>(SB), Z4
+	VBROADCASTSD stepc_half<>(SB), Z5
+	VPBROADCASTQ stepc_abs64<>(SB), Z19
+	VPBROADCASTQ stepc_sign<>(SB), Z20
+	VPXORQ Z21, Z21, Z21        // largest room1
+	VPXORQ Z22, Z22, Z22        // largest room0
+	SHRQ $3, CX
+	JZ bend
+bloop:
+	VPMOVZXDQ 0(DX), Z6         // w bits
+	VCVTPS2PD 0(DX), Z7
+	VPANDQ Z19, Z7, Z7          // a = |w|
+	VPTESTMQ Z7, Z7, K1         // a ≠ 0
+	VMOVAPD.Z Z4, K1, Z8        // keep
+	VPANDQ Z20, Z6, Z6
+	VPSLLQ $32, Z6, Z6          // w's sign at bit 63
+	VPXORQ Z0, Z6, Z9
+	VPORQ Z4, Z9, Z9            // sg1
+	VPXORQ Z1, Z6, Z10
+	VPORQ Z4, Z10, Z10          // sg0
+	VCVTPS2PD 0(DI), Z11        // p1
+	VCVTPS2PD 0(SI), Z12        // p0
+
+	VADDPD Z9, Z4, Z13          // 1 + sg1
+	VMULPD Z5, Z13, Z13         // 0.5·(1 + sg1)
+	VSUBPD Z11, Z3, Z14         // hi − p1
+	VMULPD Z14, Z13, Z13
+	VSUBPD Z9, Z4, Z14          // 1 − sg1
+	VMULPD Z5, Z14, Z14
+	VSUBPD Z2, Z11, Z15         // p1 − lo
+	VMULPD Z15, Z14, Z14
+	VADDPD Z14, Z13, Z13
+	VMULPD Z8, Z13, Z13         // room1
+
+	VADDPD Z10, Z4, Z16         // 1 + sg0
+	VMULPD Z5, Z16, Z16
+	VSUBPD Z12, Z3, Z14         // hi − p0
+	VMULPD Z14, Z16, Z16
+	VSUBPD Z10, Z4, Z14         // 1 − sg0
+	VMULPD Z5, Z14, Z14
+	VSUBPD Z2, Z12, Z15         // p0 − lo
+	VMULPD Z15, Z14, Z14
+	VADDPD Z14, Z16, Z16
+	VMULPD Z8, Z16, Z16         // room0
+
+	VMOVUPD Z13, 0(R8)
+	VMOVUPD Z16, 0(R9)
+	VMAXPD Z13, Z21, Z21
+	VMAXPD Z16, Z22, Z22
+
+	VMULPD Z7, Z13, Z17         // room1·a
+	VPTESTMQ Z17, Z17, K2
+	VCOMPRESSPD Z13, K2, Z23    // in registers, then 8 lanes stored: the
+	VCOMPRESSPD Z7, K2, Z24     // lanes past the kept ones are overwritten
+	VMOVUPD Z23, 0(R10)         // by the next block (memory-destination
+	VMOVUPD Z24, 0(R11)         // compresses are slow on some CPUs)
+	KMOVW K2, R14
+	POPCNTL R14, R14
+	SHLQ $3, R14
+	ADDQ R14, R10
+	ADDQ R14, R11
+
+	VMULPD Z7, Z16, Z18         // room0·a
+	VPTESTMQ Z18, Z18, K3
+	VCOMPRESSPD Z16, K3, Z25
+	VCOMPRESSPD Z7, K3, Z26
+	VMOVUPD Z25, 0(R12)
+	VMOVUPD Z26, 0(R13)
+	KMOVW K3, R15
+	POPCNTL R15, R15
+	SHLQ $3, R15
+	ADDQ R15, R12
+	ADDQ R15, R13
+
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $64, R8
+	ADDQ $64, R9
+	DECQ CX
+	JNZ bloop
+bend:
+	MOVQ m+112(FP), AX
+	VMOVUPD Z21, 0(AX)
+	VMOVUPD Z22, 64(AX)
+	MOVQ u1+40(FP), AX
+	SUBQ AX, R10
+	SHRQ $3, R10
+	MOVQ R10, n1+120(FP)
+	MOVQ u0+56(FP), AX
+	SUBQ AX, R12
+	SHRQ $3, R12
+	MOVQ R12, n0+128(FP)
+	VZEROUPPER
+	RET

@@ -13,3 +13,7 @@ func apgdInfVec(next, cur, prev, g, x0 []float32, eb uint64, eps float64, moment
 func fabApplyVec(x1, x0, w []float32, r1, r0 []float64, flip1, flip0 uint32, tau1, tau0, alpha, lo, hi float64) int {
 	return 0
 }
+
+func fabBuildVec(x1, x0, w []float32, r1, r0, u1, a1, u0, a0 []float64, flip1, flip0 uint32, lo, hi float64) (done, n1, n0 int, m1, m0 float64) {
+	return 0, 0, 0, 0, 0
+}
