@@ -230,7 +230,7 @@ func EvaluateL2(ctx context.Context, m *Model, x *tensor.Mat, y []int, eps []flo
 	for _, r := range eps {
 		cfg := aa
 		cfg.Norm, cfg.Eps = attack.NormL2, r
-		res, err := attack.AutoAttack(ctx, plainModel{am}, x, y, cfg)
+		res, err := attack.AutoAttack(ctx, am, x, y, cfg)
 		if err != nil {
 			return nil, err
 		}
@@ -239,20 +239,4 @@ func EvaluateL2(ctx context.Context, m *Model, x *tensor.Mat, y []int, eps []flo
 		e.Attacks = append(e.Attacks, res)
 	}
 	return e, nil
-}
-
-// plainModel shows an attack only the attack.Model, attack.LogitsGrader and
-// attack.CleanSetter sides of a train.AttackModel: any other fast path it
-// may offer (Square's first-layer update) recomputes the network outside
-// nn.MLP.Forward, which need not know every activation.
-type plainModel struct{ a *train.AttackModel }
-
-func (p plainModel) InputDim() int                               { return p.a.InputDim() }
-func (p plainModel) NumClasses() int                             { return p.a.NumClasses() }
-func (p plainModel) Logits(dst, x *tensor.Mat)                   { p.a.Logits(dst, x) }
-func (p plainModel) LossGrad(dx, x *tensor.Mat, y []int) float64 { return p.a.LossGrad(dx, x, y) }
-func (p plainModel) SetClean(x *tensor.Mat, y []int)             { p.a.SetClean(x, y) }
-func (p plainModel) Fork() attack.Model                          { return plainModel{p.a.Fork().(*train.AttackModel)} }
-func (p plainModel) LogitsGrad(dx, logits, x *tensor.Mat, fill func(dLogits, logits *tensor.Mat)) {
-	p.a.LogitsGrad(dx, logits, x, fill)
 }

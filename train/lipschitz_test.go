@@ -179,3 +179,15 @@ func TestLogitsFromFirstMaxMin(t *testing.T) {
 		}
 	}
 }
+
+// TestJacobianRefusesMaxMin: the Jacobian penalty's hand-written double
+// backpropagation knows tanh and ReLU only, so a MaxMin network is refused.
+func TestJacobianRefusesMaxMin(t *testing.T) {
+	c := Defaults(3)
+	if err := c.SetMethod(MethodJacobian); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewTrainer(tinyMLP(t, []int{4, 6, 6, 2}, nn.MaxMin, 1), c); err == nil {
+		t.Error("jacobian on a MaxMin network accepted")
+	}
+}

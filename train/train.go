@@ -238,6 +238,9 @@ func New(net *nn.MLP, s Spec) (*Trainer, error) {
 	if err := cfg.Validate(len(net.Layers)); err != nil {
 		return nil, err
 	}
+	if net.Act == nn.MaxMin && cfg.Method == MethodJacobian {
+		return nil, field.Errorf("{Method} jacobian needs a tanh or ReLU network, this one has maxmin")
+	}
 	t := &Trainer{net: net, cfg: cfg, spec: s, obj: cfg.Objective(), rng: rand.NewPCG(cfg.Seed, cfg.Seed^0x15e7e7),
 		ws: net.NewWorkspace(), xb: &tensor.Mat{}}
 	if cfg.Optimizer == "sgd" {
