@@ -37,7 +37,9 @@ func (b *bounder) alphaMargins(dst, init []float64, cfg Config) {
 		}
 		return true
 	}
+	b.dual = true
 	b.optimize(dst, L-2, a, cst, K, cfg, done)
+	b.dual = false
 	for e := range b.nb {
 		dst[e*K+b.y[e]] = init[e*K+b.y[e]]
 	}

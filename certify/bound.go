@@ -26,6 +26,9 @@ type bounder struct {
 	lines [][]lineSet
 	// alpha, when not nil, makes the hidden bounds α-CROWN's (optimize).
 	alpha *Config
+	// dual makes L2 concretisation also try the Lagrangian bound (dualL2):
+	// on for the margins, off for the many rows of the hidden bounds.
+	dual bool
 	// w32 holds the weights rounded to float32 (exact for isonet's
 	// networks) and cv the float32 products' error bounds (see prepare).
 	w32 []tensor.Mat
@@ -113,6 +116,14 @@ func concretize[F float32 | float64](b *bounder, a []F, e int, xs []float64) flo
 		}
 		nrm := math.Sqrt(sq)
 		ball := dot - b.eps[e]*nrm
+		if b.dual && b.eps[e] > 0 && nrm > 0 {
+			if d := dualL2(a, x0, lo, hi, b.eps[e], nrm, nil); d > max(ball, box) {
+				if xs != nil {
+					dualL2(a, x0, lo, hi, b.eps[e], nrm, xs)
+				}
+				return d
+			}
+		}
 		if ball > box {
 			if xs != nil {
 				for i, f := range a {
@@ -135,6 +146,56 @@ func concretize[F float32 | float64](b *bounder, a []F, e int, xs []float64) flo
 		}
 	}
 	return box
+}
+
+// dualL2 returns a lower bound on min{a·x : x ∈ [lo, hi], ‖x − x0‖₂ ≤ ε}
+// (the L2 ball ∩ [0, 1]ⁿ, which lies in the box [lo, hi]) by Lagrangian
+// duality: for every λ ≥ 0,
+//
+//	g(λ) = Σ_i min_{x_i ∈ [lo_i, hi_i]} (a_i·x_i + λ·(x_i − x0_i)²) − λ·ε²
+//
+// is a lower bound (weak duality), each term minimised in closed form at
+// x_i = clip(x0_i − a_i/(2λ), lo_i, hi_i). g is concave; 30 golden-section
+// steps on [0, ‖a‖/(2ε)] (past which the unclipped step is already
+// inside the ball) approach its maximum, the exact minimum (strong
+// duality). With xs it instead writes the minimiser at the best λ found.
+func dualL2[F float32 | float64](a []F, x0, lo, hi []float64, eps, nrm float64, xs []float64) float64 {
+	g := func(lam float64, xs []float64) float64 {
+		var s float64
+		for i, f := range a {
+			v := float64(f)
+			x := min(max(x0[i]-v/(2*lam), lo[i]), hi[i])
+			d := x - x0[i]
+			s += v*x + lam*d*d
+			if xs != nil {
+				xs[i] = x
+			}
+		}
+		return s - lam*eps*eps
+	}
+	const phi = 0.6180339887498949
+	l, u := 0.0, nrm/(2*eps)
+	m1, m2 := u-phi*(u-l), l+phi*(u-l)
+	g1, g2 := g(m1, nil), g(m2, nil)
+	for range 30 {
+		if g1 < g2 {
+			l, m1, g1 = m1, m2, g2
+			m2 = l + phi*(u-l)
+			g2 = g(m2, nil)
+		} else {
+			u, m2, g2 = m2, m1, g1
+			m1 = u - phi*(u-l)
+			g1 = g(m1, nil)
+		}
+	}
+	best, lam := g1, m1
+	if g2 > g1 {
+		best, lam = g2, m2
+	}
+	if xs != nil && lam > 0 {
+		g(lam, xs)
+	}
+	return best
 }
 
 // alphaRows are α-CROWN's free tangent points (slopes for ReLU) of the
@@ -556,6 +617,8 @@ func (b *bounder) crownMargins(dst []float64, al *alphaRows, xs []float64) {
 	b.bufA = a
 	cst := make([]float64, b.nb*K)
 	b.specRows(a[:b.nb*K*n], cst)
+	b.dual = true
+	defer func() { b.dual = false }()
 	if L == 1 {
 		n0 := n
 		for r := range b.nb * K {

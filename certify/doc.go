@@ -37,9 +37,12 @@
 //     min_j margin_j/L_yj is at least the usual margin/(√2·L).
 //
 // Concretisation: a linear bound a·x + c is minimised over the set exactly
-// for L∞ (the ball ∩ [0, 1]ⁿ is a box); for L2 the bound is the larger of
-// a·x₀ − ε‖a‖₂ (the ball) and the minimum over the box [x₀ − ε, x₀ + ε] ∩
-// [0, 1]ⁿ, which holds the ball ∩ [0, 1]ⁿ — both are lower bounds.
+// for L∞ (the ball ∩ [0, 1]ⁿ is a box). For L2 the bound is the largest of
+// a·x₀ − ε‖a‖₂ (the ball), the minimum over the box [x₀ − ε, x₀ + ε] ∩
+// [0, 1]ⁿ, which holds the ball ∩ [0, 1]ⁿ, and, for the margins (not the
+// many rows of the hidden bounds), the Lagrangian dual bound
+// max_λ≥0 Σ_i min_{x_i} (a_i·x_i + λ(x_i − x₀_i)²) − λε², which is a lower
+// bound at every λ and the exact minimum at the best (golden-section search).
 //
 // Arithmetic: the bounds are those of the network computed in exact
 // arithmetic with its weights (float32 numbers for isonet's networks,
