@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/isonet/isonet/attack"
+	"github.com/isonet/isonet/certify"
 	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/nn"
 	"github.com/isonet/isonet/tensor"
@@ -146,5 +147,59 @@ func TestBaselineSpec(t *testing.T) {
 	}
 	if _, err := BaselineSpec(train.Spec{Width: 15}, train.MethodLipschitz, 1); err == nil {
 		t.Error("lipschitz with an odd width (MaxMin pairs) accepted")
+	}
+}
+
+// TestLipschitzL2MatchesCertify: on tanh and ReLU networks, which certify
+// takes, LipschitzL2's radii equal certify's Lipschitz method's exact radii
+// (min_j margin_j/L_j), and its bound equals the product of the layers'
+// spectral norms.
+func TestLipschitzL2MatchesCertify(t *testing.T) {
+	set := blobs(60, 5)
+	for _, act := range []nn.Activation{nn.Tanh, nn.ReLU} {
+		s := train.Spec{Width: 12, Depth: 2, Act: act, Seed: 6, Train: train.Config{Epochs: 20, Batch: 20, LR: 1e-2}}
+		tr, _, err := train.Fit(context.Background(), s, set, nil, train.FitOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := New(tr.Spec(), tr.Net())
+		if err != nil {
+			t.Fatal(err)
+		}
+		radii, lip, err := LipschitzL2(m, set.X, set.Y())
+		if err != nil {
+			t.Fatal(err)
+		}
+		net, err := certify.FromMLP(tr.Net())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := make([]float64, set.Len())
+		if err := certify.CertifiedRadius(context.Background(), want, net, set.X, set.Y(), certify.Config{Method: certify.MethodLipschitz, Norm: certify.Norm2, Eps: 100}); err != nil {
+			t.Fatal(err)
+		}
+		nonzero := 0
+		for i, r := range radii {
+			if math.Abs(r-want[i]) > 1e-6*want[i]+1e-12 {
+				t.Errorf("%s: example %d radius %g, certify %g", act, i, r, want[i])
+			}
+			if r > 0 {
+				nonzero++
+			}
+		}
+		if nonzero < set.Len()/2 {
+			t.Errorf("%s: only %d of %d examples have a radius", act, nonzero, set.Len())
+		}
+		p := 1.0
+		for _, l := range tr.Net().Layers {
+			w := make([]float64, len(l.W.Data))
+			for i, v := range l.W.Data {
+				w[i] = float64(v)
+			}
+			p *= certify.SpectralNorm(w, l.Out, l.In)
+		}
+		if math.Abs(lip-p) > 1e-12*p {
+			t.Errorf("%s: bound %g, product of spectral norms %g", act, lip, p)
+		}
 	}
 }
