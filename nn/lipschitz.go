@@ -168,6 +168,7 @@ type LipLinear struct {
 	p    tensor.Mat   // VᵀV (In×In)
 	d    []float64    // D's diagonal
 	s    []float64    // Σ_k |VᵀV|_jk
+	b    []float64    // ∂L/∂s_j (Backward)
 	a    tensor.Mat   // AOL's V·D (Out×In)
 	xs   []tensor.Mat // Björck iterates on the smaller side: xs[0] = a or aᵀ
 	gs   []tensor.Mat // their Gram matrices X·Xᵀ
@@ -327,7 +328,10 @@ func (c *LipLinear) Backward(dv, dw []float32) {
 		}
 	}
 	// AOL.
-	b := make([]float64, n)
+	if len(c.b) != n {
+		c.b = make([]float64, n)
+	}
+	b := c.b
 	for j := range n {
 		var a float64
 		for i := range m {
