@@ -51,7 +51,7 @@ func (t *Trainer) SaveCheckpoint(dir string) error {
 	if t.pos > 0 {
 		c.Perm = t.perm
 	}
-	tensors := netTensors(t.net)
+	tensors := append(netTensors(t.net), t.methodTensors()...)
 	switch o := t.opt.(type) {
 	case *nn.Adam:
 		c.AdamT = o.T
@@ -171,6 +171,9 @@ func Resume(dir string) (*Trainer, error) {
 	}
 	t, err := New(net, c.Spec)
 	if err != nil {
+		return fail(err)
+	}
+	if err := t.restoreMethod(f, load); err != nil {
 		return fail(err)
 	}
 	if err := t.rng.UnmarshalBinary(c.RNG); err != nil {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/isonet/isonet/internal/field"
 	"github.com/isonet/isonet/nn"
+	"github.com/isonet/isonet/safetensors"
 	"github.com/isonet/isonet/tensor"
 )
 
@@ -18,8 +19,9 @@ import (
 //
 // As with spectral normalisation the trainer keeps V, the model's weights
 // always hold the effective W (what evaluation, attacks, certify and saved
-// model files see, in PyTorch's nn.Linear layout), and a run resumed from a
-// checkpoint restarts V from the saved W, so it continues approximately.
+// model files see, in PyTorch's nn.Linear layout). A checkpoint keeps V
+// too, so a resumed run continues bit-identically; a model folder keeps
+// only W (V is not needed to predict, attack or certify).
 const MethodLipschitz = "lipschitz"
 
 // Defaults of MethodLipschitz's settings (SetMethod fills them in).
@@ -138,6 +140,43 @@ func (lt *lipTrainer) backward(net *nn.MLP) []*nn.Param {
 		ll.Backward(lt.raw[k].Grad, net.Layers[k].W.Grad)
 	}
 	return lt.params
+}
+
+// lipRawPrefix prefixes the names of MethodLipschitz's raw weights in a
+// checkpoint's state.safetensors.
+const lipRawPrefix = "lipschitz.raw."
+
+// methodTensors lists the state a checkpoint keeps beyond the network and
+// the optimizer: MethodLipschitz's raw weights V_k (sharing their memory).
+func (t *Trainer) methodTensors() []*safetensors.Tensor {
+	if t.lip == nil {
+		return nil
+	}
+	var ts []*safetensors.Tensor
+	for _, p := range t.lip.raw {
+		ts = append(ts, &safetensors.Tensor{Name: lipRawPrefix + p.Name, DType: "F32", Shape: p.Shape, Data: p.Data})
+	}
+	return ts
+}
+
+// restoreMethod reads from f what methodTensors saved, with load (name,
+// dst, shape: shape-checked, finite), so that a resumed MethodLipschitz run continues from its raw
+// weights exactly; a checkpoint without them (written before they were
+// kept) leaves V restarted from the effective weights.
+func (t *Trainer) restoreMethod(f *safetensors.File, load func(name string, dst []float32, shape []int) error) error {
+	if t.lip == nil {
+		return nil
+	}
+	if _, ok := f.Tensors[lipRawPrefix+t.lip.raw[0].Name]; !ok {
+		return nil
+	}
+	for _, p := range t.lip.raw {
+		if err := load(lipRawPrefix+p.Name, p.Data, p.Shape); err != nil {
+			return err
+		}
+	}
+	t.lip.apply(t.net)
+	return nil
 }
 
 // lipStep is Step for MethodLipschitz: forward through the effective
