@@ -471,16 +471,7 @@ func (pr *projector) projectInf(d []float64, p, w []float32, c, lo, hi float64) 
 func (pr *projector) solve(u, a []float64, c float64) float64 {
 	tau := 0.0
 	for range 8 {
-		var sumA, sumB float64
-		next := math.Inf(1)
-		for k, x := range u {
-			if x > tau {
-				sumB += a[k]
-				next = min(next, x)
-			} else {
-				sumA += a[k] * x
-			}
-		}
+		sumA, sumB, next := newtonSums(u, a, tau)
 		if sumB == 0 {
 			return math.Inf(1) // every coordinate at its face, short of c
 		}
@@ -491,6 +482,41 @@ func (pr *projector) solve(u, a []float64, c float64) float64 {
 		tau = t
 	}
 	return pr.solveBucketed(u, a, c)
+}
+
+// newtonSums returns, for the u_j ≤ tau, Σ a_j·u_j, and for the others Σ a_j
+// and their smallest u_j (+Inf when none). The first multiple of 8 of the
+// elements is summed in 8 lanes (element j in lane j mod 8, the lanes added
+// pairwise), the rest after in order: the order of the vector kernel, which
+// does the lanes.
+func newtonSums(u, a []float64, tau float64) (sumA, sumB, next float64) {
+	var la, lb [8]float64
+	ln := [8]float64{math.Inf(1), math.Inf(1), math.Inf(1), math.Inf(1), math.Inf(1), math.Inf(1), math.Inf(1), math.Inf(1)}
+	done := newtonVec(&la, &lb, &ln, u, a, tau)
+	if done == 0 {
+		done = len(u) &^ 7
+		for k := 0; k < done; k++ {
+			l, x := k&7, u[k]
+			if x > tau {
+				lb[l] += a[k]
+				ln[l] = min(ln[l], x)
+			} else {
+				la[l] += a[k] * x
+			}
+		}
+	}
+	sumA = ((la[0] + la[1]) + (la[2] + la[3])) + ((la[4] + la[5]) + (la[6] + la[7]))
+	sumB = ((lb[0] + lb[1]) + (lb[2] + lb[3])) + ((lb[4] + lb[5]) + (lb[6] + lb[7]))
+	next = min(min(min(ln[0], ln[1]), min(ln[2], ln[3])), min(min(ln[4], ln[5]), min(ln[6], ln[7])))
+	for k := done; k < len(u); k++ {
+		if x := u[k]; x > tau {
+			sumB += a[k]
+			next = min(next, x)
+		} else {
+			sumA += a[k] * x
+		}
+	}
+	return sumA, sumB, next
 }
 
 // fabFused makes FAB's L∞ step go through projector.stepInf; tests turn

@@ -72,3 +72,18 @@ func fabBuildVec(x1, x0, w []float32, r1, r0, u1, a1, u0, a0 []float64, flip1, f
 	}
 	return n, n1, n0, m1, m0
 }
+
+//go:noescape
+func newton512(la, lb, ln *[8]float64, u, a *float64, n int, tau float64)
+
+// newtonVec does newtonSums' lanes over the longest multiple of 8 of u and
+// returns how many elements it did.
+func newtonVec(la, lb, ln *[8]float64, u, a []float64, tau float64) int {
+	n := len(u) &^ 7
+	if !stepAVX512 || n == 0 {
+		return 0
+	}
+	_ = a[n-1]
+	newton512(la, lb, ln, &u[0], &a[0], n, tau)
+	return n
+}

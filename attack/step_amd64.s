@@ -313,3 +313,40 @@ bend:
 	MOVQ R12, n0+128(FP)
 	VZEROUPPER
 	RET
+
+// func newton512(la, lb, ln *[8]float64, u, a *float64, n int, tau float64)
+// newtonSums' lanes for n elements (a multiple of 8): lane l of la adds
+// a·u over its u ≤ tau, of lb adds a over its u > tau, of ln keeps the
+// smallest such u, in element order.
+TEXT ·newton512(SB), NOSPLIT, $0-56
+	MOVQ la+0(FP), AX
+	MOVQ lb+8(FP), BX
+	MOVQ ln+16(FP), R8
+	MOVQ u+24(FP), SI
+	MOVQ a+32(FP), DX
+	MOVQ n+40(FP), CX
+	VBROADCASTSD tau+48(FP), Z0
+	VMOVUPD 0(AX), Z1
+	VMOVUPD 0(BX), Z2
+	VMOVUPD 0(R8), Z3
+	SHRQ $3, CX
+	JZ nend
+nloop:
+	VMOVUPD 0(SI), Z4           // u
+	VMOVUPD 0(DX), Z5           // a
+	VCMPPD $0x1e, Z0, Z4, K1    // u > tau (GT_OQ)
+	KNOTW K1, K2
+	VADDPD Z5, Z2, K1, Z2       // lb += a where u > tau
+	VMINPD Z4, Z3, K1, Z3       // ln = min(ln, u) there
+	VMULPD Z4, Z5, Z6           // a·u
+	VADDPD Z6, Z1, K2, Z1       // la += a·u elsewhere
+	ADDQ $64, SI
+	ADDQ $64, DX
+	DECQ CX
+	JNZ nloop
+nend:
+	VMOVUPD Z1, 0(AX)
+	VMOVUPD Z2, 0(BX)
+	VMOVUPD Z3, 0(R8)
+	VZEROUPPER
+	RET

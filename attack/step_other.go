@@ -17,3 +17,5 @@ func fabApplyVec(x1, x0, w []float32, r1, r0 []float64, flip1, flip0 uint32, tau
 func fabBuildVec(x1, x0, w []float32, r1, r0, u1, a1, u0, a0 []float64, flip1, flip0 uint32, lo, hi float64) (done, n1, n0 int, m1, m0 float64) {
 	return 0, 0, 0, 0, 0
 }
+
+func newtonVec(la, lb, ln *[8]float64, u, a []float64, tau float64) int { return 0 }
