@@ -27,7 +27,7 @@ import (
 
 // tinyStudy is an MNIST study small enough for a test: two standard-protocol
 // models (β = 0 and 1) of 1000 training images, measured and attacked on
-// 200 test images.
+// 200 test images (the AutoAttack ensemble and the certificates on 20).
 func tinyStudy(t *testing.T) MNISTOptions {
 	t.Helper()
 	if _, err := data.MNISTDir(); err != nil {
@@ -39,6 +39,9 @@ func tinyStudy(t *testing.T) MNISTOptions {
 	o := DefaultMNIST(true)
 	o.Betas, o.Protocols = []float64{0, 1}, []string{Standard}
 	o.TrainSubset, o.TestSubset, o.SweepPoints, o.Budgets = 1000, 200, 2, []float64{0.1}
+	in := DefaultInstruments(o.Info(), true)
+	in.Subset, in.Steps, in.SquareQueries = 20, 5, 20
+	o.Instruments = &in
 	return o
 }
 
@@ -143,6 +146,11 @@ func TestRunFolderFromAnywhere(t *testing.T) {
 	got := runStudyIn(t, &Env{Dir: filepath.Join(home, "run")}, o)
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("reached from a folder with a decoy run, the run measured another model: %s", differ(got, want))
+	}
+	// A merge from there reads the same, intact phases.
+	got = runStudyIn(t, &Env{Dir: filepath.Join(home, "run"), Mode: ModeMerge}, o)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("a merge from a folder with a decoy run: %s", differ(got, want))
 	}
 
 	// A copy of the run folder elsewhere, with the original gone, is whole.

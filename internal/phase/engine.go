@@ -24,7 +24,7 @@ type Engine struct {
 	// (*UnusableError). AnyVersion then accepts results of other builds.
 	ReadOnly, AnyVersion bool
 	// Lock takes phase name's lock (path is its record's), waiting while
-	// another process holds it, and returns its release.
+	// another process holds it, and returns its release; nil takes none.
 	Lock func(ctx context.Context, name, path string) (release func(), err error)
 	// Note, when not nil, hears what Do does with a phase (see Note).
 	Note   func(name string, n Note, why string)
@@ -144,11 +144,13 @@ func (g *Engine) Do(ctx context.Context, p Phase) (Done, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return Done{}, err
 	}
-	release, err := g.Lock(ctx, name, path)
-	if err != nil {
-		return Done{}, fmt.Errorf("phase %s: %w", name, err)
+	if g.Lock != nil {
+		release, err := g.Lock(ctx, name, path)
+		if err != nil {
+			return Done{}, fmt.Errorf("phase %s: %w", name, err)
+		}
+		defer release()
 	}
-	defer release()
 	if !g.Force {
 		// Another process may have held the phase (we waited for it) or
 		// finished it just before we took the lock.
