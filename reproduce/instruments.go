@@ -69,14 +69,16 @@ var (
 // ensemble (100 iterations, Square with 5000 queries) at L∞ ε = 0.05 and
 // the study's key budget and at L2 ε = 1 on DefaultAttackSubset test
 // examples, and CROWN at CertLinfGrid and CertL2Grid. quick shrinks them
-// to run in seconds: 100 examples, 25 iterations, Square with 100
-// queries.
+// to run in seconds: 50 examples, 25 iterations, Square with 100 queries,
+// CROWN at two radii per norm (those of the certified claims, CertKeyLinf
+// and CertKeyL2, and one more).
 func DefaultInstruments(st Study, quick bool) Instruments {
 	in := Instruments{Subset: DefaultAttackSubset, Version: attack.VersionStandard, Steps: 100, SquareQueries: 5000,
 		LinfEps: sortedUnique([]float64{0.05, st.KeyEps}), L2Eps: []float64{1},
 		CertMethod: certify.MethodCROWN, CertLinf: CertLinfGrid, CertL2: CertL2Grid}
 	if quick {
-		in.Subset, in.Steps, in.SquareQueries = 100, 25, 100
+		in.Subset, in.Steps, in.SquareQueries = 50, 25, 100
+		in.CertLinf, in.CertL2 = []float64{0.002, CertKeyLinf}, []float64{CertKeyL2, 0.5}
 	}
 	return in
 }
