@@ -367,7 +367,7 @@ func (s *MNISTSummary) Markdown() string {
 	if st.Paper == nil && st.RefHi > 0 {
 		fmt.Fprintf(&b, "\nThe paper reports no %s numbers. Fairness check: an MLP of this size reaches %s to %s clean accuracy on %s (%s).\n", st.Title, num(st.RefLo), num(st.RefHi), st.Title, st.RefSource)
 	}
-	b.WriteString("\n### Robust accuracy, protocols side by side\n\n")
+	b.WriteString("\n### Robust accuracy under the paper's instruments (FGSM, PGD), protocols side by side\n\n")
 	fmt.Fprintf(&b, "standard: K = 1, depth 4, attacks on the cross-entropy, correct PGD. authors: K = 10, depth 5, attack loss = the training loss, the authors' fixed-gradient PGD (`pgd-paper`). cross: the authors' models under the standard attacks. FGSM columns: accuracy at the step ε; PGD a=…: the paper's sweep of the step size a in a ball of %s, %d steps; PGD ε=…: the field's budgets, step ε/4, %d steps.\n\n", num(s.PGDBall), s.PGDSteps, s.PGDSteps)
 	b.WriteString(report.MarkdownTable(s.sideHeader(), s.sideRows()))
 	b.WriteString("\n")
