@@ -309,7 +309,8 @@ func (a *apgdRun) updateInf(i int, momentum bool, x0 []float32, eps float64) {
 		c := float64(cj)
 		z := min(max(c+d, lo), hi)
 		if momentum {
-			z = min(max(c+apgdAlpha*(z-c)+(1-apgdAlpha)*(c-float64(prev[j])), lo), hi)
+			// The conversions keep each product rounded (no fused multiply-add), as the kernel computes.
+			z = min(max(c+float64(apgdAlpha*(z-c))+float64((1-apgdAlpha)*(c-float64(prev[j]))), lo), hi)
 		}
 		next[j] = float32(z)
 	}

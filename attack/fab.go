@@ -501,7 +501,7 @@ func newtonSums(u, a []float64, tau float64) (sumA, sumB, next float64) {
 				lb[l] += a[k]
 				ln[l] = min(ln[l], x)
 			} else {
-				la[l] += a[k] * x
+				la[l] += float64(a[k] * x) // rounded product: no fused multiply-add, as the kernel
 			}
 		}
 	}
@@ -513,7 +513,7 @@ func newtonSums(u, a []float64, tau float64) (sumA, sumB, next float64) {
 			sumB += a[k]
 			next = min(next, x)
 		} else {
-			sumA += a[k] * x
+			sumA += float64(a[k] * x)
 		}
 	}
 	return sumA, sumB, next
@@ -549,8 +549,9 @@ func (pr *projector) stepInf(x1, x0, w []float32, c1, c0, lo, hi float64) {
 		sg1 := signOf(wj, flip1)
 		sg0 := signOf(wj, flip0)
 		// The room is hi − p or p − lo, exactly and ≥ 0 (points lie in the box).
-		room1 := (0.5*(1+sg1)*(hi-p1) + 0.5*(1-sg1)*(p1-lo)) * keep
-		room0 := (0.5*(1+sg0)*(hi-p0) + 0.5*(1-sg0)*(p0-lo)) * keep
+		// (The conversions keep the products rounded, as the kernel does.)
+		room1 := (float64(0.5*(1+sg1)*(hi-p1)) + float64(0.5*(1-sg1)*(p1-lo))) * keep
+		room0 := (float64(0.5*(1+sg0)*(hi-p0)) + float64(0.5*(1-sg0)*(p0-lo))) * keep
 		r1[j], r0[j] = room1, room0
 		if room1 > m1 { // rarely true: cheaper than max's NaN and ±0 handling
 			m1 = room1
@@ -586,7 +587,7 @@ func (pr *projector) stepInf(x1, x0, w []float32, c1, c0, lo, hi float64) {
 		wj := w[j]
 		d1 := signOf(wj, flip1) * min(tau1, r1[j])
 		d0 := signOf(wj, flip0) * min(tau0, r0[j])
-		v := (float64(x1[j])+fabEta*d1)*(1-alpha) + (float64(x0[j])+fabEta*d0)*alpha
+		v := float64((float64(x1[j])+float64(fabEta*d1))*(1-alpha)) + float64((float64(x0[j])+float64(fabEta*d0))*alpha)
 		x1[j] = float32(clamp(v, lo, hi))
 	}
 }

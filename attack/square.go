@@ -274,8 +274,8 @@ func (q *squareInc) move(k, j int, dv float32) {
 		return
 	}
 	p, col := q.prop.Row(k), q.wt.Row(j)
-	for a, v := range col {
-		p[a] += dv * v
+	for a := axpyVec(p, col, dv); a < len(col); a++ {
+		p[a] += float32(dv * col[a]) // a rounded product, as the kernel
 	}
 }
 

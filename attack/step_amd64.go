@@ -87,3 +87,18 @@ func newtonVec(la, lb, ln *[8]float64, u, a []float64, tau float64) int {
 	newton512(la, lb, ln, &u[0], &a[0], n, tau)
 	return n
 }
+
+//go:noescape
+func axpy512(dst, x *float32, n int, a float32)
+
+// axpyVec does dst += a·x over the longest multiple of 16 of dst and
+// returns how many elements it did.
+func axpyVec(dst, x []float32, a float32) int {
+	n := len(dst) &^ 15
+	if !stepAVX512 || n == 0 {
+		return 0
+	}
+	_ = x[n-1]
+	axpy512(&dst[0], &x[0], n, a)
+	return n
+}

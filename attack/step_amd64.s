@@ -350,3 +350,25 @@ nend:
 	VMOVUPD Z3, 0(R8)
 	VZEROUPPER
 	RET
+
+// func axpy512(dst, x *float32, n int, a float32)
+// dst[i] += a·x[i] for n elements (a multiple of 16), a product then a sum
+// per element (no fused multiply-add), as Go computes it.
+TEXT ·axpy512(SB), NOSPLIT, $0-28
+	MOVQ dst+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VBROADCASTSS a+24(FP), Z0
+	SHRQ $4, CX
+	JZ xdone
+xloop:
+	VMULPS 0(SI), Z0, Z1
+	VADDPS 0(DI), Z1, Z1
+	VMOVUPS Z1, 0(DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	DECQ CX
+	JNZ xloop
+	VZEROUPPER
+xdone:
+	RET

@@ -181,3 +181,29 @@ func TestNewtonSumsVectorBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestAxpyVectorBitIdentical compares the float32 axpy kernel with Go's
+// loop bit for bit (a product, then a sum).
+func TestAxpyVectorBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, n := range []int{0, 5, 16, 100, 257} {
+		x, d := make([]float32, n), make([]float32, n)
+		for j := range x {
+			x[j], d[j] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+		}
+		for _, a := range []float32{0, -0.3, 1e-20, 3} {
+			got, want := append([]float32(nil), d...), append([]float32(nil), d...)
+			for j := axpyVec(got, x, a); j < n; j++ {
+				got[j] += float32(a * x[j])
+			}
+			for j := range want {
+				want[j] += float32(a * x[j]) // rounded: no fused multiply-add
+			}
+			for j := range got {
+				if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+					t.Fatalf("n %d a %g element %d: %v, want %v", n, a, j, got[j], want[j])
+				}
+			}
+		}
+	}
+}
