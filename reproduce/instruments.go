@@ -2,12 +2,14 @@ package reproduce
 
 import (
 	"context"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
 
 	"github.com/isonet/isonet/attack"
 	"github.com/isonet/isonet/certify"
+	"github.com/isonet/isonet/internal/field"
 	"github.com/isonet/isonet/internal/phase"
 	"github.com/isonet/isonet/model"
 	"github.com/isonet/isonet/tensor"
@@ -81,6 +83,41 @@ func DefaultInstruments(st Study, quick bool) Instruments {
 		in.CertLinf, in.CertL2 = []float64{0.002, CertKeyLinf}, []float64{CertKeyL2, 0.5}
 	}
 	return in
+}
+
+// Validate checks the instruments: a subset ≥ 0, at least one L∞ budget,
+// and every budget and radius one the ensemble and the certifier accept.
+func (in Instruments) Validate() error {
+	if in.Subset < 0 {
+		return field.Errorf("{Instruments.Subset} must be ≥ 0, got %d", in.Subset)
+	}
+	if len(in.LinfEps) == 0 {
+		return field.Errorf("{Instruments.LinfEps}: need at least one L∞ budget")
+	}
+	if in.Steps < 1 || in.SquareQueries < 1 {
+		return field.Errorf("{Instruments.Steps} and {Instruments.SquareQueries} must be ≥ 1, got %d and %d", in.Steps, in.SquareQueries)
+	}
+	for _, g := range []struct {
+		norm string
+		eps  []float64
+	}{{attack.NormInf, in.LinfEps}, {attack.NormL2, in.L2Eps}} {
+		for _, eps := range g.eps {
+			if err := (attack.AutoAttackConfig{Version: in.Version, Norm: g.norm, Eps: eps, Steps: in.Steps, SquareQueries: in.SquareQueries}).Validate(); err != nil {
+				return fmt.Errorf("instruments: %w", err)
+			}
+		}
+	}
+	for _, g := range []struct {
+		norm string
+		eps  []float64
+	}{{certify.NormInf, in.CertLinf}, {certify.Norm2, in.CertL2}} {
+		for _, eps := range g.eps {
+			if err := (certify.Config{Method: in.CertMethod, Norm: g.norm, Eps: eps}).Validate(); err != nil {
+				return fmt.Errorf("instruments: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // instruments returns the instruments of the study o: o.Instruments, or

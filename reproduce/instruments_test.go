@@ -219,3 +219,33 @@ func TestBracketOf(t *testing.T) {
 		t.Errorf("a crossed bracket: lo %v crossed %v", lo, crossed)
 	}
 }
+
+// TestInstrumentsValidate: settings a library user can get wrong are
+// refused by their field's name; the defaults pass.
+func TestInstrumentsValidate(t *testing.T) {
+	st := Studies["mnist"]
+	for _, quick := range []bool{false, true} {
+		if err := DefaultInstruments(st, quick).Validate(); err != nil {
+			t.Errorf("defaults (quick %v): %v", quick, err)
+		}
+	}
+	for _, c := range []struct {
+		change func(*Instruments)
+		want   string
+	}{
+		{func(in *Instruments) { in.Subset = -1 }, "Subset"},
+		{func(in *Instruments) { in.LinfEps = nil }, "LinfEps"},
+		{func(in *Instruments) { in.SquareQueries = 0 }, "SquareQueries"},
+		{func(in *Instruments) { in.L2Eps = []float64{-1} }, "Eps"},
+		{func(in *Instruments) { in.Version = "best" }, "Version"},
+		{func(in *Instruments) { in.CertMethod = "exact" }, "Method"},
+	} {
+		in := DefaultInstruments(st, true)
+		c.change(&in)
+		o := DefaultMNIST(true)
+		o.Instruments = &in
+		if err := o.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: got %v, want an error naming %s", in, err, c.want)
+		}
+	}
+}

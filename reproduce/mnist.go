@@ -132,6 +132,9 @@ func (o MNISTOptions) Validate() error {
 	if o.Epochs < 1 || o.SweepPoints < 2 {
 		return fmt.Errorf("epochs must be ≥ 1 and sweep points ≥ 2")
 	}
+	if o.Instruments != nil {
+		return o.Instruments.Validate()
+	}
 	return nil
 }
 
