@@ -233,9 +233,12 @@ func (f *fabRun) run(best *tensor.Mat, norms []float64, x *tensor.Mat, y, target
 		for k := 0; k < na; k++ {
 			z := f.logits.Row(k * per)
 			yk := f.y[k]
-			// The nearest linearised boundary.
+			// The nearest linearised boundary (targeted: the target's, the only one).
 			bestR, bestDist := -1, math.Inf(1)
-			for r := 0; r < per; r++ {
+			if per == 1 {
+				bestR = 0
+			}
+			for r := 0; r < per && per > 1; r++ {
 				cls := r
 				if per == 1 {
 					cls = f.t[k]
