@@ -334,3 +334,30 @@ func TestReproduceSummaries(t *testing.T) {
 		t.Errorf("--betas 1e30: exit %d\n%s", code, stderr)
 	}
 }
+
+// TestNewFolderUndoKeepsForeign: a command that created its output folder
+// and then fails removes it only while it holds nothing but isonet's
+// files; a file someone put there meanwhile keeps it (before, undo was
+// os.RemoveAll whatever the folder held).
+func TestNewFolderUndoKeepsForeign(t *testing.T) {
+	t.Chdir(t.TempDir())
+	undo, err := newFolder("x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile("x/mine.txt", []byte("mine"), 0o644)
+	undo()
+	if b, err := os.ReadFile("x/mine.txt"); err != nil || string(b) != "mine" {
+		t.Errorf("undo removed a file isonet did not write: %q %v", b, err)
+	}
+	undo, err = newFolder("y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	outdir.Record("y", "geometry", "geometry.json")
+	os.WriteFile("y/geometry.json", []byte("{}"), 0o644)
+	undo()
+	if _, err := os.Stat("y"); !os.IsNotExist(err) {
+		t.Errorf("undo left the folder of isonet's own files: %v", err)
+	}
+}

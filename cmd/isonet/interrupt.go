@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 
+	"github.com/isonet/isonet/internal/outdir"
 	"github.com/isonet/isonet/model"
 )
 
@@ -38,7 +39,8 @@ func interruptible[T any](ctx context.Context, f func() (T, error)) (T, error) {
 // newFolder creates dir (and its parents) for a command's outputs and
 // returns a function that removes it again, for use when the command then
 // fails: a folder that existed before is left as it was, so a failed
-// command leaves no partial folder of its own making.
+// command leaves no partial folder of its own making (and one holding a
+// file isonet did not write is left too).
 func newFolder(dir string) (undo func(), err error) {
 	if _, err := os.Stat(dir); err == nil {
 		return func() {}, nil
@@ -46,7 +48,13 @@ func newFolder(dir string) (undo func(), err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	return func() { os.RemoveAll(dir) }, nil
+	return func() {
+		// Only while it holds nothing but isonet's files: someone may have
+		// put a file of their own into it meanwhile.
+		if info, err := outdir.Classify(dir); err == nil && (info.Kind == outdir.Empty || info.Kind == outdir.Owned) {
+			os.RemoveAll(dir)
+		}
+	}, nil
 }
 
 // loadContext is f.load() stopped by ctx (loading MNIST takes seconds).
