@@ -135,6 +135,10 @@ type apgdRun struct {
 // grad is set) and the logits there into a.logits.
 func (a *apgdRun) eval(m Model, y []int, grad bool) {
 	if a.loss.lg == nil || !grad {
+		if gl, ok := m.(LossGradLogitser); ok && grad {
+			gl.LossGradLogits(a.g, &a.logits, a.cur, y)
+			return
+		}
 		if grad {
 			m.LossGrad(a.g, a.cur, y)
 		}

@@ -76,6 +76,14 @@ type LogitsGrader interface {
 	LogitsGrad(dx, logits, x *tensor.Mat, fill func(dLogits, logits *tensor.Mat))
 }
 
+// LossGradLogitser is implemented by models whose LossGrad runs the
+// forward pass that Logits would: LossGradLogits is LossGrad that also
+// writes those logits into logits (resized), saving APGD a second forward
+// pass at the same point. The logits must equal Logits' on x.
+type LossGradLogitser interface {
+	LossGradLogits(dx, logits, x *tensor.Mat, y []int) float64
+}
+
 // FirstLayerModel is implemented by models whose first operation is a
 // linear map of the input, x ↦ x·Wᵀ (then a bias, an activation and the
 // rest of the network). Square uses it to score a proposal that changes a

@@ -52,12 +52,21 @@ func (a *AttackModel) SetClean(x *tensor.Mat, y []int) { a.obj.SetInputs(x, y) }
 // LossGrad implements attack.Model: the batch-mean objective and its
 // gradient with respect to x.
 func (a *AttackModel) LossGrad(dx, x *tensor.Mat, y []int) float64 {
+	return a.LossGradLogits(dx, nil, x, y)
+}
+
+// LossGradLogits implements attack.LossGradLogitser: LossGrad, with the
+// logits of its forward pass copied into logits when it is not nil.
+func (a *AttackModel) LossGradLogits(dx, logits, x *tensor.Mat, y []int) float64 {
 	ws := a.workspace()
-	logits := a.net.Forward(ws, x)
+	z := a.net.Forward(ws, x)
+	if logits != nil {
+		logits.CopyFrom(z)
+	}
 	if a.obj.Isometric() && !a.obj.HasInputs(x.Rows) {
 		a.obj.SetInputs(x, y) // no clean batch given: measure D_in here
 	}
-	ce, il, dl, extra := a.obj.Eval(ws, logits, y)
+	ce, il, dl, extra := a.obj.Eval(ws, z, y)
 	a.net.Backward(ws, dl, extra, false, dx)
 	return a.obj.Value(ce, il)
 }

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/isonet/isonet/attack"
 	"github.com/isonet/isonet/nn"
 	"github.com/isonet/isonet/tensor"
 )
@@ -100,6 +101,48 @@ func TestLogitsFromFirst(t *testing.T) {
 		for k := range want.Data {
 			if math.Abs(float64(got.Data[k]-want.Data[k])) > 1e-6 {
 				t.Fatalf("%s: logit %d from the first layer %g, Logits %g", act, k, got.Data[k], want.Data[k])
+			}
+		}
+	}
+}
+
+// plainAttackModel hides AttackModel's optional interfaces but CleanSetter.
+type plainAttackModel struct{ a *AttackModel }
+
+func (p plainAttackModel) InputDim() int                               { return p.a.InputDim() }
+func (p plainAttackModel) NumClasses() int                             { return p.a.NumClasses() }
+func (p plainAttackModel) Logits(dst, x *tensor.Mat)                   { p.a.Logits(dst, x) }
+func (p plainAttackModel) LossGrad(dx, x *tensor.Mat, y []int) float64 { return p.a.LossGrad(dx, x, y) }
+func (p plainAttackModel) SetClean(x *tensor.Mat, y []int)             { p.a.SetClean(x, y) }
+func (p plainAttackModel) Fork() attack.Model                          { return plainAttackModel{p.a.Fork().(*AttackModel)} }
+
+// TestAPGDLossGradLogits: APGD through LossGradLogits (one forward pass
+// per step) gives the points it gives through LossGrad and Logits, bit for
+// bit, on the CE and on the training loss.
+func TestAPGDLossGradLogits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	net, err := nn.NewMLP([]int{6, 8, 8, 4}, nn.Tanh, nn.InitPyTorch, rng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensor.New(20, 6)
+	for k := range x.Data {
+		x.Data[k] = rng.Float32()
+	}
+	y := make([]int, 20)
+	for i := range y {
+		y[i] = i % 4
+	}
+	objective := Defaults(3)
+	objective.Beta = 1
+	for _, obj := range []func() *Objective{CrossEntropy, objective.Objective} {
+		cfg := attack.Config{Eps: 0.1, Steps: 12, RandomStart: true, Restarts: 2, Seed: 5}
+		var got, want tensor.Mat
+		attack.APGD(&got, NewAttackModel(net, obj()), x, y, cfg)
+		attack.APGD(&want, plainAttackModel{NewAttackModel(net, obj())}, x, y, cfg)
+		for k := range got.Data {
+			if math.Float32bits(got.Data[k]) != math.Float32bits(want.Data[k]) {
+				t.Fatalf("element %d: %v through LossGradLogits, %v through LossGrad and Logits", k, got.Data[k], want.Data[k])
 			}
 		}
 	}
