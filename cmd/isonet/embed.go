@@ -61,6 +61,7 @@ func runEmbed(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := outdir.Record(filepath.Dir(*out), "files", files...); err != nil {
 		return err
 	}
+	defer outdir.Forget(filepath.Dir(*out), files...) // those not written, on failure
 	title := fmt.Sprintf("%s of %s, %s (%d points)", map[string]string{"umap": "UMAP", "pca": "PCA"}[e.Method], m.LayerName(l), d.test.Name, e.Y.Rows)
 	if e.Dims == 3 && e.Method == geometry.MethodPCA {
 		title = fmt.Sprintf("PCA of %s (axes scaled), %s", m.LayerName(l), d.test.Name)

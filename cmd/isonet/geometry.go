@@ -80,6 +80,7 @@ func runGeometry(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		undo()
 		return err
 	}
+	defer outdir.Forget(*out, files...) // those not written, on failure
 	if err := writeGeometry(*out, m, d, l, o, res, mf.dir, mf.report, stdout); err != nil {
 		undo()
 		return err

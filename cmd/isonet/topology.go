@@ -81,6 +81,7 @@ func runTopology(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := outdir.Record(filepath.Dir(f.out), "files", files...); err != nil {
 		return err
 	}
+	defer outdir.Forget(filepath.Dir(f.out), files...) // those not written, on failure or Ctrl-C
 	rep := topologyReport{Model: mf.dir, Dataset: te.Name, Examples: te.Len(), Layer: l, LayerName: m.LayerName(l),
 		K: k, MaxPoints: f.points, Seed: mf.seed, Options: f.options(), Data: mf.report}
 	if err := f.compareClasses(ctx, &rep, te, phi); err != nil {

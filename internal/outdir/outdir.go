@@ -242,6 +242,36 @@ func Record(dir, kind string, paths ...string) error {
 	return writeMarker(dir, mk)
 }
 
+// Forget removes from dir's marker the base names of those paths (lying
+// directly in dir) that do not exist: a command records the files it is
+// about to write (so that a crash leaves none of them unclaimed), and
+// forgets, once it is done or has failed, those it did not write, so that
+// the marker never claims a name isonet did not write (a file the user
+// saves there later under that name stays theirs).
+func Forget(dir string, paths ...string) error {
+	mk, ok := ReadMarker(dir)
+	if !ok {
+		return nil
+	}
+	gone := map[string]bool{}
+	for _, p := range paths {
+		if _, err := os.Lstat(filepath.Join(dir, filepath.Base(p))); errors.Is(err, fs.ErrNotExist) {
+			gone[filepath.Base(p)] = true
+		}
+	}
+	kept := mk.Files[:0:0]
+	for _, f := range mk.Files {
+		if !gone[f] {
+			kept = append(kept, f)
+		}
+	}
+	if len(kept) == len(mk.Files) {
+		return nil
+	}
+	mk.Files = kept
+	return writeMarker(dir, mk)
+}
+
 func writeMarker(dir string, mk Marker) error {
 	sort.Strings(mk.Files)
 	b, err := json.MarshalIndent(mk, "", "  ")
