@@ -2,11 +2,13 @@ package reproduce
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -320,4 +322,74 @@ func flipWeight(t *testing.T, w string) {
 		}
 	}
 	t.Fatal("no weight to flip")
+}
+
+// TestChangedData: a phase is keyed by the content of the data it reads,
+// not by the folder's name: after one test label of a --data-dir changes,
+// no phase is reused, and the numbers are those of a fresh run on the
+// changed data. Before, the run reused every phase computed on the old
+// files.
+func TestChangedData(t *testing.T) {
+	o := tinyStudy(t)
+	o.Betas = []float64{0}
+	src, err := data.MNISTDir()
+	if err != nil {
+		t.Skip(err)
+	}
+	idx := filepath.Join(t.TempDir(), "idx")
+	copyTree(t, src, idx)
+	o.DataDir = idx
+	dir := t.TempDir()
+	before := runStudyIn(t, &Env{Dir: dir}, o)
+
+	// The first test image's label, one more (mod 10), in a plain file.
+	gz := filepath.Join(idx, "t10k-labels-idx1-ubyte.gz")
+	f, err := os.Open(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := io.ReadAll(r)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[8] = (b[8] + 1) % 10
+	os.Remove(gz)
+	if err := os.WriteFile(strings.TrimSuffix(gz, ".gz"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	forgetData(t, o) // a new process reads the files again
+
+	e := &Env{Dir: dir}
+	got := runStudyIn(t, e, o)
+	for _, tm := range e.Timings {
+		if tm.Reused {
+			t.Errorf("%s reused on changed data", tm.Phase)
+		}
+	}
+	forgetData(t, o)
+	fresh := runStudyIn(t, &Env{Dir: t.TempDir()}, o)
+	if !reflect.DeepEqual(got, fresh) {
+		t.Errorf("after the data changed: %s", differ(got, fresh))
+	}
+	if reflect.DeepEqual(got, before) {
+		t.Error("a changed test label changed no number: the test proves nothing")
+	}
+}
+
+// forgetData drops the study's data set from the process's caches.
+func forgetData(t *testing.T, o MNISTOptions) {
+	t.Helper()
+	k, err := dataKey(MNISTSpec(&Env{}, o, Standard, 0, 0).Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dataMu.Lock()
+	delete(dataCache, k)
+	delete(provCache, k)
+	dataMu.Unlock()
 }

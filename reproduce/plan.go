@@ -35,6 +35,8 @@ type Plan struct {
 	Phases    []PlannedPhase `json:"phases"`
 	ShardCost []float64      `json:"shard_cost"` // expected cost per shard
 	CostModel string         `json:"cost_model"`
+
+	decls []phase.Phase // Phases' declarations (for Check)
 }
 
 // MakePlan lists every phase the run o would compute in e, from the
@@ -57,6 +59,17 @@ func MakePlan(ctx context.Context, e *Env, o Options, shards int) (*Plan, error)
 	if shards < 1 {
 		return nil, fmt.Errorf("shards must be ≥ 1, got %d", shards)
 	}
+	all, err := Phases(e, o)
+	if err != nil {
+		return nil, err
+	}
+	return planOf(all, shards)
+}
+
+// Phases returns the phases the run o declares, in the order a run takes
+// them (a phase several experiments read, such as a model the baselines
+// compare, comes once per experiment). Declaring runs none of them.
+func Phases(e *Env, o Options) ([]phase.Phase, error) {
 	xs, err := o.experiments(e)
 	if err != nil {
 		return nil, err
@@ -65,7 +78,7 @@ func MakePlan(ctx context.Context, e *Env, o Options, shards int) (*Plan, error)
 	for _, x := range xs {
 		all = append(all, x.phases...)
 	}
-	return planOf(all, shards)
+	return all, nil
 }
 
 // planOf is the plan of the declared phases (a phase declared twice is
@@ -94,6 +107,7 @@ func planOf(phases []phase.Phase, shards int) (*Plan, error) {
 		sb, _ := json.Marshal(ph.Settings)
 		idx[ph.Name] = len(p.Phases)
 		p.Phases = append(p.Phases, PlannedPhase{Name: ph.Name, Hash: h, Needs: append([]string{}, ph.Needs...), settings: sb})
+		p.decls = append(p.decls, ph)
 	}
 	groupOf := map[string]string{}
 	type group struct {
@@ -274,12 +288,12 @@ type PhaseState struct {
 
 // Check reads the stored phases of the plan in e.Dir and verifies each as
 // Do would (phase.Store.Load, whatever build stored it): its record, every
-// file it recorded, and the results it read.
+// file it recorded, and the results and data it read.
 func (p *Plan) Check(e *Env) []PhaseState {
 	store := phase.Store{Dir: e.Dir}
 	done := map[string]phase.Done{}
 	var out []PhaseState
-	for _, ph := range p.Phases {
+	for i, ph := range p.Phases {
 		st := PhaseState{PlannedPhase: ph}
 		var needs []phase.Done
 		inputsOK := true
@@ -289,7 +303,14 @@ func (p *Plan) Check(e *Env) []PhaseState {
 			needs = append(needs, d)
 		}
 		decl := phase.Of[json.RawMessage](ph.Name, nil, ph.Needs, nil, nil)
-		f := store.Load(decl, ph.Hash, "", true, needs)
+		if i < len(p.decls) {
+			decl.Data = p.decls[i].Data
+		}
+		inputs, err := phase.KeyInputs(decl, needs)
+		if err != nil { // its data cannot be read: the merge will say so
+			inputs, inputsOK = needs, false
+		}
+		f := store.Load(decl, ph.Hash, "", true, inputs)
 		if f.Record != nil {
 			st.Version = f.Record.Version
 		}

@@ -208,7 +208,7 @@ func torusTrainPhase(e *Env, name string, spec stacked.Spec) phase.Phase {
 	files := func(t TorusTrained) []string {
 		return []string{filepath.Join(t.Dir, model.WeightsFile), filepath.Join(t.Dir, model.ConfigFile)}
 	}
-	return phase.Of(name, spec, nil, files, func(ctx context.Context, in *phase.Inputs) (TorusTrained, error) {
+	return e.withData(spec.Data, phase.Of(name, spec, nil, files, func(ctx context.Context, in *phase.Inputs) (TorusTrained, error) {
 		tr, te, err := e.Data(spec.Data)
 		if err != nil {
 			return TorusTrained{}, err
@@ -227,7 +227,7 @@ func torusTrainPhase(e *Env, name string, spec stacked.Spec) phase.Phase {
 			return TorusTrained{}, err
 		}
 		return TorusTrained{Dir: rel, Result: res}, nil
-	})
+	}))
 }
 
 // torusGeometryPhase declares the measurement of a trained stack (trained

@@ -146,7 +146,7 @@ func trainPhase(e *Env, name string, spec train.Spec) phase.Phase {
 	files := func(t Trained) []string {
 		return []string{filepath.Join(t.Dir, model.WeightsFile), filepath.Join(t.Dir, model.ConfigFile)}
 	}
-	return phase.Of(name, spec, nil, files, func(ctx context.Context, in *phase.Inputs) (Trained, error) {
+	return e.withData(spec.Data, phase.Of(name, spec, nil, files, func(ctx context.Context, in *phase.Inputs) (Trained, error) {
 		dir := in.Path(rel)
 		tr, te, err := e.Data(spec.Data)
 		if err != nil {
@@ -176,5 +176,5 @@ func trainPhase(e *Env, name string, spec train.Spec) phase.Phase {
 			return Trained{}, err
 		}
 		return Trained{Dir: rel, Result: res}, nil
-	})
+	}))
 }

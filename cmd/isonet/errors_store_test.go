@@ -21,8 +21,9 @@ func init() {
 
 // storeFixtures makes st-other, a reproduce folder storing rings/input with
 // other settings, and st-corrupt, one storing every phase of `reproduce
-// rings --quick` (placeholder results, as a shard would store them) with
-// rings/beta=1/seed=0/geometry's result edited after it was stored.
+// rings --quick` (placeholder results through the engine, as a shard would
+// store them) with rings/beta=1/seed=0/geometry's result edited after it
+// was stored.
 func storeFixtures(t *testing.T) {
 	t.Helper()
 	for _, d := range []string{"st-other", "st-corrupt"} {
@@ -40,23 +41,18 @@ func storeFixtures(t *testing.T) {
 	}
 	o := reproduce.DefaultOptions(true)
 	o.Experiments = []string{"rings"}
-	p, err := reproduce.MakePlan(context.Background(), &reproduce.Env{Dir: "st-corrupt", Quick: true}, o, 1)
+	e := &reproduce.Env{Dir: "st-corrupt", Quick: true}
+	phases, err := reproduce.Phases(e, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := phase.Store{Dir: "st-corrupt"}
-	done := map[string]phase.Done{}
-	for _, ph := range p.Phases {
-		var needs []phase.Done
-		for _, n := range ph.Needs {
-			needs = append(needs, done[n])
-		}
-		key := phase.Key(ph.Hash, needs)
-		rec, err := st.Save(phase.Of[int](ph.Name, nil, ph.Needs, nil, nil), ph.Hash, reproduce.BuildVersion(), key, 0, 1)
-		if err != nil {
+	g := &phase.Engine{Store: phase.Store{Dir: "st-corrupt"}, Version: reproduce.BuildVersion(), Ledger: &phase.Ledger{}}
+	for _, p := range phases {
+		p.Run = func(context.Context, *phase.Inputs) (any, error) { return 1, nil }
+		p.Files = nil
+		if _, err := g.Do(context.Background(), p); err != nil {
 			t.Fatal(err)
 		}
-		done[ph.Name] = phase.Done{Name: ph.Name, Key: key, Digest: rec.Digest()}
 	}
 	path := filepath.Join("st-corrupt", "phases", "rings__beta=1__seed=0__geometry.json")
 	b, err := os.ReadFile(path)

@@ -110,7 +110,11 @@ func (g *Engine) Do(ctx context.Context, p Phase) (Done, error) {
 		}
 		needs = append(needs, d)
 	}
-	load := func() Found { return g.Store.Load(p, hash, g.Version, g.ReadOnly && g.AnyVersion, needs) }
+	inputs, err := KeyInputs(p, needs)
+	if err != nil {
+		return Done{}, err
+	}
+	load := func() Found { return g.Store.Load(p, hash, g.Version, g.ReadOnly && g.AnyVersion, inputs) }
 	use := func(f Found) Done {
 		d := Done{Name: name, Key: f.Record.Key, Digest: f.Record.Digest(), Result: f.Result, Seconds: f.Record.Seconds, Reused: true}
 		g.Ledger.set(d)
@@ -173,7 +177,7 @@ func (g *Engine) Do(ctx context.Context, p Phase) (Done, error) {
 		return Done{}, fmt.Errorf("%s: %w", name, err)
 	}
 	secs := time.Since(start).Seconds()
-	key := Key(hash, needs)
+	key := Key(hash, inputs)
 	rec, err := g.Store.Save(p, hash, g.Version, key, secs, res)
 	if err != nil {
 		return Done{}, err

@@ -66,7 +66,7 @@ func TestEngine(t *testing.T) {
 	if _, err := g2.Do(ctx, draw("a/x", "p", 2, "a/train")); err != nil {
 		t.Fatal(err)
 	}
-	if len(log) != 1 || !strings.Contains(log[0], "running it was computed from other results") {
+	if len(log) != 1 || !strings.Contains(log[0], "running it was computed from other inputs") {
 		t.Errorf("reader of a replaced phase: %q", log)
 	}
 	// Read-only: a corrupt and a missing phase are named.
@@ -78,5 +78,30 @@ func TestEngine(t *testing.T) {
 	}
 	if _, err := ro.Do(ctx, draw("b", "q", 3)); !errors.As(err, &u) || err.Error() != "phase b: not stored" {
 		t.Errorf("read-only, missing: %v", err)
+	}
+}
+
+// TestEngineData: a phase declaring its data is keyed by their digest:
+// other data, same settings, is computed again (and so is what reads it).
+func TestEngineData(t *testing.T) {
+	dir := t.TempDir()
+	var locks int
+	var log []string
+	digest := "d1"
+	train := draw("a/train", "w", 1)
+	train.Data = func() (string, error) { return digest, nil }
+	ctx := context.Background()
+	for i, want := range []bool{false, true, false} {
+		if i == 2 {
+			digest = "d2"
+		}
+		d, err := engine(dir, &Ledger{}, &locks, &log).Do(ctx, train)
+		if err != nil || d.Reused != want {
+			t.Errorf("run %d (data %s): reused %v, %v; want reused %v", i, digest, d.Reused, err, want)
+		}
+	}
+	train.Data = func() (string, error) { return "", errors.New("no data") }
+	if _, err := engine(dir, &Ledger{}, &locks, &log).Do(ctx, train); err == nil || !strings.Contains(err.Error(), "no data") {
+		t.Errorf("unreadable data: %v", err)
 	}
 }

@@ -59,6 +59,10 @@ type Phase struct {
 	// Files returns the files (or folders, taken whole) a result refers to,
 	// relative to the run folder; nil: none.
 	Files func(result any) []string
+	// Data, when not nil, returns a digest of what the phase reads from
+	// outside the run folder (a data set's content), which enters its key
+	// as a result it reads would: a phase is not reused on other data.
+	Data func() (string, error)
 	// decode reads a stored result.
 	decode func(b []byte) (any, error)
 }
@@ -153,8 +157,9 @@ func sum(b []byte) string {
 }
 
 // Key returns a phase's key: the sha256 of its settings hash and the name,
-// key and digest of every result it reads. (The build that computes a phase
-// is recorded and compared beside it: Record.Version.)
+// key and digest of every result it reads (and of its data: DataInput).
+// (The build that computes a phase is recorded and compared beside it:
+// Record.Version.)
 func Key(settingsHash string, needs []Done) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "settings %s\n", settingsHash)
@@ -180,6 +185,23 @@ func resultSum(raw []byte) (string, error) {
 		return "", err
 	}
 	return sum(b), nil
+}
+
+// DataInput is the input standing for a phase's data (Phase.Data) among
+// those its key hashes.
+func DataInput(digest string) Done { return Done{Name: "(data)", Digest: digest} }
+
+// KeyInputs returns what phase p's key hashes: the results of its needs
+// (done, in p's order) and, when p declares its data, their digest.
+func KeyInputs(p Phase, needs []Done) ([]Done, error) {
+	if p.Data == nil {
+		return needs, nil
+	}
+	d, err := p.Data()
+	if err != nil {
+		return nil, fmt.Errorf("phase %s: %w", p.Name, err)
+	}
+	return append(append([]Done{}, needs...), DataInput(d)), nil
 }
 
 // Record is the file format of a stored phase.
@@ -300,7 +322,7 @@ func (s Store) Load(p Phase, settingsHash, version string, anyVersion bool, need
 		f.State, f.Why = Outdated, fmt.Sprintf("its stored result was computed by isonet %s, this is %s", orUnknown(r.Version), version)
 		return f
 	case r.Key != Key(settingsHash, needs):
-		f.State, f.Why = Stale, "it was computed from other results than those now stored"
+		f.State, f.Why = Stale, "it was computed from other inputs than those now stored (the results it reads, or its data)"
 		return f
 	}
 	if h, err := resultSum(r.Result); err != nil || h != r.ResultSHA256 {
