@@ -38,7 +38,10 @@ func TestCountingModel(t *testing.T) {
 	f := cm.Fork().(*countingModel)
 	f.LossGrad(&dx, x, make([]int, 7))
 	f.LogitsGrad(&dx, &z, x, func(dz, _ *tensor.Mat) { clear(dz.Data) })
-	if fwd, bwd := cm.c.fwd.Load(), cm.c.bwd.Load(); fwd != 21 || bwd != 14 {
-		t.Errorf("counted %d forward and %d backward rows, want 21 and 14", fwd, bwd)
+	f.LossGradLogits(&dx, &z, x, make([]int, 7))
+	pre := tensor.New(3, 5)
+	f.LogitsFromFirst(&z, pre)
+	if fwd, bwd, rest := cm.c.fwd.Load(), cm.c.bwd.Load(), cm.c.rest.Load(); fwd != 28 || bwd != 21 || rest != 3 {
+		t.Errorf("counted %d forward, %d backward and %d partial rows, want 28, 21 and 3", fwd, bwd, rest)
 	}
 }
