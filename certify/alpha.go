@@ -57,13 +57,16 @@ func (b *bounder) optimize(best []float64, k int, a, cst []float64, R int, cfg C
 	net := b.net
 	rows := b.nb * R
 	n0 := net.InputDim()
-	al := &alphaRows{tl: make([][]float64, k+1), tu: make([][]float64, k+1), pre: make([][]float64, k+1)}
+	al := &alphaRows{tl: make([][]float64, k+1), tu: make([][]float64, k+1), pre: make([][]float64, k+1),
+		sa: make([][]float64, k+1), sc: make([][]float64, k+1), da: make([][]float64, k+1), dc: make([][]float64, k+1)}
 	var mtl, vtl, mtu, vtu [][]float64
 	for j := range k + 1 {
 		n := net.Layers[j].Out
 		al.tl[j] = make([]float64, rows*n)
 		al.tu[j] = make([]float64, rows*n)
 		al.pre[j] = make([]float64, rows*n)
+		al.sa[j], al.sc[j] = make([]float64, rows*n), make([]float64, rows*n)
+		al.da[j], al.dc[j] = make([]float64, rows*n), make([]float64, rows*n)
 		for r := range rows {
 			e := r / R
 			for i := range n {
@@ -135,17 +138,16 @@ func (b *bounder) optimize(best []float64, k int, a, cst []float64, R int, cfg C
 					q := r*n + i
 					z := float64(gp[q]) + ly.B[i]
 					v := al.pre[j][q]
+					next[q] = z*al.sa[j][q] + al.sc[j][q]
 					rl := &b.rel[j][e*n+i]
-					s, t, m, vv, sign := &rl.lower, al.tl[j], mtl[j], vtl[j], -1.0
+					free, t, m, vv := rl.lower.free, al.tl[j], mtl[j], vtl[j]
 					if v < 0 {
-						s, t, m, vv, sign = &rl.upper, al.tu[j], mtu[j], vtu[j], 1
+						free, t, m, vv = rl.upper.free, al.tu[j], mtu[j], vtu[j]
 					}
-					sa, sc, da, dc := s.line(t[q], sign)
-					next[q] = z*sa + sc
-					if !s.free {
+					if !free {
 						continue
 					}
-					gr := v * (z*da + dc)
+					gr := v * (z*al.da[j][q] + al.dc[j][q])
 					m[q] = beta1*m[q] + (1-beta1)*gr
 					vv[q] = beta2*vv[q] + (1-beta2)*gr*gr
 					t[q] += cfg.AlphaLR * (m[q] / c1) / (math.Sqrt(vv[q]/c2) + adamEps)

@@ -204,6 +204,10 @@ func dualL2[F float32 | float64](a []F, x0, lo, hi []float64, eps, nrm float64, 
 // the coefficients on that activation's output before relaxing them.
 type alphaRows struct {
 	tl, tu, pre [][]float64
+	// sa, sc are the slope and intercept each coefficient met in the last
+	// pass, da, dc their derivatives with respect to its parameter (0 for
+	// a fixed line), for the gradient.
+	sa, sc, da, dc [][]float64
 }
 
 // back computes lower bounds of R rows per example of linear functions of
@@ -292,21 +296,24 @@ func relaxRound[F float32 | float64](b *bounder, j int, a []F, R int, cst []floa
 			cst[r] += s - corr*(1+1e-12) - 1e-30
 			continue
 		}
+		asa, asc := al.sa[j][r*n:(r+1)*n], al.sc[j][r*n:(r+1)*n]
+		ada, adc := al.da[j][r*n:(r+1)*n], al.dc[j][r*n:(r+1)*n]
 		for i, f := range ar {
 			v := float64(f)
-			var sa, sc float64
+			var sa, sc, da, dc float64
 			if v >= 0 {
 				sa, sc = ls[i].a[0], ls[i].c[0]
 				if rel[i].lower.free {
-					sa, sc, _, _ = rel[i].lower.line(tl[i], -1)
+					sa, sc, da, dc = rel[i].lower.line(tl[i], -1)
 				}
 			} else {
 				sa, sc = ls[i].a[1], ls[i].c[1]
 				if rel[i].upper.free {
-					sa, sc, _, _ = rel[i].upper.line(tu[i], 1)
+					sa, sc, da, dc = rel[i].upper.line(tu[i], 1)
 				}
 			}
 			pre[i] = v
+			asa[i], asc[i], ada[i], adc[i] = sa, sc, da, dc
 			p := v * sa
 			q := float32(p)
 			fa[i] = q

@@ -53,14 +53,6 @@ func tangent(d float64) (a, c float64) {
 	return a, t - d*a
 }
 
-// tangentDeriv is the derivative of tangent's (a, c) with respect to d:
-// a' = σ”(d) = −2·tanh(d)·(1−tanh²(d)), c' = −d·a'.
-func tangentDeriv(d float64) (da, dc float64) {
-	t := math.Tanh(d)
-	da = -2 * t * (1 - t*t)
-	return da, -d * da
-}
-
 // line returns s's line at parameter t (ignored unless s.free) and the
 // derivatives of a and c with respect to t. The intercept includes the
 // slack on the side the line bounds (sign −1 for a lower line, +1 upper).
@@ -73,9 +65,10 @@ func (s *side) line(t float64, sign float64) (a, c, da, dc float64) {
 	}
 	w := s.hi - s.lo
 	d := s.lo + t*w
-	a, c = tangent(d)
-	da, dc = tangentDeriv(d)
-	return a, c + sign*lineSlack, da * w, dc * w
+	th := math.Tanh(d) // tangent's a and c and their derivatives from one tanh
+	a = 1 - th*th
+	da = -2 * th * a
+	return a, th - d*a + sign*lineSlack, da * w, -d * da * w
 }
 
 // tanhRelax returns CROWN's relaxation of tanh on [l, u]: on a convex piece
