@@ -35,7 +35,8 @@ func needSlurm(t *testing.T) {
 // script requeues the task (scontrol requeue); the rerun resumes from the
 // checkpoint, the merge runs, and the report equals a single-process run.
 // The logs are in the folder as named, the first run's kept (open-mode
-// append).
+// append). The test lifts Slurm's 2-minute hold on the requeued task
+// (scontrol update StartTime=now).
 func TestSlurmTimeLimit(t *testing.T) {
 	needSlurm(t)
 	dir := t.TempDir()
@@ -53,6 +54,15 @@ func TestSlurmTimeLimit(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 	if b, err := exec.Command("scancel", "--signal=USR1", "--batch", task).CombinedOutput(); err != nil {
 		t.Fatalf("scancel --signal=USR1 --batch %s: %v %s", task, err, b)
+	}
+	// Slurm holds a requeued job about 2 minutes (its BeginTime); the
+	// test does not wait it out (TestSlurmRealTimeLimit does).
+	c.waitFor("task "+task+" to be requeued", time.Minute, func() bool {
+		sc, _ := exec.Command("scontrol", "show", "job", task).Output()
+		return regexp.MustCompile(`Restarts=[1-9]`).Match(sc) && strings.Contains(string(sc), "JobState=PENDING")
+	})
+	if b, err := exec.Command("scontrol", "update", "JobId="+task, "StartTime=now").CombinedOutput(); err != nil {
+		t.Logf("scontrol update JobId=%s StartTime=now: %v %s (waiting for Slurm's hold instead)", task, err, b)
 	}
 	c.waitDone(merge, 4*time.Minute)
 	b, _ := os.ReadFile(logf)
