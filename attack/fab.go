@@ -110,6 +110,7 @@ type fabRun struct {
 	cfg Config
 
 	x0, x1, rep, dg, logits, z tensor.Mat
+	pre0, pre1                 tensor.Mat // first-layer products of x0, x1 (FirstLayerGrader)
 	y, t                       []int
 	d1, d2                     []float64
 	proj                       *projector
@@ -194,6 +195,19 @@ func (f *fabRun) run(best *tensor.Mat, norms []float64, x *tensor.Mat, y, target
 	for k := range pos {
 		pos[k] = k
 	}
+	// Through a FirstLayerGrader, the first layer's products of x1 come
+	// from the check's pass, and those of a row moved back towards x0 by
+	// β are the same blend of x0's and x1's (the layer is linear): the
+	// gradients' pass starts after the first layer.
+	fg, first := f.m.(FirstLayerGrader)
+	first = first && fg.GradsFromFirst()
+	if first {
+		w0 := fg.FirstLayer()
+		f.pre0.Resize(f.x0.Rows, w0.Rows)
+		tensor.Gemm(false, true, 1, &f.x0, w0, 0, &f.pre0)
+		f.pre1.Resize(f.x1.Rows, w0.Rows)
+		tensor.Gemm(false, true, 1, &f.x1, w0, 0, &f.pre1)
+	}
 	for it := 0; it < cfg.Steps && len(pos) > 0 && !cfg.stopped(); it++ {
 		na := f.x1.Rows
 		// The margins' values and gradients: row k·R + r of dg is
@@ -203,17 +217,24 @@ func (f *fabRun) run(best *tensor.Mat, norms []float64, x *tensor.Mat, y, target
 			per = 1
 		}
 		src := &f.x1
+		if first {
+			src = &f.pre1
+		}
 		if per > 1 {
-			f.rep.Resize(na*per, d)
+			f.rep.Resize(na*per, src.Cols)
 			for k := 0; k < na; k++ {
-				row := f.x1.Row(k)
+				row := src.Row(k)
 				for r := 0; r < per; r++ {
 					copy(f.rep.Row(k*per+r), row)
 				}
 			}
 			src = &f.rep
 		}
-		f.lg.LogitsGrad(&f.dg, &f.logits, src, func(dz, _ *tensor.Mat) {
+		gradOf := f.lg.LogitsGrad
+		if first {
+			gradOf = fg.LogitsGradFromFirst
+		}
+		gradOf(&f.dg, &f.logits, src, func(dz, _ *tensor.Mat) {
 			clear(dz.Data)
 			for k := 0; k < na; k++ {
 				yk := f.y[k]
@@ -288,7 +309,12 @@ func (f *fabRun) run(best *tensor.Mat, norms []float64, x *tensor.Mat, y, target
 				x1[j] = float32(clamp(v, lo, hi))
 			}
 		}
-		f.m.Logits(&f.z, &f.x1)
+		if first {
+			tensor.Gemm(false, true, 1, &f.x1, fg.FirstLayer(), 0, &f.pre1)
+			fg.LogitsFromFirst(&f.z, &f.pre1)
+		} else {
+			f.m.Logits(&f.z, &f.x1)
+		}
 		keep := 0
 		for k := 0; k < na; k++ {
 			i := active[pos[k]]
@@ -302,6 +328,12 @@ func (f *fabRun) run(best *tensor.Mat, norms []float64, x *tensor.Mat, y, target
 				for j := range x1 {
 					x1[j] = float32(float64(x0[j]) + (float64(x1[j])-float64(x0[j]))*fabBeta)
 				}
+				if first {
+					p0, p1 := f.pre0.Row(k), f.pre1.Row(k)
+					for j := range p1 {
+						p1[j] = float32(float64(p0[j]) + (float64(p1[j])-float64(p0[j]))*fabBeta)
+					}
+				}
 			}
 			if f.done(norms[i]) {
 				continue
@@ -310,6 +342,10 @@ func (f *fabRun) run(best *tensor.Mat, norms []float64, x *tensor.Mat, y, target
 			if keep != k {
 				copy(f.x0.Row(keep), x0)
 				copy(f.x1.Row(keep), x1)
+				if first {
+					copy(f.pre0.Row(keep), f.pre0.Row(k))
+					copy(f.pre1.Row(keep), f.pre1.Row(k))
+				}
 				f.y[keep] = f.y[k]
 				if targets != nil {
 					f.t[keep] = f.t[k]
@@ -321,6 +357,11 @@ func (f *fabRun) run(best *tensor.Mat, norms []float64, x *tensor.Mat, y, target
 		pos = pos[:keep]
 		f.x0.Rows, f.x1.Rows = keep, keep
 		f.x0.Data, f.x1.Data = f.x0.Data[:keep*d], f.x1.Data[:keep*d]
+		if first {
+			h := f.pre0.Cols
+			f.pre0.Rows, f.pre1.Rows = keep, keep
+			f.pre0.Data, f.pre1.Data = f.pre0.Data[:keep*h], f.pre1.Data[:keep*h]
+		}
 		f.y = f.y[:keep]
 		if targets != nil {
 			f.t = f.t[:keep]

@@ -241,3 +241,35 @@ func TestFABFusedStep(t *testing.T) {
 		}
 	}
 }
+
+// TestFABFirstLayer compares FAB through FirstLayerGrader (the gradients'
+// pass from first-layer products blended when a point moves back) with FAB
+// through LogitsGrad alone: the same minimal perturbations up to float32
+// rounding of the blended products.
+func TestFABFirstLayer(t *testing.T) {
+	m, x, y := testSet(80)
+	for _, targeted := range []bool{false, true} {
+		cfg := Config{Steps: 30, Seed: 3} // ε = 0: minimise every row
+		fast, slow := make([]float64, x.Rows), make([]float64, x.Rows)
+		var a, b tensor.Mat
+		if targeted {
+			FABT(&a, fast, m, x, y, cfg)
+			FABT(&b, slow, gradModel{plainModel{m}}, x, y, cfg)
+		} else {
+			FAB(&a, fast, m, x, y, cfg)
+			FAB(&b, slow, gradModel{plainModel{m}}, x, y, cfg)
+		}
+		found := 0
+		for i := range fast {
+			if math.IsInf(fast[i], 1) != math.IsInf(slow[i], 1) || !math.IsInf(fast[i], 1) && math.Abs(fast[i]-slow[i]) > 1e-3*slow[i]+1e-6 {
+				t.Errorf("targeted=%v row %d: norm %g through the first layer, %g through LogitsGrad", targeted, i, fast[i], slow[i])
+			}
+			if !math.IsInf(fast[i], 1) {
+				found++
+			}
+		}
+		if found < x.Rows/2 {
+			t.Errorf("targeted=%v: only %d of %d rows found an adversarial", targeted, found, x.Rows)
+		}
+	}
+}

@@ -96,6 +96,18 @@ type FirstLayerModel interface {
 	LogitsFromFirst(dst, pre *tensor.Mat)
 }
 
+// FirstLayerGrader is a FirstLayerModel and a LogitsGrader that can start
+// LogitsGrad after the first layer: LogitsGradFromFirst is LogitsGrad for
+// the inputs whose first-layer products x·Wᵀ are the rows of pre (dx is
+// still ∂L/∂x). FAB uses it: the products of a point moved back towards
+// the clean one are a blend of known products.
+type FirstLayerGrader interface {
+	FirstLayerModel
+	// GradsFromFirst reports whether LogitsGradFromFirst works on this model.
+	GradsFromFirst() bool
+	LogitsGradFromFirst(dx, logits, pre *tensor.Mat, fill func(dLogits, logits *tensor.Mat))
+}
+
 // logitsGrader returns m as a LogitsGrader, or an error naming what is
 // missing for the attack.
 func logitsGrader(m Model, attack string) (LogitsGrader, error) {

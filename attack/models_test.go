@@ -305,3 +305,28 @@ func (p plainModel) NumClasses() int                             { return p.m.Nu
 func (p plainModel) Logits(dst, x *tensor.Mat)                   { p.m.Logits(dst, x) }
 func (p plainModel) LossGrad(dx, x *tensor.Mat, y []int) float64 { return p.m.LossGrad(dx, x, y) }
 func (p plainModel) Fork() Model                                 { return plainModel{p.m.Fork()} }
+
+// GradsFromFirst and LogitsGradFromFirst make mlpModel an
+// attack.FirstLayerGrader.
+func (m *mlpModel) GradsFromFirst() bool { return true }
+
+func (m *mlpModel) LogitsGradFromFirst(dx, logits, pre *tensor.Mat, fill func(dz, z *tensor.Mat)) {
+	m.LogitsFromFirst(logits, pre) // leaves the hidden layer in m.h
+	m.z.Resize(logits.Rows, logits.Cols)
+	fill(&m.z, logits)
+	m.dh.Resize(pre.Rows, m.W1.Rows)
+	tensor.Gemm(false, false, 1, &m.z, m.W2, 0, &m.dh)
+	for k, h := range m.h.Data {
+		m.dh.Data[k] *= m.S * (1 - h*h)
+	}
+	dx.Resize(pre.Rows, m.W1.Cols)
+	tensor.Gemm(false, false, 1, &m.dh, m.W1, 0, dx)
+}
+
+// gradModel hides every optional interface of its model but LogitsGrader.
+type gradModel struct{ plainModel }
+
+func (g gradModel) Fork() Model { return gradModel{plainModel{g.m.Fork()}} }
+func (g gradModel) LogitsGrad(dx, z, x *tensor.Mat, fill func(dz, z *tensor.Mat)) {
+	g.m.(LogitsGrader).LogitsGrad(dx, z, x, fill)
+}

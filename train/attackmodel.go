@@ -17,7 +17,6 @@ type AttackModel struct {
 	obj *Objective
 	ws  *nn.Workspace
 	dz  tensor.Mat
-	hs  [2]tensor.Mat
 }
 
 // NewAttackModel returns the attack view of net under obj — CrossEntropy()
@@ -89,15 +88,42 @@ func (a *AttackModel) FirstLayer() *tensor.Mat { return a.net.Layers[0].Weight()
 // LogitsFromFirst implements attack.FirstLayerModel: nn.MLP.Forward from
 // the first layer's products x·W₀ᵀ on.
 func (a *AttackModel) LogitsFromFirst(dst, pre *tensor.Mat) {
+	dst.CopyFrom(a.forwardFrom(a.workspace(), pre))
+}
+
+// GradsFromFirst implements attack.FirstLayerGrader: LogitsGradFromFirst
+// works on tanh and ReLU networks (MaxMin's backward pass needs what only
+// nn.MLP.Forward keeps).
+func (a *AttackModel) GradsFromFirst() bool { return a.net.Act == nn.Tanh || a.net.Act == nn.ReLU }
+
+// LogitsGradFromFirst implements attack.FirstLayerGrader: LogitsGrad from
+// the first layer's products x·W₀ᵀ on (∂L/∂x still goes through W₀). It
+// panics unless GradsFromFirst.
+func (a *AttackModel) LogitsGradFromFirst(dx, logits, pre *tensor.Mat, fill func(dLogits, logits *tensor.Mat)) {
+	if !a.GradsFromFirst() {
+		panic("train: LogitsGradFromFirst on a " + string(a.net.Act) + " network")
+	}
+	ws := a.workspace()
+	z := a.forwardFrom(ws, pre)
+	logits.CopyFrom(z)
+	a.dz.Resize(z.Rows, z.Cols)
+	fill(&a.dz, logits)
+	a.net.Backward(ws, &a.dz, nil, false, dx)
+}
+
+// forwardFrom is nn.MLP.Forward from the first layer's products pre on,
+// the representations stored in ws for Backward (which, without weight
+// gradients, never reads the input); it returns the logits (owned by ws).
+func (a *AttackModel) forwardFrom(ws *nn.Workspace, pre *tensor.Mat) *tensor.Mat {
 	L := len(a.net.Layers)
-	h := &a.hs[0]
-	h.CopyFrom(pre)
+	ws.H[0] = nil
 	for l, layer := range a.net.Layers {
-		if l > 0 {
-			out := &a.hs[l%2]
-			out.Resize(h.Rows, layer.Out)
-			tensor.Gemm(false, true, 1, h, layer.Weight(), 0, out) // z = h·Wᵀ (+ b below)
-			h = out
+		h := ws.H[l+1]
+		if l == 0 {
+			h.CopyFrom(pre)
+		} else {
+			h.Resize(pre.Rows, layer.Out)
+			tensor.Gemm(false, true, 1, ws.H[l], layer.Weight(), 0, h) // z = h·Wᵀ (+ b below)
 		}
 		b := layer.B.Data
 		switch {
@@ -121,7 +147,7 @@ func (a *AttackModel) LogitsFromFirst(dst, pre *tensor.Mat) {
 			}
 		}
 	}
-	dst.CopyFrom(h)
+	return ws.H[L]
 }
 
 // Fork implements attack.Model.

@@ -147,3 +147,51 @@ func TestAPGDLossGradLogits(t *testing.T) {
 		}
 	}
 }
+
+// TestLogitsGradFromFirst: LogitsGrad from the first layer's products gives
+// LogitsGrad's logits and input gradient, on tanh and ReLU networks; a
+// MaxMin network says it cannot.
+func TestLogitsGradFromFirst(t *testing.T) {
+	for _, act := range []nn.Activation{nn.Tanh, nn.ReLU} {
+		rng := rand.New(rand.NewPCG(7, 8))
+		net, err := nn.NewMLP([]int{6, 8, 7, 4}, act, nn.InitPyTorch, rng)
+		if err != nil {
+			t.Fatal(err)
+		}
+		am := NewAttackModel(net, CrossEntropy())
+		x := tensor.New(5, 6)
+		for k := range x.Data {
+			x.Data[k] = rng.Float32()
+		}
+		fill := func(dz, _ *tensor.Mat) {
+			for k := range dz.Data {
+				dz.Data[k] = float32(k%3) - 1
+			}
+		}
+		var gx, gz, fx, fz, pre tensor.Mat
+		am.LogitsGrad(&gx, &gz, x, fill)
+		pre.Resize(x.Rows, am.FirstLayer().Rows)
+		tensor.Gemm(false, true, 1, x, am.FirstLayer(), 0, &pre)
+		if !am.GradsFromFirst() {
+			t.Fatalf("%s: GradsFromFirst false", act)
+		}
+		am.LogitsGradFromFirst(&fx, &fz, &pre, fill)
+		for k := range gz.Data {
+			if math.Abs(float64(gz.Data[k]-fz.Data[k])) > 1e-6 {
+				t.Fatalf("%s: logit %d %g from the first layer, %g", act, k, fz.Data[k], gz.Data[k])
+			}
+		}
+		for k := range gx.Data {
+			if math.Abs(float64(gx.Data[k]-fx.Data[k])) > 1e-6 {
+				t.Fatalf("%s: ∂L/∂x[%d] %g from the first layer, %g", act, k, fx.Data[k], gx.Data[k])
+			}
+		}
+	}
+	m, err := nn.NewMLP([]int{6, 8, 4}, nn.MaxMin, nn.InitPyTorch, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if NewAttackModel(m, CrossEntropy()).GradsFromFirst() {
+		t.Error("a MaxMin network claims LogitsGradFromFirst")
+	}
+}
