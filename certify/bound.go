@@ -18,6 +18,7 @@ type bounder struct {
 	lo   []float64 // nb × n0: the L∞ box of radius eps around x0, within [0, 1]
 	hi   []float64
 	lohi []float64 // nb × 2n0: lo and hi interleaved
+	clh  []float64 // nb × 2n0: lo − mid and hi − mid interleaved (mid = (lo + hi)/2)
 	y    []int
 	// l[k], u[k] (nb × Out_k) bound z_k, the pre-activation of layer k,
 	// for every layer with an activation; rel[k] relaxes its activation.
@@ -33,6 +34,10 @@ type bounder struct {
 	// networks) and cv the float32 products' error bounds (see prepare).
 	w32 []tensor.Mat
 	cv  [][]float64
+	// mid[j] (nb × In_j) is the centre of the range of h_j, layer j's
+	// input, and bm[j] (nb × Out_j) is B_j + W_j·mid[j] (see prepare).
+	mid, bm [][]float64
+	zeros   []float64 // as wide as the widest layer
 	// absW[j] is |fl(W_j)|; dW[j] is |W_j − fl(W_j)|, nil when W_j is
 	// made of float32 numbers.
 	absW, dW [][]float64
@@ -44,8 +49,11 @@ type bounder struct {
 func newBounder(net *Network, norm string) *bounder {
 	L := len(net.Layers)
 	b := &bounder{net: net, norm: norm, l: make([][]float64, L), u: make([][]float64, L), rel: make([][]relax, L), lines: make([][]lineSet, L),
-		w32: make([]tensor.Mat, L), cv: make([][]float64, L), absW: make([][]float64, L), dW: make([][]float64, L)}
+		w32: make([]tensor.Mat, L), cv: make([][]float64, L), mid: make([][]float64, L), bm: make([][]float64, L), absW: make([][]float64, L), dW: make([][]float64, L)}
 	for j, ly := range net.Layers {
+		if len(b.zeros) < max(ly.In, ly.Out) {
+			b.zeros = make([]float64, max(ly.In, ly.Out))
+		}
 		w := make([]float32, len(ly.W))
 		for i, v := range ly.W {
 			w[i] = float32(v)
@@ -72,11 +80,14 @@ func (b *bounder) reset(x []float64, y []int, eps []float64) {
 	b.lo = grow(b.lo, len(x))
 	b.hi = grow(b.hi, len(x))
 	b.lohi = grow(b.lohi, 2*len(x))
+	b.clh = grow(b.clh, 2*len(x))
 	for e := range b.nb {
 		for i := e * n0; i < (e+1)*n0; i++ {
-			b.lo[i] = max(x[i]-eps[e], 0)
-			b.hi[i] = min(x[i]+eps[e], 1)
-			b.lohi[2*i], b.lohi[2*i+1] = b.lo[i], b.hi[i]
+			lo, hi := max(x[i]-eps[e], 0), min(x[i]+eps[e], 1)
+			b.lo[i], b.hi[i] = lo, hi
+			b.lohi[2*i], b.lohi[2*i+1] = lo, hi
+			m := (lo + hi) / 2 // as prepare(0) computes mid[0]
+			b.clh[2*i], b.clh[2*i+1] = lo-m, hi-m
 		}
 	}
 }
@@ -221,14 +232,18 @@ type alphaRows struct {
 //
 // The products with the weights run in float32 (tensor.Gemm), and every
 // rounding is paid for in the constants, so the bound stays sound: the
-// coefficients rounded to float32 change a·z_j by at most
-// Σ|a − fl(a)|·max|z_j|, and a float32 product of inner size n errs by at
-// most γ_n·|fl(a)|·|W| entry by entry (γ_n = n·2⁻²⁴/(1 − n·2⁻²⁴), any
-// summation order, FMA or not), which changes the bound by at most
-// γ_n·|fl(a)|·(|W|·max|h_j|) — a vector per example, computed once (cv).
+// coefficients a' on z_j rounded to float32 change a'·z_j by at most
+// Σ|a' − fl(a')|·max|z_j|; and with c = fl(a')·W_j exact and ĉ its float32
+// product (|c − ĉ| ≤ γ_n·|fl(a')|·|W_j| entry by entry, γ_n =
+// n·2⁻²⁴/(1 − n·2⁻²⁴) for inner size n, any summation order, FMA or not),
+// c·h_j = fl(a')·(W_j·m) + ĉ·(h_j − m) + (c − ĉ)·(h_j − m) for the centre m
+// of h_j's range: the first term is computed in float64 (bm), ĉ·h_j goes on
+// down, ĉ·m is subtracted where ĉ is next read, and the last term costs at
+// most γ_n·|fl(a')|·(|W_j|·ρ), ρ the range's half-width (cv) — small, as
+// ρ is ε for the input.
 func (b *bounder) back(dst []float64, k int, a []float64, R int, cst []float64, al *alphaRows, xs []float64) {
 	rows := b.nb * R
-	relaxRound(b, k, a, R, cst, al)
+	relaxRound(b, k, a, R, cst, al, false)
 	for j := k; ; j-- {
 		ly := &b.net.Layers[j]
 		b.fb = grow32(b.fb, rows*ly.In)
@@ -236,15 +251,33 @@ func (b *bounder) back(dst []float64, k int, a []float64, R int, cst []float64, 
 		if j == 0 {
 			break
 		}
-		relaxRound(b, j-1, b.fb, R, cst, al)
+		relaxRound(b, j-1, b.fb, R, cst, al, true)
 	}
+	// The product with W_0 left ĉ·x − ĉ·mid[0] to bound (see relaxRound).
 	n0 := b.net.InputDim()
 	for r := range rows {
+		e := r / R
+		c := b.fb[r*n0 : (r+1)*n0]
+		if b.norm == NormInf && xs == nil {
+			lh := b.clh[2*e*n0 : 2*(e+1)*n0]
+			lh = lh[:2*len(c)]
+			var box float64
+			for i, f := range c {
+				v := float64(f)
+				box += v * lh[2*i+int(math.Float64bits(v)>>63)] // lo − mid where v ≥ 0, hi − mid where v < 0
+			}
+			dst[r] = cst[r] + box
+			continue
+		}
 		var x []float64
 		if xs != nil {
 			x = xs[r*n0 : (r+1)*n0]
 		}
-		dst[r] = cst[r] + concretize(b, b.fb[r*n0:(r+1)*n0], r/R, x)
+		var cm float64
+		for i, f := range c {
+			cm += float64(f) * b.mid[0][e*n0+i]
+		}
+		dst[r] = cst[r] + concretize(b, c, e, x) - cm
 	}
 }
 
@@ -263,7 +296,7 @@ type lineSet struct {
 // the constant a·B_j and, subtracted, what the float32 rounding may cost:
 // Σ|a' − fl(a')|·max|z_j| for the rounding itself and |fl(a')|·cv_j for
 // the product that follows (see back). With α it saves a in al.pre[j].
-func relaxRound[F float32 | float64](b *bounder, j int, a []F, R int, cst []float64, al *alphaRows) {
+func relaxRound[F float32 | float64](b *bounder, j int, a []F, R int, cst []float64, al *alphaRows, fromProduct bool) {
 	rows := b.nb * R
 	ly := &b.net.Layers[j]
 	n := ly.Out
@@ -272,6 +305,11 @@ func relaxRound[F float32 | float64](b *bounder, j int, a []F, R int, cst []floa
 		e := r / R
 		ls := b.lines[j][e*n : (e+1)*n]
 		cv := b.cv[j][e*n : (e+1)*n]
+		bm := b.bm[j][e*n : (e+1)*n]
+		hm := b.zeros[:n] // the centre of σ(z_j)'s range, when a came from a product
+		if fromProduct {
+			hm = b.mid[j+1][e*n : (e+1)*n]
+		}
 		ar := a[r*n : (r+1)*n]
 		fa := b.fa[r*n : (r+1)*n]
 		var pre, tl, tu []float64
@@ -290,7 +328,7 @@ func relaxRound[F float32 | float64](b *bounder, j int, a []F, R int, cst []floa
 				q := float32(p)
 				fa[i] = q
 				qf := float64(q)
-				s += v*l.c[neg] + qf*ly.B[i]
+				s += v*(l.c[neg]-hm[i]) + qf*bm[i]
 				corr += math.Abs(p-qf)*l.mz + math.Abs(qf)*cv[i]
 			}
 			cst[r] += s - corr*(1+1e-12) - 1e-30
@@ -318,8 +356,9 @@ func relaxRound[F float32 | float64](b *bounder, j int, a []F, R int, cst []floa
 			q := float32(p)
 			fa[i] = q
 			qf := float64(q)
-			s += v*sc + qf*ly.B[i]
+			s += v*sc + qf*bm[i]
 			corr += math.Abs(p-qf)*ls[i].mz + math.Abs(qf)*cv[i]
+			s -= v * hm[i]
 		}
 		cst[r] += s - corr*(1+1e-12) - 1e-30
 	}
@@ -332,38 +371,50 @@ func grow32(s []float32, n int) []float32 {
 	return s[:n]
 }
 
-// prepare computes, for layer j, cv[j] (nb × Out_j): the bound on the
-// error of a float32 product with W_j per unit of |coefficient|,
-// γ_{Out_j}·(|fl(W_j)|·H) + |W_j − fl(W_j)|·H, with H (In_j) bounding |h_j|:
-// the input's upper end for j = 0, else max(|σ(l)|, |σ(u)|) of z_{j−1}.
+// prepare computes, for layer j and each example, the centre mid[j] and
+// radius ρ of the range of h_j (the input box for j = 0, else σ of the
+// bounds of z_{j−1}), bm[j] = B_j + W_j·mid[j] in float64, and cv[j]
+// (Out_j): the bound on the error of a float32 product with W_j per unit
+// of |coefficient| on h_j − mid[j], γ_{Out_j}·(|fl(W_j)|·ρ) + |W_j −
+// fl(W_j)|·ρ (see back).
 func (b *bounder) prepare(j int) {
 	ly := &b.net.Layers[j]
 	n, in := ly.Out, ly.In
 	const u32 = 1.0 / (1 << 24)
 	gam := float64(n) * u32 / (1 - float64(n)*u32) * (1 + 1e-6)
 	b.cv[j] = grow(b.cv[j], b.nb*n)
-	h := make([]float64, in)
+	b.bm[j] = grow(b.bm[j], b.nb*n)
+	b.mid[j] = grow(b.mid[j], b.nb*in)
+	rho := make([]float64, in)
 	for e := range b.nb {
-		if j == 0 {
-			copy(h, b.hi[e*in:(e+1)*in])
-		} else {
-			prev := b.net.Layers[j-1].Act
-			for i := range in {
-				h[i] = max(math.Abs(act(prev, b.l[j-1][e*in+i])), math.Abs(act(prev, b.u[j-1][e*in+i])))
+		m := b.mid[j][e*in : (e+1)*in]
+		for i := range in {
+			var lo, hi float64
+			if j == 0 {
+				lo, hi = b.lo[e*in+i], b.hi[e*in+i]
+			} else {
+				prev := b.net.Layers[j-1].Act
+				lo, hi = act(prev, b.l[j-1][e*in+i]), act(prev, b.u[j-1][e*in+i])
 			}
+			m[i] = (lo + hi) / 2
+			rho[i] = max(hi-m[i], m[i]-lo, 0)
 		}
 		aw, dw := b.absW[j], b.dW[j]
 		for o := range n {
-			var s, d float64
+			var s, d, wm float64
 			for i, w := range aw[o*in : (o+1)*in] {
-				s += w * h[i]
+				s += w * rho[i]
+			}
+			for i, w := range ly.W[o*in : (o+1)*in] {
+				wm += w * m[i]
 			}
 			if dw != nil { // weights that are not float32 numbers
 				for i, w := range dw[o*in : (o+1)*in] {
-					d += w * h[i]
+					d += w * rho[i]
 				}
 			}
 			b.cv[j][e*n+o] = gam*s + d
+			b.bm[j][e*n+o] = ly.B[o] + wm
 		}
 	}
 }
@@ -489,6 +540,7 @@ func (b *bounder) sub(all *bounder, e0, e1 int) *bounder {
 	s.lo = all.lo[e0*n0 : e1*n0]
 	s.hi = all.hi[e0*n0 : e1*n0]
 	s.lohi = all.lohi[2*e0*n0 : 2*e1*n0]
+	s.clh = all.clh[2*e0*n0 : 2*e1*n0]
 	s.eps = all.eps[e0:e1]
 	s.y = all.y[e0:e1]
 	s.rel = make([][]relax, len(all.rel))
@@ -496,6 +548,8 @@ func (b *bounder) sub(all *bounder, e0, e1 int) *bounder {
 	s.l = make([][]float64, len(all.l))
 	s.u = make([][]float64, len(all.u))
 	s.cv = make([][]float64, len(all.cv))
+	s.bm = make([][]float64, len(all.bm))
+	s.mid = make([][]float64, len(all.mid))
 	for j := range all.rel {
 		n := all.net.Layers[j].Out
 		if all.rel[j] != nil {
@@ -506,7 +560,10 @@ func (b *bounder) sub(all *bounder, e0, e1 int) *bounder {
 			s.l[j], s.u[j] = all.l[j][e0*n:e1*n], all.u[j][e0*n:e1*n]
 		}
 		if all.cv[j] != nil {
+			in := all.net.Layers[j].In
 			s.cv[j] = all.cv[j][e0*n : e1*n]
+			s.bm[j] = all.bm[j][e0*n : e1*n]
+			s.mid[j] = all.mid[j][e0*in : e1*in]
 		}
 	}
 	s.bufA, s.fa, s.fb = b.bufA, b.fa, b.fb
