@@ -19,7 +19,7 @@ import (
 // names, each stored with the planned settings hash and needs, and no
 // phase the plan does not list.
 func TestPlanIsTheRun(t *testing.T) {
-	mo := tinyStudy(t)
+	mo := tinyIdentityStudy(t)
 	mo.Protocols = []string{Standard, Authors}
 	o := DefaultOptions(true)
 	o.MNIST = mo

@@ -29,7 +29,7 @@ import (
 
 // tinyStudy is an MNIST study small enough for a test: two standard-protocol
 // models (β = 0 and 1) of 1000 training images, measured and attacked on
-// 200 test images (the AutoAttack ensemble and the certificates on 20).
+// 200 test images.
 func tinyStudy(t *testing.T) MNISTOptions {
 	t.Helper()
 	if _, err := data.MNISTDir(); err != nil {
@@ -41,6 +41,14 @@ func tinyStudy(t *testing.T) MNISTOptions {
 	o := DefaultMNIST(true)
 	o.Betas, o.Protocols = []float64{0, 1}, []string{Standard}
 	o.TrainSubset, o.TestSubset, o.SweepPoints, o.Budgets = 1000, 200, 2, []float64{0.1}
+	return o
+}
+
+// tinyIdentityStudy is tinyStudy with the AutoAttack ensemble and the
+// certificates on 20 test images, 5 steps, Square with 20 queries.
+func tinyIdentityStudy(t *testing.T) MNISTOptions {
+	t.Helper()
+	o := tinyStudy(t)
 	in := DefaultInstruments(o.Info(), true)
 	in.Subset, in.Steps, in.SquareQueries = 20, 5, 20
 	o.Instruments = &in
@@ -126,7 +134,7 @@ const (
 // the first run's working directory, and the decoy's model was measured. A
 // copy of the folder, moved elsewhere, also reads its own models.
 func TestRunFolderFromAnywhere(t *testing.T) {
-	o := tinyStudy(t)
+	o := tinyIdentityStudy(t)
 	root := t.TempDir()
 	home, decoy := filepath.Join(root, "home"), filepath.Join(root, "decoy")
 	os.MkdirAll(home, 0o755)
@@ -179,7 +187,7 @@ func TestRunFolderFromAnywhere(t *testing.T) {
 // alone in a folder of its own. Before, both finished, and one reported
 // attack numbers measured on the other's model.
 func TestTwoSettingsOneFolder(t *testing.T) {
-	o1 := tinyStudy(t)
+	o1 := tinyIdentityStudy(t)
 	o2 := o1
 	o2.Epochs = 2
 	alone1 := runStudyIn(t, &Env{Dir: t.TempDir()}, o1)
@@ -258,7 +266,7 @@ func snapshot(t *testing.T, dir string) map[string]string {
 // went into the results, and the flipped weights were measured by the next
 // phase computed from them.
 func TestChangedStoredFiles(t *testing.T) {
-	o := tinyStudy(t)
+	o := tinyIdentityStudy(t)
 	dir := t.TempDir()
 	want := runStudyIn(t, &Env{Dir: dir}, o)
 	e := &Env{Dir: dir}
@@ -330,7 +338,7 @@ func flipWeight(t *testing.T, w string) {
 // changed data. Before, the run reused every phase computed on the old
 // files.
 func TestChangedData(t *testing.T) {
-	o := tinyStudy(t)
+	o := tinyIdentityStudy(t)
 	o.Betas = []float64{0}
 	src, err := data.MNISTDir()
 	if err != nil {
