@@ -22,8 +22,8 @@ const AutoAttackImages = 1000
 // β = 0) on the MNIST training split. One worker (one thread), the masking
 // checks off, as the reference implementation's timing. Rate is images per
 // second; FLOPs counts the forward passes and input gradients the ensemble
-// made (per image; Square's proposals without the first layer, which they
-// update on their window only); AutoAttack holds the cascade.
+// made (per image; Square's proposals and FAB's gradients without the
+// first layer, which they update or blend); AutoAttack holds the cascade.
 func benchAutoAttack(rng *rand.Rand) Rate {
 	r := Rate{Name: "autoattack-1000", Unit: "images/s"}
 	tr, err := data.LoadMNIST("", true)
@@ -62,8 +62,9 @@ func benchAutoAttack(rng *rand.Rand) Rate {
 		return r
 	}
 	r.Seconds, r.Rate = secs, float64(n)/secs
-	// Square's proposals skip the first layer's product (their window's
-	// update of it, a few hundred multiply-adds, is not counted).
+	// Square's proposals and FAB's gradients skip the first layer's
+	// product (Square's window updates of it, a few hundred multiply-adds,
+	// and FAB's blends are not counted).
 	flops := float64(cm.c.fwd.Load())*forwardFLOPs(mnistSizes, 1) + float64(cm.c.bwd.Load())*inputGradFLOPs(mnistSizes, 1, true) +
 		float64(cm.c.rest.Load())*forwardFLOPs(mnistSizes[1:], 1)
 	r.FLOPs = flops / float64(n)
@@ -113,6 +114,12 @@ func (m *countingModel) LossGradLogits(dx, logits, x *tensor.Mat, y []int) float
 func (m *countingModel) LogitsFromFirst(dst, pre *tensor.Mat) {
 	m.c.rest.Add(int64(pre.Rows))
 	m.AttackModel.LogitsFromFirst(dst, pre)
+}
+
+func (m *countingModel) LogitsGradFromFirst(dx, logits, pre *tensor.Mat, fill func(dz, z *tensor.Mat)) {
+	m.c.rest.Add(int64(pre.Rows))
+	m.c.bwd.Add(int64(pre.Rows))
+	m.AttackModel.LogitsGradFromFirst(dx, logits, pre, fill)
 }
 
 func (m *countingModel) LogitsGrad(dx, z, x *tensor.Mat, fill func(dz, z *tensor.Mat)) {
