@@ -10,16 +10,17 @@ import (
 // bounder holds one batch of examples and the bounds of its network's
 // hidden pre-activations; it belongs to one goroutine.
 type bounder struct {
-	net  *Network
-	norm string
-	nb   int       // examples in the batch
-	x0   []float64 // nb × n0: the clean inputs
-	eps  []float64 // nb: each example's radius
-	lo   []float64 // nb × n0: the L∞ box of radius eps around x0, within [0, 1]
-	hi   []float64
-	lohi []float64 // nb × 2n0: lo and hi interleaved
-	clh  []float64 // nb × 2n0: lo − mid and hi − mid interleaved (mid = (lo + hi)/2)
-	y    []int
+	net   *Network
+	norm  string
+	nobox bool      // the set is the ball alone, not ∩ [0, 1]ⁿ
+	nb    int       // examples in the batch
+	x0    []float64 // nb × n0: the clean inputs
+	eps   []float64 // nb: each example's radius
+	lo    []float64 // nb × n0: the L∞ box of radius eps around x0, within [0, 1]
+	hi    []float64
+	lohi  []float64 // nb × 2n0: lo and hi interleaved
+	clh   []float64 // nb × 2n0: lo − mid and hi − mid interleaved (mid = (lo + hi)/2)
+	y     []int
 	// l[k], u[k] (nb × Out_k) bound z_k, the pre-activation of layer k,
 	// for every layer with an activation; rel[k] relaxes its activation.
 	l, u  [][]float64
@@ -83,7 +84,10 @@ func (b *bounder) reset(x []float64, y []int, eps []float64) {
 	b.clh = grow(b.clh, 2*len(x))
 	for e := range b.nb {
 		for i := e * n0; i < (e+1)*n0; i++ {
-			lo, hi := max(x[i]-eps[e], 0), min(x[i]+eps[e], 1)
+			lo, hi := x[i]-eps[e], x[i]+eps[e]
+			if !b.nobox {
+				lo, hi = max(lo, 0), min(hi, 1)
+			}
 			b.lo[i], b.hi[i] = lo, hi
 			b.lohi[2*i], b.lohi[2*i+1] = lo, hi
 			m := (lo + hi) / 2 // as prepare(0) computes mid[0]

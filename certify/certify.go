@@ -60,6 +60,9 @@ type Config struct {
 	// step size on tangent points scaled to [0, 1].
 	AlphaSteps int
 	AlphaLR    float64
+	// NoBox drops the [0, 1]ⁿ box: the set is the ball alone, for inputs
+	// that are not pixels (then any finite input is accepted).
+	NoBox bool
 }
 
 // Validate reports the first problem with c as an error naming the field
@@ -202,8 +205,12 @@ func checkInputs(net *Network, x *tensor.Mat, y []int, cfg Config) error {
 		}
 	}
 	for i, v := range x.Data {
-		if !(v >= 0 && v <= 1) {
-			return fmt.Errorf("certify: input %g of example %d outside [0, 1]", v, i/x.Cols)
+		if cfg.NoBox {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				return fmt.Errorf("certify: input %g of example %d is not a finite number", v, i/x.Cols)
+			}
+		} else if !(v >= 0 && v <= 1) {
+			return field.Errorf("certify: input %g of example %d outside [0, 1]; set {NoBox} if the inputs are not pixels", v, i/x.Cols)
 		}
 	}
 	return nil
@@ -224,6 +231,7 @@ func run(ctx context.Context, dst []float64, net *Network, x *tensor.Mat, y []in
 		go func() {
 			defer wg.Done()
 			b := newBounder(net, cfg.Norm)
+			b.nobox = cfg.NoBox
 			xb := make([]float64, cfg.BatchSize*n0)
 			for lo := range jobs {
 				hi := min(lo+cfg.BatchSize, n)

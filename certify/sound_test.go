@@ -1,6 +1,7 @@
 package certify
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -59,7 +60,7 @@ type probe struct {
 // [0, 1]^d): random points, random vertices of the L∞ set (all of them
 // for d ≤ 10), the attack package's PGD and APGD points, and a margin
 // descent per wrong class on the float64 network.
-func probes(net *Network, mlp *nn.MLP, x *tensor.Mat, y []int, e int, norm string, eps float64, rng *rand.Rand) []probe {
+func probes(net *Network, mlp *nn.MLP, x *tensor.Mat, y []int, e int, norm string, eps float64, box bool, rng *rand.Rand) []probe {
 	d := x.Cols
 	x0 := make([]float64, d)
 	for i, v := range x.Row(e) {
@@ -67,7 +68,10 @@ func probes(net *Network, mlp *nn.MLP, x *tensor.Mat, y []int, e int, norm strin
 	}
 	lo, hi := make([]float64, d), make([]float64, d)
 	for i, v := range x0 {
-		lo[i], hi[i] = max(v-eps, 0), min(v+eps, 1)
+		lo[i], hi[i] = v-eps, v+eps
+		if box {
+			lo[i], hi[i] = max(lo[i], 0), min(hi[i], 1)
+		}
 	}
 	var ps []probe
 	add := func(p []float64, from string) { ps = append(ps, probe{p, from}) }
@@ -86,7 +90,7 @@ func probes(net *Network, mlp *nn.MLP, x *tensor.Mat, y []int, e int, norm strin
 			}
 			r := eps * math.Pow(rng.Float64(), 1/float64(d)) / math.Sqrt(s)
 			for i := range p {
-				p[i] = min(max(x0[i]+r*p[i], 0), 1) // clipping stays in the ball
+				p[i] = min(max(x0[i]+r*p[i], lo[i]), hi[i]) // clipping stays in the ball
 			}
 		}
 		add(p, "random")
@@ -116,6 +120,14 @@ func probes(net *Network, mlp *nn.MLP, x *tensor.Mat, y []int, e int, norm strin
 				add(p, "vertex")
 			}
 		}
+	}
+	if !box { // the attacks work in [0, 1]ⁿ; margin descent only
+		for j := range net.NumClasses() {
+			if j != y[e] {
+				add(marginDescent(net, x0, lo, hi, y[e], j, norm, eps), fmt.Sprintf("descent on margin %d", j))
+			}
+		}
+		return ps
 	}
 	// The attack package's points.
 	am := train.NewAttackModel(mlp, train.CrossEntropy())
@@ -210,7 +222,7 @@ func violations(t *testing.T, net *Network, mlp *nn.MLP, x *tensor.Mat, y []int,
 	m := make([]float64, K)
 	minGap = posInf
 	for e := range x.Rows {
-		for _, p := range probes(net, mlp, x, y, e, cfg.withDefaults().Norm, cfg.Eps, rng) {
+		for _, p := range probes(net, mlp, x, y, e, cfg.withDefaults().Norm, cfg.Eps, !cfg.NoBox, rng) {
 			net.Margins(m, p.x, y[e])
 			for j := range K {
 				if j == y[e] {
@@ -333,4 +345,32 @@ func TestUnsoundRelaxationCaught(t *testing.T) {
 		t.Fatal("the unsound relaxation went unnoticed")
 	}
 	t.Logf("unsound relaxation caught: %d violations, e.g. %s", bad, first)
+}
+
+// TestSoundNoBox: with Config.NoBox the set is the ball alone: inputs far
+// outside [0, 1] are accepted and every method's bounds stay below the
+// margins at random points, vertices and margin descents of the ball.
+func TestSoundNoBox(t *testing.T) {
+	rng := rand.New(rand.NewPCG(31, 32))
+	for _, act := range []nn.Activation{nn.Tanh, nn.ReLU} {
+		mlp := randomMLP(t, []int{3, 10, 10, 4}, act, 2, rng)
+		net, _ := FromMLP(mlp)
+		x, y := randomInputs(mlp, 5, rng)
+		for i := range x.Data {
+			x.Data[i] = 3 * float32(rng.NormFloat64())
+		}
+		for _, norm := range []string{NormInf, Norm2} {
+			for _, method := range []string{MethodIBP, MethodCROWN, MethodAlphaCROWN} {
+				bad, _ := violations(t, net, mlp, x, y, Config{Method: method, Norm: norm, Eps: 0.2, NoBox: true}, rng)
+				if len(bad) > 0 {
+					t.Errorf("%s %s %s: %d violations, first: %s", act, norm, method, len(bad), bad[0])
+				}
+			}
+		}
+	}
+	_, err := Accuracy(context.Background(), &Network{Layers: []Layer{{In: 1, Out: 2, W: []float64{1, -1}, B: []float64{0, 0}}}},
+		tensor.FromSlice(1, 1, []float32{2}), []int{0}, Config{Method: MethodCROWN})
+	if err == nil || err.Error() != "certify: input 2 of example 0 outside [0, 1]; set NoBox if the inputs are not pixels" {
+		t.Errorf("an input outside [0, 1] with the box: %v", err)
+	}
 }

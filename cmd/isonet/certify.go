@@ -27,6 +27,7 @@ func init() {
 	register(&command{name: "certify", summary: "certified accuracy: IBP, CROWN, α-CROWN or Lipschitz lower bounds on robust accuracy", run: runCertify})
 	flagOf["AlphaSteps"] = "--alpha-steps"
 	flagOf["AlphaLR"] = "--alpha-lr"
+	flagOf["NoBox"] = "--no-box"
 }
 
 // certifyFlags are certify's flags.
@@ -37,7 +38,7 @@ type certifyFlags struct {
 	method, norm, eps, perExample, arch, act string
 	batch, workers, alphaSteps               int
 	alphaLR                                  float64
-	radius, asJSON                           bool
+	radius, asJSON, noBox                    bool
 }
 
 func newCertifyFlags(fs *flag.FlagSet) *certifyFlags {
@@ -53,6 +54,7 @@ func newCertifyFlags(fs *flag.FlagSet) *certifyFlags {
 	fs.IntVar(&f.workers, "workers", 0, "goroutines (0 = all cores)")
 	fs.IntVar(&f.alphaSteps, "alpha-steps", certify.DefaultAlphaSteps, "alpha-crown: projected Adam steps for each hidden layer's bounds and for the margins'")
 	fs.Float64Var(&f.alphaLR, "alpha-lr", certify.DefaultAlphaLR, "alpha-crown: Adam step size on tangent points scaled to [0, 1]")
+	fs.BoolVar(&f.noBox, "no-box", false, "the ball alone, not intersected with [0, 1] (inputs that are not pixels)")
 	fs.BoolVar(&f.asJSON, "json", false, "print JSON")
 	return f
 }
@@ -160,7 +162,7 @@ func (f *certifyFlags) check() ([]certify.Config, []int, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("--eps: %q is not a number", s)
 		}
-		cfg := certify.Config{Method: f.method, Norm: f.norm, Eps: e, BatchSize: f.batch, Workers: f.workers, AlphaSteps: f.alphaSteps, AlphaLR: f.alphaLR}
+		cfg := certify.Config{Method: f.method, Norm: f.norm, Eps: e, BatchSize: f.batch, Workers: f.workers, AlphaSteps: f.alphaSteps, AlphaLR: f.alphaLR, NoBox: f.noBox}
 		if err := cfg.Validate(); err != nil {
 			return nil, nil, err
 		}

@@ -28,7 +28,7 @@ var certifyCases = []errorCase{
 	{"certify: unknown norm", []string{"certify", "--model", "mi", "--norm", "1"}, `isonet certify: --norm must be inf or 2, got "1"`},
 	{"certify: lipschitz under L∞", []string{"certify", "--model", "mi", "--method", "lipschitz"}, `isonet certify: --method lipschitz certifies L2 balls only: use --norm 2`},
 	{"certify: alpha-steps 0", []string{"certify", "--model", "mi", "--method", "alpha-crown", "--alpha-steps", "0"}, `isonet certify: --alpha-steps must be ≥ 1, got 0`},
-	{"certify: inputs outside [0, 1]", []string{"certify", "--model", "m"}, `isonet certify: certify: input -0.72010875 of example 0 outside [0, 1]`},
+	{"certify: inputs outside [0, 1]", []string{"certify", "--model", "m"}, `isonet certify: certify: input -0.72010875 of example 0 outside [0, 1]; set --no-box if the inputs are not pixels`},
 	{"certify: config with an unsupported activation", []string{"certify", "--model", "mi-sigmoid"}, `isonet certify: model: mi-sigmoid/config.json: block 0: unknown activation "sigmoid"`},
 	{"certify: --act unsupported", []string{"certify", "--model", "relu.safetensors", "--arch", "4-4-4-10", "--act", "sigmoid", "--dataset", "mnist", "--data-dir", "idx"}, `isonet certify: --act must be tanh or relu, got "sigmoid"`},
 	{"certify: --arch not sizes", []string{"certify", "--model", "relu.safetensors", "--arch", "4-x-2", "--dataset", "mnist", "--data-dir", "idx"}, `isonet certify: --arch: "4-x-2" is not a list of layer sizes ≥ 1 like 784-100-10`},
@@ -146,8 +146,35 @@ func TestCertifyTorchReLU(t *testing.T) {
 			}
 		}
 	}
+	// Without the box an unlit pixel may go to −ε (ReLU clamps it, as the
+	// box did) and a lit one to 1 + ε: the right images keep 1 − 3ε, the
+	// wrong ones fall to −2(1 + 2ε).
+	code, stdout, stderr := isonet(t, "certify", "--model", "net.safetensors", "--arch", "4-4-4-10", "--dataset", "mnist", "--data-dir", "idx",
+		"--eps", "0.1", "--no-box", "--per-example", "nobox.json")
+	if code != 0 {
+		t.Fatalf("--no-box: exit %d: %s", code, stderr)
+	}
+	var pe struct {
+		ByEps []struct {
+			Bounds []float64 `json:"worst_margin_bound"`
+		} `json:"by_eps"`
+	}
+	b, _ := os.ReadFile("nobox.json")
+	if err := json.Unmarshal(b, &pe); err != nil || len(pe.ByEps) != 1 {
+		t.Fatalf("nobox.json: %v, %s", err, b)
+	}
+	for i, got := range pe.ByEps[0].Bounds {
+		want := -2 * (1 + 2*0.1)
+		if i%4 == 0 || i%4 == 3 {
+			want = 1 - 3*0.1
+		}
+		if math.Abs(got-want) > 1e-6 {
+			t.Errorf("--no-box: image %d: bound %g, want %g", i, got, want)
+		}
+	}
+	_ = stdout
 	// The text output says the same.
-	code, stdout, stderr := isonet(t, "certify", "--model", "net.safetensors", "--arch", "4-4-4-10", "--dataset", "mnist", "--data-dir", "idx", "--eps", "0.1")
+	code, stdout, stderr = isonet(t, "certify", "--model", "net.safetensors", "--arch", "4-4-4-10", "--dataset", "mnist", "--data-dir", "idx", "--eps", "0.1")
 	if code != 0 || !strings.Contains(stdout, "certified accuracy 0.5000 (5/10), clean 0.5000") {
 		t.Fatalf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
