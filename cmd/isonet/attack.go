@@ -257,6 +257,7 @@ func (f *attackFlags) attackSweep(ctx context.Context, am attack.Model, d *dataP
 		if err := outdir.Record(filepath.Dir(f.out), "files", f.out); err != nil {
 			return err
 		}
+		defer outdir.Forget(filepath.Dir(f.out), f.out) // when not written
 		if err := model.WriteJSON(f.out, res); err != nil {
 			return err
 		}
@@ -413,6 +414,7 @@ func (f *attackFlags) runAutoAttack(ctx context.Context, stdout, stderr io.Write
 		if err := outdir.Record(filepath.Dir(f.saveAdv), "files", f.saveAdv); err != nil {
 			return err
 		}
+		defer outdir.Forget(filepath.Dir(f.saveAdv), f.saveAdv) // when not written
 		if err := atomicfile.Write(f.saveAdv, func(w io.Writer) error { return writeNPY(w, r.Adv) }); err != nil {
 			return err
 		}
