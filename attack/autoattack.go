@@ -456,7 +456,7 @@ func (e *evaluator) stage(out []ExampleOutcome, adv *tensor.Mat, idx []int, cfg 
 	return int(nBroken.Load()), int(nRejected.Load())
 }
 
-// robustAccuracy attacks the rows idx with cfg and returns how many resist
+// robustCount attacks the rows idx with cfg and returns how many resist
 // (a point counts as broken under the same check as the stages').
 func (e *evaluator) robustCount(idx []int, cfg Config) int {
 	out := make([]ExampleOutcome, len(e.y))

@@ -30,11 +30,13 @@ const (
 //	back towards x⁰: x¹ ← x⁰ + β(x¹ − x⁰),
 //
 // with η = 1.05, β = 0.9, α_max = 0.1. The projection onto the hyperplane
-// intersected with the box is exact (projectHyperplane). The first run
+// intersected with the box is exact (projector.project). The first run
 // starts at x⁰, the cfg.Restarts − 1 others at a random point at half the
 // distance of the best adversarial so far (at most ε). The gradients of the
 // C − 1 margins come from one backward pass over the batch replicated once
-// per class. A row's result is its closest adversarial, or x itself when
+// per class; through a FirstLayerGrader that pass starts from first-layer
+// products (a point moved back by β blends x⁰'s and x¹'s, the layer being
+// linear). A row's result is its closest adversarial, or x itself when
 // none was found; norms (when not nil, length x.Rows) receives its norm
 // (+Inf when none). With cfg.Eps > 0 a row stops once it has an
 // adversarial within ε, which is all a robust accuracy needs; with Eps 0
