@@ -49,7 +49,7 @@ func newReproduceFlags(fs *flag.FlagSet) *reproduceFlags {
 		out:        fs.String("out", defaultOut, "output folder (report: index.html, report.md, results.json)"),
 		quick:      fs.Bool("quick", false, "reduced settings for a first look (about 20 s on 2 cores)"),
 		force:      fs.Bool("force", false, "recompute phases whose results are already stored (files isonet did not write are kept); with --merge: replace a report computed from other settings"),
-		seeds:      fs.String("seeds", "0", "seeds, comma-separated, ranges lo-hi allowed (0-4); several give mean ± sd, three or more a 95 % interval"),
+		seeds:      fs.String("seeds", "0", "seeds, comma-separated, ranges lo-hi allowed (0-4); every verdict has a 95 % interval over the test examples; two or more seeds add the spread over seeds (tables print mean ± sd)"),
 		protocol:   fs.String("protocol", "both", "MNIST attack protocol: standard, authors or both (SPEC §6)"),
 		betas:      fs.String("betas", "0,0.001,0.01,0.1,1,10", "MNIST β values, comma-separated (taken in increasing order)"),
 		epochs:     fs.Int("epochs", 0, "MNIST epochs (default 5; --quick 1)"),
