@@ -92,4 +92,10 @@ var hostileCases = []errorCase{
 	{"train: --beta that rounds to 0 in float32", []string{"train", "--dataset", "rings", "--beta", "1e-50", "--out", "o"}, `isonet train: --beta 1e-50 rounds to 0 in float32, the precision of the gradients it weighs; give 0, or a value from 1.4e-45 to 3.4e+38`},
 	{"train: --alpha that overflows float32", []string{"train", "--dataset", "rings", "--alpha", "1e39", "--out", "o"}, `isonet train: --alpha 1e+39 rounds to +Inf in float32, the precision of the gradients it weighs; give 0, or a value from 1.4e-45 to 3.4e+38`},
 	{"reproduce: a β of --betas that rounds to 0 in float32", []string{"reproduce", "mnist", "--quick", "--betas", "0,1e-50", "--out", "hz-new"}, `isonet reproduce: --betas: β 1e-50 rounds to 0 in float32, the precision of the gradients it weighs; give 0, or a value from 1.4e-45 to 3.4e+38`},
+
+	// Issue 29 follow-up, item 4: attack and certify radii and steps that float32 rounds to 0 or to infinity.
+	{"attack: --eps that rounds to 0 in float32", []string{"attack", "--model", "m", "--eps", "1e-50"}, `isonet attack: --eps must be a finite number > 0 in float32, the precision the attacks move the inputs in (1.4e-45 to 3.4e+38), got 1e-50`},
+	{"attack: --eps that overflows float32", []string{"attack", "--model", "m", "--eps", "1e39"}, `isonet attack: --eps must be a finite number > 0 in float32, the precision the attacks move the inputs in (1.4e-45 to 3.4e+38), got 1e+39`},
+	{"attack: --step that rounds to 0 in float32", []string{"attack", "--model", "m", "--attack", "pgd", "--step", "1e-50"}, `isonet attack: --step must be a finite number > 0 in float32, the precision the attacks move the inputs in (1.4e-45 to 3.4e+38), got 1e-50`},
+	{"certify: an --eps that rounds to 0 in float32", []string{"certify", "--model", "m", "--eps", "0.01,1e-50"}, `isonet certify: --eps must be a finite number > 0 in float32, the precision of the bounds' products (1.4e-45 to 3.4e+38), got 1e-50`},
 }

@@ -155,7 +155,7 @@ func parse(fs *flag.FlagSet, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected argument %q (see --help)", fs.Arg(0))
 	}
-	return nil
+	return checkFloat32Flags(fs)
 }
 
 // isSet reports whether the flag name was given on the command line.

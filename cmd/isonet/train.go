@@ -193,11 +193,18 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.Spec, error) {
 // passes "> 0" as a float64 but trains nothing. Other values are left to
 // the spec's own checks.
 func checkFloat32(flag string, v float64) error {
+	return checkPositive32(flag, v, "the optimizer's precision")
+}
+
+// checkPositive32 refuses a positive finite value of flag that float32
+// rounds to 0 or to infinity; precision says where the value is used in
+// float32 ("the optimizer's precision").
+func checkPositive32(flag string, v float64, precision string) error {
 	if !(v > 0) || math.IsInf(v, 0) {
 		return nil
 	}
 	if f := float32(v); f == 0 || math.IsInf(float64(f), 0) {
-		return fmt.Errorf("%s must be a finite number > 0 in float32, the optimizer's precision (1.4e-45 to 3.4e+38), got %g", flag, v)
+		return fmt.Errorf("%s must be a finite number > 0 in float32, %s (1.4e-45 to 3.4e+38), got %g", flag, precision, v)
 	}
 	return nil
 }
