@@ -394,10 +394,10 @@ func (t *Trainer) runEpoch(ctx context.Context, set *data.Set, hooks Hooks) (Epo
 		ce, il := t.Step(x, y, reuse)
 		loss := t.cfg.Alpha*ce + t.cfg.Beta*il
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return EpochStats{}, field.Errorf("%w at epoch %d, step %d (loss %g): try a smaller {LR} or {Beta}", ErrDiverged, t.epoch+1, s+1, loss)
+			return EpochStats{}, field.Errorf("%w at epoch %d, step %d (loss %g): "+t.cfg.divergedAdvice(), ErrDiverged, t.epoch+1, s+1, loss)
 		}
 		if what := overflow(t.net); what != "" {
-			return EpochStats{}, field.Errorf("%w at epoch %d, step %d (%s): try a smaller {LR} or {Beta}", ErrDiverged, t.epoch+1, s+1, what)
+			return EpochStats{}, field.Errorf("%w at epoch %d, step %d (%s): "+t.cfg.divergedAdvice(), ErrDiverged, t.epoch+1, s+1, what)
 		}
 		t.sumCE += ce
 		t.sumIso += il

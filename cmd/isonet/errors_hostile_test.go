@@ -98,4 +98,8 @@ var hostileCases = []errorCase{
 	{"attack: --eps that overflows float32", []string{"attack", "--model", "m", "--eps", "1e39"}, `isonet attack: --eps must be a finite number > 0 in float32, the precision the attacks move the inputs in (1.4e-45 to 3.4e+38), got 1e+39`},
 	{"attack: --step that rounds to 0 in float32", []string{"attack", "--model", "m", "--attack", "pgd", "--step", "1e-50"}, `isonet attack: --step must be a finite number > 0 in float32, the precision the attacks move the inputs in (1.4e-45 to 3.4e+38), got 1e-50`},
 	{"certify: an --eps that rounds to 0 in float32", []string{"certify", "--model", "m", "--eps", "0.01,1e-50"}, `isonet certify: --eps must be a finite number > 0 in float32, the precision of the bounds' products (1.4e-45 to 3.4e+38), got 1e-50`},
+
+	// Item 5: a baseline's weight that float32 cannot hold.
+	{"train: --jacobian-lambda that overflows float32", []string{"train", "--dataset", "rings", "--method", "jacobian", "--jacobian-lambda", "1e39", "--out", "o"}, `isonet train: --jacobian-lambda must be a finite number > 0 in float32, the precision of the gradients it weighs (1.4e-45 to 3.4e+38), got 1e+39`},
+	{"train: --adv-eps that rounds to 0 in float32", []string{"train", "--dataset", "rings", "--method", "adv", "--adv-eps", "1e-50", "--out", "o"}, `isonet train: --adv-eps must be a finite number > 0 in float32, the precision the attacks move the inputs in (1.4e-45 to 3.4e+38), got 1e-50`},
 }

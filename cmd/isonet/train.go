@@ -142,6 +142,20 @@ func (f *specFlags) spec(fs *flag.FlagSet) (train.Spec, error) {
 		return s, err
 	}
 	for _, w := range []struct {
+		flag, precision string
+		v               float64
+	}{
+		{"--jacobian-lambda", "the precision of the gradients it weighs", f.jacLambda},
+		{"--trades-beta", "the precision of the gradients it weighs", f.tradesBeta},
+		{"--specnorm-scale", "the precision of the logits it scales", f.specScale},
+		{"--adv-eps", "the precision the attacks move the inputs in", f.advEps},
+		{"--adv-step", "the precision the attacks move the inputs in", f.advStep},
+	} {
+		if err := checkPositive32(w.flag, w.v, w.precision); err != nil {
+			return s, err
+		}
+	}
+	for _, w := range []struct {
 		flag string
 		v    float64
 	}{{"--beta", f.beta}, {"--alpha", f.alpha}} {
