@@ -192,7 +192,7 @@ func (f *attackFlags) settings() (attack.Config, attack.SweepSettings, error) {
 	s := attack.PaperSweep()
 	if f.sweep {
 		if isSet(f.fs, "step") {
-			return cfg, s, fmt.Errorf("--step does not apply to --sweep: it varies the PGD step size (fgsm, pgd, pgd-paper) or ε (apgd, square)")
+			return cfg, s, fmt.Errorf("--step does not apply to --sweep: it varies the PGD step size (fgsm, pgd, pgd-paper) or ε (apgd, square, apgd-dlr, apgd-t, fab, fab-t)")
 		}
 		if f.epsSweep() && isSet(f.fs, "eps") {
 			return cfg, s, fmt.Errorf("--eps does not apply to --sweep --attack %s: the sweep varies ε", f.name)

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -34,19 +38,12 @@ func TestAttackForgetsUnwritten(t *testing.T) {
 	// bytes) can, the adversarials (8 rows of 2 float32 and a 128-byte
 	// header) and the sweep's curves cannot. Go ignores SIGXFSZ, so the
 	// write returns EFBIG.
-	var old syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &old); err != nil {
-		t.Skip(err)
-	}
-	lim := old
-	lim.Cur = 150
-	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
-		t.Skip(err)
-	}
+	// The limit is set in child processes (TestMain, ISONET_TEST_FSIZE):
+	// set here it would bind the whole test binary, whose own log then
+	// cannot be written.
 	adv, sweep := filepath.Join(out, "adv.npy"), filepath.Join(out, "sweep.json")
-	codeA, _, errA := isonet(t, "attack", "--model", m, "--attack", "autoattack", "--eps", "0.1", "--test-subset", "8", "--fallback-ce", "--save-adv", adv)
-	codeS, _, errS := isonet(t, "attack", "--model", m, "--sweep", "--out", sweep)
-	syscall.Setrlimit(syscall.RLIMIT_FSIZE, &old)
+	codeA, errA := limitedIsonet(t, 150, "attack", "--model", m, "--attack", "autoattack", "--eps", "0.1", "--test-subset", "8", "--fallback-ce", "--save-adv", adv)
+	codeS, errS := limitedIsonet(t, 150, "attack", "--model", m, "--sweep", "--out", sweep)
 	if codeA == 0 || codeS == 0 {
 		t.Fatalf("writes over the size limit succeeded: %d %q, %d %q", codeA, errA, codeS, errS)
 	}
@@ -69,5 +66,44 @@ func TestAttackForgetsUnwritten(t *testing.T) {
 	mk, _ = outdir.ReadMarker(out)
 	if !slices.Contains(mk.Files, "adv.npy") {
 		t.Errorf("marker %v lacks the written adv.npy", mk.Files)
+	}
+}
+
+// limitedIsonet runs the CLI in a child process whose files may not grow
+// beyond fsize bytes (RLIMIT_FSIZE, set by the child itself in TestMain).
+func limitedIsonet(t *testing.T, fsize int, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "ISONET_TEST_CLI=1", fmt.Sprintf("ISONET_TEST_FSIZE=%d", fsize))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	if err == nil {
+		return 0, stderr.String()
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatal(err)
+	}
+	return ee.ExitCode(), stderr.String()
+}
+
+// setTestFSize applies ISONET_TEST_FSIZE to this (child) process.
+func setTestFSize() {
+	v := os.Getenv("ISONET_TEST_FSIZE")
+	if v == "" {
+		return
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		panic(err)
+	}
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
+		panic(err)
+	}
+	lim.Cur = n
+	if err := syscall.Setrlimit(syscall.RLIMIT_FSIZE, &lim); err != nil {
+		panic(err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 // itself, with ISONET_TEST_CLI=1), so that a test can kill it.
 func TestMain(m *testing.M) {
 	if os.Getenv("ISONET_TEST_CLI") == "1" {
+		setTestFSize()               // forget_linux_test.go
 		ctx, stop := signalContext() // as main: SIGUSR1 stops for a time limit
 		code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 		stop()
