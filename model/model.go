@@ -127,17 +127,25 @@ func Save(dir string, m *Model, metrics any) error {
 }
 
 // SaveForce is Save with the choice to replace an existing model folder.
-// Even with force only a folder isonet wrote (see internal/outdir) is
-// replaced: a file, or a folder holding anything isonet did not write, is
-// an error and is left as it was. The folder gets outdir's marker file.
+// Even with force only a model folder isonet wrote (see internal/outdir)
+// is replaced: a file, a folder isonet wrote for something else (a
+// reproduce run, a geometry folder, a checkpoint), or a folder holding
+// anything isonet did not write, is an error and is left as it was. The folder gets outdir's marker file.
 func SaveForce(dir string, m *Model, metrics any, force bool) error {
 	info, err := outdir.Classify(dir)
 	if err != nil {
 		return fmt.Errorf("model: %w", err)
 	}
+	if mk, ok := outdir.ReadMarker(dir); ok && info.Kind != outdir.File && mk.Kind != outdir.ModelKind {
+		// A reproduce run, a geometry folder, a checkpoint: never a
+		// model's to replace, whatever it holds (as outdir.CheckDir).
+		return fmt.Errorf("model: %s is an isonet %s folder, not a model folder; SaveForce replaces only model folders isonet wrote", dir, mk.Kind)
+	}
 	switch {
 	case info.Kind == outdir.File:
 		return fmt.Errorf("model: %s is a file, not a folder", dir)
+	case info.Kind == outdir.Owned && info.What != outdir.ModelKind:
+		return fmt.Errorf("model: %s is an isonet %s folder, not a model folder; SaveForce replaces only model folders isonet wrote", dir, info.What)
 	case info.Kind == outdir.Foreign:
 		return fmt.Errorf("model: %s is not an isonet folder (it holds %s)", dir, strings.Join(info.Foreign, ", "))
 	case info.Kind == outdir.Owned && !force:

@@ -78,9 +78,9 @@ func Train(ctx context.Context, dir string, s train.Spec, trainSet, testSet *dat
 	if err := SaveForce(dir, m, res, o.Replace); err != nil {
 		return nil, res, err
 	}
-	if info, err := outdir.Classify(ckDir); err == nil && info.Kind == outdir.Owned && info.What == "checkpoint" {
-		os.RemoveAll(ckDir)
-	}
+	// Only the files the checkpoint's marker lists: a file of the user's
+	// there, or a link at the path, is kept.
+	outdir.RemoveOwned(ckDir, "checkpoint")
 	return m, res, nil
 }
 

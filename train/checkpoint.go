@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/isonet/isonet/internal/atomicfile"
 	"github.com/isonet/isonet/internal/outdir"
@@ -50,6 +52,9 @@ func (t *Trainer) SaveCheckpoint(dir string) error {
 		Elapsed: t.elapsed, RNG: rng, Result: t.res}
 	if t.pos > 0 {
 		c.Perm = t.perm
+	}
+	if err := replaceable(dir); err != nil {
+		return err
 	}
 	tensors := append(netTensors(t.net), t.methodTensors()...)
 	switch o := t.opt.(type) {
@@ -245,4 +250,29 @@ func (c *Checkpoint) checkPosition() error {
 		seen[p] = true
 	}
 	return nil
+}
+
+// replaceable refuses a checkpoint folder path SaveCheckpoint may not
+// replace: anything but nothing, an empty folder or a checkpoint isonet
+// wrote alone (a user's folder or file there, a symbolic link, another
+// kind of isonet folder is kept).
+func replaceable(dir string) error {
+	if li, err := os.Lstat(dir); err == nil && li.Mode()&fs.ModeSymlink != 0 {
+		return fmt.Errorf("train: checkpoint %s is a symbolic link; isonet writes a checkpoint only into a folder of its own", dir)
+	}
+	info, err := outdir.Classify(dir)
+	if err != nil {
+		return fmt.Errorf("train: checkpoint %s: %w", dir, err)
+	}
+	switch {
+	case info.Kind == outdir.Missing || info.Kind == outdir.Empty:
+		return nil
+	case info.Kind == outdir.Owned && info.What == "checkpoint":
+		return nil
+	case info.Kind == outdir.Owned:
+		return fmt.Errorf("train: checkpoint %s is an isonet %s folder, not a checkpoint; it is kept", dir, info.What)
+	case info.Kind == outdir.File:
+		return fmt.Errorf("train: checkpoint %s is a file, not a folder; it is kept", dir)
+	}
+	return fmt.Errorf("train: checkpoint %s holds %s, which isonet did not write; it is kept", dir, strings.Join(info.Foreign, ", "))
 }

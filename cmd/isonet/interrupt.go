@@ -51,9 +51,7 @@ func newFolder(dir string) (undo func(), err error) {
 	return func() {
 		// Only while it holds nothing but isonet's files: someone may have
 		// put a file of their own into it meanwhile.
-		if info, err := outdir.Classify(dir); err == nil && (info.Kind == outdir.Empty || info.Kind == outdir.Owned) {
-			os.RemoveAll(dir)
-		}
+		outdir.RemoveOwned(dir, "")
 	}, nil
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/isonet/isonet/internal/outdir"
@@ -86,7 +85,5 @@ func lockOut(out string, force bool, inputs []outdir.Input) (*outdir.Lock, error
 // checkpoint (a finished run's, or one --force discarded).
 func removeIfCheckpoint(out string) {
 	ck := train.CheckpointDir(out)
-	if info, err := outdir.Classify(ck); err == nil && info.Kind == outdir.Owned && info.What == "checkpoint" {
-		os.RemoveAll(ck)
-	}
+	outdir.RemoveOwned(ck, "checkpoint")
 }
