@@ -49,7 +49,7 @@ func newReproduceFlags(fs *flag.FlagSet) *reproduceFlags {
 		out:        fs.String("out", defaultOut, "output folder (report: index.html, report.md, results.json)"),
 		quick:      fs.Bool("quick", false, "reduced settings for a first look (about 20 s on 2 cores)"),
 		force:      fs.Bool("force", false, "recompute phases whose results are already stored (files isonet did not write are kept); with --merge: replace a report computed from other settings"),
-		seeds:      fs.String("seeds", "0", "seeds, comma-separated, ranges lo-hi allowed (0-4); every verdict has a 95 % interval over the test examples; two or more seeds add the spread over seeds (tables print mean ± sd)"),
+		seeds:      fs.String("seeds", "", "seeds of every experiment, comma-separated, ranges lo-hi allowed (0-4; default 0,1,2, with --quick 0); every verdict has a 95 % interval over the test examples; two or more seeds add the spread over seeds (tables print mean ± sd); one seed leaves the training variance out and marks its verdicts \"(1 seed: indicative)\""),
 		protocol:   fs.String("protocol", "both", "MNIST attack protocol: standard, authors or both (SPEC §6)"),
 		betas:      fs.String("betas", "0,0.001,0.01,0.1,1,10", "MNIST β values, comma-separated (taken in increasing order)"),
 		epochs:     fs.Int("epochs", 0, "MNIST epochs (default 5; --quick 1)"),
@@ -75,7 +75,7 @@ func (f *reproduceFlags) options(stderr io.Writer) (*reproduce.Env, reproduce.Op
 		return nil, reproduce.Options{}, err
 	}
 	env := f.env(stderr)
-	seedList, seedsSorted, err := parseSeeds(*f.seeds)
+	seedList, seedsSorted, err := parseSeeds(f.seedsText())
 	if err != nil {
 		return nil, reproduce.Options{}, err
 	}
@@ -98,6 +98,17 @@ func (f *reproduceFlags) options(stderr io.Writer) (*reproduce.Env, reproduce.Op
 	opts.Experiments, opts.MNIST, opts.Fashion = exps, mo, fo
 	opts.Extended, opts.Baselines = *f.extended, *f.baselines || *f.extended
 	return env, opts, nil
+}
+
+// seedsText returns --seeds, or the default seeds of the run
+// (reproduce.DefaultSeeds: 0,1,2, with --quick 0) when it is not given.
+func (f *reproduceFlags) seedsText() string {
+	set := false
+	f.fs.Visit(func(fl *flag.Flag) { set = set || fl.Name == "seeds" })
+	if !set {
+		return joinUints(reproduce.DefaultSeeds(*f.quick))
+	}
+	return *f.seeds
 }
 
 // experiments returns the experiments the run computes.

@@ -19,7 +19,7 @@ type setting struct{ name, value string }
 // --data-dir, --extended and --baselines (not where it is written, how
 // it is split into shards, or how it logs).
 func (f *reproduceFlags) reportSettings() []setting {
-	seeds := *f.seeds
+	seeds := f.seedsText()
 	if s, _, err := parseSeeds(seeds); err == nil {
 		seeds = joinUints(s)
 	}
