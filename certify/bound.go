@@ -18,8 +18,8 @@ type bounder struct {
 	eps   []float64 // nb: each example's radius
 	lo    []float64 // nb × n0: the L∞ box of radius eps around x0, within [0, 1]
 	hi    []float64
-	lohi  []float64 // nb × 2n0: lo and hi interleaved
-	clh   []float64 // nb × 2n0: lo − mid and hi − mid interleaved (mid = (lo + hi)/2)
+	clo   []float64 // nb × n0: lo − mid and hi − mid (mid = (lo + hi)/2)
+	chi   []float64
 	y     []int
 	// l[k], u[k] (nb × Out_k) bound z_k, the pre-activation of layer k,
 	// for every layer with an activation; rel[k] relaxes its activation.
@@ -80,8 +80,8 @@ func (b *bounder) reset(x []float64, y []int, eps []float64) {
 	b.nb, b.x0, b.y, b.eps = len(y), x, y, eps
 	b.lo = grow(b.lo, len(x))
 	b.hi = grow(b.hi, len(x))
-	b.lohi = grow(b.lohi, 2*len(x))
-	b.clh = grow(b.clh, 2*len(x))
+	b.clo = grow(b.clo, len(x))
+	b.chi = grow(b.chi, len(x))
 	for e := range b.nb {
 		for i := e * n0; i < (e+1)*n0; i++ {
 			lo, hi := x[i]-eps[e], x[i]+eps[e]
@@ -89,9 +89,8 @@ func (b *bounder) reset(x []float64, y []int, eps []float64) {
 				lo, hi = max(lo, 0), min(hi, 1)
 			}
 			b.lo[i], b.hi[i] = lo, hi
-			b.lohi[2*i], b.lohi[2*i+1] = lo, hi
 			m := (lo + hi) / 2 // as prepare(0) computes mid[0]
-			b.clh[2*i], b.clh[2*i+1] = lo-m, hi-m
+			b.clo[i], b.chi[i] = lo-m, hi-m
 		}
 	}
 }
@@ -109,58 +108,68 @@ func grow(s []float64, n int) []float64 {
 // L∞ box of radius ε within [0, 1], which holds the ball ∩ [0, 1] — both
 // are lower bounds over it. When xs is not nil it receives the minimiser of
 // the bound returned (the gradient of the bound with respect to a). The
-// arithmetic is float64 whatever a's type.
+// arithmetic is float64 whatever a's type; the sums run in lanes (sums.go).
 func concretize[F float32 | float64](b *bounder, a []F, e int, xs []float64) float64 {
+	v, _ := concretizeMid(b, a, e, xs, nil)
+	return v
+}
+
+// concretizeMid is concretize that also returns Σ a_i·mid_i when mid is
+// not nil (from the same pass over a where it can).
+func concretizeMid[F float32 | float64](b *bounder, a []F, e int, xs, mid []float64) (bound, cm float64) {
 	n0 := len(a)
 	lo, hi := b.lo[e*n0:(e+1)*n0], b.hi[e*n0:(e+1)*n0]
 	lo, hi = lo[:len(a)], hi[:len(a)]
-	var box float64
-	lh := b.lohi[2*e*n0 : 2*(e+1)*n0]
-	lh = lh[:2*len(a)]
-	for i, f := range a {
-		v := float64(f)
-		box += v * lh[2*i+int(math.Float64bits(v)>>63)] // lo where v ≥ 0, hi where v < 0
+	if b.norm != Norm2 {
+		box := boxSum(a, lo, hi)
+		if mid != nil {
+			for i, f := range a {
+				cm += float64(f) * mid[i]
+			}
+		}
+		if xs != nil {
+			boxPoint(xs, a, lo, hi)
+		}
+		return box, cm
 	}
-	if b.norm == Norm2 {
-		x0 := b.x0[e*n0 : (e+1)*n0]
-		var dot, sq float64
-		for i, f := range a {
-			v := float64(f)
-			dot += v * x0[i]
-			sq += v * v
-		}
-		nrm := math.Sqrt(sq)
-		ball := dot - b.eps[e]*nrm
-		if b.dual && b.eps[e] > 0 && nrm > 0 {
-			if d := dualL2(a, x0, lo, hi, b.eps[e], nrm, nil); d > max(ball, box) {
-				if xs != nil {
-					dualL2(a, x0, lo, hi, b.eps[e], nrm, xs)
-				}
-				return d
-			}
-		}
-		if ball > box {
+	x0 := b.x0[e*n0 : (e+1)*n0]
+	box, dot, sq, cm := l2Sums(a, x0, lo, hi, mid)
+	nrm := math.Sqrt(sq)
+	ball := dot - b.eps[e]*nrm
+	if b.dual && b.eps[e] > 0 && nrm > 0 {
+		if d := dualL2(a, x0, lo, hi, b.eps[e], nrm, nil); d > max(ball, box) {
 			if xs != nil {
-				for i, f := range a {
-					xs[i] = x0[i]
-					if nrm > 0 {
-						xs[i] -= b.eps[e] * float64(f) / nrm
-					}
+				dualL2(a, x0, lo, hi, b.eps[e], nrm, xs)
+			}
+			return d, cm
+		}
+	}
+	if ball > box {
+		if xs != nil {
+			for i, f := range a {
+				xs[i] = x0[i]
+				if nrm > 0 {
+					xs[i] -= b.eps[e] * float64(f) / nrm
 				}
 			}
-			return ball
 		}
+		return ball, cm
 	}
 	if xs != nil {
-		for i, f := range a {
-			if f >= 0 {
-				xs[i] = lo[i]
-			} else {
-				xs[i] = hi[i]
-			}
+		boxPoint(xs, a, lo, hi)
+	}
+	return box, cm
+}
+
+// boxPoint writes into xs the minimiser of a·x over the box [lo, hi].
+func boxPoint[F float32 | float64](xs []float64, a []F, lo, hi []float64) {
+	for i, f := range a {
+		if f >= 0 {
+			xs[i] = lo[i]
+		} else {
+			xs[i] = hi[i]
 		}
 	}
-	return box
 }
 
 // dualL2 returns a lower bound on min{a·x : x ∈ [lo, hi], ‖x − x0‖₂ ≤ ε}
@@ -176,17 +185,7 @@ func concretize[F float32 | float64](b *bounder, a []F, e int, xs []float64) flo
 // duality). With xs it instead writes the minimiser at the best λ found.
 func dualL2[F float32 | float64](a []F, x0, lo, hi []float64, eps, nrm float64, xs []float64) float64 {
 	g := func(lam float64, xs []float64) float64 {
-		var s float64
-		for i, f := range a {
-			v := float64(f)
-			x := min(max(x0[i]-v/(2*lam), lo[i]), hi[i])
-			d := x - x0[i]
-			s += v*x + lam*d*d
-			if xs != nil {
-				xs[i] = x
-			}
-		}
-		return s - lam*eps*eps
+		return dualSum(a, x0, lo, hi, lam, xs) - lam*eps*eps
 	}
 	const phi = 0.6180339887498949
 	l, u := 0.0, nrm/(2*eps)
@@ -263,25 +262,16 @@ func (b *bounder) back(dst []float64, k int, a []float64, R int, cst []float64, 
 		e := r / R
 		c := b.fb[r*n0 : (r+1)*n0]
 		if b.norm == NormInf && xs == nil {
-			lh := b.clh[2*e*n0 : 2*(e+1)*n0]
-			lh = lh[:2*len(c)]
-			var box float64
-			for i, f := range c {
-				v := float64(f)
-				box += v * lh[2*i+int(math.Float64bits(v)>>63)] // lo − mid where v ≥ 0, hi − mid where v < 0
-			}
-			dst[r] = cst[r] + box
+			// lo − mid where c ≥ 0, hi − mid where c < 0
+			dst[r] = cst[r] + boxSum(c, b.clo[e*n0:(e+1)*n0], b.chi[e*n0:(e+1)*n0])
 			continue
 		}
 		var x []float64
 		if xs != nil {
 			x = xs[r*n0 : (r+1)*n0]
 		}
-		var cm float64
-		for i, f := range c {
-			cm += float64(f) * b.mid[0][e*n0+i]
-		}
-		dst[r] = cst[r] + concretize(b, c, e, x) - cm
+		v, cm := concretizeMid(b, c, e, x, b.mid[0][e*n0:(e+1)*n0])
+		dst[r] = cst[r] + v - cm
 	}
 }
 
@@ -543,8 +533,8 @@ func (b *bounder) sub(all *bounder, e0, e1 int) *bounder {
 	s.x0 = all.x0[e0*n0 : e1*n0]
 	s.lo = all.lo[e0*n0 : e1*n0]
 	s.hi = all.hi[e0*n0 : e1*n0]
-	s.lohi = all.lohi[2*e0*n0 : 2*e1*n0]
-	s.clh = all.clh[2*e0*n0 : 2*e1*n0]
+	s.clo = all.clo[e0*n0 : e1*n0]
+	s.chi = all.chi[e0*n0 : e1*n0]
 	s.eps = all.eps[e0:e1]
 	s.y = all.y[e0:e1]
 	s.rel = make([][]relax, len(all.rel))

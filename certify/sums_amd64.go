@@ -1,0 +1,89 @@
+//go:build amd64 && !purego
+
+package certify
+
+import "golang.org/x/sys/cpu"
+
+// sumsAVX512 says whether the AVX-512 kernels of sums.go run; tests turn it
+// off.
+var sumsAVX512 = cpu.X86.HasAVX512F
+
+//go:noescape
+func box32x512(acc *lanes, a *float32, lo, hi *float64, n int)
+
+//go:noescape
+func box64x512(acc *lanes, a *float64, lo, hi *float64, n int)
+
+//go:noescape
+func l232x512(acc *[4]lanes, a *float32, x0, lo, hi, mid *float64, n int)
+
+//go:noescape
+func l264x512(acc *[4]lanes, a *float64, x0, lo, hi, mid *float64, n int)
+
+//go:noescape
+func dual32x512(acc *lanes, a *float32, x0, lo, hi *float64, n int, lam, twoLam float64)
+
+//go:noescape
+func dual64x512(acc *lanes, a *float64, x0, lo, hi *float64, n int, lam, twoLam float64)
+
+// boxVec adds boxSum's products over the longest multiple of sumLanes of a
+// into acc and returns how many elements it did.
+func boxVec[F float32 | float64](acc *lanes, a []F, lo, hi []float64) int {
+	n := len(a) &^ (sumLanes - 1)
+	if !sumsAVX512 || n == 0 {
+		return 0
+	}
+	_, _ = lo[n-1], hi[n-1]
+	switch a := any(a).(type) {
+	case []float32:
+		box32x512(acc, &a[0], &lo[0], &hi[0], n)
+	case []float64:
+		box64x512(acc, &a[0], &lo[0], &hi[0], n)
+	}
+	return n
+}
+
+// l2Vec adds l2Sums's products over the longest multiple of sumLanes of a
+// into b, d, q and m (m only when mid is not nil) and returns how many
+// elements it did.
+func l2Vec[F float32 | float64](b, d, q, m *lanes, a []F, x0, lo, hi, mid []float64) int {
+	n := len(a) &^ (sumLanes - 1)
+	if !sumsAVX512 || n == 0 {
+		return 0
+	}
+	_, _, _ = x0[n-1], lo[n-1], hi[n-1]
+	pm := &x0[0] // m is computed and dropped
+	if mid != nil {
+		_ = mid[n-1]
+		pm = &mid[0]
+	}
+	var acc [4]lanes
+	switch a := any(a).(type) {
+	case []float32:
+		l232x512(&acc, &a[0], &x0[0], &lo[0], &hi[0], pm, n)
+	case []float64:
+		l264x512(&acc, &a[0], &x0[0], &lo[0], &hi[0], pm, n)
+	}
+	*b, *d, *q = acc[0], acc[1], acc[2]
+	if mid != nil {
+		*m = acc[3]
+	}
+	return n
+}
+
+// dualVec adds dualSum's terms over the longest multiple of sumLanes of a
+// into acc and returns how many elements it did.
+func dualVec[F float32 | float64](acc *lanes, a []F, x0, lo, hi []float64, lam float64) int {
+	n := len(a) &^ (sumLanes - 1)
+	if !sumsAVX512 || n == 0 {
+		return 0
+	}
+	_, _, _ = x0[n-1], lo[n-1], hi[n-1]
+	switch a := any(a).(type) {
+	case []float32:
+		dual32x512(acc, &a[0], &x0[0], &lo[0], &hi[0], n, lam, 2*lam)
+	case []float64:
+		dual64x512(acc, &a[0], &x0[0], &lo[0], &hi[0], n, lam, 2*lam)
+	}
+	return n
+}

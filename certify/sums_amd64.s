@@ -1,0 +1,319 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+DATA sumc_sign<>+0(SB)/8, $0x8000000000000000
+GLOBL sumc_sign<>(SB), RODATA|NOPTR, $8
+
+// The kernels of sums.go. Each takes n elements (a multiple of 16); element
+// i goes to lane i mod 16 of its sums (lanes 0-7 in the first register,
+// 8-15 in the second), added in increasing i: the same products and sums,
+// rounded the same, as the Go loops. Products and sums are separate
+// instructions (no FMA), as Go rounds them. A coefficient selects hi where
+// its sign bit is set (VPTESTMQ on the bit), lo elsewhere.
+
+// func box32x512(acc *lanes, a *float32, lo, hi *float64, n int)
+TEXT ·box32x512(SB), NOSPLIT, $0-40
+	MOVQ acc+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ lo+16(FP), R8
+	MOVQ hi+24(FP), R9
+	MOVQ n+32(FP), CX
+	SHRQ $4, CX
+	JZ box32done
+	VPBROADCASTQ sumc_sign<>(SB), Z31
+	VMOVUPD 0(DI), Z0
+	VMOVUPD 64(DI), Z1
+box32loop:
+	VCVTPS2PD 0(SI), Z2
+	VCVTPS2PD 32(SI), Z3
+	VPTESTMQ Z31, Z2, K1
+	VPTESTMQ Z31, Z3, K2
+	VMOVUPD 0(R8), Z4
+	VMOVUPD 64(R8), Z5
+	VMOVUPD 0(R9), K1, Z4
+	VMOVUPD 64(R9), K2, Z5
+	VMULPD Z4, Z2, Z4
+	VMULPD Z5, Z3, Z5
+	VADDPD Z4, Z0, Z0
+	VADDPD Z5, Z1, Z1
+	ADDQ $64, SI
+	ADDQ $128, R8
+	ADDQ $128, R9
+	DECQ CX
+	JNZ box32loop
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+	VZEROUPPER
+box32done:
+	RET
+
+// func l232x512(acc *[4]lanes, a *float32, x0, lo, hi, mid *float64, n int)
+// acc[0] += a·(lo or hi), acc[1] += a·x0, acc[2] += a·a, acc[3] += a·mid.
+TEXT ·l232x512(SB), NOSPLIT, $0-56
+	MOVQ acc+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ x0+16(FP), DX
+	MOVQ lo+24(FP), R8
+	MOVQ hi+32(FP), R9
+	MOVQ mid+40(FP), R10
+	MOVQ n+48(FP), CX
+	SHRQ $4, CX
+	JZ l232done
+	VPBROADCASTQ sumc_sign<>(SB), Z31
+	VMOVUPD 0(DI), Z0
+	VMOVUPD 64(DI), Z1
+	VMOVUPD 128(DI), Z2
+	VMOVUPD 192(DI), Z3
+	VMOVUPD 256(DI), Z4
+	VMOVUPD 320(DI), Z5
+	VMOVUPD 384(DI), Z6
+	VMOVUPD 448(DI), Z7
+l232loop:
+	VCVTPS2PD 0(SI), Z8
+	VCVTPS2PD 32(SI), Z9
+	VPTESTMQ Z31, Z8, K1
+	VPTESTMQ Z31, Z9, K2
+	VMOVUPD 0(R8), Z10
+	VMOVUPD 64(R8), Z11
+	VMOVUPD 0(R9), K1, Z10
+	VMOVUPD 64(R9), K2, Z11
+	VMULPD Z10, Z8, Z10
+	VMULPD Z11, Z9, Z11
+	VADDPD Z10, Z0, Z0
+	VADDPD Z11, Z1, Z1
+	VMULPD 0(DX), Z8, Z12
+	VMULPD 64(DX), Z9, Z13
+	VADDPD Z12, Z2, Z2
+	VADDPD Z13, Z3, Z3
+	VMULPD Z8, Z8, Z14
+	VMULPD Z9, Z9, Z15
+	VADDPD Z14, Z4, Z4
+	VADDPD Z15, Z5, Z5
+	VMULPD 0(R10), Z8, Z16
+	VMULPD 64(R10), Z9, Z17
+	VADDPD Z16, Z6, Z6
+	VADDPD Z17, Z7, Z7
+	ADDQ $64, SI
+	ADDQ $128, DX
+	ADDQ $128, R8
+	ADDQ $128, R9
+	ADDQ $128, R10
+	DECQ CX
+	JNZ l232loop
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+	VMOVUPD Z2, 128(DI)
+	VMOVUPD Z3, 192(DI)
+	VMOVUPD Z4, 256(DI)
+	VMOVUPD Z5, 320(DI)
+	VMOVUPD Z6, 384(DI)
+	VMOVUPD Z7, 448(DI)
+	VZEROUPPER
+l232done:
+	RET
+
+// func dual32x512(acc *lanes, a *float32, x0, lo, hi *float64, n int, lam, twoLam float64)
+// acc += a·x + (lam·(x − x0))·(x − x0), x = min(max(x0 − a/twoLam, lo), hi).
+TEXT ·dual32x512(SB), NOSPLIT, $0-64
+	MOVQ acc+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ x0+16(FP), DX
+	MOVQ lo+24(FP), R8
+	MOVQ hi+32(FP), R9
+	MOVQ n+40(FP), CX
+	SHRQ $4, CX
+	JZ dual32done
+	VBROADCASTSD lam+48(FP), Z30
+	VBROADCASTSD twoLam+56(FP), Z29
+	VMOVUPD 0(DI), Z0
+	VMOVUPD 64(DI), Z1
+dual32loop:
+	VCVTPS2PD 0(SI), Z2
+	VCVTPS2PD 32(SI), Z3
+	VMOVUPD 0(DX), Z4
+	VMOVUPD 64(DX), Z5
+	VDIVPD Z29, Z2, Z6
+	VDIVPD Z29, Z3, Z7
+	VSUBPD Z6, Z4, Z6
+	VSUBPD Z7, Z5, Z7
+	VMAXPD 0(R8), Z6, Z6
+	VMAXPD 64(R8), Z7, Z7
+	VMINPD 0(R9), Z6, Z6
+	VMINPD 64(R9), Z7, Z7
+	VSUBPD Z4, Z6, Z8
+	VSUBPD Z5, Z7, Z9
+	VMULPD Z6, Z2, Z6
+	VMULPD Z7, Z3, Z7
+	VMULPD Z30, Z8, Z10
+	VMULPD Z30, Z9, Z11
+	VMULPD Z8, Z10, Z10
+	VMULPD Z9, Z11, Z11
+	VADDPD Z10, Z6, Z6
+	VADDPD Z11, Z7, Z7
+	VADDPD Z6, Z0, Z0
+	VADDPD Z7, Z1, Z1
+	ADDQ $64, SI
+	ADDQ $128, DX
+	ADDQ $128, R8
+	ADDQ $128, R9
+	DECQ CX
+	JNZ dual32loop
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+	VZEROUPPER
+dual32done:
+	RET
+
+// func box64x512(acc *lanes, a *float64, lo, hi *float64, n int)
+TEXT ·box64x512(SB), NOSPLIT, $0-40
+	MOVQ acc+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ lo+16(FP), R8
+	MOVQ hi+24(FP), R9
+	MOVQ n+32(FP), CX
+	SHRQ $4, CX
+	JZ box64done
+	VPBROADCASTQ sumc_sign<>(SB), Z31
+	VMOVUPD 0(DI), Z0
+	VMOVUPD 64(DI), Z1
+box64loop:
+	VMOVUPD 0(SI), Z2
+	VMOVUPD 64(SI), Z3
+	VPTESTMQ Z31, Z2, K1
+	VPTESTMQ Z31, Z3, K2
+	VMOVUPD 0(R8), Z4
+	VMOVUPD 64(R8), Z5
+	VMOVUPD 0(R9), K1, Z4
+	VMOVUPD 64(R9), K2, Z5
+	VMULPD Z4, Z2, Z4
+	VMULPD Z5, Z3, Z5
+	VADDPD Z4, Z0, Z0
+	VADDPD Z5, Z1, Z1
+	ADDQ $128, SI
+	ADDQ $128, R8
+	ADDQ $128, R9
+	DECQ CX
+	JNZ box64loop
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+	VZEROUPPER
+box64done:
+	RET
+
+// func l264x512(acc *[4]lanes, a *float64, x0, lo, hi, mid *float64, n int)
+// acc[0] += a·(lo or hi), acc[1] += a·x0, acc[2] += a·a, acc[3] += a·mid.
+TEXT ·l264x512(SB), NOSPLIT, $0-56
+	MOVQ acc+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ x0+16(FP), DX
+	MOVQ lo+24(FP), R8
+	MOVQ hi+32(FP), R9
+	MOVQ mid+40(FP), R10
+	MOVQ n+48(FP), CX
+	SHRQ $4, CX
+	JZ l264done
+	VPBROADCASTQ sumc_sign<>(SB), Z31
+	VMOVUPD 0(DI), Z0
+	VMOVUPD 64(DI), Z1
+	VMOVUPD 128(DI), Z2
+	VMOVUPD 192(DI), Z3
+	VMOVUPD 256(DI), Z4
+	VMOVUPD 320(DI), Z5
+	VMOVUPD 384(DI), Z6
+	VMOVUPD 448(DI), Z7
+l264loop:
+	VMOVUPD 0(SI), Z8
+	VMOVUPD 64(SI), Z9
+	VPTESTMQ Z31, Z8, K1
+	VPTESTMQ Z31, Z9, K2
+	VMOVUPD 0(R8), Z10
+	VMOVUPD 64(R8), Z11
+	VMOVUPD 0(R9), K1, Z10
+	VMOVUPD 64(R9), K2, Z11
+	VMULPD Z10, Z8, Z10
+	VMULPD Z11, Z9, Z11
+	VADDPD Z10, Z0, Z0
+	VADDPD Z11, Z1, Z1
+	VMULPD 0(DX), Z8, Z12
+	VMULPD 64(DX), Z9, Z13
+	VADDPD Z12, Z2, Z2
+	VADDPD Z13, Z3, Z3
+	VMULPD Z8, Z8, Z14
+	VMULPD Z9, Z9, Z15
+	VADDPD Z14, Z4, Z4
+	VADDPD Z15, Z5, Z5
+	VMULPD 0(R10), Z8, Z16
+	VMULPD 64(R10), Z9, Z17
+	VADDPD Z16, Z6, Z6
+	VADDPD Z17, Z7, Z7
+	ADDQ $128, SI
+	ADDQ $128, DX
+	ADDQ $128, R8
+	ADDQ $128, R9
+	ADDQ $128, R10
+	DECQ CX
+	JNZ l264loop
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+	VMOVUPD Z2, 128(DI)
+	VMOVUPD Z3, 192(DI)
+	VMOVUPD Z4, 256(DI)
+	VMOVUPD Z5, 320(DI)
+	VMOVUPD Z6, 384(DI)
+	VMOVUPD Z7, 448(DI)
+	VZEROUPPER
+l264done:
+	RET
+
+// func dual64x512(acc *lanes, a *float64, x0, lo, hi *float64, n int, lam, twoLam float64)
+// acc += a·x + (lam·(x − x0))·(x − x0), x = min(max(x0 − a/twoLam, lo), hi).
+TEXT ·dual64x512(SB), NOSPLIT, $0-64
+	MOVQ acc+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ x0+16(FP), DX
+	MOVQ lo+24(FP), R8
+	MOVQ hi+32(FP), R9
+	MOVQ n+40(FP), CX
+	SHRQ $4, CX
+	JZ dual64done
+	VBROADCASTSD lam+48(FP), Z30
+	VBROADCASTSD twoLam+56(FP), Z29
+	VMOVUPD 0(DI), Z0
+	VMOVUPD 64(DI), Z1
+dual64loop:
+	VMOVUPD 0(SI), Z2
+	VMOVUPD 64(SI), Z3
+	VMOVUPD 0(DX), Z4
+	VMOVUPD 64(DX), Z5
+	VDIVPD Z29, Z2, Z6
+	VDIVPD Z29, Z3, Z7
+	VSUBPD Z6, Z4, Z6
+	VSUBPD Z7, Z5, Z7
+	VMAXPD 0(R8), Z6, Z6
+	VMAXPD 64(R8), Z7, Z7
+	VMINPD 0(R9), Z6, Z6
+	VMINPD 64(R9), Z7, Z7
+	VSUBPD Z4, Z6, Z8
+	VSUBPD Z5, Z7, Z9
+	VMULPD Z6, Z2, Z6
+	VMULPD Z7, Z3, Z7
+	VMULPD Z30, Z8, Z10
+	VMULPD Z30, Z9, Z11
+	VMULPD Z8, Z10, Z10
+	VMULPD Z9, Z11, Z11
+	VADDPD Z10, Z6, Z6
+	VADDPD Z11, Z7, Z7
+	VADDPD Z6, Z0, Z0
+	VADDPD Z7, Z1, Z1
+	ADDQ $128, SI
+	ADDQ $128, DX
+	ADDQ $128, R8
+	ADDQ $128, R9
+	DECQ CX
+	JNZ dual64loop
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+	VZEROUPPER
+dual64done:
+	RET
