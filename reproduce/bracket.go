@@ -184,8 +184,13 @@ func checkWarnings(proto string, beta float64, a MNISTAutoAttack, c MNISTCertifi
 			}
 		}
 	}
-	if a.EpsMonotone.Warning {
-		out = append(out, fmt.Sprintf("%s: %s: %s", who, a.EpsMonotone.Name, a.EpsMonotone.Detail))
+	for _, ch := range []struct {
+		norm string
+		c    attack.Check
+	}{{"L∞", a.EpsMonotone}, {"L2", a.EpsMonotoneL2}} {
+		if ch.c.Warning {
+			out = append(out, fmt.Sprintf("%s, %s: %s: %s", who, ch.norm, ch.c.Name, ch.c.Detail))
+		}
 	}
 	for k, ce := range c.Results {
 		if k < len(a.Within) && ce.Accuracy > a.Within[k].Accuracy {
@@ -295,6 +300,22 @@ func (s *InstrumentSummary) Markdown() string {
 	b.WriteString("\n### The field's instruments: AutoAttack and CROWN\n\n")
 	fmt.Fprintf(&b, "Beside the paper's instruments (FGSM and 10-step PGD above), every model is evaluated on the first %d test examples by the AutoAttack ensemble (version %s: APGD-CE, APGD-T, FAB-T, Square; %d iterations, Square with %d queries; each stage on the examples still robust, every adversarial re-checked; Croce & Hein 2020), an upper bound on the robust accuracy, and by %s certificates (Zhang et al. 2018), a lower bound. ",
 		in.Subset, in.Version, in.Steps, in.SquareQueries, strings.ToUpper(in.CertMethod))
+	var linf, l2 []string
+	for _, bu := range s.Budgets {
+		if bu.Norm == attack.NormL2 {
+			l2 = append(l2, num(bu.Eps))
+		} else {
+			linf = append(linf, num(bu.Eps))
+		}
+	}
+	if len(l2) > 0 {
+		var keys []string
+		for _, k := range s.keyBudgets() {
+			keys = append(keys, k.String())
+		}
+		fmt.Fprintf(&b, "Two threat models: L∞ (ε = %s) and L2 (ε = %s, on pixels scaled to [0, 1]), since isometry is a Euclidean property; the claims judge the key budgets %s. ",
+			strings.Join(linf, ", "), strings.Join(l2, ", "), strings.Join(keys, " and "))
+	}
 	b.WriteString("The attack success rate is the fraction of the clean-correct examples the ensemble broke, so a clean-accuracy cost is not counted as lost robustness. results.json holds every example's outcome (`autoattack[].runs[].outcomes`: one character per example, 0 wrong clean, 1 broken, 2 robust; `certified[].results[].outcomes`: 1 certified, 0 not).\n\n")
 	h := []string{"protocol", "β", "clean"}
 	for _, bu := range s.Budgets {

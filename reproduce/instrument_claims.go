@@ -14,7 +14,7 @@ import (
 // from per-example outcomes on the instruments' test examples:
 //
 //   - "robustness rises with β" by the AutoAttack ensemble's per-example
-//     worst case at the key L∞ budget and the first L2 budget: the slope over
+//     worst case at the key L∞ budget and the key L2 budget: the slope over
 //     every β (verdict.TrendOutcomes, paired per example), the two budgets
 //     one family with Holm's correction (verdict.JudgeFamily); the attack
 //     success rate among the clean-correct examples and the slope among them
@@ -84,13 +84,18 @@ func certBits(ra EpsAcc) func(br betaRuns, i int) ([]bool, bool) {
 }
 
 // keyBudgets are the ensemble's budgets the claims judge: the study's key
-// L∞ budget and the first L2 budget.
+// L∞ budget and its key L2 budget (the first L2 budget when the key one
+// was not run).
 func (s *InstrumentSummary) keyBudgets() []EpsAcc {
 	var out []EpsAcc
 	if i := slices.IndexFunc(s.Budgets, func(b EpsAcc) bool { return b.Norm == attack.NormInf && b.Eps == s.study.KeyEps }); i >= 0 {
 		out = append(out, s.Budgets[i])
 	}
-	if i := slices.IndexFunc(s.Budgets, func(b EpsAcc) bool { return b.Norm == attack.NormL2 }); i >= 0 {
+	i := slices.IndexFunc(s.Budgets, func(b EpsAcc) bool { return b.Norm == attack.NormL2 && b.Eps == s.study.KeyL2Eps })
+	if i < 0 {
+		i = slices.IndexFunc(s.Budgets, func(b EpsAcc) bool { return b.Norm == attack.NormL2 })
+	}
+	if i >= 0 {
 		out = append(out, s.Budgets[i])
 	}
 	return out

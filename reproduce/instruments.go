@@ -21,9 +21,12 @@ import (
 //
 //   - the AutoAttack ensemble (attack.AutoAttack, version standard: APGD-CE,
 //     APGD-T, FAB-T, Square) at L∞ ε = 0.05 and the study's key budget and
-//     at L2 ε = 1, an upper bound on the robust accuracy;
-//   - CROWN certified accuracy (certify, method crown) at a grid of small ε
-//     where it is not 0, a lower bound.
+//     at L2 ε = 0.5, 1 (the study's key L2 budget) and 1.5, an upper bound on
+//     the robust accuracy: the L2 threat model beside L∞, since isometry is a
+//     Euclidean property;
+//   - CROWN certified accuracy (certify, method crown) at a grid of L∞ and
+//     L2 radii, from small ones where it is not 0 up to the L2 budgets, a
+//     lower bound.
 //
 // Both run on the first Instruments.Subset test examples of the study, so
 // their per-example outcomes pair with each other and across models.
@@ -50,8 +53,8 @@ type Instruments struct {
 	Version       string `json:"version"`
 	Steps         int    `json:"steps"`
 	SquareQueries int    `json:"square_queries"`
-	// LinfEps and L2Eps are the ensemble's budgets (the study's key L∞
-	// budget among LinfEps).
+	// LinfEps and L2Eps are the ensemble's budgets, each in increasing
+	// order (the study's key budgets among them).
 	LinfEps []float64 `json:"linf_eps"`
 	L2Eps   []float64 `json:"l2_eps"`
 	// CertMethod certifies at CertLinf and CertL2.
@@ -64,19 +67,31 @@ type Instruments struct {
 // at: small enough that CROWN certifies some of the paper's networks.
 var (
 	CertLinfGrid = []float64{0.001, 0.002, 0.005, 0.01, 0.02}
-	CertL2Grid   = []float64{0.05, 0.1, 0.2, 0.5}
+	CertL2Grid   = []float64{0.05, 0.1, 0.2, 0.5, 1, 1.5}
 )
+
+// L2Budgets are the AutoAttack ensemble's L2 budgets (pixel scale 0–1 on
+// 784 pixels); --quick runs the first two.
+var L2Budgets = []float64{0.5, 1, 1.5}
 
 // DefaultInstruments returns the instruments of study st: the standard
 // ensemble (100 iterations, Square with 5000 queries) at L∞ ε = 0.05 and
-// the study's key budget and at L2 ε = 1 on DefaultAttackSubset test
-// examples, and CROWN at CertLinfGrid and CertL2Grid. quick shrinks them
-// to run in seconds: 50 examples, 25 iterations, Square with 100 queries,
-// CROWN at two radii per norm (those of the certified claims, CertKeyLinf
-// and CertKeyL2, and one more).
+// the study's key budget and at L2Budgets (with the study's key L2 budget)
+// on DefaultAttackSubset test examples, and CROWN at CertLinfGrid and
+// CertL2Grid. quick shrinks them to run in seconds: 50 examples, 25
+// iterations, Square with 100 queries, L2 ε = 0.5 and 1, CROWN at two
+// radii per norm (those of the certified claims, CertKeyLinf and
+// CertKeyL2, and one more).
 func DefaultInstruments(st Study, quick bool) Instruments {
+	l2 := L2Budgets
+	if quick {
+		l2 = L2Budgets[:2]
+	}
+	if st.KeyL2Eps > 0 {
+		l2 = append(slices.Clone(l2), st.KeyL2Eps)
+	}
 	in := Instruments{Subset: DefaultAttackSubset, Version: attack.VersionStandard, Steps: 100, SquareQueries: 5000,
-		LinfEps: sortedUnique([]float64{0.05, st.KeyEps}), L2Eps: []float64{1},
+		LinfEps: sortedUnique([]float64{0.05, st.KeyEps}), L2Eps: sortedUnique(l2),
 		CertMethod: certify.MethodCROWN, CertLinf: CertLinfGrid, CertL2: CertL2Grid}
 	if quick {
 		in.Subset, in.Steps, in.SquareQueries = 50, 25, 100
@@ -101,7 +116,10 @@ func (in Instruments) Validate() error {
 		norm string
 		eps  []float64
 	}{{attack.NormInf, in.LinfEps}, {attack.NormL2, in.L2Eps}} {
-		for _, eps := range g.eps {
+		for i, eps := range g.eps {
+			if i > 0 && !(eps > g.eps[i-1]) {
+				return field.Errorf("{Instruments.%s} must increase (the ε-monotonicity check reads them in order), got %g after %g", map[string]string{attack.NormInf: "LinfEps", attack.NormL2: "L2Eps"}[g.norm], eps, g.eps[i-1])
+			}
 			if err := (attack.AutoAttackConfig{Version: in.Version, Norm: g.norm, Eps: eps, Steps: in.Steps, SquareQueries: in.SquareQueries}).Validate(); err != nil {
 				return fmt.Errorf("instruments: %w", err)
 			}
@@ -137,6 +155,18 @@ func (in Instruments) key(st Study) int {
 	return len(in.LinfEps) - 1
 }
 
+// keyL2 returns the index of the key L2 budget among the L2 budgets (the
+// first when it is not among them; −1 without L2 budgets).
+func (in Instruments) keyL2(st Study) int {
+	if i := slices.Index(in.L2Eps, st.KeyL2Eps); i >= 0 {
+		return i
+	}
+	if len(in.L2Eps) == 0 {
+		return -1
+	}
+	return 0
+}
+
 // InstrumentRun is the AutoAttack ensemble at one budget on one model.
 type InstrumentRun struct {
 	Norm           string  `json:"norm"`
@@ -170,9 +200,10 @@ type MNISTAutoAttack struct {
 	Steps         int             `json:"steps"`
 	SquareQueries int             `json:"square_queries"`
 	Runs          []InstrumentRun `json:"runs"`
-	// EpsMonotone is the gradient-masking check over the L∞ budgets:
-	// robust accuracy must not rise with ε.
-	EpsMonotone attack.Check `json:"eps_monotone_check"`
+	// EpsMonotone and EpsMonotoneL2 are the gradient-masking checks over
+	// the L∞ and the L2 budgets: robust accuracy must not rise with ε.
+	EpsMonotone   attack.Check `json:"eps_monotone_check"`
+	EpsMonotoneL2 attack.Check `json:"eps_monotone_check_l2"`
 	// Within are upper bounds on the robust accuracy at the certificates'
 	// radii from the adversarials already found: the examples classified
 	// correctly and not broken by an adversarial of the ensemble (at any
@@ -226,7 +257,8 @@ func instrumentPhases(e *Env, sm studyModel, o MNISTOptions) []phase.Phase {
 
 // autoAttackPhase declares the AutoAttack ensemble on a study model at
 // every budget of in. The large-budget and FGSM-against-PGD checks run at
-// the key budget of each norm (the L∞ key budget, the first L2 budget).
+// the key budget of each norm (Study.KeyEps, Study.KeyL2Eps), the
+// ε-monotonicity check over each norm's budgets.
 func autoAttackPhase(e *Env, name string, sm studyModel, st Study, in Instruments) phase.Phase {
 	settings := struct {
 		Spec train.Spec
@@ -267,9 +299,9 @@ func autoAttackPhase(e *Env, name string, sm studyModel, st Study, in Instrument
 			budgets = append(budgets, budget{attack.NormInf, eps, i == in.key(st)})
 		}
 		for i, eps := range in.L2Eps {
-			budgets = append(budgets, budget{attack.NormL2, eps, i == 0})
+			budgets = append(budgets, budget{attack.NormL2, eps, i == in.keyL2(st)})
 		}
-		var linf []*attack.AutoAttackResult
+		var linf, l2 []*attack.AutoAttackResult
 		broken := map[string][]float64{} // norm → each example's smallest breaking norm (0: not broken)
 		for _, b := range budgets {
 			cfg := attack.AutoAttackConfig{Version: in.Version, Norm: b.norm, Eps: b.eps, Steps: in.Steps, SquareQueries: in.SquareQueries,
@@ -281,6 +313,8 @@ func autoAttackPhase(e *Env, name string, sm studyModel, st Study, in Instrument
 			e.Logf("%s: AutoAttack %s ε = %g: robust accuracy %.4f", name, b.norm, b.eps, r.RobustAccuracy)
 			if b.norm == attack.NormInf {
 				linf = append(linf, r)
+			} else {
+				l2 = append(l2, r)
 			}
 			res.Runs = append(res.Runs, instrumentRun(r))
 			bs := broken[b.norm]
@@ -294,7 +328,7 @@ func autoAttackPhase(e *Env, name string, sm studyModel, st Study, in Instrument
 			}
 			broken[b.norm] = bs
 		}
-		res.EpsMonotone = attack.EpsMonotoneCheck(linf)
+		res.EpsMonotone, res.EpsMonotoneL2 = attack.EpsMonotoneCheck(linf), attack.EpsMonotoneCheck(l2)
 		clean := res.Runs[0].Outcomes
 		for _, g := range []struct {
 			norm string

@@ -93,9 +93,40 @@ func TestInstruments(t *testing.T) {
 		if !certifiedSome {
 			t.Errorf("β = %g: CROWN certified nothing at any radius", aa.Beta)
 		}
-		for _, ch := range aa.Runs[len(in.LinfEps)-1].Checks {
-			if ch.Name == attack.CheckLargeBudget && !ch.Ran {
-				t.Errorf("β = %g: the large-budget check did not run at the key budget: %s", aa.Beta, ch.Detail)
+		for _, k := range []int{in.key(o.Info()), len(in.LinfEps) + in.keyL2(o.Info())} {
+			ran := false
+			for _, ch := range aa.Runs[k].Checks {
+				ran = ran || ch.Name == attack.CheckLargeBudget && ch.Ran
+			}
+			if !ran {
+				t.Errorf("β = %g: the large-budget check did not run at the key budget %s", aa.Beta, normEps(aa.Runs[k].Norm, aa.Runs[k].Eps))
+			}
+		}
+		if r := aa.Runs[len(in.LinfEps)+in.keyL2(o.Info())]; r.Norm != attack.NormL2 || r.Eps != 1 {
+			t.Errorf("β = %g: the key L2 run is at %s, want L2 1", aa.Beta, normEps(r.Norm, r.Eps))
+		}
+		if !aa.EpsMonotone.Ran || !aa.EpsMonotoneL2.Ran {
+			t.Errorf("β = %g: ε-monotonicity checks ran L∞ %v, L2 %v (want both over %v and %v)", aa.Beta, aa.EpsMonotone.Ran, aa.EpsMonotoneL2.Ran, in.LinfEps, in.L2Eps)
+		}
+	}
+}
+
+// TestDefaultInstrumentsL2: the L2 threat model stands beside L∞ — the
+// ensemble at L2 0.5, 1 and 1.5 (--quick: 0.5 and 1), the key L2 budget 1
+// among them, and CROWN at L2 radii up to the budgets.
+func TestDefaultInstrumentsL2(t *testing.T) {
+	for _, name := range []string{"mnist", "fashion"} {
+		st := Studies[name]
+		for _, c := range []struct {
+			quick      bool
+			l2, certL2 []float64
+		}{
+			{false, []float64{0.5, 1, 1.5}, []float64{0.05, 0.1, 0.2, 0.5, 1, 1.5}},
+			{true, []float64{0.5, 1}, []float64{CertKeyL2, 0.5}},
+		} {
+			in := DefaultInstruments(st, c.quick)
+			if !slices.Equal(in.L2Eps, c.l2) || !slices.Equal(in.CertL2, c.certL2) || in.L2Eps[in.keyL2(st)] != 1 {
+				t.Errorf("%s quick %v: L2 budgets %v, radii %v, key %d; want %v, %v, key L2 1", name, c.quick, in.L2Eps, in.CertL2, in.keyL2(st), c.l2, c.certL2)
 			}
 		}
 	}
@@ -112,7 +143,7 @@ func synthRecords(betas []float64, n int, clean, robust, cert []int) *MNISTResul
 	for k, b := range betas {
 		out := strings.Repeat("2", robust[k]) + strings.Repeat("1", clean[k]-robust[k]) + strings.Repeat("0", n-clean[k])
 		aa := MNISTAutoAttack{Protocol: Standard, Beta: b, Examples: n, Version: in.Version, Steps: in.Steps, SquareQueries: in.SquareQueries}
-		for _, bu := range []EpsAcc{{Norm: attack.NormInf, Eps: 0.05}, {Norm: attack.NormInf, Eps: 0.1}, {Norm: attack.NormL2, Eps: 1}} {
+		for _, bu := range []EpsAcc{{Norm: attack.NormInf, Eps: 0.05}, {Norm: attack.NormInf, Eps: 0.1}, {Norm: attack.NormL2, Eps: 0.5}, {Norm: attack.NormL2, Eps: 1}} {
 			aa.Runs = append(aa.Runs, InstrumentRun{Norm: bu.Norm, Eps: bu.Eps, Clean: float64(clean[k]) / float64(n), RobustAccuracy: float64(robust[k]) / float64(n), Outcomes: out})
 		}
 		c := MNISTCertified{Protocol: Standard, Beta: b, Method: in.CertMethod, Examples: n}
@@ -173,6 +204,12 @@ func TestInstrumentClaims(t *testing.T) {
 	if !strings.Contains(s.Claims[4].Measured, "the best that holds: β = 10") {
 		t.Errorf("LIL family: %s", s.Claims[4].Measured)
 	}
+	// The L2 claims judge the key L2 budget 1, not the first one run (0.5).
+	for _, c := range s.Claims {
+		if strings.Contains(c.Claim, "L2 0.5") {
+			t.Errorf("a claim at L2 0.5, not the key L2 budget 1: %s", c.Claim)
+		}
+	}
 	// Success rate among clean-correct: β = 0 breaks 310 of 390.
 	if !strings.Contains(s.Claims[0].Measured, "attack success rate among clean-correct examples "+num(r4(310.0/390))) {
 		t.Errorf("success rate missing: %s", s.Claims[0].Measured)
@@ -187,7 +224,7 @@ func TestInstrumentClaims(t *testing.T) {
 		}
 	}
 	md := s.Markdown()
-	for _, h := range []string{"AutoAttack L∞ 0.1", "| standard |  10 | 0.925 |", "0.3514", "25 iterations, Square with 100 queries", "0.75 (≤ 0.975)"} {
+	for _, h := range []string{"AutoAttack L∞ 0.1", "AutoAttack L2 0.5", "AutoAttack L2 1", "Two threat models: L∞ (ε = 0.05, 0.1) and L2 (ε = 0.5, 1,", "the claims judge the key budgets L∞ 0.1 and L2 1", "| standard |  10 | 0.925 |", "0.3514", "25 iterations, Square with 100 queries", "0.75 (≤ 0.975)"} {
 		if !strings.Contains(md, h) {
 			t.Errorf("report section lacks %q:\n%s", h, md)
 		}
@@ -238,6 +275,8 @@ func TestInstrumentsValidate(t *testing.T) {
 		{func(in *Instruments) { in.SquareQueries = 0 }, "SquareQueries"},
 		{func(in *Instruments) { in.L2Eps = []float64{-1} }, "Eps"},
 		{func(in *Instruments) { in.Version = "best" }, "Version"},
+		{func(in *Instruments) { in.L2Eps = []float64{1, 0.5} }, "L2Eps"},
+		{func(in *Instruments) { in.LinfEps = []float64{0.1, 0.1} }, "LinfEps"},
 		{func(in *Instruments) { in.CertMethod = "exact" }, "Method"},
 	} {
 		in := DefaultInstruments(st, true)
