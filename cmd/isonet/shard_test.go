@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -34,6 +35,23 @@ func TestMain(m *testing.M) {
 }
 
 var sharedDirs []string
+
+// startCLI starts the CLI with args in a child process (TestMain) and
+// returns it with its standard error; the test's cleanup kills it.
+func startCLI(t *testing.T, args ...string) (*exec.Cmd, io.Reader) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "ISONET_TEST_CLI=1")
+	pipe, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return cmd, pipe
+}
 
 // ringsFlags is the small reproduction the shard tests run.
 var ringsFlags = []string{"reproduce", "rings", "--quick", "--seeds", "0", "--quiet"}
@@ -252,16 +270,7 @@ func TestKilledShardResumes(t *testing.T) {
 	ref := ringsReference(t)
 	out := filepath.Join(t.TempDir(), "killed")
 	args := []string{"reproduce", "rings", "--quick", "--seeds", "0", "--out", out, "--shard", "0/1", "--checkpoint-every", "100ms"}
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "ISONET_TEST_CLI=1")
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	cmd, pipe := startCLI(t, args...)
 	ck := filepath.Join(out, "models", "rings__beta=1__seed=0__train.checkpoint")
 	lock := filepath.Join(out, "phases", "rings__beta=1__seed=0__train.lock")
 	sc := bufio.NewScanner(pipe)

@@ -32,16 +32,7 @@ func TestTimeLimitSignal(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "limited")
 	// --checkpoint-every 1h: the only checkpoint is the one the signal makes.
 	args := []string{"reproduce", "rings", "--quick", "--seeds", "0", "--out", out, "--shard", "0/1", "--checkpoint-every", "1h"}
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "ISONET_TEST_CLI=1")
-	pipe, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	cmd, pipe := startCLI(t, args...)
 	sc := bufio.NewScanner(pipe)
 	var log []string
 	for sc.Scan() {
@@ -60,7 +51,7 @@ func TestTimeLimitSignal(t *testing.T) {
 	}()
 	time.Sleep(300 * time.Millisecond) // into the training
 	cmd.Process.Signal(syscall.SIGUSR1)
-	err = cmd.Wait()
+	err := cmd.Wait()
 	log = append(log, <-rest...)
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) || ee.ExitCode() != exitTimeLimit {
