@@ -25,7 +25,7 @@ type bounder struct {
 	// for every layer with an activation; rel[k] relaxes its activation.
 	l, u  [][]float64
 	rel   [][]relax
-	lines [][]lineSet
+	lines []lineCols
 	// alpha, when not nil, makes the hidden bounds α-CROWN's (optimize).
 	alpha *Config
 	// dual makes L2 concretisation also try the Lagrangian bound (dualL2):
@@ -49,7 +49,7 @@ type bounder struct {
 
 func newBounder(net *Network, norm string) *bounder {
 	L := len(net.Layers)
-	b := &bounder{net: net, norm: norm, l: make([][]float64, L), u: make([][]float64, L), rel: make([][]relax, L), lines: make([][]lineSet, L),
+	b := &bounder{net: net, norm: norm, l: make([][]float64, L), u: make([][]float64, L), rel: make([][]relax, L), lines: make([]lineCols, L),
 		w32: make([]tensor.Mat, L), cv: make([][]float64, L), mid: make([][]float64, L), bm: make([][]float64, L), absW: make([][]float64, L), dW: make([][]float64, L)}
 	for j, ly := range net.Layers {
 		if len(b.zeros) < max(ly.In, ly.Out) {
@@ -275,12 +275,20 @@ func (b *bounder) back(dst []float64, k int, a []float64, R int, cst []float64, 
 	}
 }
 
-// lineSet is CROWN's pair of lines for one neuron, a[0]·z + c[0] ≤ σ(z) ≤
-// a[1]·z + c[1] (indexed by the sign bit of the coefficient they meet,
-// without a branch), with mz = max(|l|, |u|) bounding |z|.
-type lineSet struct {
-	a, c [2]float64
-	mz   float64
+// lineCols are CROWN's lines of a layer's neurons (nb × Out each),
+// la·z + lc ≤ σ(z) ≤ ua·z + uc, with mz = max(|l|, |u|) bounding |z|.
+type lineCols struct {
+	la, ua, lc, uc, mz []float64
+}
+
+// resize makes the columns n long.
+func (c *lineCols) resize(n int) {
+	c.la, c.ua, c.lc, c.uc, c.mz = grow(c.la, n), grow(c.ua, n), grow(c.lc, n), grow(c.uc, n), grow(c.mz, n)
+}
+
+// view returns the columns' entries lo..hi.
+func (c *lineCols) view(lo, hi int) lineCols {
+	return lineCols{la: c.la[lo:hi], ua: c.ua[lo:hi], lc: c.lc[lo:hi], uc: c.uc[lo:hi], mz: c.mz[lo:hi]}
 }
 
 // relaxRound turns coefficients a (nb·R × Out_j) on σ(z_j) into float32
@@ -297,7 +305,7 @@ func relaxRound[F float32 | float64](b *bounder, j int, a []F, R int, cst []floa
 	b.fa = grow32(b.fa, rows*n)
 	for r := range rows {
 		e := r / R
-		ls := b.lines[j][e*n : (e+1)*n]
+		ls := b.lines[j].view(e*n, (e+1)*n)
 		cv := b.cv[j][e*n : (e+1)*n]
 		bm := b.bm[j][e*n : (e+1)*n]
 		hm := b.zeros[:n] // the centre of σ(z_j)'s range, when a came from a product
@@ -312,34 +320,24 @@ func relaxRound[F float32 | float64](b *bounder, j int, a []F, R int, cst []floa
 			pre, tl, tu = al.pre[j][r*n:(r+1)*n], al.tl[j][r*n:(r+1)*n], al.tu[j][r*n:(r+1)*n]
 			rel = b.rel[j][e*n : (e+1)*n]
 		}
-		var s, corr float64
 		if al == nil {
-			for i, f := range ar {
-				v := float64(f)
-				neg := math.Float64bits(v) >> 63 // 0: the lower line, 1: the upper
-				l := &ls[i]
-				p := v * l.a[neg]
-				q := float32(p)
-				fa[i] = q
-				qf := float64(q)
-				s += v*(l.c[neg]-hm[i]) + qf*bm[i]
-				corr += math.Abs(p-qf)*l.mz + math.Abs(qf)*cv[i]
-			}
+			s, corr := relaxSums(fa, ar, &ls, hm, bm, cv)
 			cst[r] += s - corr*(1+1e-12) - 1e-30
 			continue
 		}
+		var s, corr float64
 		asa, asc := al.sa[j][r*n:(r+1)*n], al.sc[j][r*n:(r+1)*n]
 		ada, adc := al.da[j][r*n:(r+1)*n], al.dc[j][r*n:(r+1)*n]
 		for i, f := range ar {
 			v := float64(f)
 			var sa, sc, da, dc float64
 			if v >= 0 {
-				sa, sc = ls[i].a[0], ls[i].c[0]
+				sa, sc = ls.la[i], ls.lc[i]
 				if rel[i].lower.free {
 					sa, sc, da, dc = rel[i].lower.line(tl[i], -1)
 				}
 			} else {
-				sa, sc = ls[i].a[1], ls[i].c[1]
+				sa, sc = ls.ua[i], ls.uc[i]
 				if rel[i].upper.free {
 					sa, sc, da, dc = rel[i].upper.line(tu[i], 1)
 				}
@@ -351,7 +349,7 @@ func relaxRound[F float32 | float64](b *bounder, j int, a []F, R int, cst []floa
 			fa[i] = q
 			qf := float64(q)
 			s += v*sc + qf*bm[i]
-			corr += math.Abs(p-qf)*ls[i].mz + math.Abs(qf)*cv[i]
+			corr += math.Abs(p-qf)*ls.mz[i] + math.Abs(qf)*cv[i]
 			s -= v * hm[i]
 		}
 		cst[r] += s - corr*(1+1e-12) - 1e-30
@@ -444,15 +442,13 @@ func (b *bounder) hidden(crown bool) {
 			continue // interval bounds need no relaxation
 		}
 		b.rel[k] = growRel(b.rel[k], b.nb*n)
-		if cap(b.lines[k]) < b.nb*n {
-			b.lines[k] = make([]lineSet, b.nb*n)
-		}
-		b.lines[k] = b.lines[k][:b.nb*n]
+		b.lines[k].resize(b.nb * n)
+		lc := &b.lines[k]
 		for i := range b.rel[k] {
 			l, u := b.l[k][i], b.u[k][i]
 			r := relaxFor(ly.Act, l, u)
 			b.rel[k][i] = r
-			b.lines[k][i] = lineSet{a: [2]float64{r.lower.a, r.upper.a}, c: [2]float64{r.lower.c, r.upper.c}, mz: max(math.Abs(l), math.Abs(u))}
+			lc.la[i], lc.ua[i], lc.lc[i], lc.uc[i], lc.mz[i] = r.lower.a, r.upper.a, r.lower.c, r.upper.c, max(math.Abs(l), math.Abs(u))
 		}
 	}
 }
@@ -538,7 +534,7 @@ func (b *bounder) sub(all *bounder, e0, e1 int) *bounder {
 	s.eps = all.eps[e0:e1]
 	s.y = all.y[e0:e1]
 	s.rel = make([][]relax, len(all.rel))
-	s.lines = make([][]lineSet, len(all.lines))
+	s.lines = make([]lineCols, len(all.lines))
 	s.l = make([][]float64, len(all.l))
 	s.u = make([][]float64, len(all.u))
 	s.cv = make([][]float64, len(all.cv))
@@ -548,7 +544,7 @@ func (b *bounder) sub(all *bounder, e0, e1 int) *bounder {
 		n := all.net.Layers[j].Out
 		if all.rel[j] != nil {
 			s.rel[j] = all.rel[j][e0*n : e1*n]
-			s.lines[j] = all.lines[j][e0*n : e1*n]
+			s.lines[j] = all.lines[j].view(e0*n, e1*n)
 		}
 		if all.l[j] != nil {
 			s.l[j], s.u[j] = all.l[j][e0*n:e1*n], all.u[j][e0*n:e1*n]

@@ -83,3 +83,32 @@ func dualSum[F float32 | float64](a []F, x0, lo, hi []float64, lam float64, xs [
 	}
 	return acc.total()
 }
+
+// relaxSums is CROWN's relaxation of one row of coefficients a on σ(z)
+// (relaxRound): each coefficient meets the lower line where its sign bit
+// is clear and the upper line where set; fa receives the products with the
+// slopes rounded to float32, and it returns the constant
+// Σ a_i·(c_i − hm_i) + fl(p_i)·bm_i and the rounding charge
+// Σ |p_i − fl(p_i)|·mz_i + |fl(p_i)|·cv_i, p_i the product with the slope.
+func relaxSums[F float32 | float64](fa []float32, a []F, ls *lineCols, hm, bm, cv []float64) (s, corr float64) {
+	var sl, cl lanes
+	n := len(a)
+	fa, hm, bm, cv = fa[:n], hm[:n], bm[:n], cv[:n]
+	la, ua, lc, uc, mz := ls.la[:n], ls.ua[:n], ls.lc[:n], ls.uc[:n], ls.mz[:n]
+	done := relaxVec(&sl, &cl, fa, a, ls, hm, bm, cv)
+	for i := done; i < n; i++ {
+		v := float64(a[i])
+		sa, sc := la[i], lc[i]
+		if math.Signbit(v) {
+			sa, sc = ua[i], uc[i]
+		}
+		p := v * sa
+		q := float32(p)
+		fa[i] = q
+		qf := float64(q)
+		l := i % sumLanes
+		sl[l] += v*(sc-hm[i]) + qf*bm[i]
+		cl[l] += math.Abs(p-qf)*mz[i] + math.Abs(qf)*cv[i]
+	}
+	return sl.total(), cl.total()
+}

@@ -2,7 +2,11 @@
 
 package certify
 
-import "golang.org/x/sys/cpu"
+import (
+	"unsafe"
+
+	"golang.org/x/sys/cpu"
+)
 
 // sumsAVX512 says whether the AVX-512 kernels of sums.go run; tests turn it
 // off.
@@ -84,6 +88,42 @@ func dualVec[F float32 | float64](acc *lanes, a []F, x0, lo, hi []float64, lam f
 		dual32x512(acc, &a[0], &x0[0], &lo[0], &hi[0], n, lam, 2*lam)
 	case []float64:
 		dual64x512(acc, &a[0], &x0[0], &lo[0], &hi[0], n, lam, 2*lam)
+	}
+	return n
+}
+
+// relaxArgs are relax32x512's and relax64x512's arguments (their offsets
+// are in sums_amd64.s).
+type relaxArgs struct {
+	fa                         *float32
+	a                          unsafe.Pointer
+	la, ua, lc, uc, mz, hm, bm *float64
+	cv                         *float64
+	n                          int
+	s, corr                    *lanes
+}
+
+//go:noescape
+func relax32x512(p *relaxArgs)
+
+//go:noescape
+func relax64x512(p *relaxArgs)
+
+// relaxVec does relaxSums's loop over the longest multiple of sumLanes of
+// a, adding into sl and cl, and returns how many elements it did.
+func relaxVec[F float32 | float64](sl, cl *lanes, fa []float32, a []F, ls *lineCols, hm, bm, cv []float64) int {
+	n := len(a) &^ (sumLanes - 1)
+	if !sumsAVX512 || n == 0 {
+		return 0
+	}
+	_, _, _, _ = fa[n-1], hm[n-1], bm[n-1], cv[n-1]
+	_, _, _, _, _ = ls.la[n-1], ls.ua[n-1], ls.lc[n-1], ls.uc[n-1], ls.mz[n-1]
+	p := relaxArgs{fa: &fa[0], a: unsafe.Pointer(&a[0]), la: &ls.la[0], ua: &ls.ua[0], lc: &ls.lc[0], uc: &ls.uc[0], mz: &ls.mz[0],
+		hm: &hm[0], bm: &bm[0], cv: &cv[0], n: n, s: sl, corr: cl}
+	if unsafe.Sizeof(a[0]) == 4 {
+		relax32x512(&p)
+	} else {
+		relax64x512(&p)
 	}
 	return n
 }

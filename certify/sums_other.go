@@ -11,3 +11,7 @@ func l2Vec[F float32 | float64](b, d, q, m *lanes, a []F, x0, lo, hi, mid []floa
 func dualVec[F float32 | float64](acc *lanes, a []F, x0, lo, hi []float64, lam float64) int {
 	return 0
 }
+
+func relaxVec[F float32 | float64](sl, cl *lanes, fa []float32, a []F, ls *lineCols, hm, bm, cv []float64) int {
+	return 0
+}
