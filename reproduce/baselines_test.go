@@ -70,9 +70,17 @@ func TestBaselinesQuick(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	in := DefaultInstruments(mo.Info(), true)
+	in.Subset, in.Steps, in.SquareQueries = 20, 5, 20
+	mo.Instruments = &in
 	o := DefaultBaselines(true)
 	o.MNIST, o.Eps, o.PGDSteps, o.APGDSteps, o.SquareQueries, o.AttackSubset = mo, []float64{0.1, 0.3}, 10, 10, 30, 200
 	o.AdvSteps = 5
+	// The three first baselines, each at its default knob only (the
+	// sweeps are TestBaselinesPlanKnobs's; the 1-Lipschitz network is
+	// TestLipschitzCertifyPhase's).
+	o.Methods = []string{train.MethodAdv, train.MethodJacobian, train.MethodSpecNorm}
+	o.Knobs = map[string][]float64{train.MethodJacobian: {o.JacLambda}, train.MethodSpecNorm: {1}}
 	e.Timings = nil
 	res, err := Baselines(context.Background(), e, o)
 	if err != nil {
@@ -96,6 +104,18 @@ func TestBaselinesQuick(t *testing.T) {
 		t.Fatalf("%d runs, want 2 LILs + 2 baselines + adversarial training at 2 budgets", len(res.Runs))
 	}
 	checkStrong(t, res)
+	// Every model is on the fronts, each front drawn.
+	if len(res.Instrumented) != 6 || len(res.Fronts) == 0 || len(res.Figures) != len(res.Fronts) {
+		t.Errorf("%d models instrumented, %d fronts, figures %v", len(res.Instrumented), len(res.Fronts), res.Figures)
+	}
+	for _, f := range res.Fronts {
+		if len(f.Points) != 6 || len(f.LILs) != 1 || len(f.Dominance) != 5 {
+			t.Errorf("front %s %s: %d points, %d LIL verdicts, %d comparisons", f.Kind, normEps(f.Norm, f.Eps), len(f.Points), len(f.LILs), len(f.Dominance))
+		}
+		if _, err := os.Stat(filepath.Join(e.Dir, f.Figure+".png")); err != nil {
+			t.Error(err)
+		}
+	}
 	by := map[string]BaselineRun{}
 	for _, run := range res.Runs {
 		by[run.Label()] = run
@@ -114,8 +134,8 @@ func TestBaselinesQuick(t *testing.T) {
 		if run.Method == train.MethodAdv && run.AdvEps > 0.1 {
 			continue
 		}
-		floor := map[string]float64{"plain CE (LIL β = 0)": 0.75, "Jacobian regularisation": 0.75, "PGD adversarial training at ε = 0.1": 0.65,
-			"spectral normalisation": 0.55, "LIL β = 1": 0.32}[run.Label()]
+		floor := map[string]float64{"plain CE (LIL β = 0)": 0.75, "Jacobian regularisation, λ = 0.01": 0.75, "PGD adversarial training at ε = 0.1": 0.65,
+			"spectral normalisation, scale = 1": 0.55, "LIL β = 1": 0.32}[run.Label()]
 		if floor == 0 || run.Clean < floor {
 			t.Errorf("%s: clean accuracy %g, want ≥ %g", run.Label(), run.Clean, floor)
 		}
@@ -134,7 +154,7 @@ func TestBaselinesQuick(t *testing.T) {
 	}
 	// A spectrally normalised model loads with its effective weights and
 	// predicts exactly as at the end of training.
-	sn := by["spectral normalisation"]
+	sn := by["spectral normalisation, scale = 1"]
 	m, err := model.Load(filepath.Join(e.Dir, sn.Dir))
 	if err != nil {
 		t.Fatal(err)
@@ -143,7 +163,7 @@ func TestBaselinesQuick(t *testing.T) {
 		t.Errorf("spectral-norm model's config says method %q", m.Config.Blocks[0].Train.Method)
 	}
 	_, te, _ := e.Data(MNISTSpec(e, mo, Standard, 0, 0).Data)
-	tr, err := TrainPhase(context.Background(), e, "mnist/baseline/specnorm/seed=0/train", mustSpec(t, e, o, train.MethodSpecNorm))
+	tr, err := TrainPhase(context.Background(), e, "mnist/baseline/specnorm-scale=1/seed=0/train", mustSpec(t, e, o, train.MethodSpecNorm))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +179,7 @@ func TestBaselinesQuick(t *testing.T) {
 	}
 	md := res.Markdown()
 	t.Log("\n" + md)
-	for _, want := range []string{"| worst ε = 0.1 |", "PGD adversarial training", "APGD-CE", res.Verdict()} {
+	for _, want := range []string{"| worst ε = 0.1 |", "PGD adversarial training", "APGD-CE", res.Verdict(), "**Where the LILs sit.**", "![front: clean vs AutoAttack robust accuracy at L∞ 0.1](mnist/front-robust-linf.png)"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("Markdown lacks %q:\n%s", want, md)
 		}

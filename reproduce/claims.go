@@ -152,7 +152,7 @@ func (s *MNISTSummary) trendClaims(st Study, prefix string) []Claim {
 	var out []Claim
 	for _, proto := range []string{Standard, Authors} {
 		t := s.trend(proto)
-		c := Claim{Claim: fmt.Sprintf("%srobustness rises with β, by the paper's instruments (FGSM at ε = 0.1, 10-step PGD at ε = %s; slope over every β), %s protocol",
+		c := Claim{Claim: fmt.Sprintf("%srobustness rises with β, by the paper's instruments (FGSM at ε = 0.1, 10-step PGD at ε = %s; slope over every β; family: the two instruments, both must hold, an intersection–union test without correction), %s protocol",
 			prefix, num(st.KeyEps), proto), Paper: "yes (Fig. 3)"}
 		switch {
 		case !t.ran:
@@ -506,7 +506,7 @@ func (r *BaselineResults) claims() []Claim {
 	if c, ok := r.trendClaim(); ok {
 		out = append(out, c)
 	}
-	return out
+	return append(out, r.frontClaims()...) // fronts.go
 }
 
 // claim is the claims-table row "LILs are more robust than plain CE",
@@ -686,7 +686,7 @@ func (r *BaselineResults) trendClaim() (Claim, bool) {
 	if !ok {
 		return Claim{}, false
 	}
-	c := Claim{Claim: fmt.Sprintf("%srobustness rises with β under the strongest attacks (worst of PGD, APGD-CE, Square at ε = %s; slope over every β), standard protocol",
+	c := Claim{Claim: fmt.Sprintf("%srobustness rises with β under the strongest attacks (worst of PGD, APGD-CE, Square at ε = %s; slope over every β; a single pre-declared comparison, no correction), standard protocol",
 		studyPrefix(r.Options.MNIST.Info()), num(r.Options.Eps[k])), Paper: "yes (Fig. 3)"}
 	c.Measured = fmt.Sprintf("%s at β = %s … %s at β = %s, slope per β step %s", rows[0].Worst[k].String(), num(rows[0].Beta), rows[len(rows)-1].Worst[k].String(), num(rows[len(rows)-1].Beta), iv.String())
 	eff := []Effect{{Name: "worst-of-all accuracy, slope per β step over every β", Interval: iv}}
@@ -743,4 +743,75 @@ func (s *MNISTSummary) fairnessClaims(st Study, prefix string) []Claim {
 	}
 	c.Measured = fmt.Sprintf("%s → %s, cost %s", zero.Standard.String(), ten.Standard.String(), iv.String())
 	return append(out, judged(c, verdict.Matches(iv, r4(PaperTable1[0]-PaperTable1[10]), CostMargin), Effect{Name: "clean accuracy, β = 0 minus β = 10", Interval: iv}))
+}
+
+// reportRule is a rule of this report beside verdict.Rules: which
+// instruments, budgets and families its claims use. tests names the tests
+// that check it: "TestX" in this package, "cmd/isonet.TestY" in the CLI's.
+type reportRule struct {
+	name, text string
+	tests      []string
+}
+
+// reportRules are the report's rules beside verdict.Rules.
+func reportRules() []reportRule {
+	st := Studies["mnist"]
+	seeds := DefaultSeeds(false)
+	return []reportRule{
+		{"Instruments, families and corrections", fmt.Sprintf("Every robustness claim names its instrument, its family and its correction. The strongest instruments judge: the AutoAttack ensemble's per-example worst case at the key budgets L∞ %s and L2 %s (one family, Holm), CROWN certificates at the radii declared before any run, L∞ %s and L2 %s (one family, Holm), and each β > 0 against β = 0 under AutoAttack (one family per budget, Holm). "+
+			"The L2 threat model stands beside L∞ because isometry is a Euclidean property. The paper's FGSM and 10-step PGD keep their own rows, labelled as the paper's instruments; the two are one claim that needs both (an intersection–union test, no correction).",
+			num(st.KeyEps), num(st.KeyL2Eps), num(CertKeyLinf), num(CertKeyL2)),
+			[]string{"TestInstrumentClaims", "TestDefaultInstrumentsL2", "TestClaimsRobustnessTrend"}},
+		{"Robustness among the clean-correct examples", "Beside each robustness trend stand the slope among the clean-correct examples (robust / clean accuracy) and, for AutoAttack, the attack success rate (broken / clean-correct), so that β's clean-accuracy cost is not counted as robustness.",
+			[]string{"TestIssue30Defects", "TestInstrumentClaims"}},
+		{"Against adversarial training", fmt.Sprintf("A LIL matches PGD adversarial training only when its worst-of-all accuracy is within ± %s points of it and its clean accuracy is not lower by more than %s points, both at the Bonferroni level over the β values: \"at equal clean accuracy\" is a test, not a sort.", num(100*verdict.Margin), num(100*verdict.Margin)),
+			[]string{"TestIssue30Defects", "TestBaselineVerdict"}},
+		{"Where the paper gives no numbers", "On Fashion-MNIST the β = 0 MLP must reach at least the lowest clean accuracy published for MLPs of its size (one-sided: a baseline better than published is not unfair to the LILs); the clean-accuracy cost of β = 10 against the paper's MNIST cost is our comparison, labelled ours, not the paper's claim.",
+			[]string{"TestFashionFloorOneSided", "TestFashionPipelineSynthetic"}},
+		{"Seeds", fmt.Sprintf("The default run trains every model with seeds %s, so its intervals carry the spread over seeds; --quick trains one seed, and its verdicts say \"(1 seed: indicative)\".", seedWords(seeds)),
+			[]string{"cmd/isonet.TestDefaultSeeds", "TestClaimsSeeds"}},
+	}
+}
+
+// seedWords writes seeds as "0, 1 and 2".
+func seedWords(seeds []uint64) string {
+	var s []string
+	for _, x := range seeds {
+		s = append(s, fmt.Sprint(x))
+	}
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
+}
+
+// VerdictsMarkdown is the report's section "How the verdicts are reached":
+// the rules of package verdict (verdict.Rules) and this report's own, each
+// stated once with the tests that check it.
+func VerdictsMarkdown() string {
+	var b strings.Builder
+	b.WriteString("\n## How the verdicts are reached\n\n")
+	b.WriteString("Every verdict of the claims table follows these rules, each checked by the tests named after it (in package verdict unless another is named).\n\n")
+	tests := func(names []string, pkg string) string {
+		var q []string
+		for _, n := range names {
+			p, name := pkg, n
+			if i := strings.LastIndex(n, "."); i >= 0 {
+				p, name = n[:i], n[i+1:]
+			}
+			if p == "verdict" {
+				q = append(q, "`"+name+"`")
+			} else {
+				q = append(q, "`"+name+"` ("+p+")")
+			}
+		}
+		return strings.Join(q, ", ")
+	}
+	for _, r := range verdict.Rules {
+		fmt.Fprintf(&b, "- **%s.** %s Tests: %s.\n", r.Name, r.Text, tests(r.Tests, "verdict"))
+	}
+	for _, r := range reportRules() {
+		fmt.Fprintf(&b, "- **%s.** %s Tests: %s.\n", r.name, r.text, tests(r.tests, "reproduce"))
+	}
+	return b.String()
 }

@@ -65,8 +65,8 @@ func claimsOf(t *testing.T, r *MNISTResults) (*Results, map[string]Claim) {
 }
 
 const (
-	riseStd  = "robustness rises with β, by the paper's instruments (FGSM at ε = 0.1, 10-step PGD at ε = 0.1; slope over every β), standard protocol"
-	riseAuth = "robustness rises with β, by the paper's instruments (FGSM at ε = 0.1, 10-step PGD at ε = 0.1; slope over every β), authors protocol"
+	riseStd  = "robustness rises with β, by the paper's instruments (FGSM at ε = 0.1, 10-step PGD at ε = 0.1; slope over every β; family: the two instruments, both must hold, an intersection–union test without correction), standard protocol"
+	riseAuth = "robustness rises with β, by the paper's instruments (FGSM at ε = 0.1, 10-step PGD at ε = 0.1; slope over every β; family: the two instruments, both must hold, an intersection–union test without correction), authors protocol"
 	t1Auth0  = "MNIST clean accuracy at β = 0 (Table 1), authors protocol (the setup of the paper's numbers)"
 	t1Std0   = "MNIST clean accuracy at β = 0 (Table 1), standard protocol"
 )

@@ -43,9 +43,11 @@ func TestPlanStable(t *testing.T) {
 	// topology); torus 1 + 2 × 2; MNIST 6 β × 2 seeds × (3 standard + 4
 	// authors: train, isometry, attacks) + 2 × 2 instruments (autoattack,
 	// certify); baselines per seed 6 strong
-	// attacks of the LILs + adversarial training at each of 3 ε × 2 +
-	// Jacobian and spectral norm × 2.
-	if want := 13 + 5 + 6*2*(3+4+2*2) + 2*(6+3*2+2*2); len(a.Phases) != want {
+	// attacks of the LILs + adversarial training at each of 3 ε × 4
+	// (train, strong attacks, autoattack, certify) + Jacobian, spectral
+	// norm, 1-Lipschitz and TRADES at two knob values each (train,
+	// autoattack, certify; strong attacks at the default knob only).
+	if want := 13 + 5 + 6*2*(3+4+2*2) + 2*(6+3*4+4*(2*3+1)); len(a.Phases) != want {
 		t.Errorf("%d phases, want %d", len(a.Phases), want)
 	}
 	seen := map[string]bool{}

@@ -125,7 +125,7 @@ func (r *Results) Markdown() string {
 	}
 	b.WriteString(report.MarkdownTable([]string{"claim", "paper", "measured here", "holds?"}, rows))
 	if len(r.Claims) > 0 {
-		b.WriteString("\n" + verdict.Rules + "\n")
+		b.WriteString(VerdictsMarkdown())
 	}
 	for _, s := range r.Sections {
 		switch s {

@@ -5,13 +5,14 @@ import (
 	"go/token"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
 
 // TestRulesStated: the package doc states five numbered rules, each
 // naming tests that exist in this package, and Rules (the report's
-// statement) says each of them.
+// statement) says each of them and names the same tests in the same order.
 func TestRulesStated(t *testing.T) {
 	src, err := os.ReadFile("verdict.go")
 	if err != nil {
@@ -48,18 +49,29 @@ func TestRulesStated(t *testing.T) {
 		if len(named) == 0 {
 			t.Errorf("rule %d names no test", i+1)
 		}
+		if i < len(Rules) && !slices.Equal(named, Rules[i].Tests) {
+			t.Errorf("rule %d (%s): the package doc names %v, Rules (the report's statement) %v", i+1, Rules[i].Name, named, Rules[i].Tests)
+		}
 		for _, name := range named {
 			if !tests[name] {
 				t.Errorf("rule %d names %s, which is not a test of this package", i+1, name)
 			}
 		}
 	}
-	if n != 5 {
-		t.Errorf("%d numbered rules in the package doc, want 5", n)
+	if n != 5 || len(Rules) != n {
+		t.Errorf("%d numbered rules in the package doc, %d in Rules, want 5", n, len(Rules))
 	}
+	var text []string
+	for _, r := range Rules {
+		if r.Name == "" || r.Text == "" {
+			t.Errorf("rule %+v: no name or no text", r)
+		}
+		text = append(text, r.Text)
+	}
+	all := strings.Join(text, " ")
 	for _, phrase := range []string{"Wilson score interval", "Newcombe's paired score interval", "Welch–Satterthwaite", "excludes 0 on the claimed side",
 		"Holm at family-wise 5 %", "chosen only among the members that hold", "within ± 2 points", "slope over every β", "(1 seed: indicative)"} {
-		if !strings.Contains(Rules, phrase) {
+		if !strings.Contains(all, phrase) {
 			t.Errorf("Rules does not say %q", phrase)
 		}
 	}

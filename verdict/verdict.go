@@ -1,7 +1,8 @@
 // Package verdict decides whether a claim holds from measured numbers and
 // their uncertainty, by one stated rule per kind of claim. Every verdict of
-// the reproduce report comes from here. The rules, each tested in this
-// package:
+// the reproduce report comes from here. The rules, each with the tests of
+// this package that check it (Rules states them in words for the report's
+// "How the verdicts are reached" section, naming the same tests):
 //
 //  1. Intervals. An accuracy of one seed gets the Wilson score interval
 //     (Wilson; ClopperPearson gives the exact one): it does not collapse at
@@ -317,15 +318,34 @@ func All(parts ...Verdict) Verdict {
 	return decide(out, seeds, "")
 }
 
-// Rules states every rule in words, for the report (the package doc says
-// them once more, with the functions).
-const Rules = "Each verdict comes from an effect and its 95 % interval. " +
-	"One seed: an accuracy gets the Wilson score interval over the test examples (it does not collapse at 0 or 1); a difference of two accuracies on the same test examples gets Newcombe's paired score interval (method 10) where the per-example outcomes are kept, " +
-	"and otherwise Newcombe's hybrid score interval for independent proportions, which is conservative for models that agree on most examples; a Pearson r gets Fisher's z. " +
-	"A one-seed verdict is marked \"(1 seed: indicative)\": the spread over seeds is not in it. " +
-	"With n ≥ 2 seeds the interval carries both sources: the variance over seeds (paired per-seed differences for a comparison) plus the test examples' variance from the score limits, with Student's t at the Welch–Satterthwaite degrees of freedom. " +
-	"A claim that an effect is positive (or negative) holds when the interval excludes 0 on the claimed side, does not hold when it excludes 0 on the other side, and is otherwise \"not resolved with n seeds\"; a threshold claim compares the interval with the threshold the same way. " +
-	"A trend over β is the least-squares slope over every β in order (log β, β = 0 one decade below the smallest), not the extremes alone. " +
-	"Comparisons judged together form a named family corrected by Holm at family-wise 5 %, with Bonferroni-level intervals printed; \"the best\" of a family is chosen only among the members that hold after the correction. " +
-	"A claim made of parts that must all hold needs no correction. " +
-	"\"Matches\" between two methods holds only when the whole interval of their difference lies within ± 2 points; a number matching the paper's, when the interval lies within ± 1 point of it; an interval that straddles 0 but reaches past the margin is not resolved, never a match."
+// Rule is one of the rules every verdict follows: its name, the rule in
+// words for the report, and the tests of this package that check it.
+type Rule struct {
+	Name  string
+	Text  string
+	Tests []string
+}
+
+// Rules are the rules every verdict follows, in the order of the package
+// doc, stated once for the report's "How the verdicts are reached"
+// section; the package doc states them with the functions that apply
+// them. TestRulesStated checks that both name the same tests, and that
+// those tests exist.
+var Rules = []Rule{
+	{Name: "Intervals", Text: "Each verdict comes from an effect and its 95 % interval. " +
+		"One seed: an accuracy gets the Wilson score interval over the test examples (it does not collapse at 0 or 1); a difference of two accuracies on the same test examples gets Newcombe's paired score interval (method 10) where the per-example outcomes are kept, " +
+		"and otherwise Newcombe's hybrid score interval for independent proportions, which is conservative for models that agree on most examples; a Pearson r gets Fisher's z. " +
+		"A one-seed verdict is marked \"(1 seed: indicative)\": the spread over seeds is not in it. " +
+		"With n ≥ 2 seeds the interval carries both sources: the variance over seeds (paired per-seed differences for a comparison) plus the test examples' variance from the score limits, with Student's t at the Welch–Satterthwaite degrees of freedom. " +
+		"Each method's coverage is checked by simulation on synthetic data of known truth.",
+		Tests: []string{"TestProportionKnownValues", "TestPairedDiffKnownValue", "TestIndependentDiffKnownValue", "TestNoCollapseAtTheEdges", "TestCoverage"}},
+	{Name: "Direction", Text: "A claim that an effect is positive (or negative) holds when the interval excludes 0 on the claimed side, does not hold when it excludes 0 on the other side, and is otherwise \"not resolved with n seeds\"; a threshold claim compares the interval with the threshold the same way.",
+		Tests: []string{"TestAccuracyDiffOneSeed", "TestAccuracyDiffSeeds", "TestMatchesAboveAll"}},
+	{Name: "Multiplicity", Text: "Comparisons judged together form a named family corrected by Holm at family-wise 5 %, with Bonferroni-level intervals printed; \"the best\" of a family is chosen only among the members that hold after the correction (or chosen on one half of the test examples and judged on the other), which keeps the false-positive rate at most 5 % when no member differs. " +
+		"A claim made of parts that must all hold needs no correction.",
+		Tests: []string{"TestHolm", "TestPValue", "TestFamily", "TestSelectionFalsePositives", "TestOutcomeAPI"}},
+	{Name: "Matching", Text: "\"Matches\" between two methods holds only when the whole interval of their difference lies within ± 2 points; a number matching the paper's, when the interval lies within ± 1 point of it; an interval that straddles 0 but reaches past the margin is not resolved, never a match.",
+		Tests: []string{"TestEquivalent", "TestMatchesAboveAll"}},
+	{Name: "Trends", Text: "A trend over β is the least-squares slope over every β in order (log β, β = 0 one decade below the smallest), not the extremes alone; robustness is also read among the clean-correct examples (robust / clean accuracy), so a clean-accuracy cost is not counted as lost robustness.",
+		Tests: []string{"TestTrend", "TestConditional", "TestOutcomeAPI"}},
+}
