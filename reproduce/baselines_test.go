@@ -2,6 +2,7 @@ package reproduce
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -252,18 +253,26 @@ func TestBaselineVerdict(t *testing.T) {
 }
 
 func TestBaselineOptionsValidate(t *testing.T) {
-	for _, edit := range []func(o *BaselineOptions){
-		func(o *BaselineOptions) { o.Methods = []string{"lil"} },
-		func(o *BaselineOptions) { o.Eps = nil },
-		func(o *BaselineOptions) { o.Eps = []float64{0} },
-		func(o *BaselineOptions) { o.APGDSteps = 0 },
-		func(o *BaselineOptions) { o.AttackSubset = -1 },
-		func(o *BaselineOptions) { o.MNIST.Betas = nil },
+	for _, c := range []struct {
+		edit func(o *BaselineOptions)
+		want string // in the error; "" for any
+	}{
+		{func(o *BaselineOptions) { o.Methods = []string{"lil"} }, "method must be adv"},
+		{func(o *BaselineOptions) { o.Eps = nil }, ""},
+		{func(o *BaselineOptions) { o.Eps = []float64{0} }, ""},
+		{func(o *BaselineOptions) { o.APGDSteps = 0 }, ""},
+		{func(o *BaselineOptions) { o.AttackSubset = -1 }, ""},
+		{func(o *BaselineOptions) { o.MNIST.Betas = nil }, ""},
+		{func(o *BaselineOptions) { o.Methods = []string{"mixup"} }, `got "mixup"`},
+		{func(o *BaselineOptions) { o.Knobs = map[string][]float64{train.MethodAdv: {0.1}} }, "swept over the budgets"},
+		{func(o *BaselineOptions) { o.Knobs = map[string][]float64{train.MethodTrades: {1, 0}} }, "trades's knob values must be finite and > 0, got 0"},
+		{func(o *BaselineOptions) { o.Knobs = map[string][]float64{train.MethodSpecNorm: {math.Inf(1)}} }, "got +Inf"},
+		{func(o *BaselineOptions) { o.Knobs = map[string][]float64{"mixup": {1}} }, `knobs for method "mixup"`},
 	} {
 		o := DefaultBaselines(false)
-		edit(&o)
-		if err := o.Validate(); err == nil {
-			t.Errorf("invalid options accepted: %+v", o)
+		c.edit(&o)
+		if err := o.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("options %+v: error %v, want one with %q", o, err, c.want)
 		}
 	}
 	if err := DefaultBaselines(false).Validate(); err != nil {
