@@ -393,13 +393,8 @@ func (b *bounder) prepare(j int) {
 		}
 		aw, dw := b.absW[j], b.dW[j]
 		for o := range n {
-			var s, d, wm float64
-			for i, w := range aw[o*in : (o+1)*in] {
-				s += w * rho[i]
-			}
-			for i, w := range ly.W[o*in : (o+1)*in] {
-				wm += w * m[i]
-			}
+			var d float64
+			s, wm := dot2(aw[o*in:(o+1)*in], rho, ly.W[o*in:(o+1)*in], m)
 			if dw != nil { // weights that are not float32 numbers
 				for i, w := range dw[o*in : (o+1)*in] {
 					d += w * rho[i]

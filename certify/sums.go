@@ -112,3 +112,17 @@ func relaxSums[F float32 | float64](fa []float32, a []F, ls *lineCols, hm, bm, c
 	}
 	return sl.total(), cl.total()
 }
+
+// dot2 returns Σ a_i·b_i and Σ c_i·d_i (all of a's length).
+func dot2(a, b, c, d []float64) (ab, cd float64) {
+	var x, y lanes
+	n := len(a)
+	b, c, d = b[:n], c[:n], d[:n]
+	done := dot2Vec(&x, &y, a, b, c, d)
+	for i := done; i < n; i++ {
+		l := i % sumLanes
+		x[l] += a[i] * b[i]
+		y[l] += c[i] * d[i]
+	}
+	return x.total(), y.total()
+}

@@ -127,3 +127,20 @@ func relaxVec[F float32 | float64](sl, cl *lanes, fa []float32, a []F, ls *lineC
 	}
 	return n
 }
+
+//go:noescape
+func dot2x512(acc *[2]lanes, a, b, c, d *float64, n int)
+
+// dot2Vec adds dot2's products over the longest multiple of sumLanes of a
+// into x and y and returns how many elements it did.
+func dot2Vec(x, y *lanes, a, b, c, d []float64) int {
+	n := len(a) &^ (sumLanes - 1)
+	if !sumsAVX512 || n == 0 {
+		return 0
+	}
+	_, _, _ = b[n-1], c[n-1], d[n-1]
+	acc := [2]lanes{*x, *y}
+	dot2x512(&acc, &a[0], &b[0], &c[0], &d[0], n)
+	*x, *y = acc[0], acc[1]
+	return n
+}

@@ -514,3 +514,45 @@ relax64loop:
 	VZEROUPPER
 relax64done:
 	RET
+
+// func dot2x512(acc *[2]lanes, a, b, c, d *float64, n int)
+// acc[0] += a·b, acc[1] += c·d.
+TEXT ·dot2x512(SB), NOSPLIT, $0-48
+	MOVQ acc+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ c+24(FP), R8
+	MOVQ d+32(FP), R9
+	MOVQ n+40(FP), CX
+	SHRQ $4, CX
+	JZ dot2done
+	VMOVUPD 0(DI), Z0
+	VMOVUPD 64(DI), Z1
+	VMOVUPD 128(DI), Z2
+	VMOVUPD 192(DI), Z3
+dot2loop:
+	VMOVUPD 0(SI), Z4
+	VMOVUPD 64(SI), Z5
+	VMULPD 0(DX), Z4, Z4
+	VMULPD 64(DX), Z5, Z5
+	VADDPD Z4, Z0, Z0
+	VADDPD Z5, Z1, Z1
+	VMOVUPD 0(R8), Z6
+	VMOVUPD 64(R8), Z7
+	VMULPD 0(R9), Z6, Z6
+	VMULPD 64(R9), Z7, Z7
+	VADDPD Z6, Z2, Z2
+	VADDPD Z7, Z3, Z3
+	ADDQ $128, SI
+	ADDQ $128, DX
+	ADDQ $128, R8
+	ADDQ $128, R9
+	DECQ CX
+	JNZ dot2loop
+	VMOVUPD Z0, 0(DI)
+	VMOVUPD Z1, 64(DI)
+	VMOVUPD Z2, 128(DI)
+	VMOVUPD Z3, 192(DI)
+	VZEROUPPER
+dot2done:
+	RET

@@ -15,3 +15,5 @@ func dualVec[F float32 | float64](acc *lanes, a []F, x0, lo, hi []float64, lam f
 func relaxVec[F float32 | float64](sl, cl *lanes, fa []float32, a []F, ls *lineCols, hm, bm, cv []float64) int {
 	return 0
 }
+
+func dot2Vec(x, y *lanes, a, b, c, d []float64) int { return 0 }

@@ -26,6 +26,23 @@ func TestSumsVec(t *testing.T) {
 			hi[i] = min(x0[i]+0.1, 1)
 			mid[i] = (lo[i] + hi[i]) / 2
 		}
+		x1, x2 := dot2(a64, x0, lo, hi)
+		func() {
+			defer func(v bool) { sumsAVX512 = v }(sumsAVX512)
+			sumsAVX512 = false
+			g1, g2 := dot2(a64, x0, lo, hi)
+			if math.Float64bits(g1) != math.Float64bits(x1) || math.Float64bits(g2) != math.Float64bits(x2) {
+				t.Errorf("n=%d dot2: kernel %v, %v; Go %v, %v", n, x1, x2, g1, g2)
+			}
+		}()
+		var s1, s2 float64
+		for i := range n {
+			s1 += a64[i] * x0[i]
+			s2 += lo[i] * hi[i]
+		}
+		if math.Abs(s1-x1) > 1e-12*(1+math.Abs(s1)) || math.Abs(s2-x2) > 1e-12*(1+math.Abs(s2)) {
+			t.Errorf("n=%d dot2: lanes %v, %v; sequential %v, %v", n, x1, x2, s1, s2)
+		}
 		type out struct{ box, dot, sq, cm, dual float64 }
 		run := func(vec bool) (o32, o64 out) {
 			defer func(v bool) { sumsAVX512 = v }(sumsAVX512)
