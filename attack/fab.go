@@ -327,14 +327,9 @@ func (f *fabRun) run(best *tensor.Mat, norms []float64, x *tensor.Mat, y, target
 					norms[i] = t
 					copy(best.Row(i), x1)
 				}
-				for j := range x1 {
-					x1[j] = float32(float64(x0[j]) + (float64(x1[j])-float64(x0[j]))*fabBeta)
-				}
+				backTowards(x1, x0)
 				if first {
-					p0, p1 := f.pre0.Row(k), f.pre1.Row(k)
-					for j := range p1 {
-						p1[j] = float32(float64(p0[j]) + (float64(p1[j])-float64(p0[j]))*fabBeta)
-					}
+					backTowards(f.pre1.Row(k), f.pre0.Row(k))
 				}
 			}
 			if f.done(norms[i]) {
@@ -387,10 +382,23 @@ func vecNorm(v []float64, norm string) float64 {
 	return s
 }
 
+// backTowards moves x1 back towards x0: x1 = x0 + (x1 − x0)·fabBeta, in
+// float64 rounded to float32, element by element.
+func backTowards(x1, x0 []float32) {
+	x0 = x0[:len(x1)]
+	for j := blendVec(x1, x0, fabBeta); j < len(x1); j++ {
+		x1[j] = float32(float64(x0[j]) + (float64(x1[j])-float64(x0[j]))*fabBeta)
+	}
+}
+
 // rowDist returns ‖a − b‖ in norm, in float64.
 func rowDist(a, b []float32, norm string) float64 {
 	var s float64
-	for j := range a {
+	j0 := 0
+	if norm == NormInf {
+		j0, s = distInfVec(a, b) // the maximum is exact in any order
+	}
+	for j := j0; j < len(a); j++ {
 		d := float64(a[j]) - float64(b[j])
 		if norm == NormInf {
 			s = max(s, math.Abs(d))

@@ -102,3 +102,32 @@ func axpyVec(dst, x []float32, a float32) int {
 	axpy512(&dst[0], &x[0], n, a)
 	return n
 }
+
+//go:noescape
+func distInf512(a, b *float32, n int) float64
+
+// distInfVec returns how many elements of a (the longest multiple of 8) it
+// did and max |a_j − b_j| over them, in float64.
+func distInfVec(a, b []float32) (int, float64) {
+	n := len(a) &^ 7
+	if !stepAVX512 || n == 0 {
+		return 0, 0
+	}
+	_ = b[n-1]
+	return n, distInf512(&a[0], &b[0], n)
+}
+
+//go:noescape
+func blend512(x1, x0 *float32, n int, beta float64)
+
+// blendVec does backTowards over the longest multiple of 8 of x1 and
+// returns how many elements it did.
+func blendVec(x1, x0 []float32, beta float64) int {
+	n := len(x1) &^ 7
+	if !stepAVX512 || n == 0 {
+		return 0
+	}
+	_ = x0[n-1]
+	blend512(&x1[0], &x0[0], n, beta)
+	return n
+}

@@ -372,3 +372,61 @@ xloop:
 	VZEROUPPER
 xdone:
 	RET
+
+// func distInf512(a, b *float32, n int) float64
+// max over n elements (a multiple of 8) of |float64(a) − float64(b)|, the
+// subtraction exact in float64; the maximum does not depend on the order.
+TEXT ·distInf512(SB), NOSPLIT, $0-32
+	MOVQ a+0(FP), SI
+	MOVQ b+8(FP), DX
+	MOVQ n+16(FP), CX
+	VPXORQ Z0, Z0, Z0
+	SHRQ $3, CX
+	JZ ddone
+	VPBROADCASTQ stepc_abs64<>(SB), Z3
+dloop:
+	VCVTPS2PD 0(SI), Z1
+	VCVTPS2PD 0(DX), Z2
+	VSUBPD Z2, Z1, Z1
+	VANDPD Z3, Z1, Z1
+	VMAXPD Z1, Z0, Z0
+	ADDQ $32, SI
+	ADDQ $32, DX
+	DECQ CX
+	JNZ dloop
+	VEXTRACTF64X4 $1, Z0, Y1
+	VMAXPD Y1, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPD X1, X0, X0
+	VPERMILPD $1, X0, X1
+	VMAXSD X1, X0, X0
+	VZEROUPPER
+ddone:
+	MOVSD X0, ret+24(FP)
+	RET
+
+// func blend512(x1, x0 *float32, n int, beta float64)
+// x1 = float32(x0 + (x1 − x0)·beta) in float64, for n elements (a multiple
+// of 8), lane by lane the arithmetic of backTowards.
+TEXT ·blend512(SB), NOSPLIT, $0-32
+	MOVQ x1+0(FP), DI
+	MOVQ x0+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JZ bdone
+	VBROADCASTSD beta+24(FP), Z3
+bloop:
+	VCVTPS2PD 0(DI), Z1
+	VCVTPS2PD 0(SI), Z2
+	VSUBPD Z2, Z1, Z1
+	VMULPD Z3, Z1, Z1
+	VADDPD Z1, Z2, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS Y1, 0(DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	DECQ CX
+	JNZ bloop
+	VZEROUPPER
+bdone:
+	RET

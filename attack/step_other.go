@@ -21,3 +21,7 @@ func fabBuildVec(x1, x0, w []float32, r1, r0, u1, a1, u0, a0 []float64, flip1, f
 func newtonVec(la, lb, ln *[8]float64, u, a []float64, tau float64) int { return 0 }
 
 func axpyVec(dst, x []float32, a float32) int { return 0 }
+
+func distInfVec(a, b []float32) (int, float64) { return 0, 0 }
+
+func blendVec(x1, x0 []float32, beta float64) int { return 0 }

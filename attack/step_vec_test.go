@@ -207,3 +207,43 @@ func TestAxpyVectorBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestDistBlendVectorBitIdentical: rowDist's L∞ kernel and backTowards's
+// kernel give the bits of their Go loops; the distance is the plain maximum.
+func TestDistBlendVectorBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int{0, 1, 7, 8, 9, 100, 784, 790} {
+		a, b := make([]float32, n), make([]float32, n)
+		for j := range a {
+			a[j], b[j] = rng.Float32(), rng.Float32()
+			if j%5 == 2 {
+				b[j] = a[j] // a zero difference
+			}
+		}
+		var want float64
+		for j := range a {
+			want = max(want, math.Abs(float64(a[j])-float64(b[j])))
+		}
+		if got := rowDist(a, b, NormInf); got != want {
+			t.Errorf("n=%d: rowDist %v, want %v", n, got, want)
+		}
+		v := append([]float32(nil), a...)
+		g := append([]float32(nil), a...)
+		backTowards(v, b)
+		old := stepAVX512
+		stepAVX512 = false
+		backTowards(g, b)
+		if d := rowDist(a, b, NormInf); d != want {
+			t.Errorf("n=%d: Go rowDist %v, want %v", n, d, want)
+		}
+		stepAVX512 = old
+		for j := range v {
+			if math.Float32bits(v[j]) != math.Float32bits(g[j]) {
+				t.Fatalf("n=%d: backTowards[%d] kernel %v, Go %v", n, j, v[j], g[j])
+			}
+		}
+		if n > 0 && v[0] != float32(float64(b[0])+(float64(a[0])-float64(b[0]))*fabBeta) {
+			t.Errorf("n=%d: backTowards[0] = %v", n, v[0])
+		}
+	}
+}
