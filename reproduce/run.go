@@ -29,9 +29,11 @@ type Options struct {
 	// Extended adds the checks beyond the paper: persistent homology of the
 	// rings (and, with Baselines, the MNIST baselines under strong attacks).
 	Extended bool
-	// Baselines adds PGD adversarial training, Jacobian regularisation and
-	// spectral normalisation to MNIST, all attacked (with the LILs) by
-	// PGD, APGD-CE and Square.
+	// Baselines adds PGD adversarial training, Jacobian regularisation,
+	// spectral normalisation, TRADES and a 1-Lipschitz network to MNIST,
+	// each swept along its knob and placed with the LILs on the Pareto
+	// fronts (fronts.go), and at its default knob attacked by PGD, APGD-CE
+	// and Square.
 	Baselines bool
 	Command   string
 }

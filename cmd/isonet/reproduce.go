@@ -56,7 +56,7 @@ func newReproduceFlags(fs *flag.FlagSet) *reproduceFlags {
 		dataDir:    fs.String("data-dir", "", "folder of the four IDX files of the data set (default: the bundled MNIST; for fashion Debian's dataset-fashion-mnist, sha256-checked)"),
 		quiet:      fs.Bool("quiet", false, "no progress lines"),
 		extended:   fs.Bool("extended", false, "add the checks beyond the paper: persistent homology of the rings, --baselines, and (with all) the fashion study"),
-		baselines:  fs.Bool("baselines", false, "MNIST: also train PGD adversarial training, Jacobian regularisation and spectral normalisation, and attack all models with PGD, APGD-CE and Square"),
+		baselines:  fs.Bool("baselines", false, "MNIST (the fashion study always does): also train PGD adversarial training, Jacobian regularisation, spectral normalisation, TRADES and a 1-Lipschitz network, each along its own knob, place every model on the clean/robust and clean/certified Pareto fronts, and attack each at its default knob with PGD, APGD-CE and Square"),
 		plan:       fs.Bool("plan", false, "print every phase (name, settings hash, the phases it needs, its shard) and exit; computes and writes nothing"),
 		jsonOut:    fs.Bool("json", false, "with --plan: print the plan as JSON"),
 		shard:      fs.String("shard", "", "I/N: compute only shard I's phases (I from 0) into the shared --out; then run --merge"),
