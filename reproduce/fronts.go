@@ -462,6 +462,8 @@ func computeFronts(ins []Instrumented, st Study, dir, prefix string, judge bool)
 		}
 		if judge {
 			f.judge()
+		} else {
+			f.Verdict, f.Family, f.Correction = verdict.NotMeasured(), "none: not judged (--baselines judges the LILs against the other methods)", "none"
 		}
 		if dir != "" {
 			rel := filepath.Join(st.Name, prefix+fs.slug)

@@ -247,7 +247,7 @@ func TestLILFronts(t *testing.T) {
 	if want := []string{"plain CE (LIL β = 0)", "LIL β = 1", "plain CE (LIL β = 0) (authors protocol)", "LIL β = 1 (authors protocol)"}; !slices.Equal(labels, want) {
 		t.Errorf("points %q, want %q", labels, want)
 	}
-	if f.Points[3].OnFront || !f.Points[0].OnFront || !f.Points[1].OnFront || len(f.Dominance) != 0 || f.Verdict.Outcome != "" {
+	if f.Points[3].OnFront || !f.Points[0].OnFront || !f.Points[1].OnFront || len(f.Dominance) != 0 || f.Verdict.Outcome != verdict.NotRun || len(f.LILs) != 0 {
 		t.Errorf("front: %+v", f)
 	}
 	svg, _ := os.ReadFile(filepath.Join(dir, figs["LIL front robust-linf"]+".svg"))
