@@ -599,9 +599,9 @@ func (r *BaselineResults) where() string {
 			}
 		}
 		if len(lilsOn) > 0 {
-			fmt.Fprintf(&b, "The LILs on it are %s (%s). ", strings.Join(lilsOn, ", "), f.Verdict.Text)
+			fmt.Fprintf(&b, "The LILs on it by point estimates are %s; by the paired intervals, \"a LIL lies on the front\" %s. ", strings.Join(lilsOn, ", "), f.Verdict.Text)
 		} else {
-			fmt.Fprintf(&b, "No LIL with β > 0 is on it (%s); the most %s LIL, %s (%s / %s), is beaten in both accuracies (point estimates) by %s. ", f.Verdict.Text, f.Kind, L.Label, pct(L.Clean), pct(L.Value), strings.Join(L.DominatedBy, ", "))
+			fmt.Fprintf(&b, "No LIL with β > 0 is on it by point estimates (by the paired intervals, \"a LIL lies on the front\" %s); the most %s LIL, %s (%s / %s), is beaten in both accuracies (point estimates) by %s. ", f.Verdict.Text, f.Kind, L.Label, pct(L.Clean), pct(L.Value), strings.Join(L.DominatedBy, ", "))
 		}
 		var near []string
 		for _, g := range []struct {

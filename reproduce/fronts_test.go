@@ -197,6 +197,15 @@ func TestFrontVerdicts(t *testing.T) {
 		if len(claims) != len(fronts) || claims[0].Outcome != c.want || !strings.Contains(claims[0].Measured, c.measure) {
 			t.Errorf("%s: claims %+v", c.name, claims)
 		}
+		// The paragraph names the verdict and, where measured, adversarial
+		// training nearest to the LIL in clean accuracy.
+		w := r.where()
+		if !strings.Contains(w, "\"a LIL lies on the front\" "+f.Verdict.Text) {
+			t.Errorf("%s: paragraph lacks the verdict %q:\n%s", c.name, f.Verdict.Text, w)
+		}
+		if c.name == "on the front" && !strings.Contains(w, "adversarial training nearest in clean accuracy, PGD adversarial training ε = 0.1, has 80.0 % / 60.0 %") {
+			t.Errorf("%s: paragraph lacks adversarial training:\n%s", c.name, w)
+		}
 		rows := dominanceRows(fronts)
 		if len(rows) != len(fronts) || rows[0][len(rows[0])-1] != f.LILs[0].Text {
 			t.Errorf("%s: dominance rows %v", c.name, rows)
