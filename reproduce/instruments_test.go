@@ -288,3 +288,45 @@ func TestInstrumentsValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestInstrumentClaimsSeeds: with three seeds the instruments' claims use
+// the interval over the seeds and the test examples (verdict.Paired's seed
+// part) and say so, and their verdicts are not marked "(1 seed:
+// indicative)"; with one seed they are.
+func TestInstrumentClaimsSeeds(t *testing.T) {
+	betas := []float64{0, 1, 10}
+	var r *MNISTResults
+	for seed := range uint64(3) {
+		d := int(seed) * 4 // the seeds differ a little; the rise is the same
+		one := synthRecords(betas, 400, []int{390, 380, 370}, []int{80 + d, 160 + d, 240 + d}, []int{300, 200, 100})
+		for i := range one.AutoAttack {
+			one.AutoAttack[i].Seed, one.Certified[i].Seed = seed, seed
+		}
+		if r == nil {
+			r = one
+			continue
+		}
+		r.AutoAttack, r.Certified = append(r.AutoAttack, one.AutoAttack...), append(r.Certified, one.Certified...)
+	}
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "mnist"), 0o755)
+	s, err := r.summarizeInstruments(dir, map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Claims) != 6 {
+		t.Fatalf("%d claims", len(s.Claims))
+	}
+	for _, c := range s.Claims {
+		if strings.Contains(c.Holds, "1 seed") || len(c.Effects) == 0 {
+			t.Errorf("%s: %q with %d effects", c.Claim, c.Holds, len(c.Effects))
+			continue
+		}
+		if iv := c.Effects[0].Interval; iv.Seeds != 3 || !strings.Contains(iv.Basis, "over 3 seeds and the test examples") {
+			t.Errorf("%s: %d seeds, basis %q", c.Claim, iv.Seeds, iv.Basis)
+		}
+	}
+	if c := s.Claims[0]; c.Outcome != verdict.Holds {
+		t.Errorf("%s: %s (%s), want holds", c.Claim, c.Outcome, c.Measured)
+	}
+}

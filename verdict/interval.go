@@ -250,7 +250,11 @@ func seedPart(iv Interval, c []float64, acc [][]float64, downT, upT, floor, ceil
 			return math.Sqrt(t)
 		}
 		df := sq(vs+vt) / (vs * vs / float64(n-1))
-		return distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile((1+conf)/2) * math.Sqrt(vs+vt)
+		q := z // seeds that agree to rounding: Student's t is the normal (gonum's quantile fails past about 1e12 degrees of freedom)
+		if df < 1e6 {
+			q = distuv.StudentsT{Mu: 0, Sigma: 1, Nu: df}.Quantile((1 + conf) / 2)
+		}
+		return q * math.Sqrt(vs+vt)
 	}
 	iv.SE = math.Sqrt(vs + sq((math.Sqrt(downT)+math.Sqrt(upT))/2/z))
 	iv.Lo = max(floor, iv.Estimate-half(downT))

@@ -295,3 +295,22 @@ func TestCoverage(t *testing.T) {
 		}
 	}
 }
+
+// TestSeedsAgreeToRounding: seeds whose values agree up to rounding give the
+// interval of seeds that agree exactly (the test examples' width), not the
+// whole range: their Welch–Satterthwaite degrees of freedom reach 1e59,
+// where gonum's Student t quantile returns 1e22. Before the fix the
+// difference below was [−1, +1].
+func TestSeedsAgreeToRounding(t *testing.T) {
+	exact, err := Contrast([]float64{-1, 1}, [][]float64{{0.3, 0.3, 0.3}, {0.5, 0.5, 0.5}}, 1000, Level)
+	if err != nil {
+		t.Fatal(err)
+	}
+	near, err := Contrast([]float64{-1, 1}, [][]float64{{0.3, 0.3, 0.3}, {0.5, 0.5 + 1e-16, 0.5}}, 1000, Level)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(near.Lo-exact.Lo) > 1e-6 || math.Abs(near.Hi-exact.Hi) > 1e-6 || exact.Hi-exact.Lo > 0.1 {
+		t.Errorf("seeds equal to rounding: %v, exactly equal: %v", near, exact)
+	}
+}
