@@ -443,27 +443,23 @@ func (pr *projector) project(d []float64, p, w []float32, c, lo, hi float64, nor
 		return pr.projectInf(d, p, w, c, lo, hi)
 	}
 	clear(d)
+	flip := uint32(0)
+	if neg {
+		flip = 1 << 31
+	}
 	n := 0
 	for j, wj := range w {
-		if wj == 0 {
-			continue
-		}
+		// Without branches, as projectInf: sg = ±1 is the sign of s·w_j,
+		// room the room in that direction (hi − p_j or p_j − lo, exactly),
+		// and a coordinate is kept when w_j ≠ 0 and room > 0 (without room
+		// it cannot help).
+		bits := (math.Float32bits(wj) ^ flip) & (1 << 31)
+		sg := float64(math.Float32frombits(math.Float32bits(1) | bits))
+		pj := float64(p[j])
+		room := 0.5*(1+sg)*(hi-pj) + 0.5*(1-sg)*(pj-lo)
 		aw := math.Abs(float64(wj))
-		sg := 1.0
-		room := hi - float64(p[j])
-		if (wj < 0) != neg {
-			sg, room = -1, float64(p[j])-lo
-		}
-		if !(room > 0) {
-			continue // no room: the coordinate cannot help
-		}
-		if inf {
-			u[n], a[n], v[n] = room, aw, sg
-		} else {
-			u[n], a[n], v[n] = room/aw, aw*aw, sg*aw
-		}
-		idx[n] = j
-		n++
+		u[n], a[n], v[n], idx[n] = room/aw, aw*aw, sg*aw, j
+		n += b2i(room > 0) & b2i(wj != 0)
 	}
 	tau := pr.solveBucketed(u[:n], a[:n], math.Abs(c))
 	var s float64
@@ -704,15 +700,27 @@ func (pr *projector) solveBucketed(u, a []float64, c float64) float64 {
 			continue
 		}
 		// τ lies in bin b: the bins below are saturated, those above not.
-		pr.bu, pr.ba = pr.bu[:0], pr.ba[:0]
-		for k, x := range u {
-			if bin[k] == uint8(b) {
-				pr.bu, pr.ba = append(pr.bu, x), append(pr.ba, a[k])
-			}
+		// Its elements are gathered in order, without branches.
+		if cap(pr.bu) < len(u) {
+			pr.bu, pr.ba = make([]float64, len(u)), make([]float64, len(u))
 		}
-		return solveCappedFrom(pr.bu, pr.ba, c, below, max(above, 0))
+		bu, ba := pr.bu[:len(u)], pr.ba[:len(u)]
+		m := 0
+		for k, x := range u {
+			bu[m], ba[m] = x, a[k]
+			m += b2i(bin[k] == uint8(b))
+		}
+		return solveCappedFrom(bu[:m], ba[:m], c, below, max(above, 0))
 	}
 	panic("unreachable")
+}
+
+// b2i is 1 for true and 0 for false (compiled without a branch).
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // solveCapped returns the smallest τ ≥ 0 with Σ_j a_j·min(τ, u_j) = c
@@ -741,33 +749,32 @@ func solveCappedFrom(u, a []float64, c, sumA, sumB float64) float64 {
 		// Median of three as the pivot.
 		p0, p1, p2 := u[0], u[len(u)/2], u[len(u)-1]
 		pv := max(min(p0, p1), min(max(p0, p1), p2))
+		// The loops run without branches (v against pv is a coin toss):
+		// a term left out is added as +0, which leaves these sums of
+		// positive terms unchanged, and every element is written at the
+		// kept count k ≤ j, which advances only for those kept.
 		var below, above float64 // Σ a·u over u_j < pv; Σ a over u_j ≥ pv
 		for j, v := range u {
-			if v < pv {
-				below += a[j] * v
-			} else {
-				above += a[j]
-			}
+			lt := -uint64(b2i(v < pv))
+			below += math.Float64frombits(math.Float64bits(a[j]*v) & lt)
+			above += math.Float64frombits(math.Float64bits(a[j]) &^ lt)
 		}
 		if sumA+below+pv*(sumB+above) >= c {
 			sumB += above
 			k := 0
 			for j, v := range u {
-				if v < pv {
-					u[k], a[k] = v, a[j]
-					k++
-				}
+				u[k], a[k] = v, a[j]
+				k += b2i(v < pv)
 			}
 			u, a = u[:k], a[:k]
 		} else {
 			k := 0
 			for j, v := range u {
-				if v <= pv {
-					sumA += a[j] * v
-				} else {
-					u[k], a[k] = v, a[j]
-					k++
-				}
+				aj := a[j]
+				gt := b2i(v > pv)
+				sumA += math.Float64frombits(math.Float64bits(aj*v) &^ -uint64(gt))
+				u[k], a[k] = v, aj
+				k += gt
 			}
 			u, a = u[:k], a[:k]
 		}
