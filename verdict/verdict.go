@@ -14,10 +14,12 @@
 //     interval carries both sources of variation (Contrast, Paired): the
 //     seeds' variance of the mean plus the test examples' variance
 //     recovered from the score limits, with Student's t at the
-//     Welch–Satterthwaite degrees of freedom. Coverage is checked by
-//     simulation. One seed is marked "(1 seed: indicative)". Tested by
-//     TestProportionKnownValues, TestPairedDiffKnownValue,
-//     TestIndependentDiffKnownValue, TestNoCollapseAtTheEdges, TestCoverage.
+//     Welch–Satterthwaite degrees of freedom (the normal quantile past 1e6
+//     of them: seeds that agree keep the test examples' width). Coverage is
+//     checked by simulation. One seed is marked "(1 seed: indicative)".
+//     Tested by TestProportionKnownValues, TestPairedDiffKnownValue,
+//     TestIndependentDiffKnownValue, TestNoCollapseAtTheEdges,
+//     TestSeedsAgreeToRounding, TestCoverage.
 //  2. Direction. A claim that an effect is positive (negative) holds when
 //     its interval excludes 0 on the claimed side, does not hold when it
 //     excludes 0 on the other, and is otherwise "not resolved with n seeds"
@@ -338,7 +340,7 @@ var Rules = []Rule{
 		"A one-seed verdict is marked \"(1 seed: indicative)\": the spread over seeds is not in it. " +
 		"With n ≥ 2 seeds the interval carries both sources: the variance over seeds (paired per-seed differences for a comparison) plus the test examples' variance from the score limits, with Student's t at the Welch–Satterthwaite degrees of freedom. " +
 		"Each method's coverage is checked by simulation on synthetic data of known truth.",
-		Tests: []string{"TestProportionKnownValues", "TestPairedDiffKnownValue", "TestIndependentDiffKnownValue", "TestNoCollapseAtTheEdges", "TestCoverage"}},
+		Tests: []string{"TestProportionKnownValues", "TestPairedDiffKnownValue", "TestIndependentDiffKnownValue", "TestNoCollapseAtTheEdges", "TestSeedsAgreeToRounding", "TestCoverage"}},
 	{Name: "Direction", Text: "A claim that an effect is positive (or negative) holds when the interval excludes 0 on the claimed side, does not hold when it excludes 0 on the other side, and is otherwise \"not resolved with n seeds\"; a threshold claim compares the interval with the threshold the same way.",
 		Tests: []string{"TestAccuracyDiffOneSeed", "TestAccuracyDiffSeeds", "TestMatchesAboveAll"}},
 	{Name: "Multiplicity", Text: "Comparisons judged together form a named family corrected by Holm at family-wise 5 %, with Bonferroni-level intervals printed; \"the best\" of a family is chosen only among the members that hold after the correction (or chosen on one half of the test examples and judged on the other), which keeps the false-positive rate at most 5 % when no member differs. " +
