@@ -31,7 +31,10 @@ import (
 //     least the published floor): verdict.Above and verdict.Below.
 //
 // A claim made of several parts holds when every part holds (verdict.All:
-// an intersection–union test, which needs no correction).
+// an intersection–union test, which needs no correction). Every robustness
+// claim names its instrument, its family and its correction; the report
+// states the rules once, each with its tests, in its section "How the
+// verdicts are reached" (VerdictsMarkdown).
 
 // TableMargin is how close (in accuracy) a clean accuracy must be to the
 // paper's Table 1 to match it: one point.
