@@ -274,8 +274,9 @@ func (a *apgdRun) update(i int, momentum bool, x0 []float32, cfg Config) {
 	}
 	cur := a.cur.Row(i)
 	direction(a.s, a.g.Row(i), cfg.Norm)
-	for j, c := range cur {
-		a.v[j] = float64(c) + a.eta[i]*a.s[j]
+	v, sr := a.v[:len(cur)], a.s[:len(cur)]
+	for j := axpyRowVec(v, cur, sr, a.eta[i]); j < len(cur); j++ { // the same arithmetic, 8 at a time
+		v[j] = float64(cur[j]) + a.eta[i]*sr[j]
 	}
 	next := a.next.Row(i)
 	if !momentum {
@@ -283,10 +284,10 @@ func (a *apgdRun) update(i int, momentum bool, x0 []float32, cfg Config) {
 		return
 	}
 	projectRow(a.zrow, a.v, x0, cfg.Eps, cfg.Norm)
-	prev := a.prev.Row(i)
-	for j, c := range cur {
-		xc := float64(c)
-		a.v[j] = xc + apgdAlpha*(float64(a.zrow[j])-xc) + (1-apgdAlpha)*(xc-float64(prev[j]))
+	prev, z := a.prev.Row(i)[:len(cur)], a.zrow[:len(cur)]
+	for j := momentumVec(v, cur, z, prev); j < len(cur); j++ { // the same arithmetic, 8 at a time
+		xc := float64(cur[j])
+		v[j] = xc + apgdAlpha*(float64(z[j])-xc) + (1-apgdAlpha)*(xc-float64(prev[j]))
 	}
 	projectRow(next, a.v, x0, cfg.Eps, cfg.Norm)
 }

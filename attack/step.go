@@ -68,9 +68,11 @@ func projectRow(dst []float32, v []float64, x0 []float32, eps float64, norm stri
 		if n := math.Sqrt(s); n > eps {
 			scale = eps / n
 		}
-		for j, vj := range v {
+		x0 = x0[:len(v)]
+		dst = dst[:len(v)]
+		for j := projL2Vec(dst, v, x0, scale); j < len(v); j++ { // the same arithmetic, 8 at a time
 			c := float64(x0[j])
-			dst[j] = float32(clamp(c+(vj-c)*scale, 0, 1))
+			dst[j] = float32(clamp(c+(v[j]-c)*scale, 0, 1))
 		}
 	default:
 		checkNorm(norm)
@@ -103,12 +105,13 @@ func direction(s []float64, g []float32, norm string) {
 			n += float64(gj) * float64(gj)
 		}
 		n = math.Sqrt(n)
-		for j, gj := range g {
-			if n > 0 {
-				s[j] = float64(gj) / n
-			} else {
-				s[j] = 0
-			}
+		if !(n > 0) {
+			clear(s[:len(g)])
+			return
+		}
+		s = s[:len(g)]
+		for j := divVec(s, g, n); j < len(g); j++ { // the same arithmetic, 8 at a time
+			s[j] = float64(g[j]) / n
 		}
 	default:
 		checkNorm(norm)

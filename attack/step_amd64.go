@@ -131,3 +131,63 @@ func blendVec(x1, x0 []float32, beta float64) int {
 	blend512(&x1[0], &x0[0], n, beta)
 	return n
 }
+
+//go:noescape
+func projL2512(dst *float32, v *float64, x0 *float32, n int, scale float64)
+
+// projL2Vec does projectRow's L2 clipping loop over the longest multiple
+// of 8 of v and returns how many elements it did.
+func projL2Vec(dst []float32, v []float64, x0 []float32, scale float64) int {
+	n := len(v) &^ 7
+	if !stepAVX512 || n == 0 {
+		return 0
+	}
+	_, _ = dst[n-1], x0[n-1]
+	projL2512(&dst[0], &v[0], &x0[0], n, scale)
+	return n
+}
+
+//go:noescape
+func div512(s *float64, gr *float32, n int, d float64)
+
+// divVec does direction's L2 division over the longest multiple of 8 of s
+// and returns how many elements it did.
+func divVec(s []float64, g []float32, d float64) int {
+	n := len(s) &^ 7
+	if !stepAVX512 || n == 0 {
+		return 0
+	}
+	_ = g[n-1]
+	div512(&s[0], &g[0], n, d)
+	return n
+}
+
+//go:noescape
+func axpyRow512(v *float64, cur *float32, s *float64, n int, eta float64)
+
+// axpyRowVec sets v = cur + eta·s over the longest multiple of 8 of v and
+// returns how many elements it did.
+func axpyRowVec(v []float64, cur []float32, s []float64, eta float64) int {
+	n := len(v) &^ 7
+	if !stepAVX512 || n == 0 {
+		return 0
+	}
+	_, _ = cur[n-1], s[n-1]
+	axpyRow512(&v[0], &cur[0], &s[0], n, eta)
+	return n
+}
+
+//go:noescape
+func momentum512(v *float64, cur, z, prev *float32, n int)
+
+// momentumVec does apgdRun.update's L2 momentum step over the longest
+// multiple of 8 of v and returns how many elements it did.
+func momentumVec(v []float64, cur, z, prev []float32) int {
+	n := len(v) &^ 7
+	if !stepAVX512 || n == 0 {
+		return 0
+	}
+	_, _, _ = cur[n-1], z[n-1], prev[n-1]
+	momentum512(&v[0], &cur[0], &z[0], &prev[0], n)
+	return n
+}

@@ -430,3 +430,120 @@ bloop:
 	VZEROUPPER
 bdone:
 	RET
+
+DATA stepc_q3<>+0(SB)/8, $0x3fe8000000000000
+GLOBL stepc_q3<>(SB), RODATA|NOPTR, $8
+DATA stepc_q1<>+0(SB)/8, $0x3fd0000000000000
+GLOBL stepc_q1<>(SB), RODATA|NOPTR, $8
+
+// func projL2512(dst *float32, v *float64, x0 *float32, n int, scale float64)
+// dst = float32(min(max(c + (v − c)·scale, +0), 1)), c = float64(x0), for n
+// elements (a multiple of 8). max returns its second operand, +0, when both
+// are zeros, as Go's max(−0, +0) = +0.
+TEXT ·projL2512(SB), NOSPLIT, $0-40
+	MOVQ dst+0(FP), DI
+	MOVQ v+8(FP), SI
+	MOVQ x0+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ pdone
+	VBROADCASTSD scale+32(FP), Z3
+	VPXORQ Z4, Z4, Z4
+	VBROADCASTSD stepc_one<>(SB), Z5
+ploop:
+	VCVTPS2PD 0(DX), Z1
+	VMOVUPD 0(SI), Z2
+	VSUBPD Z1, Z2, Z2
+	VMULPD Z3, Z2, Z2
+	VADDPD Z2, Z1, Z1
+	VMAXPD Z4, Z1, Z1
+	VMINPD Z5, Z1, Z1
+	VCVTPD2PS Z1, Y1
+	VMOVUPS Y1, 0(DI)
+	ADDQ $32, DI
+	ADDQ $64, SI
+	ADDQ $32, DX
+	DECQ CX
+	JNZ ploop
+	VZEROUPPER
+pdone:
+	RET
+
+// func div512(s *float64, gr *float32, n int, d float64)
+// s = float64(gr)/d for n elements (a multiple of 8).
+TEXT ·div512(SB), NOSPLIT, $0-32
+	MOVQ s+0(FP), DI
+	MOVQ gr+8(FP), SI
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JZ vdone
+	VBROADCASTSD d+24(FP), Z3
+vloop:
+	VCVTPS2PD 0(SI), Z1
+	VDIVPD Z3, Z1, Z1
+	VMOVUPD Z1, 0(DI)
+	ADDQ $64, DI
+	ADDQ $32, SI
+	DECQ CX
+	JNZ vloop
+	VZEROUPPER
+vdone:
+	RET
+
+// func axpyRow512(v *float64, cur *float32, s *float64, n int, eta float64)
+// v = float64(cur) + eta·s for n elements (a multiple of 8).
+TEXT ·axpyRow512(SB), NOSPLIT, $0-40
+	MOVQ v+0(FP), DI
+	MOVQ cur+8(FP), SI
+	MOVQ s+16(FP), DX
+	MOVQ n+24(FP), CX
+	SHRQ $3, CX
+	JZ xdone
+	VBROADCASTSD eta+32(FP), Z3
+xloop:
+	VCVTPS2PD 0(SI), Z1
+	VMULPD 0(DX), Z3, Z2
+	VADDPD Z2, Z1, Z1
+	VMOVUPD Z1, 0(DI)
+	ADDQ $64, DI
+	ADDQ $32, SI
+	ADDQ $64, DX
+	DECQ CX
+	JNZ xloop
+	VZEROUPPER
+xdone:
+	RET
+
+// func momentum512(v *float64, cur, z, prev *float32, n int)
+// v = (xc + 0.75·(z − xc)) + 0.25·(xc − prev), xc = float64(cur), for n
+// elements (a multiple of 8), as apgdRun.update computes it.
+TEXT ·momentum512(SB), NOSPLIT, $0-40
+	MOVQ v+0(FP), DI
+	MOVQ cur+8(FP), SI
+	MOVQ z+16(FP), DX
+	MOVQ prev+24(FP), R8
+	MOVQ n+32(FP), CX
+	SHRQ $3, CX
+	JZ mdone
+	VBROADCASTSD stepc_q3<>(SB), Z6
+	VBROADCASTSD stepc_q1<>(SB), Z7
+mloop:
+	VCVTPS2PD 0(SI), Z1
+	VCVTPS2PD 0(DX), Z2
+	VCVTPS2PD 0(R8), Z3
+	VSUBPD Z1, Z2, Z2
+	VMULPD Z6, Z2, Z2
+	VADDPD Z2, Z1, Z2
+	VSUBPD Z3, Z1, Z3
+	VMULPD Z7, Z3, Z3
+	VADDPD Z3, Z2, Z2
+	VMOVUPD Z2, 0(DI)
+	ADDQ $64, DI
+	ADDQ $32, SI
+	ADDQ $32, DX
+	ADDQ $32, R8
+	DECQ CX
+	JNZ mloop
+	VZEROUPPER
+mdone:
+	RET

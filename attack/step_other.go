@@ -25,3 +25,11 @@ func axpyVec(dst, x []float32, a float32) int { return 0 }
 func distInfVec(a, b []float32) (int, float64) { return 0, 0 }
 
 func blendVec(x1, x0 []float32, beta float64) int { return 0 }
+
+func projL2Vec(dst []float32, v []float64, x0 []float32, scale float64) int { return 0 }
+
+func divVec(s []float64, g []float32, n float64) int { return 0 }
+
+func axpyRowVec(v []float64, cur []float32, s []float64, eta float64) int { return 0 }
+
+func momentumVec(v []float64, cur, z, prev []float32) int { return 0 }

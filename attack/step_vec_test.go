@@ -247,3 +247,54 @@ func TestDistBlendVectorBitIdentical(t *testing.T) {
 		}
 	}
 }
+
+// TestL2StepVectorBitIdentical: the kernels of APGD's L2 update (the
+// direction's division, the step, the momentum and projectRow's clipping)
+// give the bits of their Go loops.
+func TestL2StepVectorBitIdentical(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	for _, n := range []int{0, 1, 7, 8, 9, 100, 784, 790} {
+		g, cur, z, prev, x0 := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+		v := make([]float64, n)
+		for j := range n {
+			g[j] = float32(rng.NormFloat64())
+			cur[j], z[j], prev[j], x0[j] = rng.Float32(), rng.Float32(), rng.Float32(), rng.Float32()
+			v[j] = 1.4*rng.Float64() - 0.2 // beyond [0, 1] on both sides
+		}
+		type out struct {
+			s, ax, mo []float64
+			p1, p2    []float32
+		}
+		run := func(vec bool) out {
+			old := stepAVX512
+			stepAVX512 = stepAVX512 && vec
+			defer func() { stepAVX512 = old }()
+			o := out{s: make([]float64, n), ax: make([]float64, n), mo: make([]float64, n), p1: make([]float32, n), p2: make([]float32, n)}
+			direction(o.s, g, NormL2)
+			for j := axpyRowVec(o.ax, cur, o.s, 0.37); j < n; j++ {
+				o.ax[j] = float64(cur[j]) + 0.37*o.s[j]
+			}
+			for j := momentumVec(o.mo, cur, z, prev); j < n; j++ {
+				xc := float64(cur[j])
+				o.mo[j] = xc + apgdAlpha*(float64(z[j])-xc) + (1-apgdAlpha)*(xc-float64(prev[j]))
+			}
+			projectRow(o.p1, v, x0, 0.5, NormL2) // rescaled
+			projectRow(o.p2, v, x0, 100, NormL2) // clipped only
+			return o
+		}
+		a, b := run(true), run(false)
+		for j := range n {
+			for k, p := range [][2]float64{{a.s[j], b.s[j]}, {a.ax[j], b.ax[j]}, {a.mo[j], b.mo[j]}} {
+				if math.Float64bits(p[0]) != math.Float64bits(p[1]) {
+					t.Fatalf("n=%d [%d] output %d: kernel %v, Go %v", n, j, k, p[0], p[1])
+				}
+			}
+			if math.Float32bits(a.p1[j]) != math.Float32bits(b.p1[j]) || math.Float32bits(a.p2[j]) != math.Float32bits(b.p2[j]) {
+				t.Fatalf("n=%d [%d]: projectRow kernel %v, %v; Go %v, %v", n, j, a.p1[j], a.p2[j], b.p1[j], b.p2[j])
+			}
+			if a.p2[j] < 0 || a.p2[j] > 1 {
+				t.Fatalf("n=%d [%d]: %v outside [0, 1]", n, j, a.p2[j])
+			}
+		}
+	}
+}
