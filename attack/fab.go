@@ -679,15 +679,24 @@ func (pr *projector) solveBucketed(u, a []float64, c float64) float64 {
 	}
 	bin := pr.bin[:len(u)]
 	sc := (projBins - 1) / umax
+	// The sums of the bin last met stay in registers (ra, rb) until another
+	// bin comes: each bin still adds its terms in index order, and a run of
+	// one bin (most u_j often share the first) no longer waits on memory.
+	cur, ra, rb := 0, 0.0, 0.0
 	for k, x := range u {
 		b := min(int(x*sc), projBins-2) + 1
 		if x == 0 {
 			b = 0
 		}
 		bin[k] = uint8(b)
-		sa[b] += a[k] * x
-		sb[b] += a[k]
+		if b != cur {
+			sa[cur], sb[cur] = ra, rb
+			cur, ra, rb = b, sa[b], sb[b]
+		}
+		ra += a[k] * x
+		rb += a[k]
 	}
+	sa[cur], sb[cur] = ra, rb
 	var below, above float64
 	for _, v := range sb[1:] {
 		above += v
