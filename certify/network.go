@@ -117,18 +117,18 @@ func (n *Network) check() error {
 func (n *Network) Check() error { return n.check() }
 
 // Logits computes n's logits at x (len InputDim) in float64 into dst (len
-// NumClasses) and returns dst.
+// NumClasses) and returns dst. Each neuron's product sums in lanes
+// (sums.go), two neurons at a time.
 func (n *Network) Logits(dst, x []float64) []float64 {
 	h := x
 	for _, l := range n.Layers {
 		z := make([]float64, l.Out)
-		for o := range z {
-			s := l.B[o]
-			row := l.W[o*l.In : (o+1)*l.In]
-			for i, w := range row {
-				s += w * h[i]
-			}
-			z[o] = act(l.Act, s)
+		h = h[:l.In]
+		for o := 0; o < l.Out; o += 2 {
+			p := o + min(1, l.Out-1-o) // o's partner (o itself for an odd last row)
+			s, t := dot2(l.W[o*l.In:(o+1)*l.In], h, l.W[p*l.In:(p+1)*l.In], h)
+			z[o] = act(l.Act, l.B[o]+s)
+			z[p] = act(l.Act, l.B[p]+t)
 		}
 		h = z
 	}
