@@ -36,7 +36,7 @@ func needSlurm(t *testing.T) {
 // checkpoint, the merge runs, and the report equals a single-process run.
 // The logs are in the folder as named, the first run's kept (open-mode
 // append). The test lifts Slurm's 2-minute hold on the requeued task
-// (scontrol update StartTime=now).
+// (scontrol update StartTime=now+3).
 func TestSlurmTimeLimit(t *testing.T) {
 	needSlurm(t)
 	dir := t.TempDir()
@@ -61,8 +61,11 @@ func TestSlurmTimeLimit(t *testing.T) {
 		sc, _ := exec.Command("scontrol", "show", "job", task).Output()
 		return regexp.MustCompile(`Restarts=[1-9]`).Match(sc) && strings.Contains(string(sc), "JobState=PENDING")
 	})
-	if b, err := exec.Command("scontrol", "update", "JobId="+task, "StartTime=now").CombinedOutput(); err != nil {
-		t.Logf("scontrol update JobId=%s StartTime=now: %v %s (waiting for Slurm's hold instead)", task, err, b)
+	// Not "now": slurmd refuses a job's credential made within the second
+	// the job was killed in ("Job credential revoked"; seen once, the task
+	// then failed and the merge never ran).
+	if b, err := exec.Command("scontrol", "update", "JobId="+task, "StartTime=now+3").CombinedOutput(); err != nil {
+		t.Logf("scontrol update JobId=%s StartTime=now+3: %v %s (waiting for Slurm's hold instead)", task, err, b)
 	}
 	c.waitDone(merge, 4*time.Minute)
 	b, _ := os.ReadFile(logf)
