@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/isonet/isonet/attack"
-	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/embed"
 	"github.com/isonet/isonet/nn"
 	"github.com/isonet/isonet/tensor"
@@ -149,14 +148,9 @@ func Bench(names []string, seed uint64, peak float64) []Rate {
 // 10-NN label accuracy. Rate is points per second.
 func benchUMAP() Rate {
 	r := Rate{Name: "umap-70k", Unit: "points/s"}
-	tr, err := data.LoadMNIST("", true)
-	if err != nil {
-		r.Skipped = "MNIST not available: " + err.Error()
-		return r
-	}
-	te, err := data.LoadMNIST("", false)
-	if err != nil {
-		r.Skipped = "MNIST not available: " + err.Error()
+	tr, te, skip := loadMNIST()
+	if skip != "" {
+		r.Skipped = skip
 		return r
 	}
 	n, d := tr.Len()+te.Len(), tr.Dim()

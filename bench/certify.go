@@ -6,10 +6,8 @@ import (
 	"time"
 
 	"github.com/isonet/isonet/certify"
-	"github.com/isonet/isonet/data"
 	"github.com/isonet/isonet/nn"
 	"github.com/isonet/isonet/tensor"
-	"github.com/isonet/isonet/train"
 )
 
 // benchCertify is crown-10000 (CROWN on all 10,000 MNIST test images) or
@@ -22,35 +20,17 @@ import (
 // whose number early stopping varies.
 func benchCertify(name string, rng *rand.Rand) Rate {
 	r := Rate{Name: name, Unit: "images/s"}
-	tr, err := data.LoadMNIST("", true)
-	if err != nil {
-		r.Skipped = "MNIST not available: " + err.Error()
+	mlp, te, skip := oneEpochMNIST(rng)
+	if skip != "" {
+		r.Skipped = skip
 		return r
 	}
-	te, err := data.LoadMNIST("", false)
-	if err != nil {
-		r.Skipped = "MNIST not available: " + err.Error()
-		return r
-	}
-	mlp := benchMLP(rng, mnistSizes[0], 100, 10)
-	cfg := train.Defaults(len(mlp.Layers))
-	cfg.Beta = 0
-	t, err := train.NewTrainer(mlp, cfg)
-	if err != nil {
-		r.Skipped = "training failed: " + err.Error()
-		return r
-	}
-	d, ys := tr.Dim(), tr.Y()
-	for lo := 0; lo+cfg.Batch <= tr.Len(); lo += cfg.Batch {
-		t.Step(tensor.FromSlice(cfg.Batch, d, tr.X.Data[lo*d:(lo+cfg.Batch)*d]), ys[lo:lo+cfg.Batch], false)
-	}
-	tr = nil
 	net, err := certify.FromMLP(mlp)
 	if err != nil {
 		r.Skipped = err.Error()
 		return r
 	}
-	n, method := te.Len(), certify.MethodCROWN
+	n, d, method := te.Len(), te.Dim(), certify.MethodCROWN
 	if name == "alpha-crown-1000" {
 		n, method = min(1000, n), certify.MethodAlphaCROWN
 	}
