@@ -105,15 +105,7 @@ func lipschitzCertifyPhase(e *Env, name string, sm studyModel, in Instruments) p
 	trainName := path.Dir(name) + "/train"
 	return phase.Of(name, settings, []string{trainName}, nil, func(ctx context.Context, pin *phase.Inputs) (MNISTCertified, error) {
 		res := MNISTCertified{Protocol: sm.proto, Beta: sm.beta, Seed: sm.seed, Method: CertLipschitz}
-		tr, err := phase.Input[Trained](pin, trainName)
-		if err != nil {
-			return res, err
-		}
-		m, err := model.Load(pin.Path(tr.Dir))
-		if err != nil {
-			return res, err
-		}
-		x, y, err := e.instrumentSubset(sm.spec, in)
+		m, x, y, err := e.instrumentInputs(pin, trainName, sm.spec, in)
 		if err != nil {
 			return res, err
 		}

@@ -237,6 +237,22 @@ type MNISTCertified struct {
 	Results  []CertifiedEps `json:"results"`
 }
 
+// instrumentInputs returns what an instrument's phase works on: the model
+// trainName trained and the first in.Subset examples of the study's test
+// set.
+func (e *Env) instrumentInputs(pin *phase.Inputs, trainName string, spec train.Spec, in Instruments) (*model.Model, *tensor.Mat, []int, error) {
+	tr, err := phase.Input[Trained](pin, trainName)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	m, err := model.Load(pin.Path(tr.Dir))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	x, y, err := e.instrumentSubset(spec, in)
+	return m, x, y, err
+}
+
 // instrumentSubset returns the first in.Subset examples of the study's test
 // set.
 func (e *Env) instrumentSubset(spec train.Spec, in Instruments) (*tensor.Mat, []int, error) {
@@ -271,15 +287,7 @@ func autoAttackPhase(e *Env, name string, sm studyModel, st Study, in Instrument
 	trainName := path.Dir(name) + "/train"
 	return phase.Of(name, settings, []string{trainName}, nil, func(ctx context.Context, pin *phase.Inputs) (MNISTAutoAttack, error) {
 		res := MNISTAutoAttack{Protocol: sm.proto, Beta: sm.beta, Seed: sm.seed, Version: in.Version, Steps: in.Steps, SquareQueries: in.SquareQueries}
-		tr, err := phase.Input[Trained](pin, trainName)
-		if err != nil {
-			return res, err
-		}
-		m, err := model.Load(pin.Path(tr.Dir))
-		if err != nil {
-			return res, err
-		}
-		x, y, err := e.instrumentSubset(sm.spec, in)
+		m, x, y, err := e.instrumentInputs(pin, trainName, sm.spec, in)
 		if err != nil {
 			return res, err
 		}
@@ -386,19 +394,11 @@ func certifyPhase(e *Env, name string, sm studyModel, in Instruments) phase.Phas
 	trainName := path.Dir(name) + "/train"
 	return phase.Of(name, settings, []string{trainName}, nil, func(ctx context.Context, pin *phase.Inputs) (MNISTCertified, error) {
 		res := MNISTCertified{Protocol: sm.proto, Beta: sm.beta, Seed: sm.seed, Method: in.CertMethod}
-		tr, err := phase.Input[Trained](pin, trainName)
-		if err != nil {
-			return res, err
-		}
-		m, err := model.Load(pin.Path(tr.Dir))
+		m, x, y, err := e.instrumentInputs(pin, trainName, sm.spec, in)
 		if err != nil {
 			return res, err
 		}
 		net, err := certifyNetwork(m)
-		if err != nil {
-			return res, err
-		}
-		x, y, err := e.instrumentSubset(sm.spec, in)
 		if err != nil {
 			return res, err
 		}
