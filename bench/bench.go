@@ -33,7 +33,12 @@ type Rate struct {
 	// counted. 0 where no count is made (umap-70k).
 	FLOPs  float64 `json:"flops_per_unit"`
 	GFLOPS float64 `json:"gflops"`
-	// PeakFraction is GFLOPS over the measured Peak (0 when not measured).
+	// Cores is the number of cores the workload computes on: 1 for a
+	// training step and a one-worker attack, GOMAXPROCS for work spread
+	// over the cores.
+	Cores int `json:"cores"`
+	// PeakFraction is GFLOPS over the measured peak of the cores it used
+	// (Peak.OneCore for one core, Peak.GFLOPS for all); 0 when not measured.
 	PeakFraction float64 `json:"peak_fraction"`
 	// KNNAccuracy is umap-70k's 2-D 10-NN label accuracy.
 	KNNAccuracy float64 `json:"knn_accuracy,omitempty"`
@@ -56,10 +61,14 @@ var mnistSizes = []int{784, 100, 100, 100, 100, 10}
 // toySizes are the layer sizes of toy-b1.
 var toySizes = []int{3, 20, 20, 20, 20, 2}
 
+// oneCore are the workloads that compute on one core: a training step runs
+// its products on one thread, and autoattack-1000 uses one worker.
+var oneCore = []string{"train-b0", "train-b1", "toy-b1", "autoattack-1000", "train-aol", "train-orthogonal"}
+
 // Bench runs the named workloads (all when names is empty) and returns
-// their rates; higher is better. peak, when positive, is the machine's fp32
-// peak in GFLOP/s (MeasurePeak) that PeakFraction refers to.
-func Bench(names []string, seed uint64, peak float64) []Rate {
+// their rates; higher is better. peak, when measured (MeasurePeak), is the
+// machine's fp32 peak that PeakFraction refers to.
+func Bench(names []string, seed uint64, peak Peak) []Rate {
 	if len(names) == 0 {
 		names = Workloads
 	}
@@ -135,9 +144,11 @@ func Bench(names []string, seed uint64, peak float64) []Rate {
 			continue
 		}
 		r.GFLOPS = r.Rate * r.FLOPs / 1e9
-		if peak > 0 {
-			r.PeakFraction = r.GFLOPS / peak
+		r.Cores = runtime.GOMAXPROCS(0)
+		if slices.Contains(oneCore, name) {
+			r.Cores = 1
 		}
+		r.PeakFraction = peakFraction(r, peak)
 		out = append(out, r)
 	}
 	return out
@@ -290,4 +301,18 @@ func benchAttack(net *nn.MLP, x *tensor.Mat, y []int, steps, batch int) float64 
 	close(jobs)
 	wg.Wait()
 	return time.Since(start).Seconds()
+}
+
+// peakFraction is r's GFLOPS over the measured peak of the cores it used:
+// one core's peak for a one-core workload, the all-core peak otherwise (0
+// when that peak was not measured).
+func peakFraction(r Rate, p Peak) float64 {
+	limit := p.GFLOPS
+	if r.Cores == 1 && p.Threads != 1 {
+		limit = p.OneCore
+	}
+	if !(limit > 0) {
+		return 0
+	}
+	return r.GFLOPS / limit
 }

@@ -10,7 +10,10 @@ import (
 // independent fused multiply-adds on registers only (no memory traffic),
 // run on every core at once, as peak-FLOPS tools measure it.
 type Peak struct {
-	GFLOPS  float64 `json:"gflops"`
+	GFLOPS float64 `json:"gflops"`
+	// OneCore is the same loop's peak on one thread alone: the limit of a
+	// workload that runs on one core (a training step).
+	OneCore float64 `json:"one_core_gflops"`
 	ISA     string  `json:"isa"`     // avx512 (VFMADD231PS zmm), avx2 (ymm) or go (scalar)
 	Threads int     `json:"threads"` // goroutines, one per core (GOMAXPROCS)
 	Seconds float64 `json:"seconds"`
@@ -46,7 +49,8 @@ var (
 )
 
 // MeasurePeak runs the FMA loop on GOMAXPROCS goroutines (each locked to
-// its thread) for about d and returns the best of three rounds.
+// its thread) for about d and returns the best of three rounds, then the
+// same on one thread (Peak.OneCore).
 func MeasurePeak(d time.Duration) Peak {
 	isa, per, loop := peakKernel()
 	threads := runtime.GOMAXPROCS(0)
@@ -63,6 +67,15 @@ func MeasurePeak(d time.Duration) Peak {
 	}
 	iters = max(iters, 1)
 	best := Peak{ISA: isa, Threads: threads}
+	best.GFLOPS, best.Seconds = peakRounds(loop, per, iters, threads)
+	best.OneCore, _ = peakRounds(loop, per, iters, 1)
+	return best
+}
+
+// peakRounds runs loop(iters) on threads goroutines, each locked to its
+// thread, three times and returns the best rate in GFLOP/s (per FLOPs per
+// iteration) and that round's seconds.
+func peakRounds(loop func(int), per float64, iters, threads int) (gflops, seconds float64) {
 	for range 3 {
 		var wg sync.WaitGroup
 		start := time.Now()
@@ -77,9 +90,9 @@ func MeasurePeak(d time.Duration) Peak {
 		}
 		wg.Wait()
 		secs := time.Since(start).Seconds()
-		if g := per * float64(iters) * float64(threads) / secs / 1e9; g > best.GFLOPS {
-			best.GFLOPS, best.Seconds = g, secs
+		if g := per * float64(iters) * float64(threads) / secs / 1e9; g > gflops {
+			gflops, seconds = g, secs
 		}
 	}
-	return best
+	return gflops, seconds
 }

@@ -69,7 +69,7 @@ for r in range(a.runs):
 med = statistics.median
 print(f"load average before {load0[0]:.2f}, after {os.getloadavg()[0]:.2f}; peak (median) {med(peaks):.1f} GFLOP/s")
 head = "".join(f" {'peer ' + str(t) + 't':>10s}" for t in threads)
-print(f"{'workload':10s}{head} {'best':>10s} {'isonet':>10s} {'ratio':>6s} {'GFLOP/s':>8s} {'% peak':>7s}")
+print(f"{'workload':10s}{head} {'best':>10s} {'isonet':>10s} {'ratio':>6s} {'GFLOP/s':>8s} {'% cores':>7s}")
 for n in names:
     rates = {t: med(peer[t][n]) for t in threads if peer[t][n]}
     if iso[n] and rates:

@@ -34,7 +34,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	peak := bench.MeasurePeak(time.Second)
-	rates := bench.Bench(names, *seed, peak.GFLOPS)
+	rates := bench.Bench(names, *seed, peak)
 	if *asJSON {
 		m := map[string]float64{}
 		for _, r := range rates {
@@ -44,7 +44,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return writeJSON(stdout, map[string]any{"isonet": "go", "threads": runtime.GOMAXPROCS(0), "rates": m, "workloads": rates, "peak": peak})
 	}
-	fmt.Fprintf(stdout, "%-10s %12s %-10s %9s %12s %9s %7s\n", "workload", "rate", "unit", "seconds", "FLOP/unit", "GFLOP/s", "% peak")
+	fmt.Fprintf(stdout, "%-10s %12s %-10s %9s %12s %9s %7s %5s\n", "workload", "rate", "unit", "seconds", "FLOP/unit", "GFLOP/s", "% peak", "cores")
 	for _, r := range rates {
 		if r.Skipped != "" {
 			fmt.Fprintf(stdout, "%-10s skipped: %s\n", r.Name, r.Skipped)
@@ -52,8 +52,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		if r.FLOPs == 0 {
 			fmt.Fprintf(stdout, "%-10s %12.1f %-10s %9.2f %12s %9s %7s", r.Name, r.Rate, r.Unit, r.Seconds, "-", "-", "-")
+			fmt.Fprintf(stdout, " %5d", r.Cores)
 		} else {
-			fmt.Fprintf(stdout, "%-10s %12.1f %-10s %9.2f %12.4g %9.2f %6.1f%%", r.Name, r.Rate, r.Unit, r.Seconds, r.FLOPs, r.GFLOPS, 100*r.PeakFraction)
+			fmt.Fprintf(stdout, "%-10s %12.1f %-10s %9.2f %12.4g %9.2f %6.1f%% %5d", r.Name, r.Rate, r.Unit, r.Seconds, r.FLOPs, r.GFLOPS, 100*r.PeakFraction, r.Cores)
 		}
 		if r.Name == "umap-70k" {
 			fmt.Fprintf(stdout, "  (2-D 10-NN label accuracy %.4f)", r.KNNAccuracy)
@@ -70,6 +71,6 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		fmt.Fprintln(stdout)
 	}
-	fmt.Fprintf(stdout, "peak: %.1f GFLOP/s fp32 (register-only FMA loop, %s, %d threads)\n", peak.GFLOPS, peak.ISA, peak.Threads)
+	fmt.Fprintf(stdout, "peak: %.1f GFLOP/s fp32 on %d threads, %.1f on one (register-only FMA loop, %s); %% peak is of the cores a workload used\n", peak.GFLOPS, peak.Threads, peak.OneCore, peak.ISA)
 	return nil
 }
