@@ -2,6 +2,8 @@ package train
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,6 +37,10 @@ type Checkpoint struct {
 	RNG     []byte  `json:"rng"`
 	AdamT   int     `json:"adam_t"`
 	Result  *Result `json:"result"`
+	// StateSHA256 is the hex sha256 of state.safetensors, checked by
+	// Resume, so that a changed or damaged state file is not trained on
+	// (absent in checkpoints written before it was recorded).
+	StateSHA256 string `json:"state_sha256,omitempty"`
 }
 
 // CheckpointDir returns the checkpoint folder of the model folder out.
@@ -66,10 +72,16 @@ func (t *Trainer) SaveCheckpoint(dir string) error {
 		tensors = append(tensors, moments(t.net, "sgd.buf.", o.Buf)...)
 	}
 	return atomicfile.WriteDir(dir, true, func(tmp string) error {
-		if err := atomicfile.WriteJSON(filepath.Join(tmp, "checkpoint.json"), c); err != nil {
+		state := filepath.Join(tmp, "state.safetensors")
+		if err := safetensors.WriteFile(state, tensors, nil); err != nil {
 			return err
 		}
-		if err := safetensors.WriteFile(filepath.Join(tmp, "state.safetensors"), tensors, nil); err != nil {
+		sum, err := fileSHA256(state)
+		if err != nil {
+			return err
+		}
+		c.StateSHA256 = sum
+		if err := atomicfile.WriteJSON(filepath.Join(tmp, "checkpoint.json"), c); err != nil {
 			return err
 		}
 		return outdir.Mark(tmp, "checkpoint")
@@ -126,6 +138,15 @@ func Resume(dir string) (*Trainer, error) {
 	}
 	if err := c.checkPosition(); err != nil {
 		return fail(err)
+	}
+	if c.StateSHA256 != "" {
+		sum, err := fileSHA256(filepath.Join(dir, "state.safetensors"))
+		if err != nil {
+			return fail(err)
+		}
+		if sum != c.StateSHA256 {
+			return fail(fmt.Errorf("state.safetensors has sha256 %s, but checkpoint.json recorded %s: the file changed after it was saved", sum, c.StateSHA256))
+		}
 	}
 	f, err := safetensors.ReadFile(filepath.Join(dir, "state.safetensors"))
 	if err != nil {
@@ -275,4 +296,18 @@ func replaceable(dir string) error {
 		return fmt.Errorf("train: checkpoint %s is a file, not a folder; it is kept", dir)
 	}
 	return fmt.Errorf("train: checkpoint %s holds %s, which isonet did not write; it is kept", dir, strings.Join(info.Foreign, ", "))
+}
+
+// fileSHA256 returns the hex sha256 of the file at path.
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -1,11 +1,13 @@
 package train
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"testing"
@@ -187,11 +189,20 @@ func TestResumeErrors(t *testing.T) {
 	nan := append([]byte{}, s...)
 	hl := int(nan[0]) | int(nan[1])<<8 | int(nan[2])<<16
 	copy(nan[8+hl:], []byte{0, 0, 0xc0, 0x7f}) // first value of the first tensor: NaN
+	// Without the recorded hash (a checkpoint written before it was
+	// recorded) the state's own checks still run.
+	legacy := regexp.MustCompile(`,\s*"state_sha256": "[0-9a-f]+"`).ReplaceAll(j, nil)
+	if bytes.Equal(legacy, j) {
+		t.Fatal("checkpoint.json lacks state_sha256")
+	}
+	flipped := append([]byte{}, s...)
+	flipped[8+hl+1] ^= 0x01 // a low mantissa bit of the first weight: still a finite number
 	cases := []struct {
 		name       string
 		ckJSON, st []byte
 		want       string
 	}{
+		{"flipped bit in a weight", j, flipped, "state.safetensors has sha256"},
 		{"no checkpoint", nil, nil, "/checkpoint.json: no such file or directory"},
 		{"no state", j, nil, "/state.safetensors: no such file or directory"},
 		{"empty json", []byte{}, s, "bad checkpoint.json"},
@@ -210,7 +221,8 @@ func TestResumeErrors(t *testing.T) {
 		{"deeper than the state", replace(`"depth": 1`, `"depth": 50`), s, "lacks layers.50.weight"},
 		{"truncated state", j, s[:len(s)-5], "state.safetensors"},
 		{"garbage state", j, []byte("not a safetensors file"), "state.safetensors"},
-		{"NaN weight", j, nan, "NaN"},
+		{"NaN weight", j, nan, "state.safetensors has sha256"},
+		{"NaN weight, no hash recorded", legacy, nan, "NaN"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
