@@ -72,15 +72,14 @@ func (t *Trainer) SaveCheckpoint(dir string) error {
 		tensors = append(tensors, moments(t.net, "sgd.buf.", o.Buf)...)
 	}
 	return atomicfile.WriteDir(dir, true, func(tmp string) error {
-		state := filepath.Join(tmp, "state.safetensors")
-		if err := safetensors.WriteFile(state, tensors, nil); err != nil {
+		// Hashed as it is written, not read back.
+		h := sha256.New()
+		if err := atomicfile.Write(filepath.Join(tmp, "state.safetensors"), func(w io.Writer) error {
+			return safetensors.Write(io.MultiWriter(w, h), tensors, nil)
+		}); err != nil {
 			return err
 		}
-		sum, err := fileSHA256(state)
-		if err != nil {
-			return err
-		}
-		c.StateSHA256 = sum
+		c.StateSHA256 = hex.EncodeToString(h.Sum(nil))
 		if err := atomicfile.WriteJSON(filepath.Join(tmp, "checkpoint.json"), c); err != nil {
 			return err
 		}
@@ -298,7 +297,9 @@ func replaceable(dir string) error {
 	return fmt.Errorf("train: checkpoint %s holds %s, which isonet did not write; it is kept", dir, strings.Join(info.Foreign, ", "))
 }
 
-// fileSHA256 returns the hex sha256 of the file at path.
+// fileSHA256 returns the hex sha256 of the file at path, read in a stream
+// (a damaged file may be of any size). internal/phase has the same for
+// stored results, a floor above train.
 func fileSHA256(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {

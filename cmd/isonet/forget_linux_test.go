@@ -73,8 +73,8 @@ func TestAttackForgetsUnwritten(t *testing.T) {
 // beyond fsize bytes (RLIMIT_FSIZE, set by the child itself in TestMain).
 func limitedIsonet(t *testing.T, fsize int, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "ISONET_TEST_CLI=1", fmt.Sprintf("ISONET_TEST_FSIZE=%d", fsize))
+	cmd := cliCommand(args...)
+	cmd.Env = append(cmd.Env, fmt.Sprintf("ISONET_TEST_FSIZE=%d", fsize))
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	err := cmd.Run()

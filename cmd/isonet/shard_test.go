@@ -36,12 +36,19 @@ func TestMain(m *testing.M) {
 
 var sharedDirs []string
 
+// cliCommand is the CLI with args as a child process: this test binary,
+// which TestMain runs as the CLI under ISONET_TEST_CLI=1.
+func cliCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "ISONET_TEST_CLI=1")
+	return cmd
+}
+
 // startCLI starts the CLI with args in a child process (TestMain) and
 // returns it with its standard error; the test's cleanup kills it.
 func startCLI(t *testing.T, args ...string) (*exec.Cmd, io.Reader) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "ISONET_TEST_CLI=1")
+	cmd := cliCommand(args...)
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -330,8 +337,7 @@ func TestTwoProcessesOneFolder(t *testing.T) {
 	var cmds [2]*exec.Cmd
 	var logs [2]bytes.Buffer
 	for i := range cmds {
-		cmds[i] = exec.Command(os.Args[0], "reproduce", "rings", "--quick", "--seeds", "0", "--out", out)
-		cmds[i].Env = append(os.Environ(), "ISONET_TEST_CLI=1")
+		cmds[i] = cliCommand("reproduce", "rings", "--quick", "--seeds", "0", "--out", out)
 		cmds[i].Stderr = &logs[i]
 		if err := cmds[i].Start(); err != nil {
 			t.Fatal(err)
