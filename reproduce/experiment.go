@@ -16,9 +16,6 @@ type experiment struct {
 	name   string
 	dirs   []string
 	phases []phase.Phase
-	// ahead are the phases a lane may compute ahead of their turn (the
-	// MNIST study's; see studyAhead).
-	ahead []phase.Phase
 	// gather fills r from the results of every phase (by name); it runs
 	// only when this process did them all.
 	gather func(done results, r *Results) error
@@ -38,7 +35,7 @@ func get[T any](done results, name string) T {
 // both.
 func join(x, y experiment) experiment {
 	return experiment{name: x.name, dirs: append(slices.Clone(x.dirs), y.dirs...),
-		phases: append(slices.Clone(x.phases), y.phases...), ahead: append(slices.Clone(x.ahead), y.ahead...),
+		phases: append(slices.Clone(x.phases), y.phases...),
 		gather: func(done results, r *Results) error {
 			if err := x.gather(done, r); err != nil {
 				return err

@@ -3,6 +3,8 @@ package reproduce
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -122,4 +124,120 @@ func TestLaneStopAndError(t *testing.T) {
 // by run.
 func doFunc[T any](ctx context.Context, e *Env, name string, settings any, run func(ctx context.Context) (T, error)) (T, error) {
 	return Do[T](ctx, e, phase.Of(name, settings, nil, nil, func(ctx context.Context, _ *phase.Inputs) (T, error) { return run(ctx) }))
+}
+
+// TestRunPool checks runPool's list scheduling: every phase is computed
+// once, one core wide, never before the phases it needs are done, two at
+// once on two workers, the phase with the longest path to the end first;
+// the experiments then take the results without computing again; and the
+// first failure stops the pool (no phase is started after it).
+func TestRunPool(t *testing.T) {
+	e := &Env{Dir: t.TempDir()}
+	var (
+		mu              sync.Mutex
+		order           []string
+		running, maxRun int
+		doneAt          = map[string]bool{}
+	)
+	gate := make(chan struct{})
+	mk := func(name string, needs []string, fail bool) phase.Phase {
+		return phase.Of(name, name, needs, nil, func(ctx context.Context, _ *phase.Inputs) (int, error) {
+			if n, _ := narrow(ctx); !n {
+				t.Errorf("%s does not run narrow", name)
+			}
+			mu.Lock()
+			for _, n := range needs {
+				if !doneAt[n] {
+					t.Errorf("%s started before %s was done", name, n)
+				}
+			}
+			order = append(order, name)
+			running++
+			maxRun = max(maxRun, running)
+			first := len(order) <= 2
+			mu.Unlock()
+			if first { // the first two wait for each other: two run at once
+				select {
+				case gate <- struct{}{}:
+				case <-gate:
+				}
+			}
+			mu.Lock()
+			running--
+			doneAt[name] = true
+			mu.Unlock()
+			if fail {
+				return 0, errors.New("boom")
+			}
+			return len(name), nil
+		})
+	}
+	// x/train has a chain behind it (x/a, x/b): it goes first although
+	// declared after y/train; ties go to the first declared.
+	x := experiment{name: "x", phases: []phase.Phase{
+		mk("y/train", nil, false),
+		mk("x/train", nil, false),
+		mk("x/a", []string{"x/train"}, false),
+		mk("x/b", []string{"x/a"}, false),
+		mk("y/a", []string{"y/train"}, false),
+	}}
+	gate = make(chan struct{}, 2) // one worker: nothing to wait for
+	if err := runPool(context.Background(), e, []experiment{x}, 1); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"x/train", "y/train", "x/a", "x/b", "y/a"}; !slices.Equal(order, want) || maxRun != 1 {
+		t.Errorf("one worker: order %v, at most %d at once; want %v, 1", order, maxRun, want)
+	}
+	// Two workers: the first two phases run at once.
+	e = &Env{Dir: t.TempDir()}
+	order, doneAt, maxRun, gate = nil, map[string]bool{}, 0, make(chan struct{})
+	if err := runPool(context.Background(), e, []experiment{x}, 2); err != nil {
+		t.Fatal(err)
+	}
+	if len(order) != 5 || maxRun != 2 {
+		t.Errorf("two workers: order %v, at most %d at once; want 5 phases, 2 at once", order, maxRun)
+	}
+	done := results{}
+	for _, p := range x.phases {
+		r, err := e.doPhase(context.Background(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done[p.Name] = r
+	}
+	if len(order) != 5 || done["x/b"] != 3 || len(e.Timings) != 5 {
+		t.Errorf("taking: %d computed, x/b = %v, %d timings; want 5, 3, 5", len(order), done["x/b"], len(e.Timings))
+	}
+
+	// A failure stops the pool: z/b needs the failed z/a and is never
+	// started; the experiment meets the failure.
+	e = &Env{Dir: t.TempDir()}
+	order, doneAt = nil, map[string]bool{}
+	gate = make(chan struct{}, 2) // nothing to wait for
+	z := experiment{name: "z", phases: []phase.Phase{mk("z/train", nil, false), mk("z/a", []string{"z/train"}, true), mk("z/b", []string{"z/a"}, false)}}
+	if err := runPool(context.Background(), e, []experiment{z}, 2); err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(order, "z/b") {
+		t.Errorf("a phase needing a failed one ran: %v", order)
+	}
+	if err := e.runExperiment(context.Background(), z, &Results{}); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("the experiment after a failed pool: %v, want boom", err)
+	}
+}
+
+// TestPathCosts checks the critical-path priority by hand: a phase's cost
+// to the end is its own plus the costliest chain needing it.
+func TestPathCosts(t *testing.T) {
+	ps := []phase.Phase{{Name: "mnist/s/beta=0/seed=0/train"}, {Name: "mnist/s/beta=0/seed=0/attack-standard", Needs: []string{"mnist/s/beta=0/seed=0/train"}}, {Name: "rings/input"}}
+	idx := map[string]int{}
+	for i, p := range ps {
+		idx[p.Name] = i
+	}
+	got := pathCosts(ps, idx)
+	att := PhaseCost(ps[1].Name, []byte("null"))
+	want := []float64{PhaseCost(ps[0].Name, []byte("null")) + att, att, PhaseCost(ps[2].Name, []byte("null"))}
+	if !slices.Equal(got, want) {
+		t.Errorf("pathCosts = %v, want %v", got, want)
+	}
 }

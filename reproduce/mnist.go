@@ -246,7 +246,7 @@ func MNIST(ctx context.Context, e *Env, o MNISTOptions) (*MNISTResults, error) {
 }
 
 // studyExperiment declares an IDX image study: per model (o.models) its
-// phases (modelPhases). A lane may compute them ahead (studyAhead).
+// phases (modelPhases).
 func studyExperiment(e *Env, o MNISTOptions) (experiment, error) {
 	if err := o.Validate(); err != nil {
 		return experiment{}, err
@@ -280,7 +280,7 @@ func studyExperiment(e *Env, o MNISTOptions) (experiment, error) {
 		*p = res
 		return nil
 	}
-	return experiment{name: o.Info().Name, phases: ps, ahead: ps, gather: gather}, nil
+	return experiment{name: o.Info().Name, phases: ps, gather: gather}, nil
 }
 
 // modelPhases declares the phases of one model of the study in order: its

@@ -2,6 +2,7 @@ package reproduce
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -110,14 +111,12 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 		}
 		e.Plan(len(phase.Names(all)))
 	}
-	// The toy experiments (rings, torus) run at the same time, then the
-	// image studies (mnist, fashion) one after another. The toy sets are
-	// small full-batch networks that keep about one core busy each; an
-	// image study's attacks use every core (and it holds a large data set),
-	// so it runs alone, except that the MNIST study's phases run one core
-	// wide in a lane beside the last toy experiment (below). The
-	// experiments share no state but the Env (which locks): every number is
-	// what a run one experiment after another gives.
+	// In a run of this process every phase of every experiment is computed
+	// by runPool, one core wide on each core, whatever experiment it
+	// belongs to; the experiments then take the results in their order. A
+	// shard or a merge takes its phases in a fixed order. The experiments
+	// share no state but the Env (which locks): every number is what a run
+	// one phase after another gives.
 	ran := make([]bool, len(o.Experiments))
 	secs := make([]float64, len(o.Experiments))
 	lctx, stop := context.WithCancel(ctx)
@@ -141,57 +140,16 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 		ran[i], secs[i] = true, time.Since(t0).Seconds()
 		return true
 	}
-	image := func(ex string) bool { return ex == "mnist" || ex == "fashion" }
-	var lane sync.WaitGroup
-	if e.Mode == ModeRun && e.Owns == nil {
-		var wg sync.WaitGroup
-		toys := 0
-		freed := make(chan struct{}, len(o.Experiments))
-		for i, ex := range o.Experiments {
-			if !image(ex) {
-				toys++
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					run(i)
-					freed <- struct{}{}
-				}()
-			}
-		}
-		// The MNIST study's phases run in a lane of their own, one core
-		// wide, from when a core is free of toy experiments until the last
-		// one ends; the study takes them as it reaches them (laneContext).
-		toysDone := make(chan struct{})
-		if i := slices.Index(o.Experiments, "mnist"); toys > 0 && i >= 0 {
-			lane.Add(1)
-			go func() {
-				defer lane.Done()
-				if toys >= 2 {
-					select {
-					case <-freed:
-					case <-lctx.Done():
-						return
-					}
-				}
-				studyAhead(lctx, e, xs[i].ahead, toysDone)
-			}()
-		}
-		wg.Wait()
-		close(toysDone)
-	} else { // a shard or a merge takes its phases in a fixed order
-		for i, ex := range o.Experiments {
-			if !image(ex) && !run(i) {
-				break
-			}
-		}
+	pooled := e.Mode == ModeRun && e.Owns == nil
+	if pooled {
+		runErr = runPool(lctx, e, xs, runtime.GOMAXPROCS(0))
 	}
-	for i, ex := range o.Experiments {
-		if image(ex) && (runErr != nil || !run(i)) {
+	for i := range o.Experiments {
+		if runErr != nil || !run(i) {
 			break
 		}
 	}
-	stop() // a lane still training (the study failed) stops
-	lane.Wait()
+	stop()
 	for i, ex := range o.Experiments {
 		if ran[i] {
 			r.Sections = append(r.Sections, ex)
@@ -208,9 +166,11 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 		return order[experimentOf(a.Phase)] - order[experimentOf(b.Phase)]
 	})
 	r.TotalSeconds = r4(time.Since(start).Seconds())
-	if e.Mode == ModeMerge {
-		// The time is the shards': the sum of the stored phases' times.
-		r.TotalSeconds = 0
+	if e.Mode == ModeMerge || pooled {
+		// An experiment's time is its phases' (the pool interleaves
+		// them); a merge's total is the shards': the sum of the stored
+		// phases' times.
+		total := 0.0
 		for i, p := range r.PhaseSeconds {
 			sum := 0.0
 			for _, t := range e.Timings {
@@ -219,9 +179,11 @@ func runExperiments(ctx context.Context, e *Env, o Options) (*Results, error) {
 				}
 			}
 			r.PhaseSeconds[i].Seconds = r4(sum)
-			r.TotalSeconds += sum
+			total += sum
 		}
-		r.TotalSeconds = r4(r.TotalSeconds)
+		if e.Mode == ModeMerge {
+			r.TotalSeconds = r4(total)
+		}
 	}
 	r.Timings = e.Timings
 	for i := range r.Timings {

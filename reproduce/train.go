@@ -31,6 +31,9 @@ var (
 	// file's checksum, the split, the class names), which every model a
 	// phase writes records as `isonet train` does.
 	provCache = map[string]data.Provenance{}
+	// loadMu is held while a set is read from its files, so that phases
+	// running at once (runPool) read each set once, not once each.
+	loadMu sync.Mutex
 )
 
 // Data loads (once per process) the sets a DataSpec names.
@@ -41,6 +44,14 @@ func (e *Env) Data(d data.Spec) (trainSet, testSet *data.Set, err error) {
 	}
 	dataMu.Lock()
 	p, ok := dataCache[k]
+	dataMu.Unlock()
+	if ok && p[0] != nil && p[1] != nil {
+		return p[0], p[1], nil
+	}
+	loadMu.Lock()
+	defer loadMu.Unlock()
+	dataMu.Lock()
+	p, ok = dataCache[k]
 	dataMu.Unlock()
 	if ok && p[0] != nil && p[1] != nil {
 		return p[0], p[1], nil
@@ -88,6 +99,14 @@ func (e *Env) testData(d data.Spec) (*data.Set, error) {
 	}
 	dataMu.Lock()
 	p := dataCache[k]
+	dataMu.Unlock()
+	if p[1] != nil {
+		return p[1], nil
+	}
+	loadMu.Lock()
+	defer loadMu.Unlock()
+	dataMu.Lock()
+	p = dataCache[k]
 	dataMu.Unlock()
 	if p[1] != nil {
 		return p[1], nil
