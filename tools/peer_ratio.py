@@ -9,7 +9,8 @@ prints the load average before and after each run. After --runs rounds it
 prints, per workload, the peer's median rate at each thread count, the
 better of the two (a ratio against a crippled peer is no result), isonet's
 median rate, the ratio isonet / best peer, isonet's GFLOP/s and its fraction
-of the measured peak of the cores it used (medians). Only ratios from one
+of the measured peak of the cores it used, of one core's and of all cores'
+(medians). Only ratios from one
 alternating run like this are what the README reports.
 """
 import argparse, json, os, statistics, subprocess, tempfile
@@ -28,7 +29,7 @@ iso = {n: [] for n in names}
 gf = {n: [] for n in names}
 frac = {n: [] for n in names}
 peer = {t: {n: [] for n in names} for t in threads}
-peaks = []
+peaks, one_core = [], []
 
 
 def load():
@@ -52,6 +53,7 @@ for r in range(a.runs):
     out = subprocess.run([a.isonet, "bench", "--json", "--only", a.only], check=True, capture_output=True, text=True).stdout
     j = json.loads(out)
     peaks.append(j["peak"]["gflops"])
+    one_core.append(j["peak"].get("one_core_gflops") or float("nan"))
     for w in j["workloads"]:
         if w["name"] in iso and not w.get("skipped"):
             iso[w["name"]].append(w["rate"]); gf[w["name"]].append(w["gflops"]); frac[w["name"]].append(w["peak_fraction"])
@@ -67,12 +69,12 @@ for r in range(a.runs):
         line.append(f"peer {t} thread(s) (load {before} → {load()}) {json.dumps({k: round(v[-1], 1) for k, v in peer[t].items() if v})}")
     print("\n  ".join(line), flush=True)
 med = statistics.median
-print(f"load average before {load0[0]:.2f}, after {os.getloadavg()[0]:.2f}; peak (median) {med(peaks):.1f} GFLOP/s")
+print(f"load average before {load0[0]:.2f}, after {os.getloadavg()[0]:.2f}; peak (median) {med(peaks):.1f} GFLOP/s on every core, {med(one_core):.1f} on one")
 head = "".join(f" {'peer ' + str(t) + 't':>10s}" for t in threads)
-print(f"{'workload':10s}{head} {'best':>10s} {'isonet':>10s} {'ratio':>6s} {'GFLOP/s':>8s} {'% cores':>7s}")
+print(f"{'workload':10s}{head} {'best':>10s} {'isonet':>10s} {'ratio':>6s} {'GFLOP/s':>8s} {'% cores':>7s} {'% 1-core':>8s} {'% all':>6s}")
 for n in names:
     rates = {t: med(peer[t][n]) for t in threads if peer[t][n]}
     if iso[n] and rates:
         best = max(rates.values())
         cols = "".join(f" {rates.get(t, float('nan')):10.1f}" for t in threads)
-        print(f"{n:10s}{cols} {best:10.1f} {med(iso[n]):10.1f} {med(iso[n]) / best:6.2f} {med(gf[n]):8.2f} {100 * med(frac[n]):6.1f}%")
+        print(f"{n:10s}{cols} {best:10.1f} {med(iso[n]):10.1f} {med(iso[n]) / best:6.2f} {med(gf[n]):8.2f} {100 * med(frac[n]):6.1f}% {100 * med(gf[n]) / med(one_core):7.1f}% {100 * med(gf[n]) / med(peaks):5.1f}%")
