@@ -160,8 +160,8 @@ func runPool(ctx context.Context, e *Env, xs []experiment, workers int) error {
 		}
 	}
 	stop := make(chan struct{})
-	ln := &lane{stop: stop}
-	lctx := context.WithValue(ctx, laneKey{}, ln)
+	lctx := laneContext(ctx, stop)
+	ln := lctx.Value(laneKey{}).(*lane)
 	var (
 		mu      sync.Mutex
 		cond    = sync.NewCond(&mu)

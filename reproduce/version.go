@@ -1,13 +1,12 @@
 package reproduce
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"flag"
-	"io"
 	"os"
 	"runtime/debug"
 	"sync"
+
+	"github.com/isonet/isonet/internal/atomicfile"
 )
 
 var buildVersion = sync.OnceValue(func() string {
@@ -70,14 +69,9 @@ func executableHash() string {
 	if err != nil {
 		return "unknown"
 	}
-	f, err := os.Open(p)
+	sum, err := atomicfile.SHA256(p)
 	if err != nil {
 		return "unknown"
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "unknown"
-	}
-	return hex.EncodeToString(h.Sum(nil))[:12]
+	return sum[:12]
 }

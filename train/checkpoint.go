@@ -139,7 +139,7 @@ func Resume(dir string) (*Trainer, error) {
 		return fail(err)
 	}
 	if c.StateSHA256 != "" {
-		sum, err := fileSHA256(filepath.Join(dir, "state.safetensors"))
+		sum, err := atomicfile.SHA256(filepath.Join(dir, "state.safetensors"))
 		if err != nil {
 			return fail(err)
 		}
@@ -295,20 +295,4 @@ func replaceable(dir string) error {
 		return fmt.Errorf("train: checkpoint %s is a file, not a folder; it is kept", dir)
 	}
 	return fmt.Errorf("train: checkpoint %s holds %s, which isonet did not write; it is kept", dir, strings.Join(info.Foreign, ", "))
-}
-
-// fileSHA256 returns the hex sha256 of the file at path, read in a stream
-// (a damaged file may be of any size). internal/phase has the same for
-// stored results, a floor above train.
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

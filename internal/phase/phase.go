@@ -32,7 +32,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -335,7 +334,7 @@ func (s Store) Load(p Phase, settingsHash, version string, anyVersion bool, need
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		h, err := fileSum(filepath.Join(s.Dir, filepath.FromSlash(n)))
+		h, err := atomicfile.SHA256(filepath.Join(s.Dir, filepath.FromSlash(n)))
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			f.State, f.File, f.Why = Corrupt, n, n+" is missing"
@@ -362,20 +361,6 @@ func orUnknown(v string) string {
 		return "(unknown version)"
 	}
 	return v
-}
-
-// fileSum returns the hex sha256 of the file at path.
-func fileSum(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Save stores result as phase p's, computed in seconds under the given
@@ -424,7 +409,7 @@ func (s Store) hashFiles(files map[string]string, rel string) error {
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		h, err := fileSum(p)
+		h, err := atomicfile.SHA256(p)
 		if err != nil {
 			return err
 		}
